@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Strict settings applied to every target in one place.
+let strictSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "Roster",
+  products: [
+    .library(name: "RosterCore", targets: ["RosterCore"]),
+    .library(name: "RosterFormats", targets: ["RosterFormats"]),
+    .executable(name: "roster", targets: ["roster"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // Contact model, header mapping, dot-notation, validation, identity, issues, pipeline.
+    // No dependencies: everything else builds on it.
+    .target(name: "RosterCore"),
+    // Readers and writers: bytes in, bytes out.
+    .target(name: "RosterFormats", dependencies: ["RosterCore"]),
+    // The thin command-line front end.
+    .executableTarget(
+      name: "roster",
+      dependencies: [
+        "RosterCore", "RosterFormats",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
+    .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats"]),
+    .testTarget(name: "RosterCLITests", dependencies: ["roster"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
+
+for target in package.targets {
+  target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,10 @@
+/// Receives the outcome of every row as it streams, so the report never holds rows in memory.
+///
+/// The pipeline calls `accepted` or `rejected` exactly once per input row, in input order,
+/// `warning` whenever something is worth telling, and `finish` once at the end.
+public protocol IssueSink {
+  mutating func accepted(id: String, position: RowPosition) throws
+  mutating func rejected(_ issue: RowIssue) throws
+  mutating func warning(_ warning: RunWarning) throws
+  mutating func finish(summary: RunSummary) throws
+}
