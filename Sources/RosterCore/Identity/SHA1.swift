@@ -1,0 +1,105 @@
+/// SHA-1 (FIPS 180-4), used only to derive name-based UUIDs (RFC 9562 version 5), not for security.
+struct SHA1 {
+  private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) =
+    (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+  private var block = [UInt8](repeating: 0, count: 64)
+  private var blockCount = 0
+  private var byteCount: UInt64 = 0
+  private var words = [UInt32](repeating: 0, count: 80)
+
+  init() {}
+
+  mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    for byte in bytes {
+      block[blockCount] = byte
+      blockCount += 1
+      byteCount += 1
+      if blockCount == 64 {
+        compress()
+        blockCount = 0
+      }
+    }
+  }
+
+  /// The 20-byte digest. The hasher must not be used afterwards.
+  mutating func finalize() -> [UInt8] {
+    let bitLength = byteCount &* 8
+    update(CollectionOfOne(0x80))
+    while blockCount != 56 { update(CollectionOfOne(0)) }
+    for shift in stride(from: 56, through: 0, by: -8) {
+      update(CollectionOfOne(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))))
+    }
+    var digest: [UInt8] = []
+    digest.reserveCapacity(20)
+    for word in [state.0, state.1, state.2, state.3, state.4] {
+      for shift in stride(from: 24, through: 0, by: -8) {
+        digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift)))
+      }
+    }
+    return digest
+  }
+
+  private mutating func compress() {
+    for i in 0..<16 {
+      words[i] =
+        UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
+        | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    }
+    for i in 16..<80 {
+      let mixed = words[i - 3] ^ words[i - 8] ^ words[i - 14] ^ words[i - 16]
+      words[i] = mixed << 1 | mixed >> 31
+    }
+    var (a, b, c, d, e) = state
+    for i in 0..<80 {
+      let f: UInt32
+      let k: UInt32
+      switch i {
+      case 0..<20: (f, k) = ((b & c) | (~b & d), 0x5A82_7999)
+      case 20..<40: (f, k) = (b ^ c ^ d, 0x6ED9_EBA1)
+      case 40..<60: (f, k) = ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC)
+      default: (f, k) = (b ^ c ^ d, 0xCA62_C1D6)
+      }
+      let temp = (a << 5 | a >> 27) &+ f &+ e &+ k &+ words[i]
+      e = d
+      d = c
+      c = b << 30 | b >> 2
+      b = a
+      a = temp
+    }
+    state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e)
+  }
+}
+
+/// A name-based UUID (RFC 9562, version 5): the same namespace and name always give the same UUID.
+public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
+  public let bytes: [UInt8]
+
+  /// `namespace` must be 16 bytes.
+  public init(namespace: [UInt8], name: some Sequence<UInt8>) {
+    var hasher = SHA1()
+    hasher.update(namespace)
+    hasher.update(name)
+    var digest = Array(hasher.finalize().prefix(16))
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    bytes = digest
+  }
+
+  /// Lowercase hex in the 8-4-4-4-12 form.
+  public var description: String {
+    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(36)
+    for (i, byte) in bytes.enumerated() {
+      if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
+      text.append(hex[Int(byte >> 4)])
+      text.append(hex[Int(byte & 0x0F)])
+    }
+    return String(decoding: text, as: UTF8.self)
+  }
+
+  /// RFC 9562's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8.
+  public static let dnsNamespace: [UInt8] = [
+    0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8,
+  ]
+}

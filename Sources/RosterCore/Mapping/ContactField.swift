@@ -1,0 +1,60 @@
+/// A top-level field of the contact model that a single column can fill.
+public enum ContactField: String, Hashable, Sendable, CaseIterable {
+  case id
+  case type
+  case name
+  case firstName = "first_name"
+  case lastName = "last_name"
+  case email
+  case phone
+  case groups
+
+  /// Header spellings that map to this field, compared after `HeaderKey.normalized`.
+  static let aliases: [String: ContactField] = {
+    let table: [(ContactField, [String])] = [
+      (.id, ["id"]),
+      (.type, ["type", "contacttype"]),
+      (.name, ["name", "fullname", "displayname", "contactname"]),
+      (.firstName, ["firstname", "givenname"]),
+      (.lastName, ["lastname", "surname", "familyname"]),
+      (.email, ["email", "emailaddress", "mail"]),
+      (.phone, ["phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "tel", "cell"]),
+      (.groups, ["groups", "group"]),
+    ]
+    var aliases: [String: ContactField] = [:]
+    for (field, names) in table { for name in names { aliases[name] = field } }
+    return aliases
+  }()
+}
+
+/// Where one input column's values go in the contact model.
+public enum ColumnTarget: Hashable, Sendable {
+  /// A top-level field such as `email`.
+  case field(ContactField)
+  /// A path inside the `address` object (`["address_line1"]`, `["city"]`).
+  case address([String])
+  /// A path inside the `metadata` object (`["facebook", "psid"]`).
+  case metadata([String])
+
+  /// The dotted canonical name used in reports (`email`, `address.city`, `metadata.facebook.psid`).
+  public var fieldName: String {
+    switch self {
+    case .field(let field): field.rawValue
+    case .address(let path): "address." + path.joined(separator: ".")
+    case .metadata(let path): "metadata." + path.joined(separator: ".")
+    }
+  }
+}
+
+/// Header text compared the forgiving way: case, spaces, `_` and `-` do not matter.
+enum HeaderKey {
+  /// `" E-mail Address "` becomes `"emailaddress"`.
+  static func normalized(_ header: some StringProtocol) -> String {
+    var out = ""
+    for scalar in header.unicodeScalars {
+      if scalar.properties.isWhitespace || scalar == "_" || scalar == "-" { continue }
+      out.unicodeScalars.append(contentsOf: String(scalar).lowercased().unicodeScalars)
+    }
+    return out
+  }
+}

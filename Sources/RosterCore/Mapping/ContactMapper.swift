@@ -1,0 +1,179 @@
+/// The cells of one input row, as a reader exposes them without copying the whole row.
+public protocol RecordCells {
+  /// The number of cells in the row.
+  var count: Int { get }
+  /// Whether the cell at `index` holds no bytes at all.
+  func isEmpty(at index: Int) -> Bool
+  /// The cell at `index` as a string, or `nil` when its bytes are not valid UTF-8.
+  func string(at index: Int) -> String?
+}
+
+/// Turns one row of cells into a draft contact, collecting every problem as an issue detail.
+///
+/// The draft is not yet validated: the `ContactValidator` checks email and phone and the pipeline
+/// assigns the id.
+public struct ContactMapper: Sendable {
+  public let headerMap: HeaderMap
+  /// The header for each field (first column that fills it), for naming headers in reports.
+  public let fieldHeaders: [ContactField: String]
+  /// Separator between group names in a Groups cell.
+  public var groupSeparator: UInt8 = UInt8(ascii: ";")
+
+  public init(headerMap: HeaderMap) {
+    self.headerMap = headerMap
+    var headers: [ContactField: String] = [:]
+    for column in headerMap.columns {
+      if case .field(let field) = column.target, headers[field] == nil { headers[field] = column.header }
+    }
+    fieldHeaders = headers
+  }
+
+  /// Maps `cells`; problems found are appended to `problems`.
+  public func draft(from cells: some RecordCells, problems: inout [IssueDetail]) -> Contact {
+    var contact = Contact()
+    let columns = headerMap.columns
+    guard cells.count == columns.count else {
+      problems.append(
+        IssueDetail(
+          header: nil, field: "row", code: "row.field_count",
+          message: "has \(cells.count) \(cells.count == 1 ? "field" : "fields"), the header has \(columns.count)"))
+      return contact
+    }
+    var anyValue = false
+    var values = [String?](repeating: nil, count: ContactField.allCases.count)
+    for index in 0..<columns.count where !cells.isEmpty(at: index) {
+      anyValue = true
+      let column = columns[index]
+      guard let value = cells.string(at: index) else {
+        problems.append(
+          IssueDetail(
+            header: column.header, field: column.target.fieldName, code: "row.invalid_utf8",
+            message: "is not valid UTF-8; save the file as UTF-8"))
+        continue
+      }
+      switch column.target {
+      case .field(let field):
+        mergeValue(value, into: &values[field.slotIndex], column: column, problems: &problems)
+      case .address(let path):
+        mergePath(value, at: path, in: &contact.address, column: column, problems: &problems)
+      case .metadata(let path):
+        mergePath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
+      }
+    }
+    guard anyValue else {
+      problems.append(
+        IssueDetail(
+          header: nil, field: "row", code: "row.empty",
+          message: "every cell is empty: an empty payload will not be accepted"))
+      return contact
+    }
+    if let id = values[ContactField.id.slotIndex] { contact.id = id }
+    contact.firstName = values[ContactField.firstName.slotIndex]
+    contact.lastName = values[ContactField.lastName.slotIndex]
+    contact.email = values[ContactField.email.slotIndex]
+    contact.phone = values[ContactField.phone.slotIndex]
+    resolveType(values[ContactField.type.slotIndex], of: &contact, problems: &problems)
+    resolveName(values[ContactField.name.slotIndex], of: &contact, problems: &problems)
+    if let groups = values[ContactField.groups.slotIndex] { contact.groups = groupReferences(in: groups) }
+    return contact
+  }
+
+  private func mergeValue(
+    _ value: String, into slot: inout String?, column: ColumnMapping, problems: inout [IssueDetail]
+  ) {
+    if let existing = slot, existing != value {
+      problems.append(duplicateConflict(column: column, value: value, existing: existing))
+    } else {
+      slot = value
+    }
+  }
+
+  private func mergePath(
+    _ value: String, at path: [String], in fields: inout NestedFields, column: ColumnMapping,
+    problems: inout [IssueDetail]
+  ) {
+    if let existing = fields.string(at: path[...]), existing != value {
+      problems.append(duplicateConflict(column: column, value: value, existing: existing))
+    } else {
+      fields.set(value, at: path[...])
+    }
+  }
+
+  private func duplicateConflict(column: ColumnMapping, value: String, existing: String) -> IssueDetail {
+    IssueDetail(
+      header: column.header, field: column.target.fieldName, code: "row.duplicate_column_conflict",
+      message: "column \"\(column.header)\" appears more than once with different values (\"\(existing)\" and \"\(value)\")",
+      value: value)
+  }
+
+  private func resolveType(_ value: String?, of contact: inout Contact, problems: inout [IssueDetail]) {
+    guard let value else { return }
+    switch value.trimmingASCIIWhitespace().lowercased() {
+    case "", "person": contact.type = .person
+    case "group": contact.type = .group
+    default:
+      problems.append(
+        IssueDetail(
+          header: fieldHeaders[.type], field: "type", code: "type.invalid",
+          message: "must be person or group", value: value))
+    }
+  }
+
+  private func resolveName(_ name: String?, of contact: inout Contact, problems: inout [IssueDetail]) {
+    if let name, !name.trimmingASCIIWhitespace().isEmpty {
+      contact.name = name
+      return
+    }
+    let parts = [contact.firstName, contact.lastName].compactMap { $0?.trimmingASCIIWhitespace() }
+      .filter { !$0.isEmpty }
+    if !parts.isEmpty {
+      contact.name = parts.joined(separator: " ")
+      return
+    }
+    for field in [ContactField.name, .firstName, .lastName] {
+      guard let header = fieldHeaders[field] else { continue }
+      problems.append(
+        IssueDetail(
+          header: header, field: field.rawValue, code: "name.missing",
+          message: "is empty: every contact needs a name (Name, or First Name / Last Name)"))
+    }
+  }
+
+  /// Splits a Groups cell on the separator; names are trimmed and empty names dropped.
+  func groupReferences(in cell: String) -> [GroupReference] {
+    var references: [GroupReference] = []
+    for piece in cell.utf8.split(separator: groupSeparator) {
+      let name = String(decoding: piece, as: UTF8.self).trimmingASCIIWhitespace()
+      guard !name.isEmpty else { continue }
+      references.append(GroupReference(name: name, id: ContactIdentifier.groupID(named: name)))
+    }
+    return references
+  }
+}
+
+extension NestedFields {
+  /// The string at `path`, if there is one.
+  func string(at path: ArraySlice<String>) -> String? {
+    guard let key = path.first, let value = self[key] else { return nil }
+    switch value {
+    case .string(let string): return path.count == 1 ? string : nil
+    case .object(let child): return path.count == 1 ? nil : child.string(at: path.dropFirst())
+    }
+  }
+}
+
+extension ContactField {
+  /// A dense index for per-row scratch storage.
+  var slotIndex: Int {
+    switch self {
+    case .id: 0
+    case .type: 1
+    case .name: 2
+    case .firstName: 3
+    case .lastName: 4
+    case .email: 5
+    case .phone: 6
+    case .groups: 7
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/// A header problem that makes the whole input unusable (exit code 2).
+public struct HeaderError: Error, Hashable, Sendable, CustomStringConvertible {
+  public var code: IssueCode
+  public var message: String
+  /// The headers involved, as spelled in the input.
+  public var headers: [String]
+
+  public init(code: IssueCode, message: String, headers: [String]) {
+    self.code = code
+    self.message = message
+    self.headers = headers
+  }
+
+  public var description: String { message }
+}
+
+/// One input column: its header as spelled and where its values go.
+public struct ColumnMapping: Hashable, Sendable {
+  /// The header as it appears in the input.
+  public var header: String
+  public var target: ColumnTarget
+  /// `true` for columns Roster does not know, kept in `metadata` under the header's name.
+  public var isUnknown: Bool
+}
+
+/// How a file's headers map onto the contact model, decided once before any row is read.
+///
+/// Rules (also in the README):
+/// - Known headers match case-, space-, `_`- and `-`-insensitively against aliases
+///   (`Full Name`, `E-mail`, `phoneNumber`, ...). `Address` fills `address.address_line1`,
+///   `Address Line2` fills `address.address_line2`.
+/// - A header with dots is a path: `metadata.a.b` nests in metadata, `address.city` in the address.
+///   Other dotted headers and unknown headers are kept in metadata under their own name (nested
+///   when dotted) and listed once in the warnings.
+/// - Empty path segments, and one path being a prefix of another, are fatal errors naming both headers.
+/// - Two columns with the same target are fatal, unless their headers are the same after
+///   normalization (`Email` and `email`): then they are merged, and differing values in one row
+///   are a row issue.
+public struct HeaderMap: Sendable {
+  public private(set) var columns: [ColumnMapping] = []
+  /// Warnings to report once (unknown columns, unnamed columns).
+  public private(set) var warnings: [RunWarning] = []
+
+  /// Maps `headers` (the first row of the input).
+  ///
+  /// - Throws: `HeaderError` for conflicting or malformed headers, or when no column gives a name.
+  public init(headers: [String]) throws(HeaderError) {
+    for (position, raw) in headers.enumerated() {
+      let header = raw.trimmingASCIIWhitespace()
+      let mapping = try Self.mapping(for: header, spelled: raw, column: position + 1)
+      if mapping.isUnknown {
+        warnings.append(
+          RunWarning(
+            code: "header.unknown_column",
+            message: "column \"\(raw)\" is not a Roster field; its values are kept as \(mapping.target.fieldName)",
+            header: raw))
+      }
+      columns.append(mapping)
+    }
+    try checkConflicts()
+    let targets = Set(columns.map(\.target))
+    if !targets.contains(.field(.name)) && !targets.contains(.field(.firstName))
+      && !targets.contains(.field(.lastName))
+    {
+      throw HeaderError(
+        code: "header.missing_name",
+        message: "the header has no Name column (or First Name / Last Name); every contact needs a name",
+        headers: headers)
+    }
+  }
+
+  /// The header of the first column that fills `field`, as spelled.
+  public func header(for field: ContactField) -> String? {
+    columns.first { $0.target == .field(field) }?.header
+  }
+
+  private static func mapping(for header: String, spelled raw: String, column: Int) throws(HeaderError)
+    -> ColumnMapping
+  {
+    if header.isEmpty {
+      let name = "column_\(column)"
+      return ColumnMapping(header: raw, target: .metadata([name]), isUnknown: true)
+    }
+    if header.utf8.contains(UInt8(ascii: ".")) {
+      let segments = header.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+      if segments.contains(where: { $0.trimmingASCIIWhitespace().isEmpty }) {
+        throw HeaderError(
+          code: "header.empty_segment",
+          message: "header \"\(raw)\" has an empty path segment (two dots in a row, or a leading or trailing dot)",
+          headers: [raw])
+      }
+      let path = segments.map { $0.trimmingASCIIWhitespace() }
+      switch HeaderKey.normalized(path[0]) {
+      case "metadata":
+        return ColumnMapping(header: raw, target: .metadata(Array(path.dropFirst())), isUnknown: false)
+      case "address":
+        return ColumnMapping(header: raw, target: .address(Array(path.dropFirst())), isUnknown: false)
+      default:
+        return ColumnMapping(header: raw, target: .metadata(path), isUnknown: true)
+      }
+    }
+    let key = HeaderKey.normalized(header)
+    if let field = ContactField.aliases[key] {
+      return ColumnMapping(header: raw, target: .field(field), isUnknown: false)
+    }
+    switch key {
+    case "address", "addressline1", "address1", "street":
+      return ColumnMapping(header: raw, target: .address(["address_line1"]), isUnknown: false)
+    case "addressline2", "address2":
+      return ColumnMapping(header: raw, target: .address(["address_line2"]), isUnknown: false)
+    default:
+      return ColumnMapping(header: raw, target: .metadata([header]), isUnknown: true)
+    }
+  }
+
+  private func checkConflicts() throws(HeaderError) {
+    for i in columns.indices {
+      for j in columns.indices where j > i {
+        let a = columns[i]
+        let b = columns[j]
+        if a.target == b.target {
+          if HeaderKey.normalized(a.header) == HeaderKey.normalized(b.header) { continue }
+          throw HeaderError(
+            code: "header.duplicate",
+            message: "headers \"\(a.header)\" and \"\(b.header)\" both fill \(a.target.fieldName); remove or rename one",
+            headers: [a.header, b.header])
+        }
+        if let (short, long) = Self.prefixPair(a, b) {
+          throw HeaderError(
+            code: "header.path_conflict",
+            message: "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
+            headers: [short.header, long.header])
+        }
+      }
+    }
+  }
+
+  /// The pair ordered (prefix, longer) when one target's path is a strict prefix of the other's.
+  private static func prefixPair(_ a: ColumnMapping, _ b: ColumnMapping) -> (ColumnMapping, ColumnMapping)? {
+    let pathA: [String]
+    let pathB: [String]
+    switch (a.target, b.target) {
+    case (.address(let x), .address(let y)), (.metadata(let x), .metadata(let y)):
+      pathA = x
+      pathB = y
+    default:
+      return nil
+    }
+    if pathA.count < pathB.count && Array(pathB.prefix(pathA.count)) == pathA { return (a, b) }
+    if pathB.count < pathA.count && Array(pathA.prefix(pathB.count)) == pathB { return (b, a) }
+    return nil
+  }
+}
+
+extension StringProtocol {
+  /// The string without leading and trailing ASCII spaces, tabs, CR and LF.
+  func trimmingASCIIWhitespace() -> String {
+    let bytes = Array(utf8)
+    var start = 0
+    var end = bytes.count
+    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    while start < end && isSpace(bytes[start]) { start += 1 }
+    while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+    if start == 0 && end == bytes.count { return String(self) }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
+  }
+}

@@ -1,0 +1,65 @@
+/// The one-way flow every input takes: mapped draft, validators, id, then writer or issue sink.
+///
+/// Each row ends in exactly one place: `writer` (and `sink.accepted`) or `sink.rejected`, so
+/// `summary.rows == summary.accepted + summary.rejected` always holds.
+///
+/// ```swift
+/// var pipeline = ContactPipeline(validator: validator, writer: writer, sink: report)
+/// try pipeline.process(draft, at: position, problems: problems, headers: mapper.fieldHeaders)
+/// let summary = try pipeline.finish()
+/// ```
+public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
+  public let validator: ContactValidator
+  public private(set) var writer: Writer
+  public private(set) var sink: Sink
+  public private(set) var summary = RunSummary()
+
+  public init(validator: ContactValidator, writer: Writer, sink: Sink) {
+    self.validator = validator
+    self.writer = writer
+    self.sink = sink
+  }
+
+  /// Reports a warning that rejects nothing.
+  public mutating func warn(_ warning: RunWarning) throws {
+    summary.warnings += 1
+    try sink.warning(warning)
+  }
+
+  /// Validates `draft` and sends it to the writer, or sends the row's issues to the sink.
+  ///
+  /// `problems` holds what the reader and mapper already found; `headers` names the header of each
+  /// field for reports.
+  /// - Throws: only when the writer or sink cannot go on (a full disk, say).
+  public mutating func process(
+    _ draft: Contact, at position: RowPosition, problems: [IssueDetail], headers: [ContactField: String]
+  ) throws {
+    summary.rows += 1
+    var contact = draft
+    var problems = problems
+    if problems.isEmpty { validator.validate(&contact, headers: headers, problems: &problems) }
+    guard problems.isEmpty else {
+      summary.rejected += 1
+      try sink.rejected(RowIssue(position: position, details: problems))
+      return
+    }
+    if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+    summary.accepted += 1
+    try writer.write(contact)
+    try sink.accepted(id: contact.id, position: position)
+  }
+
+  /// Rejects a row that could not be mapped at all (the reader's own problems).
+  public mutating func reject(at position: RowPosition, problems: [IssueDetail]) throws {
+    summary.rows += 1
+    summary.rejected += 1
+    try sink.rejected(RowIssue(position: position, details: problems))
+  }
+
+  /// Finishes the writer and the sink; returns the run's counts.
+  public mutating func finish() throws -> RunSummary {
+    try writer.finish()
+    try sink.finish(summary: summary)
+    return summary
+  }
+}

@@ -1,0 +1,44 @@
+/// Checks and normalizes a draft contact's email and phone.
+///
+/// Blank email or phone is allowed. Surrounding ASCII whitespace is trimmed before checking; the
+/// output carries the normalized value (email with its domain lowercased, phone in E.164).
+public struct ContactValidator: Sendable {
+  public var email = EmailValidator()
+  public var phone: PhoneNumberValidator
+
+  public init(phone: PhoneNumberValidator) {
+    self.phone = phone
+  }
+
+  /// Validates `contact` in place; problems are appended with the given headers.
+  public func validate(
+    _ contact: inout Contact, headers: [ContactField: String], problems: inout [IssueDetail]
+  ) {
+    if let raw = contact.email {
+      let value = raw.trimmingASCIIWhitespace()
+      if value.isEmpty {
+        contact.email = nil
+      } else {
+        switch email.validate(value) {
+        case .valid(let normalized): contact.email = normalized
+        case .invalid(let code, let message):
+          problems.append(
+            IssueDetail(header: headers[.email], field: "email", code: code, message: message, value: raw))
+        }
+      }
+    }
+    if let raw = contact.phone {
+      let value = raw.trimmingASCIIWhitespace()
+      if value.isEmpty {
+        contact.phone = nil
+      } else {
+        switch phone.validate(value) {
+        case .valid(let normalized): contact.phone = normalized
+        case .invalid(let code, let message):
+          problems.append(
+            IssueDetail(header: headers[.phone], field: "phone", code: code, message: message, value: raw))
+        }
+      }
+    }
+  }
+}

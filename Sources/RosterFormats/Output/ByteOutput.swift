@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A buffered writer to a file descriptor: bytes gather in one reused 64 KiB buffer.
+public final class ByteOutput {
+  /// The name used in messages.
+  public let displayName: String
+  private let descriptor: Int32
+  private var pending: [UInt8] = []
+  private static var flushThreshold: Int { 1 << 16 }
+
+  /// Writes to `descriptor`, which the caller keeps open until after `flush`.
+  public init(descriptor: Int32, displayName: String) {
+    self.descriptor = descriptor
+    self.displayName = displayName
+    pending.reserveCapacity(Self.flushThreshold + 4096)
+  }
+
+  public static func standardOutput() -> ByteOutput { ByteOutput(descriptor: 1, displayName: "<stdout>") }
+  public static func standardError() -> ByteOutput { ByteOutput(descriptor: 2, displayName: "<stderr>") }
+
+  @inline(__always)
+  public func write(byte: UInt8) throws(RosterError) {
+    pending.append(byte)
+    if pending.count >= Self.flushThreshold { try flush() }
+  }
+
+  public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(RosterError) {
+    pending.append(contentsOf: bytes)
+    if pending.count >= Self.flushThreshold { try flush() }
+  }
+
+  public func write(_ text: String) throws(RosterError) {
+    pending.append(contentsOf: text.utf8)
+    if pending.count >= Self.flushThreshold { try flush() }
+  }
+
+  /// Appends `text` as a JSON string literal, quotes included.
+  public func writeJSONString(_ text: String) throws(RosterError) {
+    pending.append(UInt8(ascii: "\""))
+    var text = text
+    text.withUTF8 { utf8 in
+      var runStart = 0
+      for index in 0..<utf8.count {
+        let byte = utf8[index]
+        guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+        pending.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+        runStart = index + 1
+        pending.append(UInt8(ascii: "\\"))
+        switch byte {
+        case 0x22: pending.append(0x22)
+        case 0x5C: pending.append(0x5C)
+        case 0x0A: pending.append(UInt8(ascii: "n"))
+        case 0x0D: pending.append(UInt8(ascii: "r"))
+        case 0x09: pending.append(UInt8(ascii: "t"))
+        case 0x08: pending.append(UInt8(ascii: "b"))
+        case 0x0C: pending.append(UInt8(ascii: "f"))
+        default:
+          let hex = Array("0123456789abcdef".utf8)
+          pending.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+        }
+      }
+      pending.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+    }
+    pending.append(UInt8(ascii: "\""))
+    if pending.count >= Self.flushThreshold { try flush() }
+  }
+
+  /// Writes everything buffered.
+  ///
+  /// - Throws: `RosterError` (output) when the system refuses the write (a full disk, a closed pipe).
+  public func flush() throws(RosterError) {
+    var offset = 0
+    let total = pending.count
+    var failure: Int32 = 0
+    pending.withUnsafeBytes { bytes in
+      while offset < total {
+        let written = Glibc.write(descriptor, bytes.baseAddress! + offset, total - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        offset += written
+      }
+    }
+    pending.removeAll(keepingCapacity: true)
+    if failure != 0 {
+      throw RosterError(.output, file: displayName, "write failed: \(systemErrorText(failure))")
+    }
+  }
+}

@@ -1,0 +1,96 @@
+public import RosterCore
+
+/// Writes contacts as JSON Lines (one object per line) or as one streamed JSON array.
+///
+/// The array form writes `[`, then each contact on its own line separated by commas, then `]`: it
+/// is never built in memory. Keys follow the canonical order and absent values are omitted.
+public struct JSONContactWriter: ContactWriter {
+  /// The two JSON layouts.
+  public enum Layout: Sendable {
+    case lines
+    case array
+  }
+
+  public let output: ByteOutput
+  public let layout: Layout
+  private var count = 0
+
+  public init(output: ByteOutput, layout: Layout) {
+    self.output = output
+    self.layout = layout
+  }
+
+  public mutating func write(_ contact: Contact) throws(RosterError) {
+    if layout == .array { try output.write(count == 0 ? "[\n" : ",\n") }
+    count += 1
+    try Self.writeObject(contact, to: output)
+    if layout == .lines { try output.write(byte: 0x0A) }
+  }
+
+  public mutating func finish() throws(RosterError) {
+    if layout == .array { try output.write(count == 0 ? "[]\n" : "\n]\n") }
+    try output.flush()
+  }
+
+  /// Writes one contact as a single-line JSON object.
+  public static func writeObject(_ contact: Contact, to output: ByteOutput) throws(RosterError) {
+    try output.write("{\"id\":")
+    try output.writeJSONString(contact.id)
+    try output.write(contact.type == .group ? ",\"type\":\"group\",\"name\":" : ",\"type\":\"person\",\"name\":")
+    try output.writeJSONString(contact.name)
+    if let value = contact.firstName {
+      try output.write(",\"first_name\":")
+      try output.writeJSONString(value)
+    }
+    if let value = contact.lastName {
+      try output.write(",\"last_name\":")
+      try output.writeJSONString(value)
+    }
+    if let value = contact.email {
+      try output.write(",\"email\":")
+      try output.writeJSONString(value)
+    }
+    if let value = contact.phone {
+      try output.write(",\"phone\":")
+      try output.writeJSONString(value)
+    }
+    if !contact.address.isEmpty {
+      try output.write(",\"address\":")
+      try writeFields(contact.address, to: output)
+    }
+    if !contact.groups.isEmpty {
+      try output.write(",\"groups\":[")
+      for (index, group) in contact.groups.enumerated() {
+        if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
+        try output.writeJSONString(group.id)
+      }
+      try output.write(byte: UInt8(ascii: "]"))
+    }
+    if !contact.metadata.isEmpty {
+      try output.write(",\"metadata\":")
+      try writeFields(contact.metadata, to: output)
+    }
+    try output.write(byte: UInt8(ascii: "}"))
+  }
+
+  static func writeFields(_ fields: NestedFields, to output: ByteOutput) throws(RosterError) {
+    try output.write(byte: UInt8(ascii: "{"))
+    for (index, entry) in fields.entries.enumerated() {
+      if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
+      try output.writeJSONString(entry.key)
+      try output.write(byte: UInt8(ascii: ":"))
+      switch entry.value {
+      case .string(let value): try output.writeJSONString(value)
+      case .object(let child): try writeFields(child, to: output)
+      }
+    }
+    try output.write(byte: UInt8(ascii: "}"))
+  }
+}
+
+/// Discards contacts: what `roster validate` writes to.
+public struct DiscardingContactWriter: ContactWriter {
+  public init() {}
+  public mutating func write(_ contact: Contact) {}
+  public mutating func finish() {}
+}

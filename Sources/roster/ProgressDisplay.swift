@@ -1,0 +1,39 @@
+import RosterFormats
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Rows, rows/s and percent of bytes read, redrawn in place on standard error at most twice a second.
+final class ProgressDisplay {
+  private let enabled: Bool
+  private let start = ProgressDisplay.now()
+  private var lastDraw = 0.0
+  private var drawn = false
+
+  init(enabled: Bool) { self.enabled = enabled }
+
+  func update(_ progress: JobProgress) {
+    guard enabled else { return }
+    let now = Self.now()
+    guard now - lastDraw >= 0.5 else { return }
+    lastDraw = now
+    let rate = Int(Double(progress.rows) / max(now - start, 0.001))
+    var line = "\r\(progress.rows) rows, \(rate) rows/s"
+    if let total = progress.totalBytes, total > 0 {
+      line += ", \(min(100, progress.bytesRead * 100 / total))%"
+    }
+    writeStandardError(line + "\u{1B}[K")
+    drawn = true
+  }
+
+  func clear() {
+    if drawn { writeStandardError("\r\u{1B}[K") }
+  }
+
+  private static func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+  }
+}
