@@ -31,9 +31,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
-    .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats"]),
-    .testTarget(name: "RosterCLITests", dependencies: ["roster"]),
+    // Fixture paths and a process runner shared by the test targets.
+    .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
+    .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
+    .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport"]),
+    .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

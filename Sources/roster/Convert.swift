@@ -19,7 +19,9 @@ struct Convert: ParsableCommand {
   @Option(help: "The output format (default: from the output's extension, else jsonl).")
   var to: OutputFormat?
 
-  @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The output file (default: standard output).", valueName: "path"))
+  @Option(
+    name: [.short, .customLong("output")],
+    help: ArgumentHelp("The output file (default: standard output).", valueName: "path"))
   var output: String?
 
   @Flag(help: "Exit with 1 when any row is rejected (the accepted rows are still written).")

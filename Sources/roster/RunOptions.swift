@@ -28,7 +28,8 @@ struct RunOptions: ParsableArguments {
   @Option(help: "The report layout: json, jsonl, text or github.")
   var reportFormat: ReportFormat = .text
 
-  @Option(help: ArgumentHelp("Region for phone numbers written without a country code (ISO 3166 alpha-2).", valueName: "CC"))
+  @Option(
+    help: ArgumentHelp("Region for phone numbers written without a country code (ISO 3166 alpha-2).", valueName: "CC"))
   var defaultRegion: String?
 
   @Flag(help: "Show no progress and no summary on standard error.")

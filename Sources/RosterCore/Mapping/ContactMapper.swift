@@ -102,7 +102,8 @@ public struct ContactMapper: Sendable {
   private func duplicateConflict(column: ColumnMapping, value: String, existing: String) -> IssueDetail {
     IssueDetail(
       header: column.header, field: column.target.fieldName, code: "row.duplicate_column_conflict",
-      message: "column \"\(column.header)\" appears more than once with different values (\"\(existing)\" and \"\(value)\")",
+      message:
+        "column \"\(column.header)\" appears more than once with different values (\"\(existing)\" and \"\(value)\")",
       value: value)
   }
 
@@ -130,12 +131,14 @@ public struct ContactMapper: Sendable {
       contact.name = parts.joined(separator: " ")
       return
     }
+    let nameFields: Set<String> = ["name", "first_name", "last_name"]
+    if problems.contains(where: { nameFields.contains($0.field) }) { return }
+    var first = true
     for field in [ContactField.name, .firstName, .lastName] {
       guard let header = fieldHeaders[field] else { continue }
-      problems.append(
-        IssueDetail(
-          header: header, field: field.rawValue, code: "name.missing",
-          message: "is empty: every contact needs a name (Name, or First Name / Last Name)"))
+      let message = first ? "is empty: every contact needs a name (Name, or First Name / Last Name)" : "is empty too"
+      problems.append(IssueDetail(header: header, field: field.rawValue, code: "name.missing", message: message))
+      first = false
     }
   }
 

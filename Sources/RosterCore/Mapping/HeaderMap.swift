@@ -122,13 +122,15 @@ public struct HeaderMap: Sendable {
           if HeaderKey.normalized(a.header) == HeaderKey.normalized(b.header) { continue }
           throw HeaderError(
             code: "header.duplicate",
-            message: "headers \"\(a.header)\" and \"\(b.header)\" both fill \(a.target.fieldName); remove or rename one",
+            message:
+              "headers \"\(a.header)\" and \"\(b.header)\" both fill \(a.target.fieldName); remove or rename one",
             headers: [a.header, b.header])
         }
         if let (short, long) = Self.prefixPair(a, b) {
           throw HeaderError(
             code: "header.path_conflict",
-            message: "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
+            message:
+              "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
             headers: [short.header, long.header])
         }
       }

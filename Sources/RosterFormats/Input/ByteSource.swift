@@ -60,14 +60,20 @@ public final class InputFile: ByteSource {
 }
 
 /// A byte source over bytes in memory (tests, small inputs).
+///
+/// `chunkSize` caps each read, to exercise readers across buffer boundaries.
 public struct MemorySource: ByteSource {
   private let bytes: [UInt8]
+  private let chunkSize: Int
   private var offset = 0
 
-  public init(_ bytes: some Sequence<UInt8>) { self.bytes = Array(bytes) }
+  public init(_ bytes: some Sequence<UInt8>, chunkSize: Int = .max) {
+    self.bytes = Array(bytes)
+    self.chunkSize = max(1, chunkSize)
+  }
 
   public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(RosterError) -> Int {
-    let count = min(buffer.count, bytes.count - offset)
+    let count = min(buffer.count, bytes.count - offset, chunkSize)
     bytes.withUnsafeBytes { all in
       buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<offset + count]))
     }

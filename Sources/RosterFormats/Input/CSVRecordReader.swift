@@ -266,20 +266,30 @@ public final class CSVRecordReader<Source: ByteSource> {
       "the record starting here is larger than \(maxRecordBytes) bytes; check for a quote that is never closed")
   }
 
+  /// Refills the buffer; at the end of input leaves `cursor == end`.
+  ///
+  /// The first fill gathers at least 3 bytes (or the whole input) so a byte order mark is recognized
+  /// even when the source hands out bytes one at a time.
   private func refill() throws(RosterError) {
     guard !atEnd else { return }
-    let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Self.bufferSize))
-    bytesRead += count
     cursor = 0
-    end = count
-    if count == 0 {
-      atEnd = true
-      return
+    end = 0
+    while true {
+      let count = try source.read(
+        into: UnsafeMutableRawBufferPointer(start: buffer + end, count: Self.bufferSize - end))
+      bytesRead += count
+      if count == 0 {
+        atEnd = true
+        break
+      }
+      end += count
+      if startedInput || end >= 3 { break }
     }
-    if !startedInput {
-      startedInput = true
-      // A byte order mark can only be split across reads on a source that returns under 3 bytes.
-      if end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { cursor = 3 }
+    guard !startedInput else { return }
+    startedInput = true
+    if end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
+      cursor = 3
+      if cursor == end { try refill() }
     }
   }
 }

@@ -67,7 +67,10 @@ public struct ConversionJob: Sendable {
     -> RunSummary
   {
     guard let phoneValidator = PhoneNumberValidator(defaultRegion: defaultRegion) else {
-      throw RosterError(.usage, "--default-region \(defaultRegion ?? ""): not a region code Roster knows (use ISO 3166 alpha-2, e.g. GB, US, DE)")
+      throw RosterError(
+        .usage,
+        "--default-region \(defaultRegion ?? ""): not a region code Roster knows (use ISO 3166 alpha-2, e.g. GB, US, DE)"
+      )
     }
     let file = try InputFile(path: input)
     let reader = CSVRecordReader(source: file, displayName: file.displayName)
@@ -101,19 +104,26 @@ public struct ConversionJob: Sendable {
       let writer = JSONContactWriter(
         output: try open(output.destination), layout: output.format == .json ? .array : .lines)
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
-      summary = try Self.stream(reader, mapper, &pipeline, file.size, progressEvery, progress)
+      summary = try Self.stream(reader, mapper: mapper, into: &pipeline, every: progressEvery) {
+        progress?(JobProgress(rows: $0, bytesRead: $1, totalBytes: file.size))
+      }
     } else {
       var pipeline = ContactPipeline(validator: validator, writer: DiscardingContactWriter(), sink: reportWriter)
-      summary = try Self.stream(reader, mapper, &pipeline, file.size, progressEvery, progress)
+      summary = try Self.stream(reader, mapper: mapper, into: &pipeline, every: progressEvery) {
+        progress?(JobProgress(rows: $0, bytesRead: $1, totalBytes: file.size))
+      }
     }
     for file in files { try file.commit() }
     return summary
   }
 
-  private static func stream<Writer: ContactWriter>(
-    _ reader: CSVRecordReader<InputFile>, _ mapper: ContactMapper,
-    _ pipeline: inout ContactPipeline<Writer, IssueReportWriter>, _ totalBytes: Int?,
-    _ progressEvery: Int, _ progress: ((JobProgress) -> Void)?
+  /// Streams every record of `reader` through `mapper` into `pipeline`, then finishes it.
+  ///
+  /// Calls `progress(rows, bytesRead)` every `every` rows.
+  public static func stream<Source: ByteSource, Writer: ContactWriter, Sink: IssueSink>(
+    _ reader: CSVRecordReader<Source>, mapper: ContactMapper,
+    into pipeline: inout ContactPipeline<Writer, Sink>, every: Int = 8192,
+    progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) -> RunSummary {
     do {
       for warning in mapper.headerMap.warnings { try pipeline.warn(warning) }
@@ -130,9 +140,7 @@ public struct ConversionJob: Sendable {
           let draft = mapper.draft(from: record, problems: &problems)
           try pipeline.process(draft, at: record.position, problems: problems, headers: mapper.fieldHeaders)
         }
-        if let progress, pipeline.summary.rows % progressEvery == 0 {
-          progress(JobProgress(rows: pipeline.summary.rows, bytesRead: reader.bytesRead, totalBytes: totalBytes))
-        }
+        if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, reader.bytesRead) }
       }
       return try pipeline.finish()
     } catch let error as RosterError {

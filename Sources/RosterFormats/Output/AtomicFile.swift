@@ -26,7 +26,8 @@ public final class AtomicFile {
     let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 11) }
     guard fd >= 0 else {
       throw RosterError(
-        .output, file: destination, "cannot write here: \(systemErrorText(errno)); check the directory exists and is writable")
+        .output, file: destination,
+        "cannot write here: \(systemErrorText(errno)); check the directory exists and is writable")
     }
     fchmod(fd, 0o644)
     descriptor = fd
@@ -86,6 +87,11 @@ public enum TemporaryFiles {
     guard !installed else { return }
     installed = true
     slots.initialize(repeating: nil, count: capacity)
+    // A parent may start us with these signals blocked; they must reach the handler.
+    var handled = sigset_t()
+    sigemptyset(&handled)
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, signalNumber) }
+    sigprocmask(SIG_UNBLOCK, &handled, nil)
     for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
       signal(signalNumber) { received in
         for slot in 0..<TemporaryFiles.capacity {

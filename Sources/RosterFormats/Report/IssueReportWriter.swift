@@ -45,11 +45,13 @@ public final class IssueReportWriter: IssueSink {
       try writeIssueObject(issue, kind: true, to: output)
       try output.write(byte: 0x0A)
     case .text:
-      try output.write("\(inputName):\(issue.position.line) (row \(issue.position.index)) \(Self.sentence(for: issue))\n")
+      try output.write(
+        "\(inputName):\(issue.position.line) (row \(issue.position.index)) \(Self.sentence(for: issue))\n")
     case .github:
       let properties = "file=\(Self.githubProperty(inputName)),line=\(issue.position.line)"
       try output.write(
-        "::error \(properties),title=row \(issue.position.index) rejected::\(Self.githubData(Self.sentence(for: issue)))\n")
+        "::error \(properties),title=row \(issue.position.index) rejected::\(Self.githubData(Self.sentence(for: issue)))\n"
+      )
     }
   }
 
@@ -88,7 +90,8 @@ public final class IssueReportWriter: IssueSink {
     case .text:
       try output.write("\(inputName): \(Self.summaryText(summary))\n")
     case .github:
-      try output.write("::notice file=\(Self.githubProperty(inputName))::\(Self.githubData(Self.summaryText(summary)))\n")
+      try output.write(
+        "::notice file=\(Self.githubProperty(inputName))::\(Self.githubData(Self.summaryText(summary)))\n")
     }
     try output.flush()
   }
@@ -188,7 +191,8 @@ public final class IssueReportWriter: IssueSink {
   private func writeSummaryObject(_ summary: RunSummary, kind: Bool, to out: ByteOutput) throws(RosterError) {
     try out.write(kind ? "{\"kind\":\"summary\",\"rows\":" : "{\"rows\":")
     try out.write(
-      "\(summary.rows),\"accepted\":\(summary.accepted),\"rejected\":\(summary.rejected),\"warnings\":\(summary.warnings)}")
+      "\(summary.rows),\"accepted\":\(summary.accepted),\"rejected\":\(summary.rejected),\"warnings\":\(summary.warnings)}"
+    )
   }
 
   /// Escapes workflow-command data (`%`, CR, LF).

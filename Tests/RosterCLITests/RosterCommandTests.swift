@@ -1,0 +1,170 @@
+import Foundation
+import RosterTestSupport
+import Testing
+
+private let roster = TestSupport.rosterBinary
+private let packagex = TestSupport.fixtures.appendingPathComponent("packagex/contacts.csv").path
+private let clean = TestSupport.fixtures.appendingPathComponent("clean/contacts.csv").path
+
+private func expected(_ relative: String) throws -> String {
+  try String(contentsOf: TestSupport.fixtures.appendingPathComponent(relative), encoding: .utf8)
+}
+
+/// Files in `directory`, to check that no temporary file is left behind.
+private func listing(_ directory: URL) throws -> [String] {
+  try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+}
+
+@Suite("roster command, end to end")
+struct RosterCommandTests {
+  @Test func convertWritesAcceptedRowsAndReportsTheRestOnStandardError() throws {
+    let result = try TestSupport.run(roster, ["convert", packagex, "--to", "jsonl"])
+    #expect(result.status == 0)
+    #expect(result.stdoutText == (try expected("packagex/expected.jsonl")))
+    #expect(
+      result.stderrText == """
+        \(packagex):4 (row 2) email "thor@asgard": the domain needs a dot (for example example.com)
+        \(packagex): 4 rows: 3 accepted, 1 rejected
+
+        """)
+  }
+
+  @Test func strictMakesRejectionsExitOneButStillWrites() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("out.jsonl")
+    let result = try TestSupport.run(roster, ["convert", packagex, "-o", output.path, "--strict", "--quiet"])
+    #expect(result.status == 1)
+    #expect(try String(contentsOf: output, encoding: .utf8) == (try expected("packagex/expected.jsonl")))
+    #expect(try listing(directory) == ["out.jsonl"])
+  }
+
+  @Test func validateExitsOneOnRejectionsAndZeroOnACleanFile() throws {
+    let rejected = try TestSupport.run(roster, ["validate", packagex, "--report-format", "json", "--quiet"])
+    #expect(rejected.status == 1)
+    #expect(rejected.stdoutText == (try expected("packagex/expected-report.json")))
+    let accepted = try TestSupport.run(roster, ["validate", clean, "--quiet"])
+    #expect(accepted.status == 0)
+    #expect(accepted.stdoutText == "\(clean): 5 rows: 5 accepted, 0 rejected\n")
+  }
+
+  @Test func githubFormatAnnotatesTheExactLine() throws {
+    let result = try TestSupport.run(roster, ["validate", packagex, "--report-format", "github"])
+    #expect(result.status == 1)
+    #expect(result.stdoutText.hasPrefix("::error file=\(packagex),line=4,title=row 2 rejected::email \"thor@asgard\""))
+  }
+
+  @Test func standardInputIsReadWhenNoInputIsGiven() throws {
+    let input = try Data(contentsOf: URL(fileURLWithPath: packagex))
+    for arguments in [["convert"], ["convert", "-"]] {
+      let result = try TestSupport.run(roster, arguments + ["--quiet"], stdin: input)
+      #expect(result.status == 0)
+      #expect(result.stdoutText == (try expected("packagex/expected.jsonl")))
+      #expect(result.stderrText.hasPrefix("<stdin>:4 (row 2) email"))
+    }
+  }
+
+  @Test func outputFormatFollowsTheExtension() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("contacts.json")
+    let report = directory.appendingPathComponent("report.jsonl")
+    let result = try TestSupport.run(
+      roster, ["convert", packagex, "-o", output.path, "--report", report.path, "--report-format", "jsonl"])
+    #expect(result.status == 0)
+    let array = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [[String: Any]]
+    #expect(array?.count == 3)
+    #expect(result.stderrText == "roster: \(packagex): 4 rows: 3 accepted, 1 rejected\n")
+    let lines = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 2)
+
+    let unknown = try TestSupport.run(
+      roster, ["convert", packagex, "-o", directory.appendingPathComponent("x.txt").path])
+    #expect(unknown.status == 2)
+    #expect(unknown.stderrText.contains("cannot tell the output format"))
+  }
+
+  @Test func unusableArgumentsExitTwoWithOneClearLine() throws {
+    let unknownFlag = try TestSupport.run(roster, ["convert", packagex, "--bogus"])
+    #expect(unknownFlag.status == 2)
+    #expect(unknownFlag.stderrText.contains("Unknown option '--bogus'"))
+
+    let missing = try TestSupport.run(roster, ["convert", "/nonexistent/contacts.csv"])
+    #expect(missing.status == 2)
+    #expect(missing.stderrText == "roster: /nonexistent/contacts.csv: cannot open: No such file or directory\n")
+
+    let region = try TestSupport.run(roster, ["validate", packagex, "--default-region", "XX"])
+    #expect(region.status == 2)
+    #expect(region.stderrText.contains("--default-region XX"))
+  }
+
+  @Test func badHeadersExitTwoNamingFileLineAndBothHeaders() throws {
+    let csv = Data("\n\nName,metadata.a,metadata.a.b\nx,1,2\n".utf8)
+    let result = try TestSupport.run(roster, ["convert", "--quiet"], stdin: csv)
+    #expect(result.status == 2)
+    #expect(
+      result.stderrText
+        == "roster: <stdin>:3: headers \"metadata.a\" and \"metadata.a.b\" conflict: metadata.a cannot hold both a value and metadata.a.b\n"
+    )
+    #expect(result.stdout.isEmpty)
+  }
+
+  @Test func failedRunsLeaveTheDestinationUntouchedAndNoTemporaryFiles() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("out.jsonl")
+    try Data("previous\n".utf8).write(to: output)
+    let badInput = directory.appendingPathComponent("bad.csv")
+    try Data("Email,Phone\na@b.co,\n".utf8).write(to: badInput)
+    let result = try TestSupport.run(roster, ["convert", badInput.path, "-o", output.path])
+    #expect(result.status == 2)
+    #expect(try String(contentsOf: output, encoding: .utf8) == "previous\n")
+    #expect(try listing(directory) == ["bad.csv", "out.jsonl"])
+
+    let nowhere = try TestSupport.run(roster, ["convert", packagex, "-o", "/nonexistent/dir/out.jsonl"])
+    #expect(nowhere.status == 2)
+    #expect(nowhere.stderrText.hasPrefix("roster: /nonexistent/dir/out.jsonl: cannot write here"))
+  }
+
+  @Test func interruptedRunsLeaveNoTemporaryFiles() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let fifo = directory.appendingPathComponent("input.fifo")
+    #expect(mkfifo(fifo.path, 0o600) == 0)
+    let process = Process()
+    process.executableURL = roster
+    process.arguments = ["convert", fifo.path, "-o", directory.appendingPathComponent("out.jsonl").path, "--quiet"]
+    try process.run()
+    let writer = try FileHandle(forWritingTo: fifo)
+    writer.write(Data("Name,Email\nA,a@b.co\n".utf8))
+    // The run now waits for more input with its temporary output open.
+    var waited = 0
+    while try listing(directory).count < 2 && waited < 500 {
+      usleep(10_000)
+      waited += 1
+    }
+    #expect(try listing(directory).contains { $0.hasSuffix(".roster-tmp") })
+    process.interrupt()
+    var exited = 0
+    while process.isRunning && exited < 500 {
+      usleep(10_000)
+      exited += 1
+    }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+      Issue.record("roster ignored SIGINT")
+    }
+    process.waitUntilExit()
+    try writer.close()
+    #expect(process.terminationStatus == 130)
+    #expect(try listing(directory) == ["input.fifo"])
+  }
+
+  @Test(arguments: ["convert", "validate"])
+  func helpShowsAnExample(command: String) throws {
+    let result = try TestSupport.run(roster, [command, "--help"])
+    #expect(result.status == 0)
+    #expect(result.stdoutText.contains("Example:"))
+    #expect(result.stdoutText.contains("roster \(command) "))
+  }
+}

@@ -1,0 +1,68 @@
+import RosterCore
+import Testing
+
+@Suite("Header mapping")
+struct HeaderMapTests {
+  @Test(arguments: [
+    ("Name", ColumnTarget.field(.name)), ("Full Name", .field(.name)), ("display_name", .field(.name)),
+    ("FIRST NAME", .field(.firstName)), ("last_name", .field(.lastName)), ("E-mail", .field(.email)),
+    ("email address", .field(.email)), ("Phone", .field(.phone)), ("Phone Number", .field(.phone)),
+    ("phoneNumber", .field(.phone)), ("mobile", .field(.phone)), (" Type ", .field(.type)),
+    ("Groups", .field(.groups)), ("id", .field(.id)), ("Address", .address(["address_line1"])),
+    ("Address Line2", .address(["address_line2"])), ("Address Line 2", .address(["address_line2"])),
+    ("address.city", .address(["city"])), ("metadata.csv_import", .metadata(["csv_import"])),
+    ("metadata.facebook.psid", .metadata(["facebook", "psid"])), ("Metadata.Key", .metadata(["Key"])),
+  ])
+  func aliasesAndPaths(header: String, target: ColumnTarget) throws {
+    let headers = target == .field(.name) ? [header] : ["Name", header]
+    let map = try HeaderMap(headers: headers)
+    #expect(map.columns.last?.target == target)
+    #expect(map.warnings.isEmpty)
+  }
+
+  @Test func unknownColumnsAreKeptInMetadataAndWarnedOnce() throws {
+    let map = try HeaderMap(headers: ["Name", "Company", "custom.tier", ""])
+    #expect(
+      map.columns.map(\.target) == [
+        .field(.name), .metadata(["Company"]), .metadata(["custom", "tier"]), .metadata(["column_4"]),
+      ])
+    #expect(map.warnings.count == 3)
+    #expect(map.warnings[0].message.contains("\"Company\""))
+    #expect(map.warnings[0].header == "Company")
+  }
+
+  @Test func conflictingPathsNameBothHeaders() {
+    let error = #expect(throws: HeaderError.self) {
+      try HeaderMap(headers: ["Name", "metadata.a.b", "metadata.a"])
+    }
+    #expect(error?.code == "header.path_conflict")
+    #expect(error?.headers == ["metadata.a", "metadata.a.b"])
+    #expect(error?.message.contains("\"metadata.a\"") == true)
+    #expect(error?.message.contains("\"metadata.a.b\"") == true)
+  }
+
+  @Test(arguments: ["metadata..x", "metadata.", ".x", "address. .city"])
+  func emptySegmentsAreFatal(header: String) {
+    let error = #expect(throws: HeaderError.self) { try HeaderMap(headers: ["Name", header]) }
+    #expect(error?.code == "header.empty_segment")
+    #expect(error?.headers == [header])
+  }
+
+  @Test func differentHeadersForOneFieldAreFatal() {
+    let error = #expect(throws: HeaderError.self) { try HeaderMap(headers: ["Name", "Email", "Mail"]) }
+    #expect(error?.code == "header.duplicate")
+    #expect(error?.headers == ["Email", "Mail"])
+  }
+
+  @Test func identicalHeadersAreMerged() throws {
+    let map = try HeaderMap(headers: ["Name", "Email", "e-mail", "E MAIL"])
+    #expect(map.columns.count == 4)
+    #expect(map.header(for: .email) == "Email")
+  }
+
+  @Test func aNameColumnIsRequired() {
+    let error = #expect(throws: HeaderError.self) { try HeaderMap(headers: ["Email", "Phone"]) }
+    #expect(error?.code == "header.missing_name")
+    #expect(throws: Never.self) { try HeaderMap(headers: ["Last Name"]) }
+  }
+}

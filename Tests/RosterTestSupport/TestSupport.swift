@@ -1,0 +1,83 @@
+public import Foundation
+
+/// Paths and helpers shared by Roster's test targets.
+public enum TestSupport {
+  /// The package root, found from this file's location.
+  public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// `Fixtures/` in the package root.
+  public static let fixtures: URL = packageRoot.appendingPathComponent("Fixtures")
+
+  /// Whether golden files should be rewritten (`ROSTER_RECORD=1`), never silently.
+  public static var recording: Bool { ProcessInfo.processInfo.environment["ROSTER_RECORD"] == "1" }
+
+  /// The built `roster` binary: `ROSTER_BINARY`, else beside the test bundle.
+  public static var rosterBinary: URL {
+    if let path = ProcessInfo.processInfo.environment["ROSTER_BINARY"] { return URL(fileURLWithPath: path) }
+    var directory = Bundle.main.bundleURL
+    if directory.pathExtension == "xctest" { directory = directory.deletingLastPathComponent() }
+    return directory.appendingPathComponent("roster")
+  }
+
+  /// A fresh temporary directory, removed by the caller.
+  public static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("roster-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// What a finished process printed and returned.
+  public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+  }
+
+  /// Runs `executable` with `arguments`, feeding `stdin`, and waits for it.
+  public static func run(
+    _ executable: URL, _ arguments: [String], stdin: Data = Data(), currentDirectory: URL? = nil
+  ) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let input = Pipe()
+    let output = Pipe()
+    let error = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let writer = Thread {
+      input.fileHandleForWriting.write(stdin)
+      try? input.fileHandleForWriting.close()
+    }
+    writer.start()
+    let errorData = LockedData()
+    let errorReader = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
+    errorReader.start()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errorData.isSet { usleep(1000) }
+    return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errorData.value)
+  }
+
+  /// Runs `python3 -c script` with `arguments`; for reference checks against Python's own modules.
+  public static func python(_ script: String, _ arguments: [String] = [], stdin: Data = Data()) throws
+    -> ProcessResult
+  {
+    try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script] + arguments, stdin: stdin)
+  }
+}
+
+/// Data handed from a reader thread to the waiting test.
+private final class LockedData: @unchecked Sendable {
+  private let lock = NSLock()
+  private var data: Data?
+  func set(_ value: Data) { lock.withLock { data = value } }
+  var isSet: Bool { lock.withLock { data != nil } }
+  var value: Data { lock.withLock { data ?? Data() } }
+}
