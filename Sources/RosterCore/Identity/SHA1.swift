@@ -1,33 +1,22 @@
 /// SHA-1 (FIPS 180-4), used only to derive name-based UUIDs (RFC 9562 version 5), not for security.
-struct SHA1 {
-  private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) =
-    (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
-  private var block = [UInt8](repeating: 0, count: 64)
-  private var blockCount = 0
-  private var byteCount: UInt64 = 0
-  private var words = [UInt32](repeating: 0, count: 80)
-
-  init() {}
-
-  mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-    for byte in bytes {
-      block[blockCount] = byte
-      blockCount += 1
-      byteCount += 1
-      if blockCount == 64 {
-        compress()
-        blockCount = 0
-      }
-    }
-  }
-
-  /// The 20-byte digest. The hasher must not be used afterwards.
-  mutating func finalize() -> [UInt8] {
-    let bitLength = byteCount &* 8
-    update(CollectionOfOne(0x80))
-    while blockCount != 56 { update(CollectionOfOne(0)) }
+enum SHA1 {
+  /// The 20-byte digest of `message`.
+  static func digest(_ message: [UInt8]) -> [UInt8] {
+    var padded = message
+    padded.append(0x80)
+    while padded.count % 64 != 56 { padded.append(0) }
+    let bitLength = UInt64(message.count) &* 8
     for shift in stride(from: 56, through: 0, by: -8) {
-      update(CollectionOfOne(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))))
+      padded.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+    }
+    var state: (UInt32, UInt32, UInt32, UInt32, UInt32) =
+      (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { words in
+      padded.withUnsafeBufferPointer { bytes in
+        for blockStart in stride(from: 0, to: bytes.count, by: 64) {
+          compress(bytes.baseAddress! + blockStart, words.baseAddress!, &state)
+        }
+      }
     }
     var digest: [UInt8] = []
     digest.reserveCapacity(20)
@@ -39,7 +28,10 @@ struct SHA1 {
     return digest
   }
 
-  private mutating func compress() {
+  private static func compress(
+    _ block: UnsafePointer<UInt8>, _ words: UnsafeMutablePointer<UInt32>,
+    _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32)
+  ) {
     for i in 0..<16 {
       words[i] =
         UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
@@ -76,10 +68,7 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
 
   /// `namespace` must be 16 bytes.
   public init(namespace: [UInt8], name: some Sequence<UInt8>) {
-    var hasher = SHA1()
-    hasher.update(namespace)
-    hasher.update(name)
-    var digest = Array(hasher.finalize().prefix(16))
+    var digest = Array(SHA1.digest(namespace + Array(name)).prefix(16))
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
     bytes = digest

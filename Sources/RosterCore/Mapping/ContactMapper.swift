@@ -12,12 +12,14 @@ public protocol RecordCells {
 ///
 /// The draft is not yet validated: the `ContactValidator` checks email and phone and the pipeline
 /// assigns the id.
-public struct ContactMapper: Sendable {
+public struct ContactMapper {
   public let headerMap: HeaderMap
   /// The header for each field (first column that fills it), for naming headers in reports.
   public let fieldHeaders: [ContactField: String]
   /// Separator between group names in a Groups cell.
   public var groupSeparator: UInt8 = UInt8(ascii: ";")
+  /// Group ids by the name as written: the same few names recur on most rows.
+  private let groupIDs = GroupIDCache()
 
   public init(headerMap: HeaderMap) {
     self.headerMap = headerMap
@@ -148,7 +150,7 @@ public struct ContactMapper: Sendable {
     for piece in cell.utf8.split(separator: groupSeparator) {
       let name = String(decoding: piece, as: UTF8.self).trimmingASCIIWhitespace()
       guard !name.isEmpty else { continue }
-      references.append(GroupReference(name: name, id: ContactIdentifier.groupID(named: name)))
+      references.append(GroupReference(name: name, id: groupIDs.id(named: name)))
     }
     return references
   }
@@ -178,5 +180,18 @@ extension ContactField {
     case .phone: 6
     case .groups: 7
     }
+  }
+}
+
+/// Remembers group ids by name as written, up to a fixed number of names (then computes them afresh).
+final class GroupIDCache {
+  private var ids: [String: String] = [:]
+  private static var capacity: Int { 1 << 16 }
+
+  func id(named name: String) -> String {
+    if let id = ids[name] { return id }
+    let id = ContactIdentifier.groupID(named: name)
+    if ids.count < Self.capacity { ids[name] = id }
+    return id
   }
 }

@@ -38,32 +38,38 @@ public final class ByteOutput {
 
   /// Appends `text` as a JSON string literal, quotes included.
   public func writeJSONString(_ text: String) throws(RosterError) {
-    pending.append(UInt8(ascii: "\""))
+    // One exclusive access to the buffer for the whole string, not one per byte.
+    var out: [UInt8] = []
+    swap(&out, &pending)
+    out.append(UInt8(ascii: "\""))
     var text = text
     text.withUTF8 { utf8 in
       var runStart = 0
       for index in 0..<utf8.count {
         let byte = utf8[index]
         guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-        pending.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
         runStart = index + 1
-        pending.append(UInt8(ascii: "\\"))
+        out.append(UInt8(ascii: "\\"))
         switch byte {
-        case 0x22: pending.append(0x22)
-        case 0x5C: pending.append(0x5C)
-        case 0x0A: pending.append(UInt8(ascii: "n"))
-        case 0x0D: pending.append(UInt8(ascii: "r"))
-        case 0x09: pending.append(UInt8(ascii: "t"))
-        case 0x08: pending.append(UInt8(ascii: "b"))
-        case 0x0C: pending.append(UInt8(ascii: "f"))
+        case 0x22: out.append(0x22)
+        case 0x5C: out.append(0x5C)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
         default:
-          let hex = Array("0123456789abcdef".utf8)
-          pending.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+          let hex: StaticString = "0123456789abcdef"
+          out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30])
+          out.append(hex.utf8Start[Int(byte >> 4)])
+          out.append(hex.utf8Start[Int(byte & 0xF)])
         }
       }
-      pending.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
     }
-    pending.append(UInt8(ascii: "\""))
+    out.append(UInt8(ascii: "\""))
+    swap(&out, &pending)
     if pending.count >= Self.flushThreshold { try flush() }
   }
 
