@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "RosterCore", targets: ["RosterCore"]),
     .library(name: "RosterFormats", targets: ["RosterFormats"]),
     .executable(name: "roster", targets: ["roster"]),
+    .executable(name: "roster-bench", targets: ["RosterBench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -31,6 +32,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Throughput measurements, built in release mode by scripts/bench (never timed unit tests).
+    .executableTarget(name: "RosterBench", dependencies: ["RosterCore"]),
     // Fixture paths and a process runner shared by the test targets.
     .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
     .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
