@@ -40,9 +40,10 @@ struct Convert: ParsableCommand {
     let format = to ?? output.flatMap { OutputFormat(pathExtensionOf: $0) } ?? .jsonl
     let destination: Destination = output.map { $0 == "-" ? .standardOutput : .file($0) } ?? .standardOutput
     let report: Destination = options.report.map { $0 == "-" ? .standardOutput : .file($0) } ?? .standardError
-    let job = ConversionJob(
+    var job = ConversionJob(
       input: options.input, output: (format, destination), report: (options.reportFormat, report),
       defaultRegion: options.defaultRegion)
+    job.groups = options.groupOptions
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }
   }

@@ -19,7 +19,8 @@ final class ProgressDisplay {
     guard now - lastDraw >= 0.5 else { return }
     lastDraw = now
     let rate = Int(Double(progress.rows) / max(now - start, 0.001))
-    var line = "\r\(progress.rows) rows, \(rate) rows/s"
+    let pass = progress.passes > 1 ? "pass \(progress.pass) of \(progress.passes): " : ""
+    var line = "\r\(pass)\(progress.rows) rows, \(rate) rows/s"
     if let total = progress.totalBytes, total > 0 {
       line += ", \(min(100, progress.bytesRead * 100 / total))%"
     }

@@ -1,5 +1,5 @@
 public import ArgumentParser
-import RosterCore
+public import RosterCore
 import RosterFormats
 
 #if canImport(Glibc)
@@ -7,6 +7,7 @@ import RosterFormats
 #endif
 
 extension ReportFormat: ExpressibleByArgument {}
+extension UnknownGroupPolicy: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
 
 /// The input formats Roster reads.
@@ -32,8 +33,35 @@ struct RunOptions: ParsableArguments {
     help: ArgumentHelp("Region for phone numbers written without a country code (ISO 3166 alpha-2).", valueName: "CC"))
   var defaultRegion: String?
 
+  @Option(help: ArgumentHelp("The character between group names in a Groups cell.", valueName: "char"))
+  var groupSeparator: String = ";"
+
+  @Option(help: "Group names no group row defines: warn (drop the membership), reject (the row) or create (the group).")
+  var unknownGroups: UnknownGroupPolicy = .warn
+
+  @Flag(help: "Add each member's id, name and email to group records (referenced_contacts).")
+  var referencedContacts = false
+
   @Flag(help: "Show no progress and no summary on standard error.")
   var quiet = false
+
+  func validate() throws {
+    guard groupSeparator.utf8.count == 1, let byte = groupSeparator.utf8.first, byte >= 0x20,
+      byte != UInt8(ascii: "\""),
+      byte < 0x7F
+    else {
+      throw ValidationError("--group-separator takes one printable ASCII character other than a double quote")
+    }
+  }
+
+  /// The group options these flags describe.
+  var groupOptions: GroupOptions {
+    var options = GroupOptions()
+    options.separator = groupSeparator.utf8.first ?? UInt8(ascii: ";")
+    options.unknownGroups = unknownGroups
+    options.referencedContacts = referencedContacts
+    return options
+  }
 }
 
 /// Runs `job`, showing progress on a terminal, and prints the summary line unless quiet.

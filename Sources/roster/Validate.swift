@@ -17,9 +17,10 @@ struct Validate: ParsableCommand {
 
   func run() throws {
     let report: Destination = options.report.map { $0 == "-" ? .standardOutput : .file($0) } ?? .standardOutput
-    let job = ConversionJob(
+    var job = ConversionJob(
       input: options.input, output: nil, report: (options.reportFormat, report),
       defaultRegion: options.defaultRegion)
+    job.groups = options.groupOptions
     let summary = try runWithProgress(job, quiet: options.quiet)
     if summary.rejected > 0 { throw ExitCode(1) }
   }

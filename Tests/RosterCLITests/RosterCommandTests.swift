@@ -64,6 +64,21 @@ struct RosterCommandTests {
     }
   }
 
+  @Test func groupsDefinedAfterTheirMembersResolveFromStandardInputToo() throws {
+    let fixture = TestSupport.fixtures.appendingPathComponent("groups-warn/contacts.csv")
+    let fromFile = try TestSupport.run(roster, ["convert", fixture.path, "--quiet"])
+    let fromStdin = try TestSupport.run(roster, ["convert", "--quiet"], stdin: try Data(contentsOf: fixture))
+    #expect(fromFile.stdoutText == (try expected("groups-warn/expected.jsonl")))
+    #expect(fromStdin.stdoutText == fromFile.stdoutText)
+    #expect(fromStdin.status == 0)
+    #expect(fromStdin.stderrText.contains("<stdin>:5 (row 3): warning: Groups names group \"Hulk Fans\""))
+    let rejecting = try TestSupport.run(roster, ["validate", fixture.path, "--unknown-groups", "reject"])
+    #expect(rejecting.status == 1)
+    #expect(rejecting.stdoutText.contains("(row 3) Groups \"Hulk Fans\""))
+    let badSeparator = try TestSupport.run(roster, ["convert", fixture.path, "--group-separator", "ab"])
+    #expect(badSeparator.status == 2)
+  }
+
   @Test func outputFormatFollowsTheExtension() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -119,7 +119,9 @@ struct IdentityTests {
   }
 
   @Test func groupNamesNormalizeBeforeHashing() {
-    #expect(ContactIdentifier.normalizedGroupName("  West\t Coast  ") == "west coast")
+    #expect(GroupDirectory.normalizedName("  West\t Coast  ") == "west coast")
+    #expect(GroupDirectory.normalizedName("STRASSE") == GroupDirectory.normalizedName("straße"))
+    #expect(GroupDirectory.normalizedName("Cafe\u{301}") == GroupDirectory.normalizedName("CAFÉ"))
     #expect(ContactIdentifier.groupID(named: "Ünïcode Team") == ContactIdentifier.groupID(named: "ÜNÏCODE  team"))
     #expect(ContactIdentifier.groupID(named: "a") != ContactIdentifier.groupID(named: "b"))
   }

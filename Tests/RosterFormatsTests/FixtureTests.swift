@@ -11,13 +11,30 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
   var input: URL { directory.appendingPathComponent("contacts.csv") }
   var testDescription: String { name }
 
-  var defaultRegion: String? {
+  /// The command-line arguments in `args`, one per line.
+  var arguments: [String] {
     guard let text = try? String(contentsOf: directory.appendingPathComponent("args"), encoding: .utf8) else {
-      return nil
+      return []
     }
-    let arguments = text.split(separator: "\n").map(String.init)
-    guard let flag = arguments.firstIndex(of: "--default-region"), flag + 1 < arguments.count else { return nil }
-    return arguments[flag + 1]
+    return text.split(separator: "\n").map(String.init)
+  }
+
+  private func value(after flag: String) -> String? {
+    guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+  }
+
+  var defaultRegion: String? { value(after: "--default-region") }
+
+  /// The group options `args` sets (the same flags as the command line).
+  var groupOptions: GroupOptions {
+    var options = GroupOptions()
+    if let separator = value(after: "--group-separator")?.utf8.first { options.separator = separator }
+    if let policy = value(after: "--unknown-groups").flatMap(UnknownGroupPolicy.init(rawValue:)) {
+      options.unknownGroups = policy
+    }
+    options.referencedContacts = arguments.contains("--referenced-contacts")
+    return options
   }
 
   static let all: [FixtureCase] = {
@@ -46,9 +63,10 @@ struct FixtureTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let output = directory.appendingPathComponent("out.jsonl")
     let report = directory.appendingPathComponent("report.json")
-    let job = ConversionJob(
+    var job = ConversionJob(
       input: fixture.input.path, output: (.jsonl, .file(output.path)), report: (.json, .file(report.path)),
       defaultRegion: fixture.defaultRegion)
+    job.groups = fixture.groupOptions
     _ = try job.run()
     for (produced, golden) in [(output, "expected.jsonl"), (report, "expected-report.json")] {
       let expectedURL = fixture.directory.appendingPathComponent(golden)
@@ -66,14 +84,38 @@ struct FixtureTests {
   }
 
   @Test(arguments: FixtureCase.all)
+  func reportAndOutputAccountForEveryRow(_ fixture: FixtureCase) throws {
+    let output = try Data(contentsOf: fixture.directory.appendingPathComponent("expected.jsonl"))
+    let report = try Data(contentsOf: fixture.directory.appendingPathComponent("expected-report.json"))
+    let document = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any])
+    let summary = try #require(document["summary"] as? [String: Int])
+    let issues = try #require(document["issues"] as? [[String: Any]])
+    let created = try #require(document["created"] as? [String])
+    let rows = try #require(summary["rows"])
+    #expect(rows == summary["accepted"]! + summary["rejected"]!)
+    #expect(issues.count == summary["rejected"])
+    let indices = issues.compactMap { $0["index"] as? Int }
+    #expect(Set(indices).count == indices.count && indices.allSatisfy { (0..<rows).contains($0) })
+    let lines = output.split(separator: UInt8(ascii: "\n"))
+    #expect(lines.count == summary["accepted"]! + (summary["groups_created"] ?? 0))
+    let ids = try lines.map { line in
+      try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])["id"] as? String
+    }
+    #expect(ids == created)
+  }
+
+  @Test(arguments: FixtureCase.all)
   func everyRowIsAcceptedOrRejectedExactlyOnce(_ fixture: FixtureCase) throws {
     let file = try InputFile(path: fixture.input.path)
     let reader = CSVRecordReader(source: file, displayName: file.displayName)
-    let mapper = ContactMapper(headerMap: try HeaderMap(headers: try reader.readHeader().headers))
+    let mapper = ContactMapper(
+      headerMap: try HeaderMap(headers: try reader.readHeader().headers), groupSeparator: fixture.groupOptions.separator
+    )
     let validator = ContactValidator(phone: try #require(PhoneNumberValidator(defaultRegion: fixture.defaultRegion)))
     let sink = RecordingSink()
     var pipeline = ContactPipeline(validator: validator, writer: DiscardingContactWriter(), sink: sink)
-    let summary = try ConversionJob.stream(reader, mapper: mapper, into: &pipeline)
+    try ConversionJob.stream(reader, mapper: mapper, into: &pipeline)
+    let summary = try pipeline.finish()
     #expect(summary.rows == summary.accepted + summary.rejected)
     #expect(sink.accepted.count == summary.accepted)
     #expect(sink.rejected.count == summary.rejected)

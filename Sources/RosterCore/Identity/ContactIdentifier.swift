@@ -1,7 +1,7 @@
 /// Derives stable ids, so re-running a migration (or processing a shard of it) gives the same ids.
 ///
 /// - A contact with an `id` column value keeps it.
-/// - A group's id is `UUIDv5(rosterNamespace, "group:" + normalizedGroupName)`, so every row that
+/// - A group's id is `UUIDv5(rosterNamespace, "group:" + normalized name)`, so every row that
 ///   names the group, before or after the group row, agrees on its id.
 /// - A person's id is `UUIDv5(rosterNamespace, "person:" + name + "\u{1F}" + email + "\u{1F}" + phone)`
 ///   over the validated values (email with its domain lowercased, phone in E.164, absent ones empty).
@@ -13,18 +13,14 @@ public enum ContactIdentifier {
     namespace: NameBasedUUID.dnsNamespace, name: "roster.contacts".utf8
   ).bytes
 
-  /// The key under which group names match: surrounding whitespace trimmed, inner runs of
-  /// whitespace folded to one space, lowercased (Unicode default case mapping).
-  public static func normalizedGroupName(_ name: String) -> String {
-    var words: [Substring] = []
-    for word in name.split(whereSeparator: { $0.isWhitespace }) { words.append(word) }
-    return words.joined(separator: " ").lowercased()
+  /// The id of the group called `name` (matched after `GroupDirectory.normalizedName`).
+  public static func groupID(named name: String) -> String {
+    groupID(normalizedName: GroupDirectory.normalizedName(name))
   }
 
-  /// The id of the group called `name` (matched after `normalizedGroupName`).
-  public static func groupID(named name: String) -> String {
-    NameBasedUUID(namespace: rosterNamespace, name: ("group:" + normalizedGroupName(name)).utf8)
-      .description
+  /// The id of the group whose normalized name is `normalizedName`.
+  public static func groupID(normalizedName: String) -> String {
+    NameBasedUUID(namespace: rosterNamespace, name: ("group:" + normalizedName).utf8).description
   }
 
   /// The id of a person or group contact that has no `id` value.

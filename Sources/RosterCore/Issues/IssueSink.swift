@@ -7,4 +7,10 @@ public protocol IssueSink {
   mutating func rejected(_ issue: RowIssue) throws
   mutating func warning(_ warning: RunWarning) throws
   mutating func finish(summary: RunSummary) throws
+  /// A group contact Roster created (`--unknown-groups create`); it has no input row.
+  mutating func createdGroup(id: String, name: String) throws
+}
+
+extension IssueSink {
+  public mutating func createdGroup(id: String, name: String) throws {}
 }

@@ -85,5 +85,7 @@ public struct RunSummary: Hashable, Sendable {
   public var accepted = 0
   public var rejected = 0
   public var warnings = 0
+  /// Groups written by `--unknown-groups create`, which have no input row.
+  public var createdGroups = 0
   public init() {}
 }

@@ -8,6 +8,7 @@ public enum ContactField: String, Hashable, Sendable, CaseIterable {
   case email
   case phone
   case groups
+  case primaryGroups = "primary_groups"
 
   /// Header spellings that map to this field, compared after `HeaderKey.normalized`.
   static let aliases: [String: ContactField] = {
@@ -20,6 +21,7 @@ public enum ContactField: String, Hashable, Sendable, CaseIterable {
       (.email, ["email", "emailaddress", "mail"]),
       (.phone, ["phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "tel", "cell"]),
       (.groups, ["groups", "group"]),
+      (.primaryGroups, ["primarygroups", "primarygroup"]),
     ]
     var aliases: [String: ContactField] = [:]
     for (field, names) in table { for name in names { aliases[name] = field } }

@@ -16,13 +16,14 @@ public struct ContactMapper {
   public let headerMap: HeaderMap
   /// The header for each field (first column that fills it), for naming headers in reports.
   public let fieldHeaders: [ContactField: String]
-  /// Separator between group names in a Groups cell.
-  public var groupSeparator: UInt8 = UInt8(ascii: ";")
+  /// Separator between group names in a Groups cell (`--group-separator`).
+  public var groupSeparator: UInt8
   /// Group ids by the name as written: the same few names recur on most rows.
   private let groupIDs = GroupIDCache()
 
-  public init(headerMap: HeaderMap) {
+  public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
     self.headerMap = headerMap
+    self.groupSeparator = groupSeparator
     var headers: [ContactField: String] = [:]
     for column in headerMap.columns {
       if case .field(let field) = column.target, headers[field] == nil { headers[field] = column.header }
@@ -76,7 +77,12 @@ public struct ContactMapper {
     contact.phone = values[ContactField.phone.slotIndex]
     resolveType(values[ContactField.type.slotIndex], of: &contact, problems: &problems)
     resolveName(values[ContactField.name.slotIndex], of: &contact, problems: &problems)
-    if let groups = values[ContactField.groups.slotIndex] { contact.groups = groupReferences(in: groups) }
+    if let groups = values[ContactField.groups.slotIndex] {
+      addGroups(in: groups, primary: false, to: &contact, problems: &problems)
+    }
+    if let primary = values[ContactField.primaryGroups.slotIndex] {
+      addGroups(in: primary, primary: true, to: &contact, problems: &problems)
+    }
     return contact
   }
 
@@ -144,15 +150,65 @@ public struct ContactMapper {
     }
   }
 
-  /// Splits a Groups cell on the separator; names are trimmed and empty names dropped.
-  func groupReferences(in cell: String) -> [GroupReference] {
-    var references: [GroupReference] = []
-    for piece in cell.utf8.split(separator: groupSeparator) {
-      let name = String(decoding: piece, as: UTF8.self).trimmingASCIIWhitespace()
-      guard !name.isEmpty else { continue }
-      references.append(GroupReference(name: name, id: groupIDs.id(named: name)))
+  /// Adds the groups a Groups or Primary Groups cell names, each group once per contact.
+  private func addGroups(in cell: String, primary: Bool, to contact: inout Contact, problems: inout [IssueDetail]) {
+    guard let names = Self.groupNames(in: cell, separator: groupSeparator) else {
+      let field: ContactField = primary ? .primaryGroups : .groups
+      problems.append(
+        IssueDetail(
+          header: fieldHeaders[field], field: field.rawValue, code: "groups.unterminated_quote",
+          message: "opens a quote around a group name and never closes it", value: cell))
+      return
     }
-    return references
+    for name in names {
+      let id = groupIDs.id(named: name)
+      if let index = contact.groups.firstIndex(where: { $0.id == id }) {
+        if primary { contact.groups[index].isPrimary = true }
+      } else {
+        contact.groups.append(GroupReference(name: name, id: id, isPrimary: primary))
+      }
+    }
+  }
+
+  /// The group names in a cell: split on `separator` outside double quotes, each trimmed, empty ones
+  /// dropped. A name in double quotes may contain the separator; `""` inside quotes is one quote.
+  /// Returns `nil` when a quote is never closed.
+  public static func groupNames(in cell: String, separator: UInt8) -> [String]? {
+    var names: [String] = []
+    var current: [UInt8] = []
+    var quoted = false
+    var bytes = cell.utf8.makeIterator()
+    func flush() {
+      let name = String(decoding: current, as: UTF8.self).trimmingASCIIWhitespace()
+      if !name.isEmpty { names.append(name) }
+      current.removeAll(keepingCapacity: true)
+    }
+    var pending = bytes.next()
+    while let byte = pending {
+      pending = bytes.next()
+      if quoted {
+        if byte == UInt8(ascii: "\"") {
+          if pending == UInt8(ascii: "\"") {
+            current.append(byte)
+            pending = bytes.next()
+          } else {
+            quoted = false
+          }
+        } else {
+          current.append(byte)
+        }
+      } else if byte == separator {
+        flush()
+      } else if byte == UInt8(ascii: "\"") && current.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+        current.removeAll(keepingCapacity: true)
+        quoted = true
+      } else {
+        current.append(byte)
+      }
+    }
+    if quoted { return nil }
+    flush()
+    return names
   }
 }
 
@@ -179,6 +235,7 @@ extension ContactField {
     case .email: 5
     case .phone: 6
     case .groups: 7
+    case .primaryGroups: 8
     }
   }
 }

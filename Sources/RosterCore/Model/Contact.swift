@@ -4,21 +4,50 @@ public enum ContactType: String, Hashable, Sendable {
   case group
 }
 
-/// A reference from a contact to a group, by the group's name as written and its derived id.
+/// A reference from a contact to a group, by the group's name as written and its id.
 public struct GroupReference: Hashable, Sendable {
   public var name: String
   public var id: String
+  /// Whether the contact is a primary contact of the group (named in `Primary Groups`).
+  public var isPrimary: Bool
 
-  public init(name: String, id: String) {
+  public init(name: String, id: String, isPrimary: Bool = false) {
     self.name = name
     self.id = id
+    self.isPrimary = isPrimary
   }
+}
+
+/// A member of a group as PackageX's `referenced_contacts` shows it.
+public struct ReferencedContact: Hashable, Sendable {
+  public var id: String
+  public var name: String
+  public var email: String?
+
+  public init(id: String, name: String, email: String?) {
+    self.id = id
+    self.name = name
+    self.email = email
+  }
+}
+
+/// A group's members, as PackageX's `group_contacts`.
+public struct GroupMembers: Hashable, Sendable {
+  /// Every member's id, in input order.
+  public var children: [String] = []
+  /// The ids of members that named this group in `Primary Groups`.
+  public var primary: [String] = []
+  /// Id, name and email of each member; filled only with `--referenced-contacts`.
+  public var referenced: [ReferencedContact]?
+
+  public init() {}
 }
 
 /// The one contact model every reader maps onto and every writer writes.
 ///
 /// Output key order and names (the canonical record): `id`, `type`, `name`, `first_name`,
-/// `last_name`, `email`, `phone`, `address`, `groups`, `metadata`. Absent values are omitted.
+/// `last_name`, `email`, `phone`, `address`, `groups`, `group_contacts`, `referenced_contacts`,
+/// `metadata`. Absent values are omitted.
 public struct Contact: Hashable, Sendable {
   public var id: String = ""
   public var type: ContactType = .person
@@ -29,7 +58,10 @@ public struct Contact: Hashable, Sendable {
   public var phone: String?
   /// `address_line1`, `address_line2` and any `address.*` columns, in column order.
   public var address = NestedFields()
+  /// The groups this contact belongs to (from `Groups` and `Primary Groups`), each once.
   public var groups: [GroupReference] = []
+  /// For a group: its members. `nil` for a person.
+  public var members: GroupMembers?
   /// `metadata.*` columns and every column Roster does not know, in column order.
   public var metadata = NestedFields()
 

@@ -13,6 +13,9 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   public private(set) var writer: Writer
   public private(set) var sink: Sink
   public private(set) var summary = RunSummary()
+  /// Resolves group names after validation; `nil` leaves group references as mapped.
+  public var linker: GroupLinker?
+  private var warnings: [RunWarning] = []
 
   public init(validator: ContactValidator, writer: Writer, sink: Sink) {
     self.validator = validator
@@ -38,12 +41,19 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     var contact = draft
     var problems = problems
     if problems.isEmpty { validator.validate(&contact, headers: headers, problems: &problems) }
+    if problems.isEmpty {
+      if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+      if let linker {
+        warnings.removeAll(keepingCapacity: true)
+        try linker.link(&contact, at: position, problems: &problems, warnings: &warnings)
+        for warning in warnings { try warn(warning) }
+      }
+    }
     guard problems.isEmpty else {
       summary.rejected += 1
       try sink.rejected(RowIssue(position: position, details: problems))
       return
     }
-    if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
     summary.accepted += 1
     try writer.write(contact)
     try sink.accepted(id: contact.id, position: position)
@@ -54,6 +64,14 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     summary.rows += 1
     summary.rejected += 1
     try sink.rejected(RowIssue(position: position, details: problems))
+  }
+
+  /// Writes a group that `--unknown-groups create` made: it has no input row, so it is counted in
+  /// `summary.createdGroups`, not in `rows`.
+  public mutating func writeCreatedGroup(_ group: Contact) throws {
+    summary.createdGroups += 1
+    try writer.write(group)
+    try sink.createdGroup(id: group.id, name: group.name)
   }
 
   /// Finishes the writer and the sink; returns the run's counts.

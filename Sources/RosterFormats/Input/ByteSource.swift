@@ -18,9 +18,13 @@ public final class InputFile: ByteSource {
   public let size: Int?
   private let descriptor: Int32
   private let ownsDescriptor: Bool
+  /// Receives a copy of every byte read, so a stream that cannot be read twice can be (stdin).
+  var tee: ByteOutput?
+  private let keepAlive: AnyObject?
 
   /// Opens `path` for reading; `-` means standard input.
   public init(path: String) throws(RosterError) {
+    keepAlive = nil
     if path == "-" {
       displayName = "<stdin>"
       descriptor = 0
@@ -45,6 +49,16 @@ public final class InputFile: ByteSource {
     }
   }
 
+  /// Reads back what a spool holds, under the original input's name.
+  init(spool: SpoolFile, displayName: String) throws(RosterError) {
+    try spool.rewindForReading()
+    self.displayName = displayName
+    descriptor = spool.fileDescriptor
+    ownsDescriptor = false
+    size = nil
+    keepAlive = spool
+  }
+
   deinit {
     if ownsDescriptor { close(descriptor) }
   }
@@ -52,7 +66,13 @@ public final class InputFile: ByteSource {
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws(RosterError) -> Int {
     while true {
       let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-      if count >= 0 { return count }
+      if count >= 0 {
+        if let tee, count > 0 {
+          try tee.write(
+            UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count))
+        }
+        return count
+      }
       if errno == EINTR { continue }
       throw RosterError(.input, file: displayName, "read failed: \(systemErrorText(errno))")
     }

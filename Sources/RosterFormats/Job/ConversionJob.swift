@@ -25,8 +25,23 @@ public enum Destination: Hashable, Sendable {
   case standardError
 }
 
+/// How group names are split and resolved.
+public struct GroupOptions: Sendable {
+  /// The byte between group names in a Groups cell (`--group-separator`, ASCII).
+  public var separator: UInt8 = UInt8(ascii: ";")
+  /// What to do with names no group row defines (`--unknown-groups`).
+  public var unknownGroups: UnknownGroupPolicy = .warn
+  /// Whether group records list each member's id, name and email (`--referenced-contacts`).
+  public var referencedContacts = false
+
+  public init() {}
+}
+
 /// How far a run has got, for progress display.
 public struct JobProgress: Sendable {
+  /// 1 for the group scan of a two-pass run, 2 for its output pass; 1 of 1 for one pass.
+  public var pass: Int
+  public var passes: Int
   public var rows: Int
   public var bytesRead: Int
   /// The input's size when known (a regular file).
@@ -48,6 +63,7 @@ public struct ConversionJob: Sendable {
   public var report: (format: ReportFormat, destination: Destination)
   /// The region for national phone numbers (ISO 3166 alpha-2), if any.
   public var defaultRegion: String?
+  public var groups = GroupOptions()
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -73,7 +89,10 @@ public struct ConversionJob: Sendable {
       )
     }
     let file = try InputFile(path: input)
-    let reader = CSVRecordReader(source: file, displayName: file.displayName)
+    // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
+    let inputCopy = file.size == nil ? try SpoolFile() : nil
+    file.tee = inputCopy?.output
+    var reader = CSVRecordReader(source: file, displayName: file.displayName)
     let (headers, headerLine) = try reader.readHeader()
     let headerMap: HeaderMap
     do {
@@ -81,7 +100,31 @@ public struct ConversionJob: Sendable {
     } catch {
       throw RosterError(.header, file: file.displayName, line: headerLine, error.message)
     }
-    let mapper = ContactMapper(headerMap: headerMap)
+    let mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
+    let validator = ContactValidator(phone: phoneValidator)
+    let directory = GroupDirectory()
+    var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: mapper.fieldHeaders)
+
+    // Memberships can name groups defined further down: scan the whole input once first.
+    let passes = mapper.fieldHeaders[.groups] != nil || mapper.fieldHeaders[.primaryGroups] != nil ? 2 : 1
+    if passes == 2 {
+      let memberships = try MembershipSpool()
+      try Self.scanGroups(reader, mapper: mapper, validator: validator, into: directory, memberships: memberships) {
+        progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: file.size))
+      }
+      directory.settle(policy: groups.unknownGroups)
+      linker.memberSource = try GroupMemberIndex(
+        memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts)
+      let again: InputFile
+      if let inputCopy {
+        again = try InputFile(spool: inputCopy, displayName: file.displayName)
+      } else {
+        again = try InputFile(path: input)
+      }
+      reader = CSVRecordReader(source: again, displayName: file.displayName)
+      _ = try reader.readHeader()
+    }
+    file.tee = nil
 
     var files: [AtomicFile] = []
     defer { for file in files { file.abandon() } }
@@ -98,33 +141,108 @@ public struct ConversionJob: Sendable {
 
     let reportWriter = try IssueReportWriter(
       format: report.format, inputName: file.displayName, output: try open(report.destination))
-    let validator = ContactValidator(phone: phoneValidator)
+    func run<Writer: ContactWriter>(_ writer: Writer) throws(RosterError) -> RunSummary {
+      var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
+      pipeline.linker = linker
+      try Self.stream(reader, mapper: mapper, into: &pipeline, every: progressEvery) {
+        progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: file.size))
+      }
+      try Self.writeCreatedGroups(linker, into: &pipeline)
+      return try Self.finish(&pipeline)
+    }
     let summary: RunSummary
     if let output {
-      let writer = JSONContactWriter(
-        output: try open(output.destination), layout: output.format == .json ? .array : .lines)
-      var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
-      summary = try Self.stream(reader, mapper: mapper, into: &pipeline, every: progressEvery) {
-        progress?(JobProgress(rows: $0, bytesRead: $1, totalBytes: file.size))
-      }
+      let layout: JSONContactWriter.Layout = output.format == .json ? .array : .lines
+      summary = try run(JSONContactWriter(output: try open(output.destination), layout: layout))
     } else {
-      var pipeline = ContactPipeline(validator: validator, writer: DiscardingContactWriter(), sink: reportWriter)
-      summary = try Self.stream(reader, mapper: mapper, into: &pipeline, every: progressEvery) {
-        progress?(JobProgress(rows: $0, bytesRead: $1, totalBytes: file.size))
-      }
+      summary = try run(DiscardingContactWriter())
     }
     for file in files { try file.commit() }
     return summary
   }
 
-  /// Streams every record of `reader` through `mapper` into `pipeline`, then finishes it.
+  /// The first pass of a run with group memberships: records every group row and membership.
+  ///
+  /// Rows that mapping or validation rejects are skipped here; the second pass reports them.
+  static func scanGroups<Source: ByteSource>(
+    _ reader: CSVRecordReader<Source>, mapper: ContactMapper, validator: ContactValidator,
+    into directory: GroupDirectory, memberships: MembershipSpool, progress: (Int, Int) -> Void
+  ) throws(RosterError) {
+    var problems: [IssueDetail] = []
+    var rows = 0
+    while let record = try reader.next() {
+      rows += 1
+      if rows % 8192 == 0 { progress(rows, reader.bytesRead) }
+      guard record.unterminatedQuoteLine == nil else { continue }
+      problems.removeAll(keepingCapacity: true)
+      var contact = mapper.draft(from: record, problems: &problems)
+      guard problems.isEmpty else { continue }
+      validator.validate(&contact, headers: mapper.fieldHeaders, problems: &problems)
+      guard problems.isEmpty else { continue }
+      if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+      var ownSlot = -1
+      var defines = false
+      if contact.type == .group {
+        defines = directory.define(name: contact.name, id: contact.id, at: record.position) == nil
+        ownSlot = directory.slot(named: contact.name, mentionedAt: record.position)
+      }
+      for reference in contact.groups {
+        let slot = directory.slot(named: reference.name, mentionedAt: record.position)
+        if defines { directory.nest(ownSlot, in: slot) }
+        try memberships.append(
+          MembershipRecord(
+            position: record.position, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
+            memberID: contact.id, memberName: contact.name, memberEmail: contact.email ?? ""))
+      }
+    }
+  }
+
+  /// Writes the groups `--unknown-groups create` made, in the order their names first appeared.
+  static func writeCreatedGroups<Writer: ContactWriter, Sink: IssueSink>(
+    _ linker: GroupLinker, into pipeline: inout ContactPipeline<Writer, Sink>
+  ) throws(RosterError) {
+    for (slot, group) in linker.directory.groups.enumerated() where group.status == .created {
+      var contact = Contact()
+      contact.id = group.id
+      contact.type = .group
+      contact.name = group.name
+      do {
+        contact.members = try linker.memberSource?.members(ofSlot: slot) ?? GroupMembers()
+        let mention = group.firstMention.map { " (first named on line \($0.line), row \($0.index))" } ?? ""
+        try pipeline.warn(
+          RunWarning(
+            code: "group.created", message: "group \"\(group.name)\" has no group row; it was created\(mention)",
+            position: group.firstMention))
+        try pipeline.writeCreatedGroup(contact)
+      } catch let error as RosterError {
+        throw error
+      } catch {
+        throw RosterError(.output, "\(error)")
+      }
+    }
+  }
+
+  /// Finishes the writer and the report.
+  static func finish<Writer: ContactWriter, Sink: IssueSink>(
+    _ pipeline: inout ContactPipeline<Writer, Sink>
+  ) throws(RosterError) -> RunSummary {
+    do {
+      return try pipeline.finish()
+    } catch let error as RosterError {
+      throw error
+    } catch {
+      throw RosterError(.output, "\(error)")
+    }
+  }
+
+  /// Streams every record of `reader` through `mapper` into `pipeline` (which the caller finishes).
   ///
   /// Calls `progress(rows, bytesRead)` every `every` rows.
   public static func stream<Source: ByteSource, Writer: ContactWriter, Sink: IssueSink>(
     _ reader: CSVRecordReader<Source>, mapper: ContactMapper,
     into pipeline: inout ContactPipeline<Writer, Sink>, every: Int = 8192,
     progress: (Int, Int) -> Void = { _, _ in }
-  ) throws(RosterError) -> RunSummary {
+  ) throws(RosterError) {
     do {
       for warning in mapper.headerMap.warnings { try pipeline.warn(warning) }
       var problems: [IssueDetail] = []
@@ -142,7 +260,6 @@ public struct ConversionJob: Sendable {
         }
         if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, reader.bytesRead) }
       }
-      return try pipeline.finish()
     } catch let error as RosterError {
       throw error
     } catch {

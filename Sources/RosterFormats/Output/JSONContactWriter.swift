@@ -59,18 +59,45 @@ public struct JSONContactWriter: ContactWriter {
       try writeFields(contact.address, to: output)
     }
     if !contact.groups.isEmpty {
-      try output.write(",\"groups\":[")
-      for (index, group) in contact.groups.enumerated() {
-        if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
-        try output.writeJSONString(group.id)
+      try output.write(",\"groups\":")
+      try writeStrings(contact.groups.map(\.id), to: output)
+    }
+    if let members = contact.members {
+      try output.write(",\"group_contacts\":{\"children\":")
+      try writeStrings(members.children, to: output)
+      try output.write(",\"primary\":")
+      try writeStrings(members.primary, to: output)
+      try output.write(byte: UInt8(ascii: "}"))
+      if let referenced = members.referenced {
+        try output.write(",\"referenced_contacts\":[")
+        for (index, member) in referenced.enumerated() {
+          try output.write(index == 0 ? "{\"id\":" : ",{\"id\":")
+          try output.writeJSONString(member.id)
+          try output.write(",\"name\":")
+          try output.writeJSONString(member.name)
+          if let email = member.email {
+            try output.write(",\"email\":")
+            try output.writeJSONString(email)
+          }
+          try output.write(byte: UInt8(ascii: "}"))
+        }
+        try output.write(byte: UInt8(ascii: "]"))
       }
-      try output.write(byte: UInt8(ascii: "]"))
     }
     if !contact.metadata.isEmpty {
       try output.write(",\"metadata\":")
       try writeFields(contact.metadata, to: output)
     }
     try output.write(byte: UInt8(ascii: "}"))
+  }
+
+  static func writeStrings(_ strings: [String], to output: ByteOutput) throws(RosterError) {
+    try output.write(byte: UInt8(ascii: "["))
+    for (index, string) in strings.enumerated() {
+      if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
+      try output.writeJSONString(string)
+    }
+    try output.write(byte: UInt8(ascii: "]"))
   }
 
   static func writeFields(_ fields: NestedFields, to output: ByteOutput) throws(RosterError) {

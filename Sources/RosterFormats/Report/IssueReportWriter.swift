@@ -34,6 +34,10 @@ public final class IssueReportWriter: IssueSink {
     createdCount += 1
   }
 
+  public func createdGroup(id: String, name: String) throws(RosterError) {
+    try accepted(id: id, position: RowPosition(index: -1, line: 0))
+  }
+
   public func rejected(_ issue: RowIssue) throws(RosterError) {
     defer { issueCount += 1 }
     switch format {
@@ -100,6 +104,9 @@ public final class IssueReportWriter: IssueSink {
   public static func summaryText(_ summary: RunSummary) -> String {
     let rows = summary.rows == 1 ? "1 row" : "\(summary.rows) rows"
     var text = "\(rows): \(summary.accepted) accepted, \(summary.rejected) rejected"
+    if summary.createdGroups > 0 {
+      text += summary.createdGroups == 1 ? ", 1 group created" : ", \(summary.createdGroups) groups created"
+    }
     if summary.warnings > 0 { text += summary.warnings == 1 ? ", 1 warning" : ", \(summary.warnings) warnings" }
     return text
   }
@@ -191,8 +198,10 @@ public final class IssueReportWriter: IssueSink {
   private func writeSummaryObject(_ summary: RunSummary, kind: Bool, to out: ByteOutput) throws(RosterError) {
     try out.write(kind ? "{\"kind\":\"summary\",\"rows\":" : "{\"rows\":")
     try out.write(
-      "\(summary.rows),\"accepted\":\(summary.accepted),\"rejected\":\(summary.rejected),\"warnings\":\(summary.warnings)}"
+      "\(summary.rows),\"accepted\":\(summary.accepted),\"rejected\":\(summary.rejected),\"warnings\":\(summary.warnings)"
     )
+    if summary.createdGroups > 0 { try out.write(",\"groups_created\":\(summary.createdGroups)") }
+    try out.write(byte: UInt8(ascii: "}"))
   }
 
   /// Escapes workflow-command data (`%`, CR, LF).

@@ -22,6 +22,48 @@ final class SpoolFile {
 
   deinit { close(descriptor) }
 
+  /// The descriptor, for reading the spool back as an input.
+  var fileDescriptor: Int32 { descriptor }
+
+  /// Flushes what was written and moves to the start, for `readChunk`.
+  func rewindForReading() throws(RosterError) {
+    try output.flush()
+    guard lseek(descriptor, 0, SEEK_SET) == 0 else {
+      throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
+    }
+  }
+
+  /// The next bytes after `rewindForReading`, empty at the end.
+  func readChunk() throws(RosterError) -> [UInt8] {
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else {
+        throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
+      }
+      chunk.removeLast(chunk.count - count)
+      return chunk
+    }
+  }
+
+  /// The bytes in `range` of what was written (after a flush).
+  func read(_ range: Range<Int>) throws(RosterError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: range.count)
+    var done = 0
+    while done < range.count {
+      let count = bytes.withUnsafeMutableBytes {
+        pread(descriptor, $0.baseAddress! + done, range.count - done, off_t(range.lowerBound + done))
+      }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else {
+        throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
+      }
+      done += count
+    }
+    return bytes
+  }
+
   /// Copies everything written so far to `destination`.
   func copy(to destination: ByteOutput) throws(RosterError) {
     try output.flush()
@@ -31,7 +73,7 @@ final class SpoolFile {
     let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
     defer { chunk.deallocate() }
     while true {
-      let count = read(descriptor, chunk, 1 << 16)
+      let count = Glibc.read(descriptor, chunk, 1 << 16)
       if count < 0 && errno == EINTR { continue }
       guard count >= 0 else {
         throw RosterError(.output, "cannot read back the report spool: \(systemErrorText(errno))")

@@ -1,0 +1,200 @@
+/// What to do with a group name that matches no group row.
+public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
+  /// Drop the membership; a warning names the row, the column and the name.
+  case warn
+  /// Reject the row, with the Groups header in `errors`.
+  case reject
+  /// Create a group contact with that name, once, written after the input's rows.
+  case create
+}
+
+/// Every group an input names or defines, by normalized name: what group resolution needs in memory.
+///
+/// Memory grows with the number of distinct group names and group-in-group memberships, never with
+/// the number of rows.
+public final class GroupDirectory {
+  /// Where a group stands once the whole input has been scanned.
+  public enum Status: Hashable, Sendable {
+    /// Named by some row, defined by none (yet).
+    case unknown
+    /// Defined by a group row.
+    case defined
+    /// Defined, but it contains itself through a chain of groups: its row is rejected.
+    case cyclic
+    /// Created by `--unknown-groups create`.
+    case created
+  }
+
+  /// One group.
+  public struct Group: Sendable {
+    /// The name as first written.
+    public var name: String
+    public var normalizedName: String
+    /// The id members refer to: the group row's `id`, else derived from the normalized name.
+    public var id: String
+    public var status: Status = .unknown
+    /// The group row that defines it.
+    public var definition: RowPosition?
+    /// Where the name was first mentioned, for messages about unknown groups.
+    public var firstMention: RowPosition?
+    /// Slots of the groups this group's row names (nesting).
+    public var parents: [Int] = []
+    /// For cyclic groups: the names around the cycle, starting and ending with this group.
+    public var cycle: [String] = []
+  }
+
+  public private(set) var groups: [Group] = []
+  private var slotsByNormalizedName: [String: Int] = [:]
+  private var slotsByWrittenName: [String: Int] = [:]
+
+  public init() {}
+
+  /// The slot of the group called `name`, adding it if new.
+  public func slot(named name: String, mentionedAt position: RowPosition?) -> Int {
+    if let slot = slotsByWrittenName[name] { return slot }
+    let normalized = GroupDirectory.normalizedName(name)
+    let slot: Int
+    if let existing = slotsByNormalizedName[normalized] {
+      slot = existing
+    } else {
+      slot = groups.count
+      groups.append(
+        Group(
+          name: name, normalizedName: normalized, id: ContactIdentifier.groupID(normalizedName: normalized),
+          firstMention: position))
+      slotsByNormalizedName[normalized] = slot
+    }
+    if slotsByWrittenName.count < 1 << 16 { slotsByWrittenName[name] = slot }
+    return slot
+  }
+
+  /// The slot of an existing group, without adding one.
+  public func existingSlot(named name: String) -> Int? {
+    slotsByWrittenName[name] ?? slotsByNormalizedName[GroupDirectory.normalizedName(name)]
+  }
+
+  /// Records that the group row at `position` defines `name` with `id`.
+  ///
+  /// Returns the earlier definition when the group was already defined by another row (a duplicate).
+  public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
+    let slot = slot(named: name, mentionedAt: position)
+    if let earlier = groups[slot].definition { return earlier == position ? nil : earlier }
+    groups[slot].definition = position
+    groups[slot].status = .defined
+    groups[slot].id = id
+    return nil
+  }
+
+  /// Records that group `child` is a member of group `parent`.
+  public func nest(_ child: Int, in parent: Int) {
+    if !groups[child].parents.contains(parent) { groups[child].parents.append(parent) }
+  }
+
+  /// Marks every defined group that contains itself, directly or through other groups, as cyclic,
+  /// and applies `policy` to groups no row defines.
+  public func settle(policy: UnknownGroupPolicy) {
+    markCycles()
+    if policy == .create {
+      for slot in groups.indices where groups[slot].status == .unknown { groups[slot].status = .created }
+    }
+  }
+
+  /// Whether members can belong to the group in `slot`.
+  public func accepts(_ slot: Int) -> Bool {
+    groups[slot].status == .defined || groups[slot].status == .created
+  }
+
+  /// Tarjan's strongly connected components over the "is in group" edges between defined groups.
+  private func markCycles() {
+    var index = 0
+    var indices = [Int](repeating: -1, count: groups.count)
+    var lowLinks = [Int](repeating: 0, count: groups.count)
+    var onStack = [Bool](repeating: false, count: groups.count)
+    var stack: [Int] = []
+    for root in groups.indices where indices[root] < 0 && groups[root].status == .defined {
+      // Iterative depth-first search: (node, next edge to follow).
+      var work: [(Int, Int)] = [(root, 0)]
+      indices[root] = index
+      lowLinks[root] = index
+      index += 1
+      stack.append(root)
+      onStack[root] = true
+      while let (node, edge) = work.last {
+        let parents = groups[node].parents
+        if edge < parents.count {
+          work[work.count - 1].1 += 1
+          let next = parents[edge]
+          guard groups[next].status == .defined || groups[next].status == .cyclic else { continue }
+          if indices[next] < 0 {
+            indices[next] = index
+            lowLinks[next] = index
+            index += 1
+            stack.append(next)
+            onStack[next] = true
+            work.append((next, 0))
+          } else if onStack[next] {
+            lowLinks[node] = min(lowLinks[node], indices[next])
+          }
+          continue
+        }
+        work.removeLast()
+        if let (caller, _) = work.last { lowLinks[caller] = min(lowLinks[caller], lowLinks[node]) }
+        guard lowLinks[node] == indices[node] else { continue }
+        var component: [Int] = []
+        while let member = stack.popLast() {
+          onStack[member] = false
+          component.append(member)
+          if member == node { break }
+        }
+        if component.count > 1 || groups[node].parents.contains(node) {
+          let members = Set(component)
+          for member in component {
+            groups[member].status = .cyclic
+            groups[member].cycle = cyclePath(from: member, within: members)
+          }
+        }
+      }
+    }
+  }
+
+  /// The shortest chain of group names from `start` back to itself inside one component.
+  private func cyclePath(from start: Int, within members: Set<Int>) -> [String] {
+    var previous: [Int: Int] = [:]
+    var queue = [start]
+    var head = 0
+    while head < queue.count {
+      let node = queue[head]
+      head += 1
+      for next in groups[node].parents where members.contains(next) {
+        if next == start {
+          var path = [groups[start].name]
+          var walk = node
+          var reversed: [String] = []
+          while walk != start {
+            reversed.append(groups[walk].name)
+            walk = previous[walk] ?? start
+          }
+          path += reversed.reversed()
+          path.append(groups[start].name)
+          return path
+        }
+        if previous[next] == nil {
+          previous[next] = node
+          queue.append(next)
+        }
+      }
+    }
+    return [groups[start].name, groups[start].name]
+  }
+
+  /// The key under which group names match (documented in the README):
+  /// 1. leading and trailing white space removed, inner runs of white space folded to one space;
+  /// 2. case folded, as lowercase of uppercase (so `ß`, `SS` and `ss` match, and `Σ`, `σ`, `ς`);
+  /// 3. Unicode NFC, so precomposed and decomposed accents match.
+  public static func normalizedName(_ name: String) -> String {
+    var words: [Substring] = []
+    for word in name.split(whereSeparator: { $0.isWhitespace }) { words.append(word) }
+    let folded = words.joined(separator: " ").uppercased().lowercased()
+    return String(decoding: folded._nfcCodeUnits, as: UTF8.self)
+  }
+}

@@ -1,0 +1,80 @@
+import RosterCore
+import Testing
+
+@Suite("Groups")
+struct GroupDirectoryTests {
+  @Test(arguments: [
+    ("a;b", [String]?.some(["a", "b"])), (" \"x;y\" ; z", ["x;y", "z"]), ("\"a\"\"b\"", ["a\"b"]),
+    ("\"open", nil), (";; ;", []), ("Team \"A\"", ["Team \"A\""]), ("é;日本", ["é", "日本"]),
+  ])
+  func groupNamesSplitOutsideQuotes(cell: String, names: [String]?) {
+    #expect(ContactMapper.groupNames(in: cell, separator: UInt8(ascii: ";")) == names)
+  }
+
+  @Test func customSeparator() {
+    #expect(ContactMapper.groupNames(in: "a;b|c", separator: UInt8(ascii: "|")) == ["a;b", "c"])
+  }
+
+  @Test(arguments: [
+    ("  West\t Coast  ", "west coast"), ("STRASSE", "strasse"), ("straße", "strasse"), ("ΟΔΟΣ", "οδοσ"),
+    ("οδος", "οδοσ"), ("Cafe\u{301}", "café"), ("CAFÉ", "café"),
+  ])
+  func namesNormalizeByTrimFoldAndNFC(name: String, normalized: String) {
+    #expect(Array(GroupDirectory.normalizedName(name).utf8) == Array(normalized.utf8))
+  }
+
+  @Test func cyclesAreFoundAndOtherGroupsAreNot() {
+    let directory = GroupDirectory()
+    let names = ["A", "B", "C", "D", "Self", "Free"]
+    for (index, name) in names.enumerated() {
+      _ = directory.define(name: name, id: name, at: RowPosition(index: index, line: index + 2))
+    }
+    func slot(_ name: String) -> Int { directory.slot(named: name, mentionedAt: nil) }
+    directory.nest(slot("A"), in: slot("B"))
+    directory.nest(slot("B"), in: slot("C"))
+    directory.nest(slot("C"), in: slot("A"))
+    directory.nest(slot("D"), in: slot("A"))
+    directory.nest(slot("Self"), in: slot("Self"))
+    directory.nest(slot("Free"), in: slot("D"))
+    directory.settle(policy: .warn)
+    let statuses = names.map { directory.groups[slot($0)].status }
+    #expect(statuses == [.cyclic, .cyclic, .cyclic, .defined, .cyclic, .defined])
+    #expect(directory.groups[slot("A")].cycle == ["A", "B", "C", "A"])
+    #expect(directory.groups[slot("Self")].cycle == ["Self", "Self"])
+  }
+
+  @Test func duplicatesReportTheFirstDefinition() {
+    let directory = GroupDirectory()
+    let first = RowPosition(index: 0, line: 2)
+    #expect(directory.define(name: "Avengers", id: "x", at: first) == nil)
+    #expect(directory.define(name: "Avengers", id: "x", at: first) == nil)
+    #expect(directory.define(name: " AVENGERS ", id: "y", at: RowPosition(index: 5, line: 7)) == first)
+    #expect(directory.groups.count == 1)
+  }
+
+  @Test(arguments: [UnknownGroupPolicy.warn, .reject, .create])
+  func unknownNamesFollowThePolicy(policy: UnknownGroupPolicy) {
+    let directory = GroupDirectory()
+    let ghost = directory.slot(named: "Ghost", mentionedAt: RowPosition(index: 0, line: 2))
+    directory.settle(policy: policy)
+    #expect(directory.accepts(ghost) == (policy == .create))
+    let linker = GroupLinker(directory: directory, policy: policy, headers: [.groups: "Groups"])
+    let counts = linker.countsAsMember(ownSlot: nil, at: RowPosition(index: 0, line: 2), slots: [ghost])
+    #expect(counts == (policy != .reject))
+  }
+
+  @Test func explicitGroupIDsWinOverDerivedOnes() throws {
+    let directory = GroupDirectory()
+    _ = directory.define(name: "Crew", id: "crm-7", at: RowPosition(index: 1, line: 3))
+    directory.settle(policy: .warn)
+    let linker = GroupLinker(directory: directory, policy: .warn, headers: [:])
+    var person = Contact()
+    person.name = "Ann"
+    person.groups = [GroupReference(name: "crew", id: ContactIdentifier.groupID(named: "crew"))]
+    var problems: [IssueDetail] = []
+    var warnings: [RunWarning] = []
+    try linker.link(&person, at: RowPosition(index: 0, line: 2), problems: &problems, warnings: &warnings)
+    #expect(problems.isEmpty && warnings.isEmpty)
+    #expect(person.groups.map(\.id) == ["crm-7"])
+  }
+}
