@@ -79,11 +79,11 @@ struct ContactMapperTests {
     #expect(problems.first?.header == "email")
   }
 
-  @Test func groupsSplitTrimAndShareIDsByNormalizedName() throws {
-    let (contact, _) = try map(["Name", "Groups"], ["a", " Avengers ;; west  coast;"])
+  @Test func groupsSplitTrimAndMarkPrimaryMembership() throws {
+    let (contact, _) = try map(["Name", "Groups", "Primary Groups"], ["a", " Avengers ;; west  coast;", "Avengers"])
     #expect(contact.groups.map(\.name) == ["Avengers", "west  coast"])
-    #expect(contact.groups[0].id == ContactIdentifier.groupID(named: "AVENGERS"))
-    #expect(contact.groups[1].id == ContactIdentifier.groupID(named: "West Coast"))
+    #expect(contact.groups.map(\.isPrimary) == [true, false])
+    #expect(ContactIdentifier.groupID(named: "AVENGERS") == ContactIdentifier.groupID(named: " avengers"))
   }
 }
 

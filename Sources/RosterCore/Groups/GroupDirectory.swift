@@ -44,6 +44,10 @@ public final class GroupDirectory {
   }
 
   public private(set) var groups: [Group] = []
+  /// `groups[slot].status` and `.definition`, kept flat as well: the per-membership checks read them
+  /// without copying a `Group`.
+  private var statuses: [Status] = []
+  private var definitions: [RowPosition?] = []
   private var slotsByNormalizedName: [String: Int] = [:]
   private var slotsByWrittenName: [String: Int] = [:]
 
@@ -62,6 +66,8 @@ public final class GroupDirectory {
         Group(
           name: name, normalizedName: normalized, id: ContactIdentifier.groupID(normalizedName: normalized),
           firstMention: position))
+      statuses.append(.unknown)
+      definitions.append(nil)
       slotsByNormalizedName[normalized] = slot
     }
     if slotsByWrittenName.count < 1 << 16 { slotsByWrittenName[name] = slot }
@@ -78,9 +84,10 @@ public final class GroupDirectory {
   /// Returns the earlier definition when the group was already defined by another row (a duplicate).
   public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
     let slot = slot(named: name, mentionedAt: position)
-    if let earlier = groups[slot].definition { return earlier == position ? nil : earlier }
+    if let earlier = definitions[slot] { return earlier == position ? nil : earlier }
     groups[slot].definition = position
-    groups[slot].status = .defined
+    definitions[slot] = position
+    setStatus(.defined, of: slot)
     groups[slot].id = id
     return nil
   }
@@ -95,13 +102,25 @@ public final class GroupDirectory {
   public func settle(policy: UnknownGroupPolicy) {
     markCycles()
     if policy == .create {
-      for slot in groups.indices where groups[slot].status == .unknown { groups[slot].status = .created }
+      for slot in groups.indices where statuses[slot] == .unknown { setStatus(.created, of: slot) }
     }
   }
 
   /// Whether members can belong to the group in `slot`.
   public func accepts(_ slot: Int) -> Bool {
-    groups[slot].status == .defined || groups[slot].status == .created
+    let status = statuses[slot]
+    return status == .defined || status == .created
+  }
+
+  /// Where the group in `slot` stands.
+  public func status(of slot: Int) -> Status { statuses[slot] }
+
+  /// The group row that defines the group in `slot`, if any.
+  public func definition(of slot: Int) -> RowPosition? { definitions[slot] }
+
+  private func setStatus(_ status: Status, of slot: Int) {
+    statuses[slot] = status
+    groups[slot].status = status
   }
 
   /// Tarjan's strongly connected components over the "is in group" edges between defined groups.
@@ -111,7 +130,7 @@ public final class GroupDirectory {
     var lowLinks = [Int](repeating: 0, count: groups.count)
     var onStack = [Bool](repeating: false, count: groups.count)
     var stack: [Int] = []
-    for root in groups.indices where indices[root] < 0 && groups[root].status == .defined {
+    for root in groups.indices where indices[root] < 0 && statuses[root] == .defined {
       // Iterative depth-first search: (node, next edge to follow).
       var work: [(Int, Int)] = [(root, 0)]
       indices[root] = index
@@ -124,7 +143,7 @@ public final class GroupDirectory {
         if edge < parents.count {
           work[work.count - 1].1 += 1
           let next = parents[edge]
-          guard groups[next].status == .defined || groups[next].status == .cyclic else { continue }
+          guard statuses[next] == .defined || statuses[next] == .cyclic else { continue }
           if indices[next] < 0 {
             indices[next] = index
             lowLinks[next] = index
@@ -149,7 +168,7 @@ public final class GroupDirectory {
         if component.count > 1 || groups[node].parents.contains(node) {
           let members = Set(component)
           for member in component {
-            groups[member].status = .cyclic
+            setStatus(.cyclic, of: member)
             groups[member].cycle = cyclePath(from: member, within: members)
           }
         }

@@ -31,9 +31,8 @@ public struct GroupLinker {
   ///
   /// `ownSlot` is the slot a group row defines (`nil` for a person); `slots` are the groups it names.
   public func countsAsMember(ownSlot: Int?, at position: RowPosition, slots: some Sequence<Int>) -> Bool {
-    if let ownSlot {
-      let group = directory.groups[ownSlot]
-      if group.definition != position || group.status == .cyclic { return false }
+    if let ownSlot, directory.definition(of: ownSlot) != position || directory.status(of: ownSlot) == .cyclic {
+      return false
     }
     if policy == .reject {
       for slot in slots where !directory.accepts(slot) { return false }
@@ -67,16 +66,22 @@ public struct GroupLinker {
     }
     var kept: [GroupReference] = []
     var dropped: [(GroupReference, String)] = []
+    var keptSlots: [Int] = []
     for reference in contact.groups {
       let slot = directory.slot(named: reference.name, mentionedAt: position)
-      let group = directory.groups[slot]
       if directory.accepts(slot) {
+        // Two spellings of one group are one membership.
+        if let index = keptSlots.firstIndex(of: slot) {
+          if reference.isPrimary { kept[index].isPrimary = true }
+          continue
+        }
         var resolved = reference
-        resolved.id = group.id
+        resolved.id = directory.groups[slot].id
         kept.append(resolved)
+        keptSlots.append(slot)
         continue
       }
-      let cyclic = group.status == .cyclic
+      let cyclic = directory.status(of: slot) == .cyclic
       let reason =
         cyclic
         ? "names group \"\(reference.name)\", which is rejected because it contains itself"

@@ -18,8 +18,6 @@ public struct ContactMapper {
   public let fieldHeaders: [ContactField: String]
   /// Separator between group names in a Groups cell (`--group-separator`).
   public var groupSeparator: UInt8
-  /// Group ids by the name as written: the same few names recur on most rows.
-  private let groupIDs = GroupIDCache()
 
   public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
     self.headerMap = headerMap
@@ -161,11 +159,11 @@ public struct ContactMapper {
       return
     }
     for name in names {
-      let id = groupIDs.id(named: name)
-      if let index = contact.groups.firstIndex(where: { $0.id == id }) {
+      if let index = contact.groups.firstIndex(where: { $0.name == name }) {
         if primary { contact.groups[index].isPrimary = true }
       } else {
-        contact.groups.append(GroupReference(name: name, id: id, isPrimary: primary))
+        // The id is the group directory's to give (`GroupLinker`): a group row may set its own.
+        contact.groups.append(GroupReference(name: name, id: "", isPrimary: primary))
       }
     }
   }
@@ -237,18 +235,5 @@ extension ContactField {
     case .groups: 7
     case .primaryGroups: 8
     }
-  }
-}
-
-/// Remembers group ids by name as written, up to a fixed number of names (then computes them afresh).
-final class GroupIDCache {
-  private var ids: [String: String] = [:]
-  private static var capacity: Int { 1 << 16 }
-
-  func id(named name: String) -> String {
-    if let id = ids[name] { return id }
-    let id = ContactIdentifier.groupID(named: name)
-    if ids.count < Self.capacity { ids[name] = id }
-    return id
   }
 }

@@ -4,7 +4,7 @@ public import RosterCore
   import Glibc
 #endif
 
-/// One membership seen in the first pass: row `row` names group `slot`.
+/// One membership seen in the first pass: the row at `position` names group `slot`.
 struct MembershipRecord {
   var position: RowPosition
   /// The slot the row defines when it is a group row, else -1.
@@ -12,16 +12,36 @@ struct MembershipRecord {
   var slot: Int
   var isPrimary: Bool
   var memberID: String
+  /// Name and email of the member, kept only for `referenced_contacts` (else empty).
   var memberName: String
   var memberEmail: String
 }
 
+/// One row's memberships as read back from the spool, in reused storage.
+struct SpooledRow {
+  var position = RowPosition(index: 0, line: 0)
+  var ownSlot = -1
+  var slots: [Int] = []
+  /// Encoded member entries back to back; entry `i` ends at `entryEnds[i]`.
+  var entries: [UInt8] = []
+  var entryEnds: [Int] = []
+
+  mutating func clear() {
+    slots.removeAll(keepingCapacity: true)
+    entries.removeAll(keepingCapacity: true)
+    entryEnds.removeAll(keepingCapacity: true)
+  }
+}
+
 /// Memberships from the first pass, spooled to an unlinked temporary file in input order.
 ///
-/// Memory holds only a byte count per group; the records themselves stay on disk.
+/// Memory holds only a byte count per group; the records themselves stay on disk. A record is a
+/// fixed 32-byte header (row index, line, own slot, slot, entry length) and the member entry, which is
+/// copied as is into the member index.
 final class MembershipSpool {
   private let spool: SpoolFile
   private var scratch: [UInt8] = []
+  private var header: [UInt8] = []
   /// Bytes of encoded member entries per slot, to plan the member index in bounded chunks.
   private(set) var entryBytesBySlot: [Int] = []
 
@@ -31,38 +51,54 @@ final class MembershipSpool {
 
   func append(_ record: MembershipRecord) throws(RosterError) {
     scratch.removeAll(keepingCapacity: true)
-    scratch.appendInteger(UInt64(record.position.index))
-    scratch.appendInteger(UInt64(record.position.line))
-    scratch.appendInteger(Int64(record.ownSlot))
-    scratch.appendInteger(UInt32(record.slot))
-    let entryStart = scratch.count
     scratch.appendMemberEntry(
       isPrimary: record.isPrimary, id: record.memberID, name: record.memberName, email: record.memberEmail)
+    let entryLength = scratch.count
     if record.slot >= entryBytesBySlot.count {
       entryBytesBySlot.append(contentsOf: repeatElement(0, count: record.slot + 1 - entryBytesBySlot.count))
     }
-    entryBytesBySlot[record.slot] += scratch.count - entryStart
+    entryBytesBySlot[record.slot] += entryLength
+    header.removeAll(keepingCapacity: true)
+    header.appendInteger(UInt64(record.position.index))
+    header.appendInteger(UInt64(record.position.line))
+    header.appendInteger(Int64(record.ownSlot))
+    header.appendInteger(UInt32(record.slot))
+    header.appendInteger(UInt32(entryLength))
+    try header.withUnsafeBufferPointer { bytes throws(RosterError) in try spool.output.write(bytes) }
     try scratch.withUnsafeBufferPointer { bytes throws(RosterError) in try spool.output.write(bytes) }
   }
 
-  /// Calls `body` with each row's memberships, in input order.
-  func forEachRow(_ body: ([MembershipRecord]) throws(RosterError) -> Void) throws(RosterError) {
+  /// Calls `body` with each row's memberships, in input order. Entries of slots outside `entrySlots`
+  /// are skipped without being copied.
+  func forEachRow(
+    copyingEntriesOf entrySlots: Range<Int>, _ body: (SpooledRow) throws(RosterError) -> Void
+  ) throws(RosterError) {
     let reader = try SpoolReader(spool)
-    var row: [MembershipRecord] = []
-    while let index: UInt64 = try reader.integer() {
-      guard let line: UInt64 = try reader.integer(), let ownSlot: Int64 = try reader.integer(),
-        let slot: UInt32 = try reader.integer(), let entry = try reader.memberEntry()
-      else { throw SpoolReader.truncated }
-      let record = MembershipRecord(
-        position: RowPosition(index: Int(index), line: Int(line)), ownSlot: Int(ownSlot), slot: Int(slot),
-        isPrimary: entry.isPrimary, memberID: entry.id, memberName: entry.name, memberEmail: entry.email)
-      if let last = row.last, last.position != record.position {
+    var row = SpooledRow()
+    var hasRow = false
+    while let header = try reader.bytes(32) {
+      let index = Int(header.loadLittleEndian(UInt64.self, at: 0))
+      let line = Int(header.loadLittleEndian(UInt64.self, at: 8))
+      let ownSlot = Int(Int64(bitPattern: header.loadLittleEndian(UInt64.self, at: 16)))
+      let slot = Int(header.loadLittleEndian(UInt32.self, at: 24))
+      let entryLength = Int(header.loadLittleEndian(UInt32.self, at: 28))
+      if hasRow && row.position.index != index {
         try body(row)
-        row.removeAll(keepingCapacity: true)
+        row.clear()
       }
-      row.append(record)
+      hasRow = true
+      row.position = RowPosition(index: index, line: line)
+      row.ownSlot = ownSlot
+      row.slots.append(slot)
+      if entrySlots.contains(slot) {
+        guard let entry = try reader.bytes(entryLength) else { throw SpoolReader.truncated }
+        row.entries.append(contentsOf: entry)
+      } else {
+        guard try reader.skip(entryLength) else { throw SpoolReader.truncated }
+      }
+      row.entryEnds.append(row.entries.count)
     }
-    if !row.isEmpty { try body(row) }
+    if hasRow { try body(row) }
   }
 }
 
@@ -99,16 +135,16 @@ final class GroupMemberIndex: GroupMemberSource {
         continue
       }
       var entries = Array(repeating: [UInt8](), count: chunkEnd - chunkStart)
-      try memberships.forEachRow { row throws(RosterError) in
-        let first = row[0]
-        let slots = row.lazy.map(\.slot)
+      try memberships.forEachRow(copyingEntriesOf: chunkStart..<chunkEnd) { row throws(RosterError) in
         guard
-          linker.countsAsMember(ownSlot: first.ownSlot >= 0 ? first.ownSlot : nil, at: first.position, slots: slots)
+          linker.countsAsMember(ownSlot: row.ownSlot >= 0 ? row.ownSlot : nil, at: row.position, slots: row.slots)
         else { return }
-        for record in row where record.slot >= chunkStart && record.slot < chunkEnd {
-          guard linker.directory.accepts(record.slot) else { continue }
-          entries[record.slot - chunkStart].appendMemberEntry(
-            isPrimary: record.isPrimary, id: record.memberID, name: record.memberName, email: record.memberEmail)
+        var entryStart = 0
+        for (offset, slot) in row.slots.enumerated() {
+          let entryEnd = row.entryEnds[offset]
+          defer { entryStart = entryEnd }
+          guard slot >= chunkStart && slot < chunkEnd && linker.directory.accepts(slot) else { continue }
+          entries[slot - chunkStart].append(contentsOf: row.entries[entryStart..<entryEnd])
         }
       }
       for (offset, bytes) in entries.enumerated() {
@@ -143,7 +179,7 @@ final class GroupMemberIndex: GroupMemberSource {
 /// Reads a spool file back from its start through a 64 KiB buffer.
 final class SpoolReader {
   static let truncated = RosterError(.output, "a temporary spool file was cut short; is the disk full?")
-  private var bytes: [UInt8] = []
+  private var buffer: [UInt8] = []
   private var cursor = 0
   private let spool: SpoolFile
 
@@ -152,43 +188,38 @@ final class SpoolReader {
     try spool.rewindForReading()
   }
 
+  /// Makes `count` bytes available at `cursor`; `false` at the end of the spool.
   private func ensure(_ count: Int) throws(RosterError) -> Bool {
-    if bytes.count - cursor >= count { return true }
-    bytes.removeFirst(cursor)
+    if buffer.count - cursor >= count { return true }
+    buffer.removeSubrange(0..<cursor)
     cursor = 0
-    while bytes.count < count {
+    while buffer.count < count {
       let chunk = try spool.readChunk()
       if chunk.isEmpty { return false }
-      bytes.append(contentsOf: chunk)
+      buffer.append(contentsOf: chunk)
     }
     return true
   }
 
-  func integer<T: FixedWidthInteger>() throws(RosterError) -> T? {
-    guard try ensure(MemoryLayout<T>.size) else {
-      if bytes.count > cursor { throw Self.truncated }
+  /// The next `count` bytes, or `nil` at a clean end; a partial record is an error.
+  func bytes(_ count: Int) throws(RosterError) -> ArraySlice<UInt8>? {
+    guard try ensure(count) else {
+      if buffer.count > cursor { throw Self.truncated }
       return nil
     }
-    var value: T = 0
-    for offset in 0..<MemoryLayout<T>.size { value |= T(bytes[cursor + offset]) << (8 * offset) }
-    cursor += MemoryLayout<T>.size
-    return value
+    defer { cursor += count }
+    return buffer[cursor..<cursor + count]
   }
 
-  func string() throws(RosterError) -> String? {
-    guard let count: UInt32 = try integer(), try ensure(Int(count)) else { return nil }
-    defer { cursor += Int(count) }
-    return String(decoding: bytes[cursor..<cursor + Int(count)], as: UTF8.self)
-  }
-
-  func memberEntry() throws(RosterError) -> (isPrimary: Bool, id: String, name: String, email: String)? {
-    guard let flags: UInt8 = try integer(), let id = try string(), let name = try string(),
-      let email = try string()
-    else { return nil }
-    return (flags & 1 != 0, id, name, email)
+  func skip(_ count: Int) throws(RosterError) -> Bool {
+    guard try ensure(count) else { return false }
+    cursor += count
+    return true
   }
 }
 
+/// Member entries: a flags byte (1: primary, 2: the id is a UUID stored as 16 bytes, 4: name and email
+/// follow), the id (16 bytes, or a length-prefixed string), then optionally name and email.
 extension [UInt8] {
   /// Appends `value` little-endian.
   mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
@@ -201,18 +232,66 @@ extension [UInt8] {
   }
 
   mutating func appendMemberEntry(isPrimary: Bool, id: String, name: String, email: String) {
-    append(isPrimary ? 1 : 0)
-    appendString(id)
-    appendString(name)
-    appendString(email)
+    let uuid = UUIDBytes(id)
+    let named = !name.isEmpty || !email.isEmpty
+    append((isPrimary ? 1 : 0) | (uuid != nil ? 2 : 0) | (named ? 4 : 0))
+    if let uuid { append(contentsOf: uuid) } else { appendString(id) }
+    if named {
+      appendString(name)
+      appendString(email)
+    }
   }
 }
 
+/// The 16 bytes of a UUID in lowercase 8-4-4-4-12 form, or `nil` for any other string.
+func UUIDBytes(_ text: String) -> [UInt8]? {
+  guard text.utf8.count == 36 else { return nil }
+  var bytes: [UInt8] = []
+  bytes.reserveCapacity(16)
+  var high: UInt8?
+  for (index, character) in text.utf8.enumerated() {
+    if index == 8 || index == 13 || index == 18 || index == 23 {
+      guard character == UInt8(ascii: "-") else { return nil }
+      continue
+    }
+    let nibble: UInt8
+    switch character {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+    default: return nil
+    }
+    if let value = high {
+      bytes.append(value << 4 | nibble)
+      high = nil
+    } else {
+      high = nibble
+    }
+  }
+  return bytes
+}
+
+/// The lowercase 8-4-4-4-12 form of 16 UUID bytes.
+func UUIDString(_ bytes: some Collection<UInt8>) -> String {
+  let hex = Array("0123456789abcdef".utf8)
+  var text: [UInt8] = []
+  text.reserveCapacity(36)
+  for (index, byte) in bytes.enumerated() {
+    if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+    text.append(hex[Int(byte >> 4)])
+    text.append(hex[Int(byte & 0x0F)])
+  }
+  return String(decoding: text, as: UTF8.self)
+}
+
 extension ArraySlice<UInt8> {
+  /// The little-endian integer at `offset` from the start of the slice.
+  func loadLittleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+    withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+  }
+
   mutating func popInteger<T: FixedWidthInteger>() -> T? {
     guard count >= MemoryLayout<T>.size else { return nil }
-    var value: T = 0
-    for offset in 0..<MemoryLayout<T>.size { value |= T(self[startIndex + offset]) << (8 * offset) }
+    let value = loadLittleEndian(T.self, at: 0)
     self = self.dropFirst(MemoryLayout<T>.size)
     return value
   }
@@ -224,8 +303,22 @@ extension ArraySlice<UInt8> {
   }
 
   mutating func popMemberEntry() -> (isPrimary: Bool, id: String, name: String, email: String)? {
-    guard let flags: UInt8 = popInteger(), let id = popString(), let name = popString(), let email = popString()
-    else { return nil }
+    guard let flags: UInt8 = popInteger() else { return nil }
+    let id: String
+    if flags & 2 != 0 {
+      guard count >= 16 else { return nil }
+      id = UUIDString(prefix(16))
+      self = dropFirst(16)
+    } else {
+      guard let text = popString() else { return nil }
+      id = text
+    }
+    var name = ""
+    var email = ""
+    if flags & 4 != 0 {
+      guard let storedName = popString(), let storedEmail = popString() else { return nil }
+      (name, email) = (storedName, storedEmail)
+    }
     return (flags & 1 != 0, id, name, email)
   }
 }

@@ -109,7 +109,10 @@ public struct ConversionJob: Sendable {
     let passes = mapper.fieldHeaders[.groups] != nil || mapper.fieldHeaders[.primaryGroups] != nil ? 2 : 1
     if passes == 2 {
       let memberships = try MembershipSpool()
-      try Self.scanGroups(reader, mapper: mapper, validator: validator, into: directory, memberships: memberships) {
+      try Self.scanGroups(
+        reader, mapper: mapper, validator: validator, into: directory, memberships: memberships,
+        keepingNames: groups.referencedContacts
+      ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
       directory.settle(policy: groups.unknownGroups)
@@ -166,7 +169,8 @@ public struct ConversionJob: Sendable {
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them.
   static func scanGroups<Source: ByteSource>(
     _ reader: CSVRecordReader<Source>, mapper: ContactMapper, validator: ContactValidator,
-    into directory: GroupDirectory, memberships: MembershipSpool, progress: (Int, Int) -> Void
+    into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
+    progress: (Int, Int) -> Void
   ) throws(RosterError) {
     var problems: [IssueDetail] = []
     var rows = 0
@@ -192,7 +196,8 @@ public struct ConversionJob: Sendable {
         try memberships.append(
           MembershipRecord(
             position: record.position, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
-            memberID: contact.id, memberName: contact.name, memberEmail: contact.email ?? ""))
+            memberID: contact.id, memberName: keepingNames ? contact.name : "",
+            memberEmail: keepingNames ? contact.email ?? "" : ""))
       }
     }
   }
