@@ -7,7 +7,8 @@ import RosterFormats
 /// Rows, rows/s and percent of bytes read, redrawn in place on standard error at most twice a second.
 final class ProgressDisplay {
   private let enabled: Bool
-  private let start = ProgressDisplay.now()
+  private var start = ProgressDisplay.now()
+  private var pass = 1
   private var lastDraw = 0.0
   private var drawn = false
 
@@ -16,6 +17,10 @@ final class ProgressDisplay {
   func update(_ progress: JobProgress) {
     guard enabled else { return }
     let now = Self.now()
+    if progress.pass != pass {
+      pass = progress.pass
+      start = now
+    }
     guard now - lastDraw >= 0.5 else { return }
     lastDraw = now
     let rate = Int(Double(progress.rows) / max(now - start, 0.001))
