@@ -1,35 +1,36 @@
-/// Checks the shape of a phone number and writes it in E.164 form (`+442079460958`).
+/// Checks a phone number as libphonenumber does (`parse`, then `is_valid_number`) and writes it in E.164
+/// form (`+442079460958`).
 ///
-/// A baseline, not libphonenumber: it accepts ASCII digits and common separators, finds the country
-/// calling code after `+`, `00` or the default region's international prefix, drops the default region's
-/// national prefix from a national number, and checks the length of the national number against the
-/// possible lengths libphonenumber's metadata gives for the calling code (see `PhoneRegionMetadata`). It
-/// does not check number ranges, so a well-shaped but unassigned number passes.
+/// It reads what phonenumbers reads: `+` or a full-width plus, the default region's international prefix
+/// (`00`, `011`, AU's `0011`, ...; `00` is only an international prefix where the region dials abroad
+/// with it), `tel:` URIs with `;ext=`, `;phone-context=` and `;isub=`, text before the number (`Tel: `),
+/// separators and brackets, `(0)` after a calling code, extensions (`x123`, `ext. 123`, `;ext=123`, `,,123`,
+/// `- 123#`), vanity letters (when there are three or more), and decimal digits of any script. National
+/// numbers are read in the default region, its national prefix stripped as libphonenumber's
+/// `national_prefix_for_parsing` and transform rule say (`8 0...` in BY, `0343 15...` in AR). The number is
+/// valid when its national number has a possible length and matches a number type (fixed line, mobile,
+/// toll free, ...) of the region it belongs to; for a shared calling code (+1, +44, +7, ...) that region
+/// is the one libphonenumber picks. The metadata is phonenumbers' (see `PhoneRegionMetadata.source`),
+/// compiled by `scripts/generate-phone-metadata` into automata, so no regular expression runs per number.
 ///
 /// ```swift
 /// let validator = PhoneNumberValidator(defaultRegion: "GB")!
 /// validator.validate("020 7946 0958")     // .valid(normalized: "+442079460958")
 /// validator.validate("+1 (415) 555-2671") // .valid(normalized: "+14155552671")
 /// validator.validate("020 7946")          // .invalid(code: "phone.too_short", message: ...)
+/// validator.parse("+1 415 555 2671 ext. 12")  // .valid(e164: "+14155552671", phoneExtension: "12")
 /// ```
 ///
 /// Issue codes: `phone.invalid_characters`, `phone.no_digits`, `phone.unknown_country_code`,
-/// `phone.missing_country_code`, `phone.too_short`, `phone.too_long`, `phone.invalid_length`.
+/// `phone.missing_country_code`, `phone.too_short`, `phone.too_long`, `phone.invalid_length`,
+/// `phone.invalid_number`.
 ///
-/// Complexity: one pass over the input's UTF-8 bytes, with no intermediate buffers.
+/// Complexity: one pass over the input's UTF-8 bytes for plain input (digits, `+`, spaces and
+/// `( ) - . /`), then table walks over at most 64 digits; no allocation but the result's string.
 public struct PhoneNumberValidator: Sendable {
   private let index: PhoneMetadataIndex
-  private let home: Home?
-
-  /// What the validator needs to know about its default region.
-  private struct Home: Sendable {
-    /// The region's calling code, as a slot in `PhoneMetadataIndex.callingCodes`.
-    var callingCode: Int
-    /// The digits of the region's national prefix (`[0]` in GB); empty when it has none.
-    var nationalPrefix: [UInt8]
-    /// The digits of the region's plain international prefix (`[0, 1, 1]` in US); empty when unknown.
-    var internationalPrefix: [UInt8]
-  }
+  /// The default region, as a row in `index.regions`.
+  private let home: Int?
 
   /// Makes a validator that reads national numbers (no `+` or international prefix) as numbers of
   /// `defaultRegion`.
@@ -43,126 +44,278 @@ public struct PhoneNumberValidator: Sendable {
       home = nil
       return
     }
-    guard let row = index.row(forRegion: defaultRegion),
-      let slot = index.slot(forCallingCode: row.callingCode)
-    else { return nil }
-    home = Home(
-      callingCode: slot,
-      nationalPrefix: row.nationalPrefix.utf8.map { $0 &- UInt8(ascii: "0") },
-      internationalPrefix: row.internationalPrefix.utf8.map { $0 &- UInt8(ascii: "0") }
-    )
+    guard let row = index.region(forCode: defaultRegion) else { return nil }
+    home = row
   }
 
   /// Whether `code` is an ISO 3166 alpha-2 region (any case) that the phone metadata knows.
   public static func isKnownRegion(_ code: String) -> Bool {
-    PhoneMetadataIndex.shared.row(forRegion: code) != nil
+    PhoneMetadataIndex.shared.region(forCode: code) != nil
   }
 
   /// Checks one phone number.
   ///
   /// - Parameter input: a non-empty value, already trimmed of ASCII whitespace.
-  /// - Returns: `.valid` with the E.164 form, or `.invalid` with a `phone.*` code and a sentence that
-  ///   names what to fix.
+  /// - Returns: `.valid` with the E.164 form (an extension is dropped; `parse` keeps it), or `.invalid`
+  ///   with a `phone.*` code and a sentence that names what to fix.
   public func validate(_ input: String) -> FieldVerdict {
-    let scan = input.utf8.withContiguousStorageIfAvailable(PhoneDigits.scan) ?? PhoneDigits.scan(input.utf8)
-    let digits: PhoneDigits
-    let hasPlus: Bool
-    switch scan {
-    case .digits(let scanned, let plus):
-      digits = scanned
-      hasPlus = plus
+    parse(input).verdict
+  }
+
+  /// Checks one phone number and returns it with its extension.
+  ///
+  /// - Parameter input: a non-empty value, already trimmed of ASCII whitespace.
+  /// - Returns: `.valid` with the E.164 form, the extension's digits (`12` for `... ext. 12`) and the
+  ///   calling code; or `.invalid` as `validate` gives it.
+  public func parse(_ input: String) -> PhoneParseResult {
+    let number: PhoneInputScanner.Number
+    switch PhoneInputScanner.scan(input) {
+    case .success(let scanned): number = scanned
+    case .failure(let failure): return Self.reject(failure)
+    }
+    let national: PhoneDigitSlice
+    let slot: Int
+    switch nationalNumber(number) {
+    case .success(let found): (slot, national) = found
+    case .failure(let rejection): return rejection.result
+    }
+    let callingCode = index.callingCodes[slot]
+    guard index.matches(callingCode.validNumbers, national) else {
+      return explainInvalid(national, callingCode: callingCode).result
+    }
+    return .valid(
+      ParsedPhoneNumber(
+        e164: Self.e164(callingCode.code, national), callingCode: callingCode.code,
+        phoneExtension: number.extensionDigits.isEmpty ? nil : number.extensionDigits))
+  }
+
+  // MARK: Parsing (phonenumbers' `parse`)
+
+  /// A rejection's issue code and message.
+  private struct Rejection: Error {
+    var code: IssueCode
+    var message: String
+    var result: PhoneParseResult { .invalid(code: code, message: message) }
+  }
+
+  private static let missingCountryCode = Rejection(
+    code: .phoneMissingCountryCode,
+    message: "has no country code: start it with + and the country code, or pass --default-region")
+
+  /// The calling code (a slot in `index.callingCodes`) and national significant number, as
+  /// phonenumbers' `parse` finds them after its front end.
+  private func nationalNumber(_ number: PhoneInputScanner.Number) -> Result<(Int, PhoneDigitSlice), Rejection> {
+    guard number.hasPlus || home != nil else { return .failure(Self.missingCountryCode) }
+    let digits = PhoneDigitSlice(number.digits)
+    var extracted: (slot: Int, rest: PhoneDigitSlice)?
+    switch extractCallingCode(digits, afterPlus: number.hasPlus) {
+    case .success(let found):
+      extracted = found
+    case .failure(let rejection):
+      // Like phonenumbers, read a `+` number with an unknown calling code again without its `+`.
+      guard rejection.code == .phoneUnknownCountryCode, number.hasPlus,
+        case .success(let found) = extractCallingCode(digits, afterPlus: false), let found
+      else { return .failure(rejection) }
+      extracted = found
+    }
+    var national: PhoneDigitSlice
+    let region: Int
+    let slot: Int
+    if let extracted {
+      slot = extracted.slot
+      region = index.callingCodes[slot].mainRegion
+      national = extracted.rest
+    } else {
+      guard let home else { return .failure(Self.missingCountryCode) }  // Only a + number gets here.
+      region = home
+      slot = index.regions[home].callingCodeSlot
+      national = digits
+    }
+    let callingCode = index.callingCodes[slot]
+    if national.count < 2 {
+      return .failure(lengthRejection(national.count, callingCode: callingCode))
+    }
+    // The national prefix goes only when what remains could be a whole number (or is too long anyway).
+    let stripped = stripNationalPrefix(national, region: region)
+    switch lengthCheck(stripped, region: region) {
+    case .tooShort, .possibleLocalOnly, .invalidLength: break
+    case .possible, .tooLong: national = stripped
+    }
+    if national.count > 17 || !national.digits.isComplete {
+      return .failure(lengthRejection(national.count, callingCode: callingCode))
+    }
+    return .success((slot, national))
+  }
+
+  /// phonenumbers' `_maybe_extract_country_code`: the calling code after `+` or the default region's
+  /// international prefix, or the default region's own code written without one when that reads better;
+  /// nil when the number has no calling code.
+  private func extractCallingCode(
+    _ digits: PhoneDigitSlice, afterPlus: Bool
+  ) -> Result<(slot: Int, rest: PhoneDigitSlice)?, Rejection> {
+    guard !digits.isEmpty else { return .success(nil) }
+    var full = digits
+    var international = afterPlus
+    if !afterPlus, let home, index.regions[home].internationalPrefix >= 0,
+      let match = index.match(program: index.regions[home].internationalPrefix, digits),
+      match.end >= digits.count || digits[match.end] != 0  // calling codes never start with 0
+    {
+      full = digits.dropping(match.end)
+      international = true
+    }
+    if international {
+      guard full.count > 2 else {
+        return .failure(
+          Rejection(
+            code: .phoneTooShort,
+            message: "too short: \(Self.digitCount(full.count)) after the international prefix"))
+      }
+      guard let (slot, length) = index.callingCode(at: full) else {
+        return .failure(
+          Rejection(
+            code: .phoneUnknownCountryCode,
+            message: "+\(full.digits.text(full.start..<min(full.start + 3, full.end))) is not a country calling code"))
+      }
+      return .success((slot, full.dropping(length)))
+    }
+    guard let home else { return .success(nil) }
+    let region = index.regions[home]
+    if full.hasPrefix(number: region.callingCode) {
+      let codeLength = region.callingCode < 10 ? 1 : region.callingCode < 100 ? 2 : 3
+      let potential = stripNationalPrefix(full.dropping(codeLength), region: home)
+      if (!index.matches(region.generalPattern, full) && index.matches(region.generalPattern, potential))
+        || lengthCheck(full, region: home) == .tooLong
+      {
+        return .success((region.callingCodeSlot, potential))
+      }
+    }
+    return .success(nil)
+  }
+
+  /// phonenumbers' `_maybe_strip_national_prefix_carrier_code`: `number` less the region's national
+  /// prefix (and carrier code), or transformed by its rule; unchanged when that would turn a number that
+  /// fits the region's general pattern into one that does not.
+  private func stripNationalPrefix(_ number: PhoneDigitSlice, region row: Int) -> PhoneDigitSlice {
+    let region = index.regions[row]
+    guard !number.isEmpty, region.nationalPrefix >= 0 else { return number }
+    guard let match = index.match(program: region.nationalPrefix, number) else { return number }
+    let result: PhoneDigitSlice
+    if region.transform.isEmpty || match.group(index.programs[region.nationalPrefix].groupCount) == nil {
+      result = number.dropping(match.end)
+    } else {
+      var transformed = PhoneDigitString()
+      for position in 0..<region.transform.count {
+        let token = region.transform[position]
+        if token < 10 {
+          transformed.append(UInt8(token))
+        } else if let group = match.group(token - 10) {
+          for offset in group { transformed.append(number[offset]) }
+        }
+      }
+      for offset in match.end..<number.count { transformed.append(number[offset]) }
+      result = PhoneDigitSlice(transformed)
+    }
+    if index.matches(region.generalPattern, number), !index.matches(region.generalPattern, result) {
+      return number
+    }
+    return result
+  }
+
+  /// phonenumbers' `_test_number_length` against the region's general lengths.
+  private func lengthCheck(_ number: PhoneDigitSlice, region row: Int) -> PhoneLengthCheck {
+    let region = index.regions[row]
+    let length = number.count
+    if region.localOnlyLengths.contains(length) { return .possibleLocalOnly }
+    let lengths = region.possibleLengths
+    if length == lengths.minimum { return .possible }
+    if length < lengths.minimum { return .tooShort }
+    if length > lengths.maximum { return .tooLong }
+    return lengths.contains(length) ? .possible : .invalidLength
+  }
+
+  // MARK: Messages
+
+  private static func reject(_ failure: PhoneInputScanner.Failure) -> PhoneParseResult {
+    switch failure {
+    case .tooLong(let characters):
+      return .invalid(
+        code: .phoneTooLong,
+        message: "too long (\(characters) characters, at most \(PhoneInputScanner.maximumLength))")
+    case .noDigits:
+      return .invalid(code: .phoneNoDigits, message: "has no digits")
+    case .tooFewDigits(let count):
+      return .invalid(code: .phoneTooShort, message: "too short (\(digitCount(count)))")
+    case .invalidCharacter(let scalar):
+      return .invalid(
+        code: .phoneInvalidCharacters, message: "contains \(describe(scalar)), which is not a digit or separator")
     case .misplacedPlus:
       return .invalid(
         code: .phoneInvalidCharacters, message: #"contains "+" after the start; only a leading + is allowed"#)
-    case .invalidCharacter(let offset):
-      let scalar = input.unicodeScalars[input.utf8.index(input.utf8.startIndex, offsetBy: offset)]
+    case .invalidPhoneContext:
       return .invalid(
         code: .phoneInvalidCharacters,
-        message: "contains \(Self.describe(scalar)), which is not a digit or separator")
+        message: "has a ;phone-context= that is neither a +number nor a domain name")
     }
-    guard digits.count > 0 else {
-      return .invalid(code: .phoneNoDigits, message: "has no digits")
-    }
-
-    // International form: the calling code follows `+` or an international prefix; nothing is stripped.
-    let codeStart = hasPlus ? 0 : internationalPrefixLength(digits)
-    if let codeStart {
-      guard let (slot, codeLength) = index.callingCode(in: digits, from: codeStart) else {
-        let shown = digits.digitString(from: codeStart, to: min(codeStart + 3, digits.count))
-        return .invalid(code: .phoneUnknownCountryCode, message: "+\(shown) is not a country calling code")
-      }
-      return checkLength(digits, nationalStart: codeStart + codeLength, callingCode: index.callingCodes[slot])
-    }
-
-    // National form: the default region's calling code; its national prefix goes when what remains has a
-    // possible length.
-    guard let home else {
-      return .invalid(
-        code: .phoneMissingCountryCode,
-        message: "has no country code: start it with + and the country code, or pass --default-region")
-    }
-    let callingCode = index.callingCodes[home.callingCode]
-    var nationalStart = 0
-    if !home.nationalPrefix.isEmpty, digits.hasPrefix(home.nationalPrefix, at: 0),
-      callingCode.possibleLengths.contains(digits.count - home.nationalPrefix.count)
-    {
-      nationalStart = home.nationalPrefix.count
-    }
-    return checkLength(digits, nationalStart: nationalStart, callingCode: callingCode)
   }
 
-  /// How many leading digits are an international prefix: the default region's plain one or `00`, the
-  /// longer when both match, and only when a digit follows. Nil when the number has none.
-  private func internationalPrefixLength(_ digits: PhoneDigits) -> Int? {
-    var length: Int?
-    if let prefix = home?.internationalPrefix, !prefix.isEmpty, digits.count > prefix.count,
-      digits.hasPrefix(prefix, at: 0)
-    {
-      length = prefix.count
-    }
-    if (length ?? 0) < 2, digits.count > 2, digits[0] == 0, digits[1] == 0 {
-      length = 2
-    }
-    return length
-  }
-
-  /// Checks the length of the national number that starts at digit `nationalStart`, and builds the E.164
-  /// form when it is possible.
-  private func checkLength(
-    _ digits: PhoneDigits, nationalStart: Int, callingCode: PhoneMetadataIndex.CallingCode
-  ) -> FieldVerdict {
-    let length = digits.count - nationalStart
-    let allowed = callingCode.allowedLengths
-    if allowed.contains(length) {
-      // At most 16 bytes: `+`, then 15 digits at most (the cap above).
-      let e164 = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
-        var end = 0
-        for byte in callingCode.e164Prefix.utf8 {
-          buffer[end] = byte
-          end += 1
-        }
-        for position in nationalStart..<digits.count {
-          buffer[end] = UInt8(ascii: "0") &+ digits[position]
-          end += 1
-        }
-        return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<end]), as: UTF8.self)
-      }
-      return .valid(normalized: e164)
-    }
-    if callingCode.possibleLengths.contains(length) {
-      let total = callingCode.e164Prefix.utf8.count - 1 + length
-      return .invalid(
-        code: .phoneTooLong,
-        message: "too long for E.164 (\(total) digits with the country code, at most 15)")
-    }
-    let facts = "\(length) \(length == 1 ? "digit" : "digits"), needs \(allowed.phrase)"
+  /// Too short, too long or a wrong length for the calling code's possible lengths.
+  private func lengthRejection(_ length: Int, callingCode: PhoneMetadataIndex.CallingCode) -> Rejection {
+    let allowed = callingCode.possibleLengths
+    let facts = "\(Self.digitCount(length)), needs \(allowed.phrase)"
     if length < allowed.minimum {
-      return .invalid(code: .phoneTooShort, message: "too short for \(callingCode.name) (\(facts))")
+      return Rejection(code: .phoneTooShort, message: "too short for \(callingCode.name) (\(facts))")
     }
     if length > allowed.maximum {
-      return .invalid(code: .phoneTooLong, message: "too long for \(callingCode.name) (\(facts))")
+      return Rejection(code: .phoneTooLong, message: "too long for \(callingCode.name) (\(facts))")
     }
-    return .invalid(code: .phoneInvalidLength, message: "wrong length for \(callingCode.name) (\(facts))")
+    return Rejection(code: .phoneInvalidLength, message: "wrong length for \(callingCode.name) (\(facts))")
+  }
+
+  /// Why a parsed national number is not valid: its length, or where it leaves every number range.
+  private func explainInvalid(
+    _ national: PhoneDigitSlice, callingCode: PhoneMetadataIndex.CallingCode
+  ) -> Rejection {
+    guard callingCode.possibleLengths.contains(national.count) else {
+      return lengthRejection(national.count, callingCode: callingCode)
+    }
+    let name = callingCode.isShared ? callingCode.e164Prefix : callingCode.name
+    let (state, consumed) = index.walk(callingCode.validNumbers, national)
+    if state == 0 {
+      let shown = national.digits.text(national.start..<(national.start + consumed + 1))
+      return Rejection(
+        code: .phoneInvalidNumber,
+        message: "is not a valid \(name) number: none starts \(callingCode.e164Prefix) \(shown)")
+    }
+    var lengths = PhoneLengthSet([])
+    lengths.bits = index.completions(from: state).bits &<< UInt32(national.count)
+    return Rejection(
+      code: .phoneInvalidNumber,
+      message: "is not a valid \(name) number: those starting \(callingCode.e164Prefix) \(national.text) "
+        + "have \(lengths.phrase) digits")
+  }
+
+  /// `1 digit`, `9 digits`.
+  private static func digitCount(_ count: Int) -> String {
+    "\(count) \(count == 1 ? "digit" : "digits")"
+  }
+
+  /// `+` and the calling code and national number, built in a stack buffer (at most 21 bytes).
+  private static func e164(_ callingCode: Int, _ national: PhoneDigitSlice) -> String {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+      buffer[0] = UInt8(ascii: "+")
+      var end = 1
+      var scale = callingCode >= 100 ? 100 : callingCode >= 10 ? 10 : 1
+      while scale > 0 {
+        buffer[end] = UInt8(ascii: "0") &+ UInt8(callingCode / scale % 10)
+        end += 1
+        scale /= 10
+      }
+      for offset in 0..<national.count {
+        buffer[end] = UInt8(ascii: "0") &+ national[offset]
+        end += 1
+      }
+      return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<end]), as: UTF8.self)
+    }
   }
 
   /// `"a"` for a visible character; `U+200B` for one that would not show in a message.
@@ -178,8 +331,40 @@ public struct PhoneNumberValidator: Sendable {
   }
 }
 
+/// A phone number that passed `PhoneNumberValidator.parse`.
+public struct ParsedPhoneNumber: Hashable, Sendable {
+  /// The number in E.164 form: `+14155552671`.
+  public var e164: String
+  /// The country calling code: 1 for `+14155552671`.
+  public var callingCode: Int
+  /// The extension's digits in ASCII (`123` for `x123`, `ext. 123`, `;ext=123`); nil when there is none.
+  public var phoneExtension: String?
+
+  public init(e164: String, callingCode: Int, phoneExtension: String? = nil) {
+    self.e164 = e164
+    self.callingCode = callingCode
+    self.phoneExtension = phoneExtension
+  }
+}
+
+/// What `PhoneNumberValidator.parse` concluded about one value.
+public enum PhoneParseResult: Hashable, Sendable {
+  /// The number is valid.
+  case valid(ParsedPhoneNumber)
+  /// The number is rejected; `code` is stable, `message` is a plain sentence naming what to fix.
+  case invalid(code: IssueCode, message: String)
+
+  /// The verdict `PhoneNumberValidator.validate` gives: the E.164 form without the extension.
+  public var verdict: FieldVerdict {
+    switch self {
+    case .valid(let number): .valid(normalized: number.e164)
+    case .invalid(let code, let message): .invalid(code: code, message: message)
+    }
+  }
+}
+
 extension IssueCode {
-  /// Something other than a digit, a separator or a leading `+`.
+  /// Something other than a digit, a separator, letters after the digits, an extension or a leading `+`.
   static let phoneInvalidCharacters: IssueCode = "phone.invalid_characters"
   /// Only separators (and perhaps a `+`).
   static let phoneNoDigits: IssueCode = "phone.no_digits"
@@ -189,247 +374,10 @@ extension IssueCode {
   static let phoneMissingCountryCode: IssueCode = "phone.missing_country_code"
   /// Fewer digits than any number with that calling code has.
   static let phoneTooShort: IssueCode = "phone.too_short"
-  /// More digits than any number with that calling code has, or over E.164's 15 digits.
+  /// More digits than any number with that calling code has.
   static let phoneTooLong: IssueCode = "phone.too_long"
   /// A digit count between possible lengths (8 digits for GB, which has 7, 9 or 10).
   static let phoneInvalidLength: IssueCode = "phone.invalid_length"
-}
-
-// MARK: - Digits
-
-/// The digits of a phone number in order: the first 32 packed four bits each, and the count of all.
-///
-/// A valid number never needs more than 32 (an international prefix of at most 4 and 15 E.164 digits),
-/// so longer inputs only need their count and first digits, for the calling code and the message.
-struct PhoneDigits {
-  static let capacity = 32
-  private var low: UInt64 = 0
-  private var high: UInt64 = 0
-  /// How many digits the input has; may exceed `capacity`.
-  private(set) var count = 0
-
-  mutating func append(_ digit: UInt8) {
-    if count < 16 {
-      low |= UInt64(digit) &<< (4 * count)
-    } else if count < 32 {
-      high |= UInt64(digit) &<< (4 * (count - 16))
-    }
-    count += 1
-  }
-
-  /// The digit value (0 to 9) at `position`, which must be below both `count` and `capacity`.
-  subscript(position: Int) -> UInt8 {
-    assert(position >= 0 && position < min(count, Self.capacity))
-    let word = position < 16 ? low : high
-    return UInt8(truncatingIfNeeded: (word &>> (4 * (position & 15))) & 0xF)
-  }
-
-  /// Whether the digits at `start` are `prefix` (digit values).
-  func hasPrefix(_ prefix: [UInt8], at start: Int) -> Bool {
-    guard start + prefix.count <= min(count, Self.capacity) else { return false }
-    for (offset, digit) in prefix.enumerated() where self[start + offset] != digit {
-      return false
-    }
-    return true
-  }
-
-  /// The digits in `start..<end` as text.
-  func digitString(from start: Int, to end: Int) -> String {
-    var text = ""
-    for position in start..<min(end, Self.capacity) {
-      text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") &+ self[position]))
-    }
-    return text
-  }
-
-  /// What one pass over the bytes of a phone number found.
-  enum Scan {
-    /// Only digits and separators, after an optional `+` that no digit precedes.
-    case digits(PhoneDigits, plus: Bool)
-    /// The character starting at this UTF-8 offset is neither a digit nor a separator.
-    case invalidCharacter(offset: Int)
-    /// A second `+`, or one after a digit.
-    case misplacedPlus
-  }
-
-  /// Collects the digits of UTF-8 `bytes`, skipping separators: space, NBSP, `-`, `.`, `(`, `)`, `/` and
-  /// the dashes U+2010 to U+2015. One `+` may come before the first digit.
-  static func scan<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Scan {
-    var digits = PhoneDigits()
-    var plus = false
-    var offset = 0
-    var position = bytes.startIndex
-    while position != bytes.endIndex {
-      let byte = bytes[position]
-      var width = 1
-      switch byte {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"):
-        digits.append(byte &- UInt8(ascii: "0"))
-      case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"),
-        UInt8(ascii: "/"):
-        break
-      case UInt8(ascii: "+"):
-        guard !plus, digits.count == 0 else { return .misplacedPlus }
-        plus = true
-      case 0xC2:  // U+00A0 NO-BREAK SPACE is C2 A0.
-        guard peek(1, after: position, in: bytes) == 0xA0 else { return .invalidCharacter(offset: offset) }
-        width = 2
-      case 0xE2:  // U+2010 to U+2015 (hyphen to horizontal bar) are E2 80 90 to E2 80 95.
-        guard peek(1, after: position, in: bytes) == 0x80,
-          let last = peek(2, after: position, in: bytes), (0x90...0x95).contains(last)
-        else { return .invalidCharacter(offset: offset) }
-        width = 3
-      default:
-        return .invalidCharacter(offset: offset)
-      }
-      offset += width
-      position = bytes.index(position, offsetBy: width)
-    }
-    return .digits(digits, plus: plus)
-  }
-
-  /// The byte `distance` bytes after `position`, if there is one.
-  private static func peek<Bytes: Collection<UInt8>>(
-    _ distance: Int, after position: Bytes.Index, in bytes: Bytes
-  ) -> UInt8? {
-    guard let target = bytes.index(position, offsetBy: distance, limitedBy: bytes.endIndex),
-      target != bytes.endIndex
-    else { return nil }
-    return bytes[target]
-  }
-}
-
-// MARK: - Metadata lookup
-
-/// A set of national-number lengths (0 to 31) as a bit mask.
-struct PhoneLengthSet: Hashable, Sendable {
-  var bits: UInt32 = 0
-
-  init(_ lengths: some Sequence<Int>) {
-    for length in lengths where (0..<32).contains(length) { bits |= 1 &<< UInt32(length) }
-  }
-
-  func contains(_ length: Int) -> Bool {
-    (0..<32).contains(length) && bits & (1 &<< UInt32(length)) != 0
-  }
-
-  var minimum: Int { bits.trailingZeroBitCount }
-  var maximum: Int { 31 - bits.leadingZeroBitCount }
-
-  /// The lengths as a message says them: `10`, `8 to 10`, `7, 9 or 10`, `5 to 10 or 12`.
-  var phrase: String {
-    var runs: [String] = []
-    var length = 0
-    while length < 32 {
-      guard contains(length) else {
-        length += 1
-        continue
-      }
-      var end = length
-      while contains(end + 1) { end += 1 }
-      switch end - length {
-      case 0: runs.append("\(length)")
-      case 1: runs += ["\(length)", "\(end)"]
-      default: runs.append("\(length) to \(end)")
-      }
-      length = end + 1
-    }
-    guard let last = runs.popLast() else { return "none" }
-    return runs.isEmpty ? last : runs.joined(separator: ", ") + " or " + last
-  }
-}
-
-/// Lookup tables over `PhoneRegionMetadata.all`, built once on first use.
-final class PhoneMetadataIndex: Sendable {
-  static let shared = PhoneMetadataIndex(rows: PhoneRegionMetadata.all)
-
-  /// What validation needs about one calling code, merged over the regions that share it.
-  struct CallingCode: Sendable {
-    /// `+44`: how every E.164 number with this code starts.
-    var e164Prefix: String
-    /// The name messages use: the main region (`GB` for +44, `US` for +1), or `+800` when non-geographic.
-    var name: String
-    /// The national-number lengths possible in at least one region with this code.
-    var possibleLengths: PhoneLengthSet
-    /// `possibleLengths` less those E.164's cap of 15 digits, calling code included, rules out.
-    var allowedLengths: PhoneLengthSet
-  }
-
-  let rows: [PhoneRegionMetadata]
-  let callingCodes: [CallingCode]
-  /// Slot in `callingCodes` by calling code (0 to 999); -1 when there is none.
-  private let slotByCallingCode: [Int16]
-  /// Index in `rows` by region (`AA` is 0, `ZZ` is 675); -1 when unknown.
-  private let rowByRegion: [Int16]
-
-  init(rows: [PhoneRegionMetadata]) {
-    var slots = [Int16](repeating: -1, count: 1000)
-    var regions = [Int16](repeating: -1, count: 26 * 26)
-    var codes: [CallingCode] = []
-    for (rowIndex, row) in rows.enumerated() {
-      guard (1..<1000).contains(row.callingCode) else { continue }
-      if let key = Self.regionKey(row.region) { regions[key] = Int16(rowIndex) }
-      let lengths = PhoneLengthSet(row.possibleLengths)
-      let slot: Int
-      if slots[row.callingCode] >= 0 {
-        slot = Int(slots[row.callingCode])
-        codes[slot].possibleLengths.bits |= lengths.bits
-      } else {
-        slot = codes.count
-        slots[row.callingCode] = Int16(slot)
-        let prefix = "+\(row.callingCode)"
-        codes.append(
-          CallingCode(
-            e164Prefix: prefix, name: prefix, possibleLengths: lengths, allowedLengths: lengths))
-      }
-      if row.isMainRegion, Self.regionKey(row.region) != nil { codes[slot].name = row.region }
-    }
-    for slot in codes.indices {
-      let codeDigits = codes[slot].e164Prefix.utf8.count - 1
-      codes[slot].allowedLengths.bits =
-        codes[slot].possibleLengths.bits & ~(UInt32.max &<< UInt32(16 - codeDigits))
-    }
-    self.rows = rows
-    self.callingCodes = codes
-    self.slotByCallingCode = slots
-    self.rowByRegion = regions
-  }
-
-  /// The row for an ISO 3166 alpha-2 region code in any case; nil for anything else, `001` included.
-  func row(forRegion code: String) -> PhoneRegionMetadata? {
-    guard let key = Self.regionKey(code), rowByRegion[key] >= 0 else { return nil }
-    return rows[Int(rowByRegion[key])]
-  }
-
-  /// The slot in `callingCodes` of a calling code.
-  func slot(forCallingCode code: Int) -> Int? {
-    guard (0..<1000).contains(code), slotByCallingCode[code] >= 0 else { return nil }
-    return Int(slotByCallingCode[code])
-  }
-
-  /// The calling code that the digits at `start` begin with, and how many digits it has. Calling codes
-  /// are prefix-free, so at most one of the 1-, 2- and 3-digit prefixes is one; none starts with 0.
-  func callingCode(in digits: PhoneDigits, from start: Int) -> (slot: Int, length: Int)? {
-    guard start < min(digits.count, PhoneDigits.capacity), digits[start] != 0 else { return nil }
-    var code = 0
-    for length in 1...3 where start + length <= min(digits.count, PhoneDigits.capacity) {
-      code = code * 10 + Int(digits[start + length - 1])
-      if let slot = slot(forCallingCode: code) { return (slot, length) }
-    }
-    return nil
-  }
-
-  /// `AA` is 0, `ZZ` is 675, for two ASCII letters in any case; nil otherwise.
-  private static func regionKey(_ code: String) -> Int? {
-    var key = 0
-    var count = 0
-    for byte in code.utf8 {
-      count += 1
-      guard count <= 2 else { return nil }
-      let upper = byte & 0xDF  // ASCII lower case to upper case; other bytes stay out of range.
-      guard (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(upper), byte & 0x80 == 0 else { return nil }
-      key = key * 26 + Int(upper - UInt8(ascii: "A"))
-    }
-    return count == 2 ? key : nil
-  }
+  /// A possible length, but in no number range of the country (no GB number starts +44 209).
+  static let phoneInvalidNumber: IssueCode = "phone.invalid_number"
 }

@@ -9,21 +9,40 @@ struct PhoneRegionMetadata: Sendable {
   var callingCode: Int
   /// Dialled before a national number inside the region (`0` in GB, `1` in US); empty when none.
   var nationalPrefix: String
-  /// Dialled before a calling code to call abroad (`00`, `011`); empty when not a plain digit string.
+  /// The preferred way to dial abroad (`00`, `011`) when it is a plain digit string; else empty. Parsing
+  /// uses the full pattern (`internationalPrefixProgram`).
   var internationalPrefix: String
   /// The possible lengths of a national significant number, ascending (libphonenumber's general_desc).
   var possibleLengths: [Int]
+  /// Lengths only diallable inside an area (general_desc's possible_length_local_only).
+  var localOnlyLengths: [Int]
   /// Whether libphonenumber names this region first for its calling code (US for +1, GB for +44).
   var isMainRegion: Bool
+  /// The automaton, in `tables`, of general_desc's national-number pattern (lengths not applied).
+  var generalPattern: Int
+  /// The program, in `tables`, of the international_prefix pattern; -1 when there is none.
+  var internationalPrefixProgram: Int
+  /// The program, in `tables`, of national_prefix_for_parsing; -1 when there is none.
+  var nationalPrefixProgram: Int
+  /// national_prefix_transform_rule with `$1`, `$2` for the groups (`9$1` in AR); empty when none.
+  var nationalPrefixTransform: String
 
-  /// A table row: region, calling code, national prefix, international prefix, lengths, main region.
-  init(_ region: String, _ callingCode: Int, national: String, idd: String, _ lengths: [Int], main: Bool) {
+  /// A table row; see the properties for what each value means.
+  init(
+    _ region: String, _ callingCode: Int, national: String, idd: String, _ lengths: [Int], local: [Int],
+    main: Bool, general: Int, iddProgram: Int, prefixProgram: Int, transform: String
+  ) {
     self.region = region
     self.callingCode = callingCode
     self.nationalPrefix = national
     self.internationalPrefix = idd
     self.possibleLengths = lengths
+    self.localOnlyLengths = local
     self.isMainRegion = main
+    self.generalPattern = general
+    self.internationalPrefixProgram = iddProgram
+    self.nationalPrefixProgram = prefixProgram
+    self.nationalPrefixTransform = transform
   }
 }
 
@@ -34,259 +53,4155 @@ extension PhoneRegionMetadata {
   /// Every region phonenumbers supports and one `001` row per non-geographic calling code,
   /// sorted by region code (`001` first), then by calling code.
   static let all: [PhoneRegionMetadata] = [
-    .init("001", 800, national: "", idd: "", [8], main: true),
-    .init("001", 808, national: "", idd: "", [8], main: true),
-    .init("001", 870, national: "", idd: "", [9, 12], main: true),
-    .init("001", 878, national: "", idd: "", [12], main: true),
-    .init("001", 881, national: "", idd: "", [9, 10], main: true),
-    .init("001", 882, national: "", idd: "", [7, 8, 9, 10, 11, 12], main: true),
-    .init("001", 883, national: "", idd: "", [8, 9, 10, 11, 12], main: true),
-    .init("001", 888, national: "", idd: "", [11], main: true),
-    .init("001", 979, national: "", idd: "", [9], main: true),
-    .init("AC", 247, national: "", idd: "00", [5, 6], main: true),
-    .init("AD", 376, national: "", idd: "00", [6, 8, 9], main: true),
-    .init("AE", 971, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11, 12], main: true),
-    .init("AF", 93, national: "0", idd: "00", [9], main: true),
-    .init("AG", 1, national: "1", idd: "011", [10], main: false),
-    .init("AI", 1, national: "1", idd: "011", [10], main: false),
-    .init("AL", 355, national: "0", idd: "00", [6, 7, 8, 9], main: true),
-    .init("AM", 374, national: "0", idd: "00", [8], main: true),
-    .init("AO", 244, national: "", idd: "00", [9], main: true),
-    .init("AR", 54, national: "0", idd: "00", [10, 11], main: true),
-    .init("AS", 1, national: "1", idd: "011", [10], main: false),
-    .init("AT", 43, national: "0", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], main: true),
-    .init("AU", 61, national: "0", idd: "0011", [5, 6, 7, 8, 9, 10, 12], main: true),
-    .init("AW", 297, national: "", idd: "00", [7], main: true),
-    .init("AX", 358, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11, 12], main: false),
-    .init("AZ", 994, national: "0", idd: "00", [9], main: true),
-    .init("BA", 387, national: "0", idd: "00", [8, 9], main: true),
-    .init("BB", 1, national: "1", idd: "011", [10], main: false),
-    .init("BD", 880, national: "0", idd: "00", [6, 7, 8, 9, 10], main: true),
-    .init("BE", 32, national: "0", idd: "00", [8, 9], main: true),
-    .init("BF", 226, national: "", idd: "00", [8], main: true),
-    .init("BG", 359, national: "0", idd: "00", [6, 7, 8, 9, 12], main: true),
-    .init("BH", 973, national: "", idd: "00", [8], main: true),
-    .init("BI", 257, national: "", idd: "00", [8], main: true),
-    .init("BJ", 229, national: "", idd: "00", [10], main: true),
-    .init("BL", 590, national: "0", idd: "00", [9], main: false),
-    .init("BM", 1, national: "1", idd: "011", [10], main: false),
-    .init("BN", 673, national: "", idd: "00", [7], main: true),
-    .init("BO", 591, national: "0", idd: "", [8, 9], main: true),
-    .init("BQ", 599, national: "", idd: "00", [7], main: false),
-    .init("BR", 55, national: "0", idd: "", [8, 9, 10, 11], main: true),
-    .init("BS", 1, national: "1", idd: "011", [10], main: false),
-    .init("BT", 975, national: "", idd: "00", [7, 8], main: true),
-    .init("BW", 267, national: "", idd: "00", [7, 8, 10], main: true),
-    .init("BY", 375, national: "8", idd: "810", [6, 7, 8, 9, 10, 11], main: true),
-    .init("BZ", 501, national: "", idd: "00", [7, 11], main: true),
-    .init("CA", 1, national: "1", idd: "011", [7, 10], main: false),
-    .init("CC", 61, national: "0", idd: "0011", [6, 7, 8, 9, 10, 12], main: false),
-    .init("CD", 243, national: "0", idd: "00", [7, 8, 9, 10], main: true),
-    .init("CF", 236, national: "", idd: "00", [8], main: true),
-    .init("CG", 242, national: "", idd: "00", [9], main: true),
-    .init("CH", 41, national: "0", idd: "00", [9, 12], main: true),
-    .init("CI", 225, national: "", idd: "00", [10], main: true),
-    .init("CK", 682, national: "", idd: "00", [5], main: true),
-    .init("CL", 56, national: "", idd: "", [9, 10, 11], main: true),
-    .init("CM", 237, national: "", idd: "00", [8, 9], main: true),
-    .init("CN", 86, national: "0", idd: "00", [7, 8, 9, 10, 11, 12], main: true),
-    .init("CO", 57, national: "0", idd: "", [8, 10, 11], main: true),
-    .init("CR", 506, national: "", idd: "00", [8, 10], main: true),
-    .init("CU", 53, national: "0", idd: "119", [6, 7, 8, 10], main: true),
-    .init("CV", 238, national: "", idd: "0", [7], main: true),
-    .init("CW", 599, national: "", idd: "00", [7, 8], main: true),
-    .init("CX", 61, national: "0", idd: "0011", [6, 7, 8, 9, 10, 12], main: false),
-    .init("CY", 357, national: "", idd: "00", [8], main: true),
-    .init("CZ", 420, national: "", idd: "00", [9, 10, 11, 12], main: true),
-    .init("DE", 49, national: "0", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], main: true),
-    .init("DJ", 253, national: "", idd: "00", [8], main: true),
-    .init("DK", 45, national: "", idd: "00", [8], main: true),
-    .init("DM", 1, national: "1", idd: "011", [10], main: false),
-    .init("DO", 1, national: "1", idd: "011", [10], main: false),
-    .init("DZ", 213, national: "0", idd: "00", [8, 9], main: true),
-    .init("EC", 593, national: "0", idd: "00", [8, 9, 10, 11], main: true),
-    .init("EE", 372, national: "", idd: "00", [7, 8, 10], main: true),
-    .init("EG", 20, national: "0", idd: "00", [8, 9, 10], main: true),
-    .init("EH", 212, national: "0", idd: "00", [9], main: false),
-    .init("ER", 291, national: "0", idd: "00", [7], main: true),
-    .init("ES", 34, national: "", idd: "00", [9], main: true),
-    .init("ET", 251, national: "0", idd: "00", [9], main: true),
-    .init("FI", 358, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11, 12], main: true),
-    .init("FJ", 679, national: "", idd: "00", [7, 11], main: true),
-    .init("FK", 500, national: "", idd: "00", [5], main: true),
-    .init("FM", 691, national: "", idd: "00", [7], main: true),
-    .init("FO", 298, national: "", idd: "00", [6], main: true),
-    .init("FR", 33, national: "0", idd: "00", [9], main: true),
-    .init("GA", 241, national: "", idd: "00", [7, 8], main: true),
-    .init("GB", 44, national: "0", idd: "00", [7, 9, 10], main: true),
-    .init("GD", 1, national: "1", idd: "011", [10], main: false),
-    .init("GE", 995, national: "0", idd: "00", [9], main: true),
-    .init("GF", 594, national: "0", idd: "00", [9], main: true),
-    .init("GG", 44, national: "0", idd: "00", [7, 9, 10], main: false),
-    .init("GH", 233, national: "0", idd: "00", [8, 9], main: true),
-    .init("GI", 350, national: "", idd: "00", [8], main: true),
-    .init("GL", 299, national: "", idd: "00", [6], main: true),
-    .init("GM", 220, national: "", idd: "00", [7, 9], main: true),
-    .init("GN", 224, national: "", idd: "00", [8, 9], main: true),
-    .init("GP", 590, national: "0", idd: "00", [9], main: true),
-    .init("GQ", 240, national: "", idd: "00", [9], main: true),
-    .init("GR", 30, national: "", idd: "00", [10, 11, 12], main: true),
-    .init("GT", 502, national: "", idd: "00", [8, 11], main: true),
-    .init("GU", 1, national: "1", idd: "011", [10], main: false),
-    .init("GW", 245, national: "", idd: "00", [7, 9], main: true),
-    .init("GY", 592, national: "", idd: "001", [7], main: true),
-    .init("HK", 852, national: "", idd: "00", [5, 6, 7, 8, 9, 11], main: true),
-    .init("HN", 504, national: "", idd: "00", [8, 11], main: true),
-    .init("HR", 385, national: "0", idd: "00", [7, 8, 9], main: true),
-    .init("HT", 509, national: "", idd: "00", [8], main: true),
-    .init("HU", 36, national: "06", idd: "00", [8, 9], main: true),
-    .init("ID", 62, national: "0", idd: "", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], main: true),
-    .init("IE", 353, national: "0", idd: "00", [7, 8, 9, 10], main: true),
-    .init("IL", 972, national: "0", idd: "", [7, 8, 9, 10, 11, 12], main: true),
-    .init("IM", 44, national: "0", idd: "00", [10], main: false),
-    .init("IN", 91, national: "0", idd: "00", [8, 9, 10, 11, 12, 13], main: true),
-    .init("IO", 246, national: "", idd: "00", [7], main: true),
-    .init("IQ", 964, national: "0", idd: "00", [8, 9, 10], main: true),
-    .init("IR", 98, national: "0", idd: "00", [4, 5, 6, 7, 10], main: true),
-    .init("IS", 354, national: "", idd: "00", [7, 9], main: true),
-    .init("IT", 39, national: "", idd: "00", [6, 7, 8, 9, 10, 11, 12], main: true),
-    .init("JE", 44, national: "0", idd: "00", [10], main: false),
-    .init("JM", 1, national: "1", idd: "011", [10], main: false),
-    .init("JO", 962, national: "0", idd: "00", [8, 9], main: true),
-    .init("JP", 81, national: "0", idd: "010", [8, 9, 10, 11, 12, 13, 14, 15, 16, 17], main: true),
-    .init("KE", 254, national: "0", idd: "000", [7, 8, 9, 10], main: true),
-    .init("KG", 996, national: "0", idd: "00", [9, 10], main: true),
-    .init("KH", 855, national: "0", idd: "", [8, 9, 10], main: true),
-    .init("KI", 686, national: "0", idd: "00", [5, 8], main: true),
-    .init("KM", 269, national: "", idd: "00", [7], main: true),
-    .init("KN", 1, national: "1", idd: "011", [10], main: false),
-    .init("KP", 850, national: "0", idd: "", [8, 10], main: true),
-    .init("KR", 82, national: "0", idd: "", [5, 6, 8, 9, 10, 11, 12, 13, 14], main: true),
-    .init("KW", 965, national: "", idd: "00", [7, 8], main: true),
-    .init("KY", 1, national: "1", idd: "011", [10], main: false),
-    .init("KZ", 7, national: "8", idd: "810", [10, 14], main: false),
-    .init("LA", 856, national: "0", idd: "00", [8, 9, 10], main: true),
-    .init("LB", 961, national: "0", idd: "00", [7, 8], main: true),
-    .init("LC", 1, national: "1", idd: "011", [10], main: false),
-    .init("LI", 423, national: "0", idd: "00", [7, 9], main: true),
-    .init("LK", 94, national: "0", idd: "00", [9], main: true),
-    .init("LR", 231, national: "0", idd: "00", [7, 8, 9], main: true),
-    .init("LS", 266, national: "", idd: "00", [8], main: true),
-    .init("LT", 370, national: "0", idd: "00", [8], main: true),
-    .init("LU", 352, national: "", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11], main: true),
-    .init("LV", 371, national: "", idd: "00", [8], main: true),
-    .init("LY", 218, national: "0", idd: "00", [9], main: true),
-    .init("MA", 212, national: "0", idd: "00", [9], main: true),
-    .init("MC", 377, national: "0", idd: "00", [8, 9], main: true),
-    .init("MD", 373, national: "0", idd: "00", [8], main: true),
-    .init("ME", 382, national: "0", idd: "00", [8, 9], main: true),
-    .init("MF", 590, national: "0", idd: "00", [9], main: false),
-    .init("MG", 261, national: "0", idd: "00", [9], main: true),
-    .init("MH", 692, national: "1", idd: "011", [7], main: true),
-    .init("MK", 389, national: "0", idd: "00", [8], main: true),
-    .init("ML", 223, national: "", idd: "00", [8], main: true),
-    .init("MM", 95, national: "0", idd: "00", [6, 7, 8, 9, 10], main: true),
-    .init("MN", 976, national: "0", idd: "001", [8, 9, 10], main: true),
-    .init("MO", 853, national: "", idd: "00", [7, 8], main: true),
-    .init("MP", 1, national: "1", idd: "011", [10], main: false),
-    .init("MQ", 596, national: "0", idd: "00", [9], main: true),
-    .init("MR", 222, national: "", idd: "00", [8], main: true),
-    .init("MS", 1, national: "1", idd: "011", [10], main: false),
-    .init("MT", 356, national: "", idd: "00", [8], main: true),
-    .init("MU", 230, national: "", idd: "020", [7, 8, 10], main: true),
-    .init("MV", 960, national: "", idd: "00", [7, 10], main: true),
-    .init("MW", 265, national: "0", idd: "00", [7, 9], main: true),
-    .init("MX", 52, national: "", idd: "00", [10], main: true),
-    .init("MY", 60, national: "0", idd: "00", [8, 9, 10], main: true),
-    .init("MZ", 258, national: "", idd: "00", [8, 9], main: true),
-    .init("NA", 264, national: "0", idd: "00", [8, 9], main: true),
-    .init("NC", 687, national: "", idd: "00", [6], main: true),
-    .init("NE", 227, national: "", idd: "00", [8], main: true),
-    .init("NF", 672, national: "", idd: "00", [6], main: true),
-    .init("NG", 234, national: "0", idd: "009", [10, 11, 12, 13, 14], main: true),
-    .init("NI", 505, national: "", idd: "00", [8], main: true),
-    .init("NL", 31, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11], main: true),
-    .init("NO", 47, national: "", idd: "00", [5, 8], main: true),
-    .init("NP", 977, national: "0", idd: "00", [8, 10, 11], main: true),
-    .init("NR", 674, national: "", idd: "00", [7], main: true),
-    .init("NU", 683, national: "", idd: "00", [4, 7], main: true),
-    .init("NZ", 64, national: "0", idd: "00", [5, 6, 7, 8, 9, 10], main: true),
-    .init("OM", 968, national: "", idd: "00", [7, 8, 9], main: true),
-    .init("PA", 507, national: "", idd: "00", [7, 8, 10, 11], main: true),
-    .init("PE", 51, national: "0", idd: "00", [8, 9], main: true),
-    .init("PF", 689, national: "", idd: "00", [6, 8, 9], main: true),
-    .init("PG", 675, national: "", idd: "00", [7, 8], main: true),
-    .init("PH", 63, national: "0", idd: "00", [6, 8, 9, 10, 11, 12, 13], main: true),
-    .init("PK", 92, national: "0", idd: "00", [8, 9, 10, 11, 12], main: true),
-    .init("PL", 48, national: "", idd: "00", [6, 7, 8, 9, 10], main: true),
-    .init("PM", 508, national: "0", idd: "00", [6, 9], main: true),
-    .init("PR", 1, national: "1", idd: "011", [10], main: false),
-    .init("PS", 970, national: "0", idd: "00", [8, 9, 10], main: true),
-    .init("PT", 351, national: "", idd: "00", [9], main: true),
-    .init("PW", 680, national: "", idd: "", [7], main: true),
-    .init("PY", 595, national: "0", idd: "00", [6, 7, 8, 9, 10, 11], main: true),
-    .init("QA", 974, national: "", idd: "00", [7, 8, 9, 11], main: true),
-    .init("RE", 262, national: "0", idd: "00", [9], main: true),
-    .init("RO", 40, national: "0", idd: "00", [6, 9], main: true),
-    .init("RS", 381, national: "0", idd: "00", [6, 7, 8, 9, 10, 11, 12], main: true),
-    .init("RU", 7, national: "8", idd: "810", [10, 14], main: true),
-    .init("RW", 250, national: "0", idd: "00", [8, 9], main: true),
-    .init("SA", 966, national: "0", idd: "00", [9, 10], main: true),
-    .init("SB", 677, national: "", idd: "", [5, 7], main: true),
-    .init("SC", 248, national: "", idd: "00", [7], main: true),
-    .init("SD", 249, national: "0", idd: "00", [9], main: true),
-    .init("SE", 46, national: "0", idd: "00", [6, 7, 8, 9, 10, 12], main: true),
-    .init("SG", 65, national: "", idd: "", [8, 10, 11], main: true),
-    .init("SH", 290, national: "", idd: "00", [4, 5], main: true),
-    .init("SI", 386, national: "0", idd: "00", [5, 6, 7, 8], main: true),
-    .init("SJ", 47, national: "", idd: "00", [5, 8], main: false),
-    .init("SK", 421, national: "0", idd: "00", [6, 7, 9], main: true),
-    .init("SL", 232, national: "0", idd: "00", [8], main: true),
-    .init("SM", 378, national: "", idd: "00", [8, 10], main: true),
-    .init("SN", 221, national: "", idd: "00", [9], main: true),
-    .init("SO", 252, national: "0", idd: "00", [6, 7, 8, 9], main: true),
-    .init("SR", 597, national: "", idd: "00", [6, 7], main: true),
-    .init("SS", 211, national: "0", idd: "00", [9], main: true),
-    .init("ST", 239, national: "", idd: "00", [7], main: true),
-    .init("SV", 503, national: "", idd: "00", [7, 8, 11], main: true),
-    .init("SX", 1, national: "1", idd: "011", [10], main: false),
-    .init("SY", 963, national: "0", idd: "00", [8, 9], main: true),
-    .init("SZ", 268, national: "", idd: "00", [8, 9], main: true),
-    .init("TA", 290, national: "", idd: "00", [4], main: false),
-    .init("TC", 1, national: "1", idd: "011", [10], main: false),
-    .init("TD", 235, national: "", idd: "00", [8], main: true),
-    .init("TG", 228, national: "", idd: "00", [8], main: true),
-    .init("TH", 66, national: "0", idd: "", [8, 9, 10, 13], main: true),
-    .init("TJ", 992, national: "", idd: "810", [9], main: true),
-    .init("TK", 690, national: "", idd: "00", [4, 5, 6, 7], main: true),
-    .init("TL", 670, national: "", idd: "00", [7, 8], main: true),
-    .init("TM", 993, national: "8", idd: "810", [8], main: true),
-    .init("TN", 216, national: "", idd: "00", [8], main: true),
-    .init("TO", 676, national: "", idd: "00", [5, 7], main: true),
-    .init("TR", 90, national: "0", idd: "00", [7, 10, 12, 13], main: true),
-    .init("TT", 1, national: "1", idd: "011", [10], main: false),
-    .init("TV", 688, national: "", idd: "00", [5, 6, 7], main: true),
-    .init("TW", 886, national: "0", idd: "", [7, 8, 9, 10, 11], main: true),
-    .init("TZ", 255, national: "0", idd: "", [9], main: true),
-    .init("UA", 380, national: "0", idd: "00", [9, 10], main: true),
-    .init("UG", 256, national: "0", idd: "", [9], main: true),
-    .init("US", 1, national: "1", idd: "011", [10], main: true),
-    .init("UY", 598, national: "0", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], main: true),
-    .init("UZ", 998, national: "", idd: "00", [9], main: true),
-    .init("VA", 39, national: "", idd: "00", [6, 7, 8, 9, 10, 11, 12], main: false),
-    .init("VC", 1, national: "1", idd: "011", [10], main: false),
-    .init("VE", 58, national: "0", idd: "00", [10], main: true),
-    .init("VG", 1, national: "1", idd: "011", [10], main: false),
-    .init("VI", 1, national: "1", idd: "011", [10], main: false),
-    .init("VN", 84, national: "0", idd: "00", [7, 8, 9, 10], main: true),
-    .init("VU", 678, national: "", idd: "00", [5, 7], main: true),
-    .init("WF", 681, national: "", idd: "00", [6, 9], main: true),
-    .init("WS", 685, national: "", idd: "0", [5, 6, 7, 10], main: true),
-    .init("XK", 383, national: "0", idd: "00", [8, 9, 10, 11, 12], main: true),
-    .init("YE", 967, national: "0", idd: "00", [7, 8, 9], main: true),
-    .init("YT", 262, national: "0", idd: "00", [9], main: false),
-    .init("ZA", 27, national: "0", idd: "00", [5, 6, 7, 8, 9, 10], main: true),
-    .init("ZM", 260, national: "0", idd: "00", [9], main: true),
-    .init("ZW", 263, national: "0", idd: "00", [7, 9, 10], main: true),
+    .init(
+      "001", 800, national: "", idd: "", [8], local: [],
+      main: true, general: 0, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 808, national: "", idd: "", [8], local: [],
+      main: true, general: 1, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 870, national: "", idd: "", [9, 12], local: [],
+      main: true, general: 2, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 878, national: "", idd: "", [12], local: [],
+      main: true, general: 3, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 881, national: "", idd: "", [9, 10], local: [],
+      main: true, general: 4, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 882, national: "", idd: "", [7, 8, 9, 10, 11, 12], local: [],
+      main: true, general: 5, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 883, national: "", idd: "", [8, 9, 10, 11, 12], local: [],
+      main: true, general: 6, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 888, national: "", idd: "", [11], local: [],
+      main: true, general: 7, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "001", 979, national: "", idd: "", [9], local: [8],
+      main: true, general: 8, iddProgram: -1, prefixProgram: -1, transform: ""),
+    .init(
+      "AC", 247, national: "", idd: "00", [5, 6], local: [],
+      main: true, general: 9, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "AD", 376, national: "", idd: "00", [6, 8, 9], local: [],
+      main: true, general: 10, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "AE", 971, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11, 12], local: [],
+      main: true, general: 11, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "AF", 93, national: "0", idd: "00", [9], local: [7],
+      main: true, general: 12, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "AG", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 13, iddProgram: 2, prefixProgram: 3, transform: "268$1"),
+    .init(
+      "AI", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 14, iddProgram: 2, prefixProgram: 4, transform: "264$1"),
+    .init(
+      "AL", 355, national: "0", idd: "00", [6, 7, 8, 9], local: [5],
+      main: true, general: 15, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "AM", 374, national: "0", idd: "00", [8], local: [5, 6],
+      main: true, general: 16, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "AO", 244, national: "", idd: "00", [9], local: [],
+      main: true, general: 17, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "AR", 54, national: "0", idd: "00", [10, 11], local: [6, 7, 8],
+      main: true, general: 18, iddProgram: 0, prefixProgram: 5, transform: "9$1"),
+    .init(
+      "AS", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 19, iddProgram: 2, prefixProgram: 6, transform: "684$1"),
+    .init(
+      "AT", 43, national: "0", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], local: [3],
+      main: true, general: 20, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "AU", 61, national: "0", idd: "0011", [5, 6, 7, 8, 9, 10, 12], local: [],
+      main: true, general: 21, iddProgram: 7, prefixProgram: 8, transform: ""),
+    .init(
+      "AW", 297, national: "", idd: "00", [7], local: [],
+      main: true, general: 22, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "AX", 358, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11, 12], local: [],
+      main: false, general: 23, iddProgram: 9, prefixProgram: 1, transform: ""),
+    .init(
+      "AZ", 994, national: "0", idd: "00", [9], local: [7],
+      main: true, general: 24, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "BA", 387, national: "0", idd: "00", [8, 9], local: [6],
+      main: true, general: 25, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "BB", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 26, iddProgram: 2, prefixProgram: 10, transform: "246$1"),
+    .init(
+      "BD", 880, national: "0", idd: "00", [6, 7, 8, 9, 10], local: [],
+      main: true, general: 27, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "BE", 32, national: "0", idd: "00", [8, 9], local: [],
+      main: true, general: 28, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "BF", 226, national: "", idd: "00", [8], local: [],
+      main: true, general: 29, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BG", 359, national: "0", idd: "00", [6, 7, 8, 9, 12], local: [4, 5],
+      main: true, general: 30, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "BH", 973, national: "", idd: "00", [8], local: [],
+      main: true, general: 31, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BI", 257, national: "", idd: "00", [8], local: [],
+      main: true, general: 32, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BJ", 229, national: "", idd: "00", [10], local: [],
+      main: true, general: 33, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BL", 590, national: "0", idd: "00", [9], local: [],
+      main: false, general: 34, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "BM", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 35, iddProgram: 2, prefixProgram: 10, transform: "441$1"),
+    .init(
+      "BN", 673, national: "", idd: "00", [7], local: [],
+      main: true, general: 36, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BO", 591, national: "0", idd: "", [8, 9], local: [7],
+      main: true, general: 37, iddProgram: 11, prefixProgram: 12, transform: ""),
+    .init(
+      "BQ", 599, national: "", idd: "00", [7], local: [],
+      main: false, general: 38, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BR", 55, national: "0", idd: "", [8, 9, 10, 11], local: [],
+      main: true, general: 39, iddProgram: 13, prefixProgram: 14, transform: "$2"),
+    .init(
+      "BS", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 40, iddProgram: 2, prefixProgram: 15, transform: "242$1"),
+    .init(
+      "BT", 975, national: "", idd: "00", [7, 8], local: [6],
+      main: true, general: 41, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BW", 267, national: "", idd: "00", [7, 8, 10], local: [],
+      main: true, general: 42, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "BY", 375, national: "8", idd: "810", [6, 7, 8, 9, 10, 11], local: [5],
+      main: true, general: 43, iddProgram: 16, prefixProgram: 17, transform: ""),
+    .init(
+      "BZ", 501, national: "", idd: "00", [7, 11], local: [],
+      main: true, general: 44, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CA", 1, national: "1", idd: "011", [7, 10], local: [],
+      main: false, general: 45, iddProgram: 2, prefixProgram: 18, transform: ""),
+    .init(
+      "CC", 61, national: "0", idd: "0011", [6, 7, 8, 9, 10, 12], local: [],
+      main: false, general: 46, iddProgram: 7, prefixProgram: 19, transform: "8$1"),
+    .init(
+      "CD", 243, national: "0", idd: "00", [7, 8, 9, 10], local: [],
+      main: true, general: 47, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "CF", 236, national: "", idd: "00", [8], local: [],
+      main: true, general: 48, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CG", 242, national: "", idd: "00", [9], local: [],
+      main: true, general: 49, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CH", 41, national: "0", idd: "00", [9, 12], local: [],
+      main: true, general: 50, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "CI", 225, national: "", idd: "00", [10], local: [],
+      main: true, general: 51, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CK", 682, national: "", idd: "00", [5], local: [],
+      main: true, general: 52, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CL", 56, national: "", idd: "", [9, 10, 11], local: [],
+      main: true, general: 53, iddProgram: 20, prefixProgram: -1, transform: ""),
+    .init(
+      "CM", 237, national: "", idd: "00", [8, 9], local: [],
+      main: true, general: 54, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CN", 86, national: "0", idd: "00", [7, 8, 9, 10, 11, 12], local: [5, 6],
+      main: true, general: 55, iddProgram: 21, prefixProgram: 22, transform: ""),
+    .init(
+      "CO", 57, national: "0", idd: "", [8, 10, 11], local: [4, 7],
+      main: true, general: 56, iddProgram: 23, prefixProgram: 24, transform: ""),
+    .init(
+      "CR", 506, national: "", idd: "00", [8, 10], local: [],
+      main: true, general: 57, iddProgram: 0, prefixProgram: 25, transform: ""),
+    .init(
+      "CU", 53, national: "0", idd: "119", [6, 7, 8, 10], local: [4, 5],
+      main: true, general: 58, iddProgram: 26, prefixProgram: 1, transform: ""),
+    .init(
+      "CV", 238, national: "", idd: "0", [7], local: [],
+      main: true, general: 59, iddProgram: 1, prefixProgram: -1, transform: ""),
+    .init(
+      "CW", 599, national: "", idd: "00", [7, 8], local: [],
+      main: true, general: 60, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CX", 61, national: "0", idd: "0011", [6, 7, 8, 9, 10, 12], local: [],
+      main: false, general: 46, iddProgram: 7, prefixProgram: 19, transform: "8$1"),
+    .init(
+      "CY", 357, national: "", idd: "00", [8], local: [],
+      main: true, general: 61, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "CZ", 420, national: "", idd: "00", [9, 10, 11, 12], local: [],
+      main: true, general: 62, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "DE", 49, national: "0", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], local: [2, 3],
+      main: true, general: 63, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "DJ", 253, national: "", idd: "00", [8], local: [],
+      main: true, general: 64, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "DK", 45, national: "", idd: "00", [8], local: [],
+      main: true, general: 65, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "DM", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 66, iddProgram: 2, prefixProgram: 27, transform: "767$1"),
+    .init(
+      "DO", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 67, iddProgram: 2, prefixProgram: 18, transform: ""),
+    .init(
+      "DZ", 213, national: "0", idd: "00", [8, 9], local: [],
+      main: true, general: 68, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "EC", 593, national: "0", idd: "00", [8, 9, 10, 11], local: [7],
+      main: true, general: 69, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "EE", 372, national: "", idd: "00", [7, 8, 10], local: [],
+      main: true, general: 70, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "EG", 20, national: "0", idd: "00", [8, 9, 10], local: [6, 7],
+      main: true, general: 71, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "EH", 212, national: "0", idd: "00", [9], local: [],
+      main: false, general: 72, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ER", 291, national: "0", idd: "00", [7], local: [6],
+      main: true, general: 73, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ES", 34, national: "", idd: "00", [9], local: [],
+      main: true, general: 74, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "ET", 251, national: "0", idd: "00", [9], local: [7],
+      main: true, general: 75, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "FI", 358, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11, 12], local: [],
+      main: true, general: 76, iddProgram: 9, prefixProgram: 1, transform: ""),
+    .init(
+      "FJ", 679, national: "", idd: "00", [7, 11], local: [],
+      main: true, general: 77, iddProgram: 28, prefixProgram: -1, transform: ""),
+    .init(
+      "FK", 500, national: "", idd: "00", [5], local: [],
+      main: true, general: 78, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "FM", 691, national: "", idd: "00", [7], local: [],
+      main: true, general: 79, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "FO", 298, national: "", idd: "00", [6], local: [],
+      main: true, general: 80, iddProgram: 0, prefixProgram: 29, transform: ""),
+    .init(
+      "FR", 33, national: "0", idd: "00", [9], local: [],
+      main: true, general: 81, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "GA", 241, national: "", idd: "00", [7, 8], local: [],
+      main: true, general: 82, iddProgram: 0, prefixProgram: 30, transform: "$1"),
+    .init(
+      "GB", 44, national: "0", idd: "00", [7, 9, 10], local: [4, 5, 6, 8],
+      main: true, general: 83, iddProgram: 0, prefixProgram: 31, transform: ""),
+    .init(
+      "GD", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 84, iddProgram: 2, prefixProgram: 10, transform: "473$1"),
+    .init(
+      "GE", 995, national: "0", idd: "00", [9], local: [6, 7],
+      main: true, general: 85, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "GF", 594, national: "0", idd: "00", [9], local: [],
+      main: true, general: 86, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "GG", 44, national: "0", idd: "00", [7, 9, 10], local: [6],
+      main: false, general: 87, iddProgram: 0, prefixProgram: 32, transform: "1481$1"),
+    .init(
+      "GH", 233, national: "0", idd: "00", [8, 9], local: [7],
+      main: true, general: 88, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "GI", 350, national: "", idd: "00", [8], local: [],
+      main: true, general: 89, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GL", 299, national: "", idd: "00", [6], local: [],
+      main: true, general: 90, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GM", 220, national: "", idd: "00", [7, 9], local: [],
+      main: true, general: 91, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GN", 224, national: "", idd: "00", [8, 9], local: [],
+      main: true, general: 92, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GP", 590, national: "0", idd: "00", [9], local: [],
+      main: true, general: 34, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "GQ", 240, national: "", idd: "00", [9], local: [],
+      main: true, general: 93, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GR", 30, national: "", idd: "00", [10, 11, 12], local: [],
+      main: true, general: 94, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GT", 502, national: "", idd: "00", [8, 11], local: [],
+      main: true, general: 95, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GU", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 96, iddProgram: 2, prefixProgram: 10, transform: "671$1"),
+    .init(
+      "GW", 245, national: "", idd: "00", [7, 9], local: [],
+      main: true, general: 97, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "GY", 592, national: "", idd: "001", [7], local: [],
+      main: true, general: 98, iddProgram: 33, prefixProgram: -1, transform: ""),
+    .init(
+      "HK", 852, national: "", idd: "00", [5, 6, 7, 8, 9, 11], local: [],
+      main: true, general: 99, iddProgram: 34, prefixProgram: -1, transform: ""),
+    .init(
+      "HN", 504, national: "", idd: "00", [8, 11], local: [],
+      main: true, general: 100, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "HR", 385, national: "0", idd: "00", [7, 8, 9], local: [6],
+      main: true, general: 101, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "HT", 509, national: "", idd: "00", [8], local: [],
+      main: true, general: 102, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "HU", 36, national: "06", idd: "00", [8, 9], local: [6, 7],
+      main: true, general: 103, iddProgram: 0, prefixProgram: 35, transform: ""),
+    .init(
+      "ID", 62, national: "0", idd: "", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], local: [5, 6],
+      main: true, general: 104, iddProgram: 36, prefixProgram: 1, transform: ""),
+    .init(
+      "IE", 353, national: "0", idd: "00", [7, 8, 9, 10], local: [5, 6],
+      main: true, general: 105, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "IL", 972, national: "0", idd: "", [7, 8, 9, 10, 11, 12], local: [],
+      main: true, general: 106, iddProgram: 37, prefixProgram: 1, transform: ""),
+    .init(
+      "IM", 44, national: "0", idd: "00", [10], local: [6],
+      main: false, general: 107, iddProgram: 0, prefixProgram: 38, transform: "1624$1"),
+    .init(
+      "IN", 91, national: "0", idd: "00", [8, 9, 10, 11, 12, 13], local: [6, 7],
+      main: true, general: 108, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "IO", 246, national: "", idd: "00", [7], local: [],
+      main: true, general: 109, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "IQ", 964, national: "0", idd: "00", [8, 9, 10], local: [6, 7],
+      main: true, general: 110, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "IR", 98, national: "0", idd: "00", [4, 5, 6, 7, 10], local: [8],
+      main: true, general: 111, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "IS", 354, national: "", idd: "00", [7, 9], local: [],
+      main: true, general: 112, iddProgram: 39, prefixProgram: -1, transform: ""),
+    .init(
+      "IT", 39, national: "", idd: "00", [6, 7, 8, 9, 10, 11, 12], local: [],
+      main: true, general: 113, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "JE", 44, national: "0", idd: "00", [10], local: [6],
+      main: false, general: 114, iddProgram: 0, prefixProgram: 40, transform: "1534$1"),
+    .init(
+      "JM", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 115, iddProgram: 2, prefixProgram: 18, transform: ""),
+    .init(
+      "JO", 962, national: "0", idd: "00", [8, 9], local: [],
+      main: true, general: 116, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "JP", 81, national: "0", idd: "010", [8, 9, 10, 11, 12, 13, 14, 15, 16, 17], local: [],
+      main: true, general: 117, iddProgram: 41, prefixProgram: 42, transform: "$1"),
+    .init(
+      "KE", 254, national: "0", idd: "000", [7, 8, 9, 10], local: [],
+      main: true, general: 118, iddProgram: 43, prefixProgram: 1, transform: ""),
+    .init(
+      "KG", 996, national: "0", idd: "00", [9, 10], local: [5, 6],
+      main: true, general: 119, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "KH", 855, national: "0", idd: "", [8, 9, 10], local: [6, 7],
+      main: true, general: 120, iddProgram: 44, prefixProgram: 1, transform: ""),
+    .init(
+      "KI", 686, national: "0", idd: "00", [5, 8], local: [],
+      main: true, general: 121, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "KM", 269, national: "", idd: "00", [7], local: [4],
+      main: true, general: 122, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "KN", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 67, iddProgram: 2, prefixProgram: 27, transform: "869$1"),
+    .init(
+      "KP", 850, national: "0", idd: "", [8, 10], local: [6, 7],
+      main: true, general: 123, iddProgram: 45, prefixProgram: 1, transform: ""),
+    .init(
+      "KR", 82, national: "0", idd: "", [5, 6, 8, 9, 10, 11, 12, 13, 14], local: [3, 4, 7],
+      main: true, general: 124, iddProgram: 46, prefixProgram: 47, transform: ""),
+    .init(
+      "KW", 965, national: "", idd: "00", [7, 8], local: [],
+      main: true, general: 125, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "KY", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 126, iddProgram: 2, prefixProgram: 10, transform: "345$1"),
+    .init(
+      "KZ", 7, national: "8", idd: "810", [10, 14], local: [5, 6, 7],
+      main: false, general: 127, iddProgram: 16, prefixProgram: 48, transform: ""),
+    .init(
+      "LA", 856, national: "0", idd: "00", [8, 9, 10], local: [6],
+      main: true, general: 128, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "LB", 961, national: "0", idd: "00", [7, 8], local: [],
+      main: true, general: 129, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "LC", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 130, iddProgram: 2, prefixProgram: 49, transform: "758$1"),
+    .init(
+      "LI", 423, national: "0", idd: "00", [7, 9], local: [],
+      main: true, general: 131, iddProgram: 0, prefixProgram: 50, transform: ""),
+    .init(
+      "LK", 94, national: "0", idd: "00", [9], local: [7],
+      main: true, general: 81, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "LR", 231, national: "0", idd: "00", [7, 8, 9], local: [],
+      main: true, general: 132, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "LS", 266, national: "", idd: "00", [8], local: [],
+      main: true, general: 133, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "LT", 370, national: "0", idd: "00", [8], local: [],
+      main: true, general: 134, iddProgram: 0, prefixProgram: 51, transform: ""),
+    .init(
+      "LU", 352, national: "", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11], local: [],
+      main: true, general: 135, iddProgram: 0, prefixProgram: 52, transform: ""),
+    .init(
+      "LV", 371, national: "", idd: "00", [8], local: [],
+      main: true, general: 136, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "LY", 218, national: "0", idd: "00", [9], local: [7],
+      main: true, general: 137, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MA", 212, national: "0", idd: "00", [9], local: [],
+      main: true, general: 72, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MC", 377, national: "0", idd: "00", [8, 9], local: [],
+      main: true, general: 138, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MD", 373, national: "0", idd: "00", [8], local: [],
+      main: true, general: 139, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ME", 382, national: "0", idd: "00", [8, 9], local: [6],
+      main: true, general: 140, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MF", 590, national: "0", idd: "00", [9], local: [],
+      main: false, general: 34, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MG", 261, national: "0", idd: "00", [9], local: [7],
+      main: true, general: 141, iddProgram: 0, prefixProgram: 53, transform: "20$1"),
+    .init(
+      "MH", 692, national: "1", idd: "011", [7], local: [],
+      main: true, general: 142, iddProgram: 2, prefixProgram: 18, transform: ""),
+    .init(
+      "MK", 389, national: "0", idd: "00", [8], local: [6, 7],
+      main: true, general: 143, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ML", 223, national: "", idd: "00", [8], local: [],
+      main: true, general: 144, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "MM", 95, national: "0", idd: "00", [6, 7, 8, 9, 10], local: [5],
+      main: true, general: 145, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MN", 976, national: "0", idd: "001", [8, 9, 10], local: [4, 5, 6],
+      main: true, general: 146, iddProgram: 33, prefixProgram: 1, transform: ""),
+    .init(
+      "MO", 853, national: "", idd: "00", [7, 8], local: [],
+      main: true, general: 147, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "MP", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 148, iddProgram: 2, prefixProgram: 10, transform: "670$1"),
+    .init(
+      "MQ", 596, national: "0", idd: "00", [9], local: [],
+      main: true, general: 149, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MR", 222, national: "", idd: "00", [8], local: [],
+      main: true, general: 150, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "MS", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 151, iddProgram: 2, prefixProgram: 54, transform: "664$1"),
+    .init(
+      "MT", 356, national: "", idd: "00", [8], local: [],
+      main: true, general: 152, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "MU", 230, national: "", idd: "020", [7, 8, 10], local: [],
+      main: true, general: 153, iddProgram: 55, prefixProgram: -1, transform: ""),
+    .init(
+      "MV", 960, national: "", idd: "00", [7, 10], local: [],
+      main: true, general: 154, iddProgram: 56, prefixProgram: -1, transform: ""),
+    .init(
+      "MW", 265, national: "0", idd: "00", [7, 9], local: [],
+      main: true, general: 155, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MX", 52, national: "", idd: "00", [10], local: [7, 8],
+      main: true, general: 156, iddProgram: 57, prefixProgram: -1, transform: ""),
+    .init(
+      "MY", 60, national: "0", idd: "00", [8, 9, 10], local: [6, 7],
+      main: true, general: 157, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "MZ", 258, national: "", idd: "00", [8, 9], local: [],
+      main: true, general: 158, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NA", 264, national: "0", idd: "00", [8, 9], local: [],
+      main: true, general: 159, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "NC", 687, national: "", idd: "00", [6], local: [],
+      main: true, general: 160, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NE", 227, national: "", idd: "00", [8], local: [],
+      main: true, general: 161, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NF", 672, national: "", idd: "00", [6], local: [5],
+      main: true, general: 162, iddProgram: 0, prefixProgram: 58, transform: "3$1"),
+    .init(
+      "NG", 234, national: "0", idd: "009", [10, 11, 12, 13, 14], local: [6, 7],
+      main: true, general: 163, iddProgram: 59, prefixProgram: 1, transform: ""),
+    .init(
+      "NI", 505, national: "", idd: "00", [8], local: [],
+      main: true, general: 164, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NL", 31, national: "0", idd: "00", [5, 6, 7, 8, 9, 10, 11], local: [],
+      main: true, general: 165, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "NO", 47, national: "", idd: "00", [5, 8], local: [],
+      main: true, general: 166, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NP", 977, national: "0", idd: "00", [8, 10, 11], local: [6, 7],
+      main: true, general: 167, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "NR", 674, national: "", idd: "00", [7], local: [],
+      main: true, general: 168, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NU", 683, national: "", idd: "00", [4, 7], local: [],
+      main: true, general: 169, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "NZ", 64, national: "0", idd: "00", [5, 6, 7, 8, 9, 10], local: [],
+      main: true, general: 170, iddProgram: 60, prefixProgram: 1, transform: ""),
+    .init(
+      "OM", 968, national: "", idd: "00", [7, 8, 9], local: [],
+      main: true, general: 171, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "PA", 507, national: "", idd: "00", [7, 8, 10, 11], local: [],
+      main: true, general: 172, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "PE", 51, national: "0", idd: "00", [8, 9], local: [6, 7],
+      main: true, general: 173, iddProgram: 61, prefixProgram: 1, transform: ""),
+    .init(
+      "PF", 689, national: "", idd: "00", [6, 8, 9], local: [],
+      main: true, general: 174, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "PG", 675, national: "", idd: "00", [7, 8], local: [],
+      main: true, general: 175, iddProgram: 62, prefixProgram: -1, transform: ""),
+    .init(
+      "PH", 63, national: "0", idd: "00", [6, 8, 9, 10, 11, 12, 13], local: [4, 5, 7],
+      main: true, general: 176, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "PK", 92, national: "0", idd: "00", [8, 9, 10, 11, 12], local: [5, 6, 7],
+      main: true, general: 177, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "PL", 48, national: "", idd: "00", [6, 7, 8, 9, 10], local: [],
+      main: true, general: 178, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "PM", 508, national: "0", idd: "00", [6, 9], local: [],
+      main: true, general: 179, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "PR", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 180, iddProgram: 2, prefixProgram: 18, transform: ""),
+    .init(
+      "PS", 970, national: "0", idd: "00", [8, 9, 10], local: [7],
+      main: true, general: 181, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "PT", 351, national: "", idd: "00", [9], local: [],
+      main: true, general: 182, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "PW", 680, national: "", idd: "", [7], local: [],
+      main: true, general: 183, iddProgram: 63, prefixProgram: -1, transform: ""),
+    .init(
+      "PY", 595, national: "0", idd: "00", [6, 7, 8, 9, 10, 11], local: [5],
+      main: true, general: 184, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "QA", 974, national: "", idd: "00", [7, 8, 9, 11], local: [],
+      main: true, general: 185, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "RE", 262, national: "0", idd: "00", [9], local: [],
+      main: true, general: 186, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "RO", 40, national: "0", idd: "00", [6, 9], local: [],
+      main: true, general: 187, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "RS", 381, national: "0", idd: "00", [6, 7, 8, 9, 10, 11, 12], local: [4, 5],
+      main: true, general: 188, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "RU", 7, national: "8", idd: "810", [10, 14], local: [7],
+      main: true, general: 189, iddProgram: 16, prefixProgram: 48, transform: ""),
+    .init(
+      "RW", 250, national: "0", idd: "00", [8, 9], local: [],
+      main: true, general: 190, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SA", 966, national: "0", idd: "00", [9, 10], local: [7],
+      main: true, general: 191, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SB", 677, national: "", idd: "", [5, 7], local: [],
+      main: true, general: 192, iddProgram: 64, prefixProgram: -1, transform: ""),
+    .init(
+      "SC", 248, national: "", idd: "00", [7], local: [],
+      main: true, general: 193, iddProgram: 65, prefixProgram: -1, transform: ""),
+    .init(
+      "SD", 249, national: "0", idd: "00", [9], local: [],
+      main: true, general: 194, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SE", 46, national: "0", idd: "00", [6, 7, 8, 9, 10, 12], local: [],
+      main: true, general: 195, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SG", 65, national: "", idd: "", [8, 10, 11], local: [],
+      main: true, general: 196, iddProgram: 66, prefixProgram: -1, transform: ""),
+    .init(
+      "SH", 290, national: "", idd: "00", [4, 5], local: [],
+      main: true, general: 197, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "SI", 386, national: "0", idd: "00", [5, 6, 7, 8], local: [],
+      main: true, general: 198, iddProgram: 67, prefixProgram: 1, transform: ""),
+    .init(
+      "SJ", 47, national: "", idd: "00", [5, 8], local: [],
+      main: false, general: 199, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "SK", 421, national: "0", idd: "00", [6, 7, 9], local: [],
+      main: true, general: 200, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SL", 232, national: "0", idd: "00", [8], local: [6],
+      main: true, general: 201, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SM", 378, national: "", idd: "00", [8, 10], local: [6],
+      main: true, general: 202, iddProgram: 0, prefixProgram: 68, transform: "0549$1"),
+    .init(
+      "SN", 221, national: "", idd: "00", [9], local: [],
+      main: true, general: 203, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "SO", 252, national: "0", idd: "00", [6, 7, 8, 9], local: [],
+      main: true, general: 204, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SR", 597, national: "", idd: "00", [6, 7], local: [],
+      main: true, general: 205, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "SS", 211, national: "0", idd: "00", [9], local: [],
+      main: true, general: 194, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ST", 239, national: "", idd: "00", [7], local: [],
+      main: true, general: 206, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "SV", 503, national: "", idd: "00", [7, 8, 11], local: [],
+      main: true, general: 207, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "SX", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 208, iddProgram: 2, prefixProgram: 69, transform: "721$1"),
+    .init(
+      "SY", 963, national: "0", idd: "00", [8, 9], local: [6, 7],
+      main: true, general: 209, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "SZ", 268, national: "", idd: "00", [8, 9], local: [],
+      main: true, general: 210, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TA", 290, national: "", idd: "00", [4], local: [],
+      main: false, general: 211, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TC", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 212, iddProgram: 2, prefixProgram: 70, transform: "649$1"),
+    .init(
+      "TD", 235, national: "", idd: "00", [8], local: [],
+      main: true, general: 213, iddProgram: 71, prefixProgram: -1, transform: ""),
+    .init(
+      "TG", 228, national: "", idd: "00", [8], local: [],
+      main: true, general: 214, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TH", 66, national: "0", idd: "", [8, 9, 10, 13], local: [],
+      main: true, general: 215, iddProgram: 72, prefixProgram: 1, transform: ""),
+    .init(
+      "TJ", 992, national: "", idd: "810", [9], local: [3, 5, 6, 7],
+      main: true, general: 216, iddProgram: 16, prefixProgram: -1, transform: ""),
+    .init(
+      "TK", 690, national: "", idd: "00", [4, 5, 6, 7], local: [],
+      main: true, general: 217, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TL", 670, national: "", idd: "00", [7, 8], local: [],
+      main: true, general: 218, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TM", 993, national: "8", idd: "810", [8], local: [],
+      main: true, general: 219, iddProgram: 16, prefixProgram: 48, transform: ""),
+    .init(
+      "TN", 216, national: "", idd: "00", [8], local: [],
+      main: true, general: 220, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TO", 676, national: "", idd: "00", [5, 7], local: [],
+      main: true, general: 221, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TR", 90, national: "0", idd: "00", [7, 10, 12, 13], local: [],
+      main: true, general: 222, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "TT", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 67, iddProgram: 2, prefixProgram: 73, transform: "868$1"),
+    .init(
+      "TV", 688, national: "", idd: "00", [5, 6, 7], local: [],
+      main: true, general: 223, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "TW", 886, national: "0", idd: "", [7, 8, 9, 10, 11], local: [],
+      main: true, general: 224, iddProgram: 74, prefixProgram: 1, transform: ""),
+    .init(
+      "TZ", 255, national: "0", idd: "", [9], local: [],
+      main: true, general: 225, iddProgram: 75, prefixProgram: 1, transform: ""),
+    .init(
+      "UA", 380, national: "0", idd: "00", [9, 10], local: [5, 6, 7],
+      main: true, general: 226, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "UG", 256, national: "0", idd: "", [9], local: [5, 6, 7],
+      main: true, general: 227, iddProgram: 76, prefixProgram: 1, transform: ""),
+    .init(
+      "US", 1, national: "1", idd: "011", [10], local: [7],
+      main: true, general: 45, iddProgram: 2, prefixProgram: 18, transform: ""),
+    .init(
+      "UY", 598, national: "0", idd: "00", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], local: [],
+      main: true, general: 228, iddProgram: 77, prefixProgram: 1, transform: ""),
+    .init(
+      "UZ", 998, national: "", idd: "00", [9], local: [],
+      main: true, general: 229, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "VA", 39, national: "", idd: "00", [6, 7, 8, 9, 10, 11, 12], local: [],
+      main: false, general: 230, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "VC", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 231, iddProgram: 2, prefixProgram: 27, transform: "784$1"),
+    .init(
+      "VE", 58, national: "0", idd: "00", [10], local: [7],
+      main: true, general: 232, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "VG", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 233, iddProgram: 2, prefixProgram: 78, transform: "284$1"),
+    .init(
+      "VI", 1, national: "1", idd: "011", [10], local: [7],
+      main: false, general: 234, iddProgram: 2, prefixProgram: 10, transform: "340$1"),
+    .init(
+      "VN", 84, national: "0", idd: "00", [7, 8, 9, 10], local: [],
+      main: true, general: 235, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "VU", 678, national: "", idd: "00", [5, 7], local: [],
+      main: true, general: 236, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "WF", 681, national: "", idd: "00", [6, 9], local: [],
+      main: true, general: 237, iddProgram: 0, prefixProgram: -1, transform: ""),
+    .init(
+      "WS", 685, national: "", idd: "0", [5, 6, 7, 10], local: [],
+      main: true, general: 238, iddProgram: 1, prefixProgram: -1, transform: ""),
+    .init(
+      "XK", 383, national: "0", idd: "00", [8, 9, 10, 11, 12], local: [],
+      main: true, general: 239, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "YE", 967, national: "0", idd: "00", [7, 8, 9], local: [6],
+      main: true, general: 240, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "YT", 262, national: "0", idd: "00", [9], local: [],
+      main: false, general: 241, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ZA", 27, national: "0", idd: "00", [5, 6, 7, 8, 9, 10], local: [],
+      main: true, general: 242, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ZM", 260, national: "0", idd: "00", [9], local: [6],
+      main: true, general: 243, iddProgram: 0, prefixProgram: 1, transform: ""),
+    .init(
+      "ZW", 263, national: "0", idd: "00", [7, 9, 10], local: [6],
+      main: true, general: 244, iddProgram: 0, prefixProgram: 1, transform: ""),
   ]
+
+  /// 253221 bytes in base64: little-endian UInt16 words, then the accepting-state bit set.
+  ///
+  /// Words: state count S, automaton count A, A start states, S * 10 transitions (state 0 is dead; one
+  /// row of ten next states per state, by digit), program count P and P programs (group count, first
+  /// digits mask with 0x8000 when it matches empty, code length, code: 0 match, 1 digits MASK,
+  /// 2 split FIRST SECOND, 3 jump TARGET, 4 save SLOT, 5 end of input), calling code count C and C
+  /// triples (calling code, row in `all` of its main region, start state of its valid numbers).
+  /// 12180 states in 452 automata, 79 programs, 215 calling codes.
+  static let tables: StaticString = """
+    lC/EAQEACwAUACcANABHAG0AewCHAJEAmACrAMgA0gDhAPAABQERARsBMgFBAYABnAGmAcsB2QHsAfsBHQIuAjcCUgJbAmUCcAJ+
+    Ao0ClQKhAqoCyQLYAugC9wIgAywDPgNdA3wDiQOWA6kDtAO6A9ID5AMXBCUEOwRTBF0EaARyBIgEqwS1BL4EzQTaBOUE+QQRBSwF
+    NgU+BUsFVgVtBXoFgAWKBZEFmwWsBccF1gXiBfIFCQYbBiUGLgY9BkkGVwZ0BoEGkAahBqwGxQbWBu8G+AYJBzkHWwdwB38Hmwej
+    B7YHyAfSBwcIFgglCDMIVQhxCIQIlgimCK4IugjtCPgIBwkcCTYJRglVCWcJggmNCZgJrwm6CcQJzgnYCeoJ9An/CQgKEQopCjsK
+    SApWCmQKbwp+CowKnAquCsEKzArfCukK8wr8CgULDAslCzELUwtcC3ULiAuQC7oL0AvlC+8LAAwTDDAMZwyHDJQMoQytDLsMxwzs
+    DP8MDA0dDUQNWQ1mDXMNgA2JDZMNwg3ZDd8N9A3+DRUOHw4rDjYOWQ5hDmoOfA6MDp4OrA6xDsAOyw7UDuwO9w7/Dg8PGA8hDzEP
+    UQ9aD3sPhw+aD6cPyA/UDwAQDxAdECwQOhBbEGkQeBCMEKkQvxDQEOMQ8RAEEVoSuRLZEgMTQhN5E5oTshPGE94TMRROFGYUuhSa
+    FakV/hUWFkAWzhbuFiIXPhevF9YXExg7GFEYrhjyGF4ZjxnKGd8Z/xk+GoAauBo5G24byxsJHBccMBy3HPccAh0jHTkdTB1qHY4d
+    oB2vHcId1x3uHQceHx4wHjseXR5/Ho8evB7iHvMeAR8YHywfNx9NH2Efdh+WH6MfsR+5H8Ef0B/cH+ofWiB+IIogsCDCIOIg7iD9
+    IA0hICFWIYMhtSHEIdAh+CEHIhAiGCImIjsiSiJUImoipCLFIvMiJiNCI2kjdyOrI84j4SPyIx4kMSRRJH0kkCSfJK8kyiTyJA4l
+    KyVQJXEllCW8Jd8lBSY2JkkmWSZyJqsmwibdJiAnMidDJ2QniSeqJ8cn5yclKEQoUih2KJ0oqii2KMoo5Sj+KA0pIyk1KU4pXSll
+    KW0peymZKaUprym7KcQp3inuKf8pZSp8KqkquSrMKo8ruSvhKycsRCxaLKUsuyzSLAktHy01LU0tYi2DLcIt4i39LQwuKy5RLm0u
+    hC6mLgEvMi8AAAAAAAAAAAAAAAAAAAAAAAAAAAIAAwADAAMAAwADAAMAAwADAAMABAAAAAAAAAAAAAAAAAAAAAAAAAAEAAQABAAE
+    AAQABAAEAAQABAAEAAUABQAFAAUABQAFAAUABQAFAAUABgAGAAYABgAGAAYABgAGAAYABgAHAAcABwAHAAcABwAHAAcABwAHAAgA
+    CAAIAAgACAAIAAgACAAIAAgACQAJAAkACQAJAAkACQAJAAkACQAKAAoACgAKAAoACgAKAAoACgAKAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAMAAwADAAMAAwADAAMAAwADAANAA0ADQANAA0ADQANAA0ADQANAA4ADgAOAA4ADgAOAA4ADgAOAA4ADwAPAA8ADwAPAA8A
+    DwAPAA8ADwAQABAAEAAQABAAEAAQABAAEAAQABEAEQARABEAEQARABEAEQARABEAEgASABIAEgASABIAEgASABIAEgATABMAEwAT
+    ABMAEwATABMAEwATAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABUAFQAAABUAFQAWAAAAAAAXABcAFwAXABcAFwAXABcAFwAXABgA
+    GAAYABgAGAAYABgAGAAYABgAGQAZABkAGQAZABkAGQAZABkAGQAaABoAGgAaABoAGgAaABoAGgAaABsAGwAbABsAGwAbABsAGwAb
+    ABsAHAAcABwAHAAcABwAHAAcABwAHAAdAB0AHQAdAB0AHQAdAB0AHQAdAB4AHgAeAB4AHgAeAB4AHgAeAB4AHwAfAB8AHwAfAB8A
+    HwAfAB8AHwAgACAAIAAgACAAIAAgACAAIAAgACEAIQAhACEAIQAhACEAIQAhACEAIgAiACIAIgAiACIAIgAiACIAIgAjACMAIwAj
+    ACMAIwAjACMAIwAjACQAJAAkACQAJAAkACQAJAAkACQAJQAlACUAJQAlACUAJQAlACUAJQAmACYAJgAmACYAJgAmACYAJgAmAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAIQAhACEAIQAhACEAIQAhACEAIQAAACgAAAAAAAAAAAAAAAAAAAAAACkAAAAAAAAAAAAAAAAAAAAA
+    AAAAKgAqACoAKgAqACoAKgAqACoAKgArACsAKwArACsAKwArACsAKwArACwALAAsACwALAAsACwALAAsACwALQAtAC0ALQAtAC0A
+    LQAtAC0ALQAuAC4ALgAuAC4ALgAuAC4ALgAuAC8ALwAvAC8ALwAvAC8ALwAvAC8AMAAwADAAMAAwADAAMAAwADAAMAAxADEAMQAx
+    ADEAMQAxADEAMQAxADIAMgAyADIAMgAyADIAMgAyADIAMwAzADMAMwAzADMAMwAzADMAMwAAAAAAAAAAAAAAAAAAAAAAAAAAADUA
+    NQA1ADUAAAAAADYANQA1ADUANwA3ADcANwA3ADcANwA3ADcANwA4ADgAOAA4ADgAOAA4ADgAOAA4ADkAOQA5ADkAOQA5ADkAOQA5
+    ADkAOgA6ADoAOgA6ADoAOgA6ADoAOgA7ADsAOwA7ADsAOwA7ADsAOwA7ADwAPAA8ADwAPAA8ADwAPAA8ADwAPQA9AD0APQA9AD0A
+    PQA9AD0APQA+AD4APgA+AD4APgA+AD4APgA+AD8APwA/AD8APwA/AD8APwA/AD8AQABAAEAAQABAAEAAQABAAEAAQABBAEEAQQBB
+    AEEAQQBBAEEAQQBBAEIAQgBCAEIAQgBCAEIAQgBCAEIAQwBDAEMAQwBDAEMAQwBDAEMAQwBEAEQARABEAEQARABEAEQARABEAEUA
+    RQBFAEUARQBFAEUARQBFAEUARgBGAEYARgBGAEYARgBGAEYARgAAAAAAAAAAAAAAAAAAAAAAAAAAAEUARQBFAEUARQBFAEUARQBF
+    AEUAAABIAEkASgBLAEkAAAAAAAAATABNAE0ATQBNAE0ATQBNAE0ATQBNAE4ATgBOAE4ATgBOAE4ATgBOAE4ATwBPAE8ATwBPAE8A
+    TwBPAE8ATwBQAFAAUABQAFAAUABQAFAAUABQAFEAUQBRAFEAUQBRAFEAUQBRAFEAUgBSAFIAUgBSAFIAUgBSAFIAUgBLAEsASwBL
+    AEsASwBLAEsASwBLAFMAUwBTAFMAUwBTAFMAUwBTAFMAVABUAFQAVABUAFQAVABUAFQAVABVAFUAVQBVAFUAVQBVAFUAVQBVAFYA
+    VgBWAFYAVgBWAFYAVgBWAFYAVwBXAFcAVwBXAFcAVwBXAFcAVwBYAFgAWABYAFgAWABYAFgAWABYAFkAWQBZAFkAWQBZAFkAWQBZ
+    AFkAWgBaAFoAWgBaAFoAWgBaAFoAWgBbAFsAWwBbAFsAWwBbAFsAWwBbAFwAXABcAFwAXABcAFwAXABcAFwAXQBdAF0AXQBdAF0A
+    XQBdAF0AXQBeAF4AXgBeAF4AXgBeAF4AXgBeAF8AXwBfAF8AXwBfAF8AXwBfAF8AYABgAGAAYABgAGAAYABgAGAAYABhAGEAYQBh
+    AGEAYQBhAGEAYQBhAGIAYgBiAGIAYgBiAGIAYgBiAGIAYwBjAGMAYwBjAGMAYwBjAGMAYwBkAGQAZABkAGQAZABkAGQAZABkAGUA
+    ZQBlAGUAZQBlAGUAZQBlAGUAZgBmAGYAZgBmAGYAZgBmAGYAZgBnAGcAZwBnAGcAZwBnAGcAZwBnAGgAaABoAGgAaABoAGgAaABo
+    AGgAaQBpAGkAaQBpAGkAaQBpAGkAaQBqAGoAagBqAGoAagBqAGoAagBqAGoAagBqAGoAagBqAGoAagBqAGoAZQBlAGUAZQBlAGUA
+    ZQBlAGUAZQAAAAAAAAAAAAAAAAAAAAAAAAAAAGsAawBrAGsAawBrAGsAawBrAGsAbABsAGwAbABsAGwAbABsAGwAbABpAGkAaQBp
+    AGkAaQBpAGkAaQBpAAAAbgBuAG4AbgBvAAAAAAAAAAAAcABwAHAAcABwAHAAcABwAHAAcAAAAHAAAAAAAAAAAAAAAAAAAAAAAHEA
+    cQBxAHEAcQBxAHEAcQBxAHEAcgByAHIAcgByAHIAcgByAHIAcgBzAHMAcwBzAHMAcwBzAHMAcwBzAHQAdAB0AHQAdAB0AHQAdAB0
+    AHQAdQB1AHUAdQB1AHUAdQB1AHUAdQB2AHYAdgB2AHYAdgB2AHYAdgB2AHcAdwB3AHcAdwB3AHcAdwB3AHcAeAB4AHgAeAB4AHgA
+    eAB4AHgAeAB5AHkAeQB5AHkAeQB5AHkAeQB5AHoAegB6AHoAegB6AHoAegB6AHoAAAAAAAAAAAAAAAAAAAAAAAAAAAB8AHwAfAB8
+    AHwAfAB8AHwAfAB8AH0AfQB9AH0AfQB9AH0AfQB9AH0AfgB+AH4AfgB+AH4AfgB+AH4AfgB/AH8AfwB/AH8AfwB/AH8AfwB/AIAA
+    gACAAIAAgACAAIAAgACAAIAAgQCBAIEAgQCBAIEAgQCBAIEAgQCCAIIAggCCAIIAggCCAIIAggCCAIMAgwCDAIMAgwCDAIMAgwCD
+    AIMAhACEAIQAhACEAIQAhACEAIQAhACFAIUAhQCFAIUAhQCFAIUAhQCFAIYAhgCGAIYAhgCGAIYAhgCGAIYAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAIgAAACIAAAAiAAAAAAAAACIAIkAiQCJAIkAiQCJAIkAiQCJAIkAigCKAIoAigCKAIoAigCKAIoAigCLAIsAiwCL
+    AIsAiwCLAIsAiwCLAIwAjACMAIwAjACMAIwAjACMAIwAjQCNAI0AjQCNAI0AjQCNAI0AjQCOAI4AjgCOAI4AjgCOAI4AjgCOAI8A
+    jwCPAI8AjwCPAI8AjwCPAI8AkACQAJAAkACQAJAAkACQAJAAkAAAAAAAAAAAAAAAAAAAAAAAAAAAAJIAkgCTAJMAkwCSAJMAkwCS
+    AJIAkwCTAJMAkwCTAJMAkwCTAJMAkwCUAJQAlACUAJQAlACUAJQAlACUAJUAlQCVAJUAlQCVAJUAlQCVAJUAlgCWAJYAlgCWAJYA
+    lgCWAJYAlgCXAJcAlwCXAJcAlwCXAJcAlwCXAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACZAAAAmgAAAJoAmwCaAJoAmgCcAJwAnACc
+    AJwAnACcAJwAnACcAJ0AnQCdAJ0AnQCdAJ0AnQCdAJ0AngCeAJ4AngCeAJ4AngCeAJ4AngCfAJ8AnwCfAJ8AnwCfAJ8AnwCfAKAA
+    oACgAKAAoACgAKAAoACgAKAAoQChAKEAoQChAKEAoQChAKEAoQCiAKIAogCiAKIAogCiAKIAogCiAKMAowCjAKMAowCjAKMAowCj
+    AKMApACkAKQApACkAKQApACkAKQApAClAKUApQClAKUApQClAKUApQClAKYApgCmAKYApgCmAKYApgCmAKYApwCnAKcApwCnAKcA
+    pwCnAKcApwCoAKgAqACoAKgAqACoAKgAqACoAKkAqQCpAKkAqQCpAKkAqQCpAKkAqgCqAKoAqgCqAKoAqgCqAKoAqgCmAKYApgCm
+    AKYApgCmAKYApgCmAAAAAAAAAAAAAAAAAAAAAAAAAAAAowCjAKMAowCjAKMAowCjAKMAowAAAAAArACsAK0ArgCtAK0ArwCwALEA
+    sQCxALEAsQCxALEAsQCxALEAsgCyALIAsgCyALIAsgCyALIAsgCsAKwArACsAKwArACsAKwArACsALMAAAAAAAAAAAAAAAAAAAAA
+    AAAAsgCyALIAsgCyALIAsgCxALIAsgC0ALQAtAC0ALQAtAC0ALQAtAC0ALUAtQC1ALUAtQC1ALUAtQC1ALUAtgAAAAAAAAAAAAAA
+    AAAAAAAAAAC3ALcAtwC3ALcAtwC3ALcAtwC3ALgAuAC4ALgAuAC4ALgAuAC4ALgAuQC5ALkAuQC5ALkAuQC5ALkAuQC6ALoAugC6
+    ALoAugC6ALoAugC6ALsAuwC7ALsAuwC7ALsAuwC7ALsAvAC8ALwAvAC8ALwAvAC8ALwAvAC9AL0AvQC9AL0AvQC9AL0AvQC9AL4A
+    vgC+AL4AvgC+AL4AvgC+AL4AvwC/AL8AvwC/AL8AvwC/AL8AvwDAAMAAwADAAMAAwADAAMAAwADAAMEAwQDBAMEAwQDBAMEAwQDB
+    AMEAwgDCAMIAwgDCAMIAwgDCAMIAwgDDAMMAwwDDAMMAwwDDAMMAwwDDAMQAxADEAMQAxADEAMQAxADEAMQAxQDFAMUAxQDFAMUA
+    xQDFAMUAxQAAAAAAAAAAAAAAAAAAAAAAAAAAAMMAwwDDAMMAwwDDAMMAwwDDAMMAxgDGAMYAxgDGAMYAxgDGAMYAxgDHAMcAxwDH
+    AMcAxwDHAMcAxwDHAMQAxADEAMQAxADEAMQAxADEAMQAAAAAAMkAyQDJAMkAyQDJAAAAAADKAMoAygDKAMoAygDKAMoAygDKAMsA
+    ywDLAMsAywDLAMsAywDLAMsAzADMAMwAzADMAMwAzADMAMwAzADNAM0AzQDNAM0AzQDNAM0AzQDNAM4AzgDOAM4AzgDOAM4AzgDO
+    AM4AzwDPAM8AzwDPAM8AzwDPAM8AzwDQANAA0ADQANAA0ADQANAA0ADQANEA0QDRANEA0QDRANEA0QDRANEAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA0wAAAAAA1AAAAAAA1ADVAAAAAAAAAAAAAAAAANYAAAAAAAAA1wDXANcA1wDXANcA1wDXANcA1wDYAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADZAAAA2QDZANkA2QDZANkA2QDZANkA2QDZAAAAAAAAAAAAAAAAAAAAAAAAANoA
+    2gDaANoA2gDaANoA2gDaANoA2wDbANsA2wDbANsA2wDbANsA2wDcANwA3ADcANwA3ADcANwA3ADcAN0A3QDdAN0A3QDdAN0A3QDd
+    AN0A3gDeAN4A3gDeAN4A3gDeAN4A3gDfAN8A3wDfAN8A3wDfAN8A3wDfAOAA4ADgAOAA4ADgAOAA4ADgAOAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA4gAAAAAA4wAAAAAA4wDkAAAAAAAAAAAAAAAAAOUAAAAAAAAA5gDmAOYA5gDmAOYA5gDmAOYA5gDnAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAA6AAAAAAAAAAAAAAA6ADoAOgA6ADoAOgA6ADoAOgA6ADoAAAAAAAAAAAAAAAAAAAAAAAAAOkA
+    6QDpAOkA6QDpAOkA6QDpAOkA6gDqAOoA6gDqAOoA6gDqAOoA6gDrAOsA6wDrAOsA6wDrAOsA6wDrAOwA7ADsAOwA7ADsAOwA7ADs
+    AOwA7QDtAO0A7QDtAO0A7QDtAO0A7QDuAO4A7gDuAO4A7gDuAO4A7gDuAO8A7wDvAO8A7wDvAO8A7wDvAO8AAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA8QDxAPEA8QDyAPMA9AD1APYA9gD2APYA9gD2APYA9gD2APYA8QDxAPEA8QDxAPEA8QDxAPEA8QD3AAAAAAAA
+    AAAAAAAAAAAAAAAAAPgA+AD4APgA+AD4APgA+AD4APgA+QAAAAAAAAAAAAAAAAAAAAAAAAD6APoA+gD6APoA+gD6APoA+gD6APoA
+    AAAAAAAAAAAAAAAAAAAAAAAA+wD7APsA+wD7APsA+wD7APsA+wD8AAAAAAAAAAAAAAAAAAAAAAAAAP0A/QD9AP0A/QD9AP0A/QD9
+    AP0A/gD+AP4A/gD+AP4A/gD+AP4A/gD/AP8A/wD/AP8A/wD/AP8A/wD/APwA/AD8APwA/AD8APwA/AD8APwAAAEAAQABAAEAAQAB
+    AAEAAQABAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQIBAgECAQIBAgECAQIBAgECAQIBAwEDAQMBAwEDAQMBAwEDAQMBAwEEAQQBBAEE
+    AQQBBAEEAQQBBAEEAQAAAAAAAAAAAAAAAAAAAAAAAAAAAwEDAQMBAwEDAQMBAwEDAQMBAwEAAAYBBgEGAQYBBwEIAQkBBgEGAQoB
+    CgEKAQoBCgEKAQoBCgEKAQoBAAAAAAAAAAAAAAoBAAAAAAAAAAAKAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACgEA
+    AAAACwELAQsBCwELAQsBCwELAQsBCwEMAQwBDAEMAQwBDAEMAQwBDAEMAQ0BDQENAQ0BDQENAQ0BDQENAQ0BDgEOAQ4BDgEOAQ4B
+    DgEOAQ4BDgEPAQ8BDwEPAQ8BDwEPAQ8BDwEPARABEAEQARABEAEQARABEAEQARABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEgEA
+    AAAAAAAAAAAAAAASARMBEwETARMBEwETARMBEwETARMBFAEUARQBFAEUARQBFAEUARQBFAEVARUBFQEVARUBFQEVARUBFQEVARYB
+    FgEWARYBFgEWARYBFgEWARYBFwEXARcBFwEXARcBFwEXARcBFwEYARgBGAEYARgBGAEYARgBGAEYARkBGQEZARkBGQEZARkBGQEZ
+    ARkBGgEaARoBGgEaARoBGgEaARoBGgEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAHAEdAR0BAAAAAB0BAAAeAR8BAAAgAQAAAAAAAAAA
+    AAAAAAAAAAAgASABIAEgASABIAEgASABIAEgASEBIQEhASEBIQEhASEBIQEhASEBHQEdAR0BHQEdAR0BHQEdAR0BHQEiASIBIgEi
+    ASIBIgEiASIBIgEiASMBIwEjASMBIwEjASMBIwEjASMBJAEkASQBJAEkASQBJAEkASQBJAElASUBJQElASUBJQElASUBJQElASYB
+    JgEmASYBJgEmASYBJgEmASYBJwEnAScBJwEnAScBJwEnAScBJwEoASgBKAEoASgBKAEoASgBKAEoASkBKQEpASkBKQEpASkBKQEp
+    ASkBKgEqASoBKgEqASoBKgEqASoBKgErASsBKwErASsBKwErASsBKwErASwBLAEsASwBLAEsASwBLAEsASwBLQEtAS0BLQEtAS0B
+    LQEtAS0BLQEuAS4BLgEuAS4BLgEuAS4BLgEuAS8BLwEvAS8BLwEvAS8BLwEvAS8BMAEwATABMAEwATABMAEwATABMAExATEBMQEx
+    ATEBMQExATEBMQExAQAAAAAAAAAAAAAAAAAAAAAAAAAAMAEwATABMAEwATABMAEwATABMAEAAAAAAAAAAAAAMwE0AQAAMwE1ATYB
+    NgE2ATYBNgE2ATYBNgE2ATYBAAAAAAAAAAAAAAAAAAAAADcBAAA4AQAAAAAAAAAAAAAAAAAAAAAAADkBOQE5ATkBOQE5ATkBOQE5
+    ATkBAAAAAAAAAAA5AQAAAAAAAAAAAAA5AQAAAAAAAAAAAAAAAAAAAAAAADoBOgE6AToBOgE6AToBOgE6AToBOwE7ATsBOwE7ATsB
+    OwE7ATsBOwE8ATwBPAE8ATwBPAE8ATwBPAE8AT0BPQE9AT0BPQE9AT0BPQE9AT0BPgE+AT4BPgE+AT4BPgE+AT4BPgE/AT8BPwE/
+    AT8BPwE/AT8BPwE/AUABQAFAAUABQAFAAUABQAFAAUABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEIBQwFEAUUBRgFEAUQBRwFIAUkB
+    SQFJAUkBSQFJAUkBSQFJAUkBSgFKAUoBSgFKAUoBSgFKAUoBSgFLAUsBSwFLAUsBSwFLAUsBSwFLAUsBSwFLAUwBSwFLAUsBSwFL
+    AUsBTQFNAU0BTQFNAU0BTQFNAU0BTQFOAU4BTgFOAU4BTgFOAU4BTgFOAU8BTwFPAU8BTwFPAU8BTwFPAU8BUAFQAVABUAFQAVAB
+    UAFQAVABUAFRAVEBUQFRAVEBUQFRAVEBUQFRAVIBUgFSAVIBUgFSAVIBUgFSAVIBUQEAAFMBVAFUAVUBVAFUAVYBVwFYAVgBWAFY
+    AVgBWAFYAVgBWAFYAVkBWQFZAVkBWQFZAVkBWQFZAVkBWgFaAVoBWgFaAVoBWgFaAVoBWgFbAVsBWwFbAVsBWwFbAVsBWwFbAVwB
+    XAFcAVwBXAFcAVwBXAFcAVwBXQFdAV0BXQFdAV0BXQFdAV0BXQFeAV4BXgFeAV4BXgFeAV4BXgFeAV8BXwFfAV8BXwFfAV8BXwFf
+    AV8BXAEAAFwBXAFcAVwBXAFcAVwBXAFgAWABYAFgAWABYAFgAWABYAFgAWEBYQFhAWEBYQFhAWEBYQFhAWEBYgFiAWIBYgFiAWIB
+    YgFiAWIBYgFjAWMBYwFjAWMBYwFjAWMBYwFjAWQBZAFkAWQBZAFkAWQBZAFkAWQBZQFlAWUBZQFlAWUBZQFlAWUBZQFmAWYBZgFm
+    AWYBZgFmAWYBZgFmAWcBZwFnAWcBZwFnAWcBZwFnAWcBaAFoAWgBaAFoAWgBaAFoAWgBaAFpAWkBaQFpAWkBaQFpAWkBaQFpAWoB
+    agFqAWoBagFqAWoBagFqAWoBawFrAWsBawFrAWsBawFrAWsBawFlAWUBZQFlAWUBZQFlAWUBZQFlAWwBbAFsAWwBbAFsAWwBbAFs
+    AWwBbQFtAW0BbQFtAW0BbQFtAW0BbQFuAW4BbgFuAW4BbgFuAW4BbgFuAW8BbwFvAW8BbwFvAW8BbwFvAW8BbgFuAW4BbgFuAW4B
+    bgFuAW4BbgFwAXABcAFwAXABcAFwAXABcAFwAXEBcQFxAXEBcQFxAXEBcQFxAXEBcgFyAXIBcgFyAXIBcgFyAXIBcgFzAXMBcwFz
+    AXMBcwFzAXMBcwFzAXQBdAF0AXQBdAF0AXQBdAF0AXQBdQF1AXUBdQF1AXUBdQF1AXUBdQF2AXYBdgF2AXYBdgF2AXYBdgF2AXYB
+    dgF2AXYBdgF2AXYBdgF2AXYBdwF3AXcBdwF3AXcBdwF3AXcBdwF4AXgBeAF4AXgBeAF4AXgBeAF4AXkBeQF5AXkBeQF5AXkBeQF5
+    AXkBegF6AXoBegF6AXoBegF6AXoBegF7AXsBewF7AXsBewF7AXsBewF7AXwBfAF8AXwBfAF8AXwBfAF8AXwBfQF9AX0BfQF9AX0B
+    fQF9AX0BfQF4AXgBeAF4AXgBeAF4AXgBeAF4AQAAAAAAAAAAAAAAAAAAAAAAAAAAdwF3AXcBdwF3AXcBdwF3AXcBdwF5AXkBeQF5
+    AXkBeQF5AXkBeQF5AX0BfQF9AX0BfQF9AX0BfQF9AX0BfgF+AX4BfgF+AX4BfgF+AX4BfgF/AX8BfwF/AX8BfwF/AX8BfwF/AX8B
+    fwF/AX8BfwF/AX8BfwF/AX8BegF6AXoBegF6AXoBegF6AXoBegEAAIEBggGCAYIBAAAAAIIBggEAAIMBgwGDAYMBgwGDAYMBgwGE
+    AYMBhQGFAYUBhQGFAYUBhQGFAYUBhQGGAYYBhgGGAYYBhgGGAYYBhgGGAYcBhwGHAYgBhwGHAYcBhwGHAYcBiQGJAYkBiQGJAYkB
+    iQGJAYkBiQGKAYoBigGKAYoBigGKAYoBigGKAYsBiwGLAYsBiwGLAYsBiwGLAYsBjAGMAYwBjAGMAYwBjAGMAYwBjAGNAY0BjQGN
+    AY0BjQGNAY0BjQGNAY4BjgGOAY4BjgGOAY4BjgGOAY4BjwGPAY8BjwGPAY8BjwGPAY8BjwGQAZABkAGQAZABkAGQAZABkAGQAZEB
+    kQGRAZEBkQGRAZEBkQGRAZEBkgGSAZIBkgGSAZIBkgGSAZIBkgGTAZMBkwGTAZMBkwGTAZMBkwGTAZQBlAGUAZQBlAGUAZQBlAGU
+    AZQBlQGVAZUBlQGVAZUBlQGVAZUBlQGPAY8BjwGPAY8BjwGPAY8BjwGPAZYBlgGWAZYBlgGWAZYBlgGWAZYBlwGXAZcBlwGXAZcB
+    lwGXAZcBlwGYAZgBmAGYAZgBmAGYAZgBmAGYAZkBmQGZAZkBmQGZAZkBmQGZAZkBmgGaAZoBmgGaAZoBmgGaAZoBmgGbAZsBmwGb
+    AZsBmwGbAZsBmwGbAZsBmwGbAZsBmwGbAZsBmwGbAZsBAAAAAAAAAAAAAAAAAAAAAAAAAACaAZoBmgGaAZoBmgGaAZoBmgGaAQAA
+    AACdAQAAAACdAZ0BnQGeAZ0BnwGfAZ8BnwGfAZ8BnwGfAZ8BnwGgAQAAAAAAAAAAAAAAAAAAAAAAAKEBoQGhAaEBoQGhAaEBoQGh
+    AaEBoQEAAAAAAAAAAAAAAAAAAAAAAACiAaIBogGiAaIBogGiAaIBogGiAaMBowGjAaMBowGjAaMBowGjAaMBpAGkAaQBpAGkAaQB
+    pAGkAaQBpAGlAaUBpQGlAaUBpQGlAaUBpQGlAQAAAAAAAAAAAAAAAAAAAAAAAAAAAACnAagBqQGnAaoBqwGsAa0BAACuAa4BrgGu
+    Aa4BrgGuAa4BrgGuAa8BrwGvAa8BrwGvAa8BrwGvAa8BrgGuAa4BrgGuAbABrgGuAa4BrgGuAQAAAAAAAAAAAAAAAAAAAAAAALEB
+    AAAAAAAAAAAAAAAAAAAAAAAAsgGyAbIBsgGyAbIBsgGyAbIBsgGzAQAAAAAAAAAAAAAAAAAAAAAAALQBtAG0AbQBtAG0AbQBtAG0
+    AbQBtQG1AbUBtQG1AbUBtQG1AbUBtQG2AbYBtgG2AbYBtgG2AbYBtgG2AbcBtwG3AbcBtwG3AbcBtwG3AbcBuAG4AbgBuAG4AbgB
+    uAG4AbgBuAG5AQAAAAAAAAAAAAAAAAAAAAAAALoBugG6AboBugG6AboBugG6AboBuwG7AbsBuwG7AbsBuwG7AbsBuwG8AbwBvAG8
+    AbwBvAG8AbwBvAG8AbkBuQG5AbkBuQG5AbkBuQG5AbkBvQG9Ab0BvQG9Ab0BvQG9Ab0BvQG+Ab4BvgG+Ab4BvgG+Ab4BvgG+Ab8B
+    vwG/Ab8BvwG/Ab8BvwG/Ab8BwAHAAcABwAHAAcABwAHAAcABwAHBAcEBwQHBAcEBwQHBAcEBwQHBAcIBwgHCAcIBwgHCAcIBwgHC
+    AcIBwwHDAcMBwwHDAcMBwwHDAcMBwwHEAcQBxAHEAcQBxAHEAcQBxAHEAcQBxAHEAcQBxAHEAcQBxAHEAcQBxQHFAcUBxQHFAcUB
+    xQHFAcUBxQHGAcYBxgHGAcYBxgHGAcYBxgHGAccBxwHHAccBxwHHAccBxwHHAccByAHIAcgByAHIAcgByAHIAcgByAHJAckByQHJ
+    AckByQHJAckByQHJAcABwAHAAcABwAHAAcABwAHAAcABygHKAcoBygHKAcoBygHKAcoBygHKAcoBygHKAcoBygHKAcoBygHKAQAA
+    AAAAAAAAAAAAAAAAAAAAAAAAxQHFAcUBxQHFAcUBxQHFAcUBxQEAAMwBzAHNAcwBzAHOAcwBzwHMAdAB0AHQAdAB0AHQAdAB0AHQ
+    AdABAAAAAAAAAAAAAAAA0QEAAAAAAADQAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADQAQAA0gHSAdIB0gHSAdIB
+    0gHSAdIB0gEAAAAAAAAAAAAA0gEAAAAAAAAAANMB0wHTAdMB0wHTAdMB0wHTAdMB1AHUAdQB1AHUAdQB1AHUAdQB1AHVAdUB1QHV
+    AdUB1QHVAdUB1QHVAdYB1gHWAdYB1gHWAdYB1gHWAdYB1wHXAdcB1wHXAdcB1wHXAdcB1wHYAdgB2AHYAdgB2AHYAdgB2AHYAQAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2gHbAdoB3AHdAdoB2gHeAd4B3gHeAd4B3gHeAd4B3gHeAQAAAAAAAAAAAAAAAAAAAAAA
+    AN4B3wHfAd8B3wHfAd8B3wHfAd8B3wHeAQAAAAAAAAAAAAAAAAAAAAAAAOAB4AHgAeAB4AHgAeAB4AHgAeAB4QHhAeEB4QHhAeEB
+    4QHhAeEB4QHiAeIB4gHiAeIB4gHiAeIB4gHiAeMB4wHjAeMB4wHjAeMB4wHjAeMB5AHkAeQB5AHkAeQB5AHkAeQB5AHlAeUB5QHl
+    AeUB5QHlAeUB5QHlAeYB5gHmAeYB5gHmAeYB5gHmAeYB5wHnAecB5wHnAecB5wHnAecB5wHoAegB6AHoAegB6AHoAegB6AHoAekB
+    6QHpAekB6QHpAekB6QHpAekB6gHqAeoB6gHqAeoB6gHqAeoB6gHrAesB6wHrAesB6wHrAesB6wHrAQAAAAAAAAAAAAAAAAAAAAAA
+    AAAA6gHqAeoB6gHqAeoB6gHqAeoB6gEAAAAA7QEAAAAA7gEAAAAA7gHvAQAAAAAAAAAA8AEAAAAAAAAAAAAA8QHxAfEB8QHxAfEB
+    8QHxAfEB8QHyAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPMBAAAAAAAA8wHzAfMB8wHzAfMB8wHzAfMB8wHzAQAAAAAA
+    AAAAAAAAAAAAAAAAAPQB9AH0AfQB9AH0AfQB9AH0AfQB9QH1AfUB9QH1AfUB9QH1AfUB9QH2AfYB9gH2AfYB9gH2AfYB9gH2AfcB
+    9wH3AfcB9wH3AfcB9wH3AfcB+AH4AfgB+AH4AfgB+AH4AfgB+AH5AfkB+QH5AfkB+QH5AfkB+QH5AfoB+gH6AfoB+gH6AfoB+gH6
+    AfoBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPwB/QH+Af4B/wH+Af8BAAIBAgICAgICAgICAgICAgICAgICAgICAwIDAgMCAwIDAgMC
+    AwIDAgMCAwL/Af8B/wH/Af8B/wH/Af8B/wH/AQQCBAIEAgQCBAIEAgQCBAIEAgQCBQIFAgUCBQIFAgUCBQIFAgYCBQIFAgUCBQIF
+    AgUCBQIFAgUCBQIFAgcCBwIHAgcCBwIHAgcCBwIHAgcCCAIIAggCCAIIAggCCAIIAggCCAIJAgkCCQIJAgkCCQIJAgkCCQIJAgoC
+    CgIKAgoCCgIKAgoCCgIKAgoCCwILAgsCCwILAgsCCwILAgsCCwIMAgwCDAIMAgwCDAIMAgwCDAIMAgYCBgIGAgYCBgIGAgYCBgIG
+    AgYCDQINAg0CDQINAg0CDQINAg0CDQIOAg4CDgIOAg4CDgIOAg4CDgIOAg8CDwIPAg8CDwIPAg8CDwIPAg8CEAIQAhACEAIQAhAC
+    EAIQAhACEAIRAhECEQIRAhECEQIRAhECEQIRAhICEgISAhICEgISAhICEgISAhICEwITAhMCEwITAhMCEwITAhMCEwIUAhQCFAIU
+    AhQCFAIUAhQCFAIUAhUCFQIVAhUCFQIVAhUCFQIVAhUCFgIWAhYCFgIWAhYCFgIWAhYCFgIXAhcCFwIXAhcCFwIXAhcCFwIXAhgC
+    GAIYAhgCGAIYAhgCGAIYAhgCFwIXAhcCFwIXAhcCFwIXAhcCFwIVAhUCFQIVAhUCFQIVAhUCFQIVAhkCGQIZAhkCGQIZAhkCGQIZ
+    AhkCGgIaAhoCGgIaAhoCGgIaAhoCGgIbAhsCGwIbAhsCGwIbAhsCGwIbAhwCHAIcAhwCHAIcAhwCHAIcAhwCAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAbAhsCGwIbAhsCGwIbAhsCGwIbAgAAHgIeAh4CHwIeAh4CHgIeAh4CIAIgAiACIAIgAiACIAIgAiACIAIhAiECIQIh
+    AiECIQIhAiECIQIhAiICIgIiAiICIgIiAiICIgIiAiICIwIjAiMCIwIjAiMCIwIjAiMCIwIkAiQCJAIkAiQCJAIkAiQCJAIkAiUC
+    JQIlAiUCJQIlAiUCJQIlAiUCJgImAiYCJgImAiYCJgImAiYCJgInAicCJwInAicCJwInAicCJwInAigCKAIoAigCKAIoAigCKAIo
+    AigCKQIpAikCKQIpAikCKQIpAikCKQIqAioCKgIqAioCKgIqAioCKgIqAisCKwIrAisCKwIrAisCKwIrAisCLAIsAiwCLAIsAiwC
+    LAIsAiwCLAItAi0CLQItAi0CLQItAi0CLQItAgAAAAAAAAAAAAAAAAAAAAAAAAAALAIsAiwCLAIsAiwCLAIsAiwCLAIvAgAALwIA
+    AC8CLwIvAi8CAAAAADACMAIwAjACMAIwAjACMAIwAjACMQIxAjECMQIxAjECMQIxAjECMQIyAjICMgIyAjICMgIyAjICMgIyAjMC
+    MwIzAjMCMwIzAjMCMwIzAjMCNAI0AjQCNAI0AjQCNAI0AjQCNAI1AjUCNQI1AjUCNQI1AjUCNQI1AjYCNgI2AjYCNgI2AjYCNgI2
+    AjYCAAAAAAAAAAAAAAAAAAAAAAAAAAA4AgAAOQI6AjoCOgI6AjoCOwI7AjwCAAAAAAAAAAAAAAAAAAAAAAAAPQI9Aj0CPQI9Aj0C
+    PQI9Aj0CPQI+Aj4CPgI+Aj4CPgI+Aj4CPgI+AjkCOQI5AjkCOQI5AjkCOQI5AjkCAAAAAAAAAAAAAAAAAAAAAD8CAABAAkACQAJA
+    AkACQAJAAkACQAJAAkECQQJBAkECQQJBAkECQQJBAkECQgIAAAAAAAAAAAAAAAAAAAAAAABDAkMCQwJDAkMCQwJDAkMCQwJDAkQC
+    RAJEAkQCRAJEAkQCRAJEAkQCRQIAAAAAAAAAAAAAAAAAAAAAAABGAkYCRgJGAkYCRgJGAkYCRgJGAkcCRwJHAkcCRwJHAkcCRwJH
+    AkcCSAJIAkgCSAJIAkgCSAJIAkgCSAJJAkkCSQJJAkkCSQJJAkkCSQJJAkoCSgJKAkoCSgJKAkoCSgJKAkoCSwJLAksCSwJLAksC
+    SwJLAksCSwJMAkwCTAJMAkwCTAJMAkwCTAJMAkwCTAJMAkwCTAJMAkwCTAJMAkwCTQJNAk0CTQJNAk0CTQJNAk0CTQJOAk4CTgJO
+    Ak4CTgJOAk4CTgJOAk8CTwJPAk8CTwJPAk8CTwJPAk8CAAAAAAAAAAAAAAAAAAAAAAAAAABQAlACUAJQAlACUAJQAlACUAJQAlEC
+    UQJRAlECUQJRAlECUQJRAlECTgJOAk4CTgJOAk4CTgJOAk4CTgIAAFMCAABTAgAAAABTAlMCUwJTAlQCVAJUAlQCVAJUAlQCVAJU
+    AlQCVQJVAlUCVQJVAlUCVQJVAlUCVQJWAlYCVgJWAlYCVgJWAlYCVgJWAlcCVwJXAlcCVwJXAlcCVwJXAlcCWAJYAlgCWAJYAlgC
+    WAJYAlgCWAJZAlkCWQJZAlkCWQJZAlkCWQJZAloCWgJaAloCWgJaAloCWgJaAloCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAXAJd
+    AgAAAABcAlwCAAAAAF4CXgJeAl4CXgJeAl4CXgJeAl4CAABeAgAAAAAAAAAAAAAAAAAAAABfAl8CXwJfAl8CXwJfAl8CXwJfAmAC
+    YAJgAmACYAJgAmACYAJgAmACYQJhAmECYQJhAmECYQJhAmECYQJiAmICYgJiAmICYgJiAmICYgJiAmMCYwJjAmMCYwJjAmMCYwJj
+    AmMCZAJkAmQCZAJkAmQCZAJkAmQCZAIAAAAAAAAAAAAAAAAAAAAAAAAAAGYCAAAAAAAAAAAAAAAAAAAAAAAAAABnAgAAAAAAAAAA
+    AAAAAAAAAABoAmgCaAJoAmgCaAJoAmgCaAJoAmkCaQJpAmkCaQJpAmkCaQJpAmkCagJqAmoCagJqAmoCagJqAmoCagJrAmsCawJr
+    AmsCawJrAmsCawJrAmwCbAJsAmwCbAJsAmwCbAJsAmwCbQJtAm0CbQJtAm0CbQJtAm0CbQJuAm4CbgJuAm4CbgJuAm4CbgJuAm8C
+    bwJvAm8CbwJvAm8CbwJvAm8CAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAcQJxAnICcwJzAgAAAAAAAAAAAAAAAAAAAAAA
+    AHQCdQIAAAAAAAAAAAAAAAAAAAAAAAB0AnQCdAJ0AnQCdAJ0AnQCdAJ0AnYCdgJ2AnYCdgJ2AnYCdgJ2AnYCAAAAAAAAAAAAAAAA
+    AAAAAAAAdwJ4AngCeAJ4AngCeAJ4AngCeAJ4AngCAAAAAAAAAAAAAAAAAAAAAAAAeQJ5AnkCeQJ5AnkCeQJ5AnkCeQJ6AnoCegJ6
+    AnoCegJ6AnoCegJ6AnsCewJ7AnsCewJ7AnsCewJ7AnsCfAJ8AnwCfAJ8AnwCfAJ8AnwCfAJ9An0CfQJ9An0CfQJ9An0CfQJ9AgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB/AoACAAAAAIACgQIAAAAAAAAAAIICAAAAAAAAAAAAAIMCgwKDAoMCgwKDAoMCgwKD
+    AoMChAIAAAAAAAAAAAAAAAAAAAAAAAAAAIUCAAAAAAAAAAAAAAAAAAAAAIUChQKFAoUChQKFAoUChQKFAoUChQIAAAAAAAAAAAAA
+    AAAAAAAAAACGAoYChgKGAoYChgKGAoYChgKGAocChwKHAocChwKHAocChwKHAocCiAKIAogCiAKIAogCiAKIAogCiAKJAokCiQKJ
+    AokCiQKJAokCiQKJAooCigKKAooCigKKAooCigKKAooCiwKLAosCiwKLAosCiwKLAosCiwKMAowCjAKMAowCjAKMAowCjAKMAgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAI4CjgKOAo4CAACOAo4CAACPAo8CjwKPAo8CjwKPAo8CjwKPApACkAKQApACkAKQApACkAKQ
+    ApACkQKRApECkQKRApECkQKRApECkQKSApICkgKSApICkgKSApICkgKSApMCkwKTApMCkwKTApMCkwKTApMClAKUApQClAKUApQC
+    lAKUApQClAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACWApYClgKWApYClgKXAgAAmAKYApgCmAKYApgCmAKYApgCmAKZAgAAAAAA
+    AAAAAAAAAAAAAAAAAJoCmgKaApoCmgKaApoCmgKaApoCmwIAAAAAAAAAAAAAAAAAAAAAAACcApwCnAKcApwCnAKcApwCnAKcAgAA
+    mgIAAAAAAAAAAAAAAAAAAAAAnQKdAp0CnQKdAp0CnQKdAp0CnQKeAp4CngKeAp4CngKeAp4CngKeAp8CnwKfAp8CnwKfAp8CnwKf
+    Ap8CoAKgAqACoAKgAqACoAKgAqACoAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKICogIAAAAAowIAAAAAAACkAgAAAAAAAAAA
+    AAAAAAAAAACkAqQCpAKkAqQCpAKkAqQCpAKkAqUCpQKlAqUCpQKlAqUCpQKlAqUCpgKmAqYCpgKmAqYCpgKmAqYCpgKnAqcCpwKn
+    AqcCpwKnAqcCpwKnAqgCqAKoAqgCqAKoAqgCqAKoAqgCqQKpAqkCqQKpAqkCqQKpAqkCqQIAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    qwKrAqwCrAKtAqsCqwKuAq4CrwKvAq8CrwKvAq8CrwKvAq8CrwKwArACsAKwArACsAKwArACsAKwArECsQKxArECsQKyArECsQKx
+    ArECsQKxArECsQKxArECsQKxArECsQKzArMCswKzArMCswKzArMCswKzArQCtAK0ArQCtAK0ArQCtAK0ArQCtQK1ArUCtQK1ArUC
+    tQK1ArUCtQK1ArUCtQK1ArUCtgK1ArUCtQK1ArYCtgK2ArYCtgK2ArYCtgK2ArYCtwK3ArcCtwK3ArcCtwK3ArcCtwK4ArgCuAK4
+    ArgCuAK4ArgCuAK4ArkCuQK5ArkCuQK5ArkCuQK5ArkCugK6AroCugK6AroCugK6AroCugK7ArsCuwK7ArsCuwK7ArsCuwK7ArwC
+    vAK8ArwCvAK8ArwCvAK8ArwCvQK9Ar0CvQK9Ar0CvQK9Ar0CvQK+Ar4CvgK+Ar4CvgK+Ar4CvgK+Ar8CvwK/Ar8CvwK/Ar8CvwK/
+    Ar8CwALAAsACwALAAsACwALAAsACwALBAsECwQLBAsECwQLBAsECwQLBAsICwgLCAsICwgLCAsICwgLCAsICwwLDAsMCwwLDAsMC
+    wwLDAsMCwwLEAsQCxALEAsQCxALEAsQCxALEAsUCxQLFAsUCxQLFAsUCxQLFAsUCxQLFAsUCxQLFAsUCxQLFAsUCxQLGAsYCxgLG
+    AsYCxgLGAsYCxgLGAscCxwLHAscCxwLHAscCxwLHAscCxwLHAscCxwLHAscCxwLHAscCxwLIAsgCyALIAsgCyALIAsgCyALIAgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAMoCAAAAAMsCAAAAAMsCzAIAAAAAAAAAAM0CAAAAAAAAAAAAAM4CzgLOAs4CzgLOAs4CzgLO
+    As4CzwIAAAAAAAAAAAAAAAAAAAAAAAAAAAAA0AIAAAAAAAAAAAAAAAAAANAC0ALQAtAC0ALQAtAC0ALQAtAC0AIAAAAAAAAAAAAA
+    AAAAAAAAAADRAtEC0QLRAtEC0QLRAtEC0QLRAtIC0gLSAtIC0gLSAtIC0gLSAtIC0wLTAtMC0wLTAtMC0wLTAtMC0wLUAtQC1ALU
+    AtQC1ALUAtQC1ALUAtUC1QLVAtUC1QLVAtUC1QLVAtUC1gLWAtYC1gLWAtYC1gLWAtYC1gLXAtcC1wLXAtcC1wLXAtcC1wLXAgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAADZAtoC2gLaAtoC2gLbAtsCAADaAtoC2gLaAtoC2gLaAtoC2gLaAtwC3ALcAtwC3ALcAtwC3ALc
+    AtwC3QLdAt0C3QLdAt0C3QLdAt0C3QLeAt4C3gLeAt4C3gLeAt4C3gLeAt8C3wLfAt8C3wLfAt8C3wLfAt8C4ALgAuAC4ALgAuAC
+    4ALgAuAC4ALhAuEC4QLhAuEC4QLhAuEC4QLhAuIC4gLiAuIC4gLiAuIC4gLiAuIC4wLjAuMC4wLjAuMC4wLjAuMC4wLkAuQC5ALk
+    AuQC5ALkAuQC5ALkAuUC5QLlAuUC5QLlAuUC5QLlAuUC5gLmAuYC5gLmAuYC5gLmAuYC5gLnAucC5wLnAucC5wLnAucC5wLnAgAA
+    AAAAAAAAAAAAAAAAAAAAAAAA5gLmAuYC5gLmAuYC5gLmAuYC5gLpAgAA6gLqAuoC6gLqAusC7ALtAgAAAAAAAAAAAAAAAAAAAADu
+    AgAA7wLvAu8C7wLvAu8C7wLvAu8C7wLqAuoC6gLqAuoC6gLqAuoC6gLqAvACAAAAAAAAAAAAAAAAAAAAAAAA7wIAAAAAAAAAAAAA
+    AAAAAAAAAADxAgAAAAAAAAAAAAAAAAAAAAAAAPIC8gLyAvIC8gLyAvIC8gLyAvIC6wIAAAAAAAAAAAAAAAAAAAAAAADqAgAAAAAA
+    AAAAAAAAAAAAAAAAAPMC8wLzAvMC8wLzAvMC8wLzAvMC9AL0AvQC9AL0AvQC9AL0AvQC9AL1AvUC9QL1AvUC9QL1AvUC9QL1AvYC
+    9gL2AvYC9gL2AvYC9gL2AvYCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPgC+AL5AvoCAAAAAAAA+wL8Av0C/QL9Av0C/QL9Av0C/QL9
+    Av0CAAAAAAAA/QIAAAAAAAAAAAAAAAAAAAAAAAAAAP0CAAAAAAAAAAAAAP4C/wIAAwADAAMBAwEDAQMCAwMDBAMAAAAAAAAAAAAA
+    AAAAAAAAAAAFAwUDBQMFAwUDBQMFAwUDBQMFAwYDBgMGAwYDBgMGAwYDBgMHAwYDCAMIAwgDCAMIAwkDCQMJAwgDCAMJAwkDCQMJ
+    AwkDCQMJAwkDCQMJAwgDCAMIAwgDCAMIAwgDCAMIAwgDCgMKAwoDCgMKAwoDCgMKAwoDCgMGAwYDBgMGAwYDBgMGAwYDBgMGAwAA
+    AAD9AgAAAAAAAAAAAAAAAAAACwMLAwsDCwMLAwsDCwMLAwsDCwMMAwwDDAMMAwwDDAMMAwwDDAMMAw0DDQMNAw0DDQMNAw0DDQMN
+    Aw0DDgMOAw4DDgMOAw4DDgMOAw4DDgMPAw8DDwMPAw8DDwMPAw8DDwMPAxADEAMQAxADEAMQAxADEAMQAxADAgMCAwIDAgMCAwID
+    AgMCAwIDAgMRAxEDEQMRAxEDEQMRAxEDEQMRAxIDEgMSAxIDEgMSAxIDEgMSAxIDEwMTAxMDEwMTAxMDEwMTAxMDEwMUAxQDFAMU
+    AxQDFAMUAxQDFAMUAxUDFQMVAxUDFQMVAxUDFQMVAxUDFgMWAxYDFgMWAxYDFgMWAxYDFgMXAxcDFwMXAxcDFwMXAxcDFwMXAxgD
+    GAMYAxgDGAMYAxgDGAMYAxgDGQMZAxkDGQMZAxkDGQMZAxkDGQMaAxoDGgMaAxoDGgMaAxoDGgMaAxsDGwMbAxsDGwMbAxsDGwMb
+    AxsDGgMaAxoDGgMaAxoDGgMaAxoDGgMWAxYDFgMWAxYDFgMWAxYDFgMWAxwDHAMcAxwDHAMcAxwDHAMcAxwDAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAdAx0DHQMdAx0DHQMdAx0DHQMdAx4DHgMeAx4DHgMeAx4DHgMeAx4DFwMXAxcDFwMXAxcDFwMXAxcDFwMfAx8DHwMf
+    Ax8DHwMfAx8DHwMfAxUDFQMVAxUDFQMVAxUDFQMVAxUDIQMAACIDIgMiAyIDIgMiAyIDAAAAAAAAAAAAAAAAAAAAAAAAIwMAACQD
+    JAMkAyQDJAMkAyQDJAMkAyQDJQMAAAAAAAAAAAAAAAAAAAAAAAAmAyYDJgMmAyYDJgMmAyYDJgMmAycDAAAAAAAAAAAAAAAAAAAA
+    AAAAKAMoAygDKAMoAygDKAMoAygDKAMiAyIDIgMiAyIDIgMiAyIDIgMiAykDKQMpAykDKQMpAykDKQMpAykDKgMqAyoDKgMqAyoD
+    KgMqAyoDKgMrAysDKwMrAysDKwMrAysDKwMrAwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC0DLgMtAy0DLQMtAy0DLQMvAy8DLwMv
+    Ay8DLwMvAy8DLwMvAzADMAMwAzADMAMwAzADMAMwAzADMQMxAzEDMQMxAzEDMQMxAzEDMQMyAzIDMgMyAzIDMgMyAzIDMgMyAzMD
+    MwMzAzMDMwMzAzMDMwMzAzMDNAM0AzQDNAM0AzQDNAM0AzQDNAM1AzUDNQM1AzUDNQM1AzUDNQM1AzYDNgM2AzYDNgM2AzYDNgM2
+    AzYDNwM3AzcDNwM3AzcDNwM3AzcDNwM4AzgDOAM4AzgDOAM4AzgDOAM4AzkDOQM5AzkDOQM5AzkDOQM5AzkDOgM6AzoDOgM6AzoD
+    OgM6AzoDOgM7AzsDOwM7AzsDOwM7AzsDOwM7AzsDOwM7AzsDOwM7AzsDOwM7AzsDPAM8AzwDPAM8AzwDPAM8AzwDPAM9Az0DPQM9
+    Az0DPQM9Az0DPQM9AwAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/AwAAAABAAwAAAAAAAEADAABBA0EDQQNBA0EDQQNBA0EDQgNBA0MD
+    QwNDA0MDQwNDA0MDQwNDA0MDRANEA0QDRANEA0QDRANEA0QDRANFA0UDRQNGA0UDRQNFA0UDRQNFA0cDRwNHA0cDRwNHA0cDRwNH
+    A0cDSANIA0gDSANIA0gDSANIA0gDSANJA0kDSQNJA0kDSQNJA0kDSQNJA0oDSgNKA0oDSgNKA0oDSgNKA0oDSwNLA0sDSwNLA0sD
+    SwNLA0sDSwNMA0wDTANMA0wDTANMA0wDTANMA00DTQNNA00DTQNNA00DTQNNA00DTgNOA04DTgNOA04DTgNOA04DTgNPA08DTwNP
+    A08DTwNPA08DTwNPA1ADUANQA1ADUANQA1ADUANQA1ADUQNRA1EDUQNRA1EDUQNRA1EDUQNSA1IDUgNSA1IDUgNSA1IDUgNSA1MD
+    UwNTA1MDUwNTA1MDUwNTA1MDVANUA1QDVANUA1QDVANUA1QDVANSA1IDUgNSA1IDUgNSA1IDUgNSA1UDVQNVA1UDVQNVA1UDVQNV
+    A1UDVgNWA1YDVgNWA1YDVgNWA1YDVgNXA1cDVwNXA1cDVwNXA1cDVwNXA1gDWANYA1gDWANYA1gDWANYA1gDWQNZA1kDWQNZA1kD
+    WQNZA1kDWQNaA1oDWgNaA1oDWgNaA1oDWgNaA1sDWwNbA1sDWwNbA1sDWwNbA1sDWwNbA1sDWwNbA1sDWwNbA1sDWwNcA1wDXANc
+    A1wDXANcA1wDXANcAwAAAAAAAAAAAAAAAAAAAAAAAAAAWQNZA1kDWQNZA1kDWQNZA1kDWQMAAF4DXwNgA2ADYQNgAwAAXgNiA2MD
+    YwNjA2MDYwNjA2MDYwNjA2MDZANkA2QDZANkA2QDZANkA2QDZANlA2UDZQNlA2UDZQNlA2UDZQNlA2YDZgNmA2YDZgNmA2YDZgNm
+    A2YDZwNnA2cDZwNnA2cDZwNnA2cDZwNoA2gDaANoA2gDaANoA2gDaANoA2kDaQNpA2kDaQNpA2kDaQNpA2kDagNqA2oDagNqA2oD
+    agNqA2oDagNrA2sDawNrA2sDawNrA2sDawNrA2ADYANgA2ADYANgA2ADYANgA2ADbANsA2wDbANsA2wDbANsA2wDbANtA20DbQNt
+    A20DbQNtA20DbQNtA24DbgNuA24DbgNuA24DbgNuA24DbwNvA28DbwNvA28DbwNvA28DbwNwA3ADcANwA3ADcANwA3ADcANwA3ED
+    cQNxA3EDcQNxA3EDcQNxA3EDcgNyA3IDcgNyA3IDcgNyA3IDcgNzA3MDcwNzA3MDcwNzA3MDcwNzA3QDdAN0A3QDdAN0A3QDdAN0
+    A3QDdQN1A3UDdQN1A3UDdQN1A3UDdQN2A3YDdgN2A3YDdgN2A3YDdgN2A3cDdwN3A3cDdwN3A3cDdwN3A3cDeAN4A3gDeAN4A3gD
+    eAN4A3gDeAN5A3kDeQN5A3kDeQN5A3kDeQN5A3oDegN6A3oDegN6A3oDegN6A3oDewN7A3sDewN7A3sDewN7A3sDewN2A3YDdgN2
+    A3YDdgN2A3YDdgN2A3oDegN6A3oDegN6A3oDegN6A3oDAAAAAAAAAAAAAAAAAAAAAAAAAAByA3IDcgNyA3IDcgNyA3IDcgNyAwAA
+    AAB9AwAAAAAAAH4DfQN/AwAAgAOAA4ADgAOAA4ADgAOAA4ADgAMAAIADAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgQMA
+    AAAAggOCA4IDggOCA4IDggOCA4IDggMAAAAAAAAAAAAAAAAAAIMDAAAAAIQDhAOEA4QDhAOEA4QDhAOEA4QDAAAAAAAAAAAAAAAA
+    hAMAAAAAAACFA4UDhQOFA4UDhQOFA4UDhQOFA4YDhgOGA4YDhgOGA4YDhgOGA4YDhwOHA4cDhwOHA4cDhwOHA4cDhwOIA4gDiAOI
+    A4gDiAOIA4gDiAOIAwAAAAAAAAAAAAAAAAAAAAAAAAAAigMAAIsDAAAAAAAAAAAAAIwDAACNA40DjQONA40DjQONA40DjQONAwAA
+    AACOAwAAAAAAAAAAAAAAAAAAjQMAAAAAAAAAAAAAAAAAAAAAAACPA48DjwOPA48DjwOPA48DjwOPAwAAAACPAwAAAAAAAAAAAAAA
+    AAAAkAOQA5ADkAOQA5ADkAOQA5ADkAORA5EDkQORA5EDkQORA5EDkQORA5IDkgOSA5IDkgOSA5IDkgOSA5IDkwOTA5MDkwOTA5MD
+    kwOTA5MDkwOUA5QDlAOUA5QDlAOUA5QDlAOUA5UDlQOVA5UDlQOVA5UDlQOVA5UDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAlwOX
+    A5cDlwOXA5cDmAOXA5kDmQOZA5kDmQOZA5kDmQOZA5kDmgOaA5oDmgOaA5oDmgOaA5oDmgObA5sDmwObA5sDmwObA5sDmwObA5wD
+    nAOcA5wDnAOcA5wDnAOcA5wDnQOdA50DnQOdA50DnQOdA50DnQOeA54DngOeA54DngOeA54DngOeA58DnwOfA58DnwOfA58DnwOf
+    A58DoAOgA6ADoAOgA6ADoAOgA6ADoAOhA6EDoQOhA6EDoQOhA6EDoQOhA6IDogOiA6IDogOiA6IDogOiA6IDowOjA6MDowOjA6MD
+    owOjA6MDowOkA6QDpAOkA6QDpAOkA6QDpAOkA6UDpQOlA6UDpQOlA6UDpQOlA6UDpgOmA6YDpgOmA6YDpgOmA6YDpgOnA6cDpwOn
+    A6cDpwOnA6cDpwOnA6gDqAOoA6gDqAOoA6gDqAOoA6gDAAAAAAAAAAAAAAAAAAAAAAAAAACjA6MDowOjA6MDowOjA6MDowOjA6oD
+    AACqAwAAAAAAAAAAAAAAAAAAqwOrA6sDqwOrA6sDqwOrA6sDqwOsA6wDrAOsA6wDrAOsA6wDrAOsA60DrQOtA60DrQOtA60DrQOt
+    A60DrgOuA64DrgOuA64DrgOuA64DrgOvA68DrwOvA68DrwOvA68DrwOvA7ADsAOwA7ADsAOwA7ADsAOwA7ADsQOxA7EDsQOxA7ED
+    sQOxA7EDsQOyA7IDsgOyA7IDsgOyA7IDsgOyA7MDswOzA7MDswOzA7MDswOzA7MDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAtQO1
+    A7UDtQMAALUDtQMAALYDtgO2A7YDtgO2A7YDtgO2A7YDtwO3A7cDtwO3A7cDtwO3A7cDtwO4A7gDuAO4A7gDuAO4A7gDuAO4A7kD
+    uQO5A7kDuQO5A7kDuQO5A7kDAAAAAAAAAAAAAAAAAAAAAAAAAAAAALsDvAO8A7wDvAO9A7wDvAO8AwAAAAC+AwAAAAAAAAAAAAAA
+    AAAAvwO/A78DvwO/A78DvwO/A78DvwPAA8ADwAPAA8ADwAPAA8ADwAPAAwAAAAAAAMEDAAAAAAAAAAAAAAAAwgPCA8IDwgPCA8ID
+    wgPCA8IDwgPDA8MDwwPDA8MDwwPDA8MDwwPDA8QDAAAAAAAAAAAAAAAAAAAAAAAAxQPFA8UDxQPFA8UDxQPFA8UDxQPGA8YDxgPG
+    A8YDxgPGA8YDxgPGA8IDAAAAAAAAAAAAAAAAAAAAAAAAxwPHA8cDxwPHA8cDxwPHA8cDxwPIA8gDyAPIA8gDyAPIA8gDyAPIA8kD
+    yQPJA8kDyQPJA8kDyQPJA8kDygPKA8oDygPKA8oDygPKA8oDygPLA8sDywPLA8sDywPLA8sDywPLA8wDzAPMA8wDzAPMA8wDzAPM
+    A8wDzQPNA80DzQPNA80DzQPNA80DzQPOA84DzgPOA84DzgPOA84DzgPOA88DzwPPA88DzwPPA88DzwPPA88D0APQA9AD0APQA9AD
+    0APQA9AD0AMAAAAAAAAAAAAAAAAAAAAAAAAAANED0QPRA9ED0QPRA9ED0QPRA9EDzwPPA88DzwPPA88DzwPPA88DzwMAAAAA0wMA
+    AAAAAADTAwAA1AMAANUD1QPVA9UD1QPVA9UD1QPVA9UDAAAAAAAAAAAAAAAAAAAAANYDAADXA9cD1wPXA9cD1wPXA9cD1wPXA9gD
+    2APYA9gD2APYA9gD2APYA9gD2QPZA9kD2QPZA9kD2QPZA9kD2QPaA9oD2gPaA9oD2gPaA9oD2gPaA9sD2wPbA9sD2wPbA9sD2wPb
+    A9sD3APcA9wD3APcA9wD3APcA9wD3APdA90D3QPdA90D3QPdA90D3QPdA94D3gPeA94D3gPeA94D3gPeA94D3wPfA98D3wPfA98D
+    3wPfA98D3wPgA+AD4APgA+AD4APgA+AD4APgA+ED4QPhA+ED4QPhA+ED4QPhA+ED4gPiA+ID4gPiA+ID4gPiA+ID4gPjA+MD4wPj
+    A+MD4wPjA+MD4wPjA+MD4wPjA+MD4wPjA+MD4wPjA+MDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOUD5gPnA+cD5wPoA+cD6QPnA+oD
+    6wPrA+oD6gPqA+oD6wPqA+oD7APsA+wD7APsA+wD7APsA+wD7APtA+0D7QPtA+0D7QPtA+0D7QPtA+4D7gPuA+4D7gPuA+4D7gPu
+    A+4D7QPtA+0D7QPtA+0D7wPtA+0D7QPwA/AD8APwA/AD8APwA/AD8APwA/ED8QPxA/ED8QPxA/ED8QPxA/ED8gPyA/ID8gPyA/ID
+    8gPyA/ID8gPzA/MD8wPzA/MD8wPzA/MD8wPzA/QD9AP0A/QD9AP0A/QD9AP0A/QD9QP1A/UD9QP1A/UD9QP1A/UD9QP2A/YD9gP2
+    A/YD9gP2A/YD9gP2A/cD9wP3A/cD9wP3A/cD9wP3A/cD+AP4A/gD+AP4A/gD+AP4A/gD+AP5A/kD+QP5A/kD+QP5A/kD+QP5A/oD
+    +gP6A/oD+gP6A/oD+gP6A/oD+wP7A/sD+wP7A/sD+wP7A/sD+wP8A/wD/AP8A/wD/AP8A/wD/AP8A/0D/QP9A/0D/QP9A/0D/QP9
+    A/0D/gP+A/4D/gP+A/4D/gP+A/4D/gP/A/8D/wP/A/8D/wP/A/8D/wP/AwAEAAQABAAEAAQABAAEAAQABAAEAQQBBAEEAQQBBAEE
+    AQQBBAEEAQQCBAIEAgQCBAIEAgQCBAIEAgQCBAMEAwQDBAMEAwQDBAMEAwQDBAMEBAQEBAQEBAQEBAQEBAQEBAQEBAQFBAUEBQQF
+    BAUEBQQFBAUEBQQFBAYEBgQGBAYEBgQGBAYEBgQGBAYEBwQHBAcEBwQHBAcEBwQHBAcEBwQIBAgECAQIBAgECAQIBAgECAQIBAkE
+    CQQJBAkECQQJBAkECQQJBAkECgQKBAoECgQKBAoECgQKBAoECgQLBAsECwQLBAsECwQLBAsECwQLBAwEDAQMBAwEDAQMBAwEDAQM
+    BAwEDQQNBA0EDQQNBA0EDQQNBA0EDQQOBA4EDgQOBA4EDgQOBA4EDgQOBA8EDwQPBA8EDwQPBA8EDwQPBA8EEAQQBBAEEAQQBBAE
+    EAQQBBAEEAQMBAwEDAQMBAwEDAQMBAwEDAQMBBEEEQQRBBEEEQQRBBEEEQQRBBEEEgQSBBIEEgQSBBIEEgQSBBIEEgQTBBMEEwQT
+    BBMEEwQTBBMEEwQTBAcEBwQHBAcEBwQHBAcEBwQHBAcEFAQUBBQEFAQUBBQEFAQUBBQEFAQNBA0EDQQNBA0EDQQNBA0EDQQNBAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAEQQRBBEEEQQRBBEEEQQRBBEEEQQVBBUEFQQVBBUEFQQVBBUEFQQVBBYEFgQWBBYEFgQWBBYEFgQW
+    BBYEEgQSBBIEEgQSBBIEEgQSBBIEEgQAABgEAAAZBBoEAAAbBAAAAAAZBBkEGQQZBBkEGQQZBBkEGQQZBBkEHAQcBBwEHAQcBBwE
+    HAQcBBwEHAQAAAAAAAAAAAAAAAAdBAAAAAAAABwEAAAAAAAAAAAAAAAAAAAAAAAAHgQeBB4EHgQeBB4EHgQeBB4EHgQfBB8EHwQf
+    BB8EHwQfBB8EHwQfBB0EHQQdBB0EHQQdBB0EHQQdBB0EIAQgBCAEIAQgBCAEIAQgBCAEIAQhBCEEIQQhBCEEIQQhBCEEIQQhBCIE
+    IgQiBCIEIgQiBCIEIgQiBCIEIwQjBCMEIwQjBCMEIwQjBCMEIwQkBCQEJAQkBCQEJAQkBCQEJAQkBAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAACYEJwQmBCYEJgQmBCgEKQQqBCoEKgQqBCoEKgQqBCoEKgQqBCsEAAAAAAAAAAAAAAAAAAAAAAAALAQsBCwELAQsBCwE
+    LAQsBCwELAQtBAAAAAAAAAAAAAAAAAAAAAAAAC4ELgQuBC4ELgQuBC4ELgQuBC4ELwQAAAAAAAAAAAAAAAAAAAAAAAAwBDAEMAQw
+    BDAEMAQwBDAEMAQwBCYEJgQmBCYEJgQmBCYEJgQmBCYEMQQxBDEEMQQxBDEEMQQxBDEEMQQAAAAAAAAAAAAAMQQAAAAAAAAAADIE
+    MgQyBDIEMgQyBDIEMgQyBDIEMwQzBDMEMwQzBDMEMwQzBDMEMwQ0BDQENAQ0BDQENAQ0BDQENAQ0BDUENQQ1BDUENQQ1BDUENQQ1
+    BDUENgQ2BDYENgQ2BDYENgQ2BDYENgQ3BDcENwQ3BDcENwQ3BDcENwQ3BDgEOAQ4BDgEOAQ4BDgEOAQ4BDgEOQQ5BDkEOQQ5BDkE
+    OQQ5BDkEOQQ6BDoEOgQ6BDoEOgQ6BDoEOgQ6BAAAAAAAAAAAAAAAAAAAAAAAAAAANwQ3BDcENwQ3BDcENwQ3BDcENwQAAAAAPAQ9
+    BD0EPgQ+BDwEPwQAAEAEQARABEAEQARABEAEQARABEAEQQRBBEEEQQRBBEEEQQRBBEEEQQRCBEIEQgRCBEIEQgRCBEIEQgRCBEME
+    QwRDBEMEQwRDBEMEQwRDBEMERAREBEQERAREBEQERAREBEQERARFBEUERQRFBEUERQRFBEUERQRFBEYERgRGBEYERgRGBEYERgRG
+    BEYEPgQ+BD4EPgQ+BD4EPgQ+BD4EPgRHBEcERwRHBEcERwRHBEcERwRHBEgESARIBEgESARIBEgESARIBEgESQRJBEkESQRJBEkE
+    SQRJBEkESQRKBEoESgRKBEoESgRKBEoESgRKBEsESwRLBEsESwRLBEsESwRLBEsETARMBEwETARMBEwETARMBEwETARNBE0ETQRN
+    BE0ETQRNBE0ETQRNBE4ETgROBE4ETgROBE4ETgROBE4ETwRPBE8ETwRPBE8ETwRPBE8ETwRQBFAEUARQBFAEUARQBFAEUARQBFAE
+    UARQBFAEUARQBFAEUARQBFAEUQRRBFEEUQRRBFEEUQRRBFEEUQRSBFIEUgRSBFIEUgRSBFIEUgRSBFIEUgRSBFIEUgRSBFIEUgRS
+    BFIEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVARUBFQEVAQAAAAAVQRUBFYEVgRWBFYEVgRWBFYEVgRWBFYEVwQAAAAAAAAAAAAA
+    AAAAAAAAAABYBFgEWARYBFgEWARYBFgEWARYBFgEAAAAAAAAAAAAAAAAAAAAAAAAWQRZBFkEWQRZBFkEWQRZBFkEWQRaBFoEWgRa
+    BFoEWgRaBFoEWgRaBFsEWwRbBFsEWwRbBFsEWwRbBFsEXARcBFwEXARcBFwEXARcBFwEXAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAF4EXgQAAF8EYAQAAGEEAABiBAAAAAAAAAAAAAAAAAAAAABiBAAAAAAAAAAAAAAAAAAAAAAAAGIEYgRiBGIEYgRiBGIEYgRi
+    BGIEYARgBGAEYARgBGAEYARgBGAEYARjBGMEYwRjBGMEYwRjBGMEYwRjBGQEZARkBGQEZARkBGQEZARkBGQEZQRlBGUEZQRlBGUE
+    ZQRlBGUEZQRmBGYEZgRmBGYEZgRmBGYEZgRmBGcEZwRnBGcEZwRnBGcEZwRnBGcEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAaQQA
+    AAAAagQAAGkEagRpBGsEawRrBGsEawRrBGsEawRrBGsEawQAAAAAAAAAAAAAAAAAAAAAAABsBGwEbARsBGwEbARsBGwEbARsBG0E
+    bQRtBG0EbQRtBG0EbQRtBG0EbgRuBG4EbgRuBG4EbgRuBG4EbgRvBG8EbwRvBG8EbwRvBG8EbwRvBHAEcARwBHAEcARwBHAEcARw
+    BHAEcQRxBHEEcQRxBHEEcQRxBHEEcQQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABzBHMEcwRzBHQEcwRzBHUEdgR2BHYEdgR2BHYE
+    dgR2BHYEdgR2BAAAAAAAAAAAAAAAAAAAAAAAAHcEdwR3BHcEdwR3BHcEdwR3BHcEeAR4BHgEeAR4BHgEeAR4BHgEeAR5BHkEeQR5
+    BHkEeQR5BHkEeQR5BHoEegR6BHoEegR6BHoEegR6BHoEewR7BHsEewR7BHsEewR7BHsEewR8BHwEfAR8BHwEfAR8BHwEfAR8BH0E
+    fQR9BH0EfQR9BH0EfQR9BH0EfgR+BH4EfgR+BH4EfgR+BH4EfgR/BH8EfwR/BH8EfwR/BH8EfwR/BIAEgASABIAEgASABIAEgASA
+    BIAEgQSBBIEEgQSBBIEEgQSBBIEEgQSCBIIEggSCBIIEggSCBIIEggSCBIMEgwSDBIMEgwSDBIMEgwSDBIMEhASEBIQEhASEBIQE
+    hASEBIQEhASFBIUEhQSFBIUEhQSFBIUEhQSFBAAAAAAAAAAAAAAAAAAAAAAAAAAAhgSGBIYEhgSGBIYEhgSGBIYEhgSHBIcEhwSH
+    BIcEhwSHBIcEhwSHBIQEhASEBIQEhASEBIQEhASEBIQEAACJBIoEiwSMBIoEiwSKBIsEigSNBI0EjQSNBI0EjQSNBI0EjQSNBI4E
+    jgSOBI4EjgSOBI4EjgSOBI4EiQSJBIkEiQSJBIkEiQSJBIkEiQSJBIkEiQSJBIkEiQSJBIkEiQSPBJAEkASQBJAEkASQBJAEkASQ
+    BJAEkQSRBJEEkQSRBJEEkQSRBJEEkQSSBJIEkwSUBJUEkgSWBJcEmASZBJoEmgSaBJoEmgSaBJoEmgSaBJoEmwSbBJsEmwSbBJsE
+    mwSbBJsEmwScBJwEnAScBJwEnAScBJwEnAScBJ0EnASdBJwEnQSdBJ0EnQSdBJ0EngScBJ0EnQSdBJ0EnQSfBJ0EnQSeBJwEnASc
+    BJwEnAScBJwEnASfBJ8EnAScBJwEnAScBJwEnAScBJ4EnwSdBJ0EnQSdBJ0EnQSdBJ8EnwSeBJ4EngSeBJ4EngSeBJ4EngSeBJ8E
+    nwSfBJ8EnwSfBJ8EnwSfBJ8EoASgBKAEoASgBKAEoASgBKAEoAShBKEEoQShBKEEoQShBKEEoQShBKIEogSiBKIEogSiBKIEogSi
+    BKIEowSjBKMEowSjBKMEowSjBKMEowSkBKQEpASkBKQEpASkBKQEpASkBKUEpQSlBKUEpQSlBKUEpQSlBKUEogSiBKIEogSiBKIE
+    ogSiBKIEogSgBKAEoASgBKAEoASgBKAEoASgBKMEowSjBKMEowSjBKMEowSjBKMEpgSmBKYEpgSmBKYEpgSmBKYEpgSnBKcEpwSn
+    BKcEpwSnBKcEpwSnBKQEpASkBKQEpASkBKQEpASkBKQEqASoBKgEqASoBKgEqASoBKgEqAQAAAAAAAAAAAAAAAAAAAAAAAAAAKkE
+    qQSpBKkEqQSpBKkEqQSpBKkEqgSqBKoEqgSqBKoEqgSqBKoEqgSlBKUEpQSlBKUEpQSlBKUEpQSlBAAAAACsBAAAAAAAAAAArQQA
+    AAAArgSuBK4ErgSuBK4ErgSuBK4ErgQAAAAAAAAAAAAAAAAAAK4EAAAAAK8ErwSvBK8ErwSvBK8ErwSvBK8EsASwBLAEsASwBLAE
+    sASwBLAEsASxBLEEsQSxBLEEsQSxBLEEsQSxBLIEsgSyBLIEsgSyBLIEsgSyBLIEswSzBLMEswSzBLMEswSzBLMEswS0BLQEtAS0
+    BLQEtAS0BLQEtAS0BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALYEtgS2BLYEtgS2BLYEtgS3BLcEtwS3BLcEtwS3BLcEtwS3BLgE
+    uAS4BLgEuAS4BLgEuAS4BLgEuQS5BLkEuQS5BLkEuQS5BLkEuQS6BLoEugS6BLoEugS6BLoEugS6BLsEuwS7BLsEuwS7BLsEuwS7
+    BLsEvAS8BLwEvAS8BLwEvAS8BLwEvAS9BL0EvQS9BL0EvQS9BL0EvQS9BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAL8E
+    AADABL8EwQTCBMIEwgTCBMIEwgTCBMIEwgTCBAAAAAAAAAAAAAAAAMMEAAAAAAAAxAQAAAAAAAAAAAAAAAAAAAAAAADFBMUExQTF
+    BMUExQTFBMUExQTFBAAAAAAAAAAAAAAAAAAAxQQAAAAAxQQAAAAAAAAAAAAAAAAAAAAAAADGBMYExgTGBMYExgTGBMYExgTGBMcE
+    xwTHBMcExwTHBMcExwTHBMcEyATIBMgEyATIBMgEyATIBMgEyATJBMkEyQTJBMkEyQTJBMkEyQTJBMoEygTKBMoEygTKBMoEygTK
+    BMoEywTLBMsEywTLBMsEywTLBMsEywTMBMwEzATMBMwEzATMBMwEzATMBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAM4E
+    AAAAAM4EzwTQBNAE0ATQBNAE0ATQBNAE0ATQBNEEAAAAAAAAAAAAAAAAAAAAAAAA0gTSBNIE0gTSBNIE0gTSBNIE0gTSBAAAAAAA
+    AAAAAAAAAAAAAAAAANME0wTTBNME0wTTBNME0wTTBNME1ATUBNQE1ATUBNQE1ATUBNQE1ATVBNUE1QTVBNUE1QTVBNUE1QTVBNYE
+    1gTWBNYE1gTWBNYE1gTWBNYE1wTXBNcE1wTXBNcE1wTXBNcE1wTYBNgE2ATYBNgE2ATYBNgE2ATYBNkE2QTZBNkE2QTZBNkE2QTZ
+    BNkEAAAAAAAAAAAAAAAAAAAAAAAAAAAAANsE2wTbBNsE3ATcBNwE3QTcBN4E3gTeBN4E3gTeBN4E3gTeBN4E2wTbBNsE2wTbBNsE
+    2wTbBNsE2wTbBAAAAAAAAAAAAAAAAAAAAAAAAN8E3wTfBN8E3wTfBN8E3wTfBN8E4ATgBOAE4ATgBOAE4ATgBOAE4AThBOEE4QTh
+    BOEE4QThBOEE4QThBOIE4gTiBOIE4gTiBOIE4gTiBOIE4wTjBOME4wTjBOME4wTjBOME4wTkBOQE5ATkBOQE5ATkBOQE5ATkBAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAADmBOcE5wTnBOcE5wTnBAAA6ATpBOkE6QTpBOkE6QTpBOkE6QTpBOoE6gTqBOoE6gTqBOoE6gTq
+    BOoE5wTnBOcE5wTnBOcE5wTnBOcE5wTrBOsE6wTrBOsE6wTrBOsE6wTrBOwE7ATsBOwE7ATsBOwE7ATsBOwE7QTtBO0E7QTtBO0E
+    7QTtBO0E7QTuBO4E7gTuBO4E7gTuBO4E7gTuBO8E7wTvBO8E7wTvBO8E7wTvBO8E8ATwBPAE8ATwBPAE8ATwBPAE8ATxBPEE8QTx
+    BPEE8QTxBPEE8QTxBPIE8gTyBPIE8gTyBPIE8gTyBPIE8wTzBPME8wTzBPME8wTzBPME8wT0BPQE9AT0BPQE9AT0BPQE9AT0BPUE
+    9QT1BPUE9QT1BPUE9QT1BPUE9gT2BPYE9gT2BPYE9gT2BPYE9gT3BPcE9wT3BPcE9wT3BPcE9wT3BAAAAAAAAAAAAAAAAAAAAAAA
+    AAAA+AT4BPgE+AT4BPgE+AT4BPgE+AT2BPYE9gT2BPYE9gT2BPYE9gT2BAAAAAAAAPoE+wT7BPoE+wT8BP0E/gT+BP4E/gT+BP4E
+    /gT+BP4E/gT/BP8E/wT/BP8E/wT/BP8E/wT/BAAFAAUABQAFAAUABQAFAAUABQAF/gQAAAAAAAAAAAAAAAAAAAAAAAABBQEFAQUB
+    BQEFAQUBBQEFAQUBBQIFAgUCBQIFAgUCBQIFAgUCBQIFAwUDBQMFAwUDBQMFAwUDBQMFAwUEBQQFBAUEBQQFBAUEBQQFBAUEBQUF
+    BQUFBQUFBQUFBQUFBQUFBQUFBgUGBQYFBgUGBQYFBgUGBQYFBgUHBQcFBwUHBQcFBwUHBQcFBwUHBQgFCAUIBQgFCAUIBQgFCAUI
+    BQgFCQUJBQkFCQUJBQkFCQUJBQkFCQUKBQoFCgUKBQoFCgUKBQoFCgUKBQsFCwULBQsFCwULBQsFCwULBQsFDAUMBQwFDAUMBQwF
+    DAUMBQwFDAUNBQ0FDQUNBQ0FDQUNBQ0FDQUNBQ4FDgUOBQ4FDgUOBQ4FDgUOBQ4FDwUPBQ8FDwUPBQ8FDwUPBQ8FDwUAAAAAAAAA
+    AAAAAAAAAAAAAAAAAA0FDQUNBQ0FDQUNBQ0FDQUNBQ0FEAUQBRAFEAUQBRAFEAUQBRAFEAUKBQoFCgUKBQoFCgUKBQoFCgUKBQAA
+    EgUTBRQFEwUVBRMFAAAWBRYFFwUXBRcFFwUXBRcFFwUXBRcFFwUUBRQFFAUUBRQFFAUUBRQFFAUUBRgFGAUYBRgFGAUYBRgFGAUY
+    BRgFGQUZBRkFGQUZBRkFGQUZBRkFGQUVBRUFFQUVBRUFFQUVBRUFFQUVBRoFGgUaBRoFGgUaBRoFGgUaBRoFGwUbBRsFGwUbBRsF
+    GwUbBRsFGwUcBRwFHAUcBRwFHAUcBRwFHAUcBR0FHQUdBR0FHQUdBR0FHQUdBR0FHgUeBR4FHgUeBR4FHgUeBR4FHgUfBR8FHwUf
+    BR8FHwUfBR8FHwUfBSAFIAUgBSAFIAUgBSAFIAUgBSAFIQUhBSEFIQUhBSEFIQUhBSEFIQUiBSIFIgUiBSIFIgUiBSIFIgUiBSMF
+    IwUjBSMFIwUjBSMFIwUjBSMFJAUkBSQFJAUkBSQFJAUkBSQFJAUlBSUFJQUlBSUFJQUlBSUFJQUlBSYFJgUmBSYFJgUmBSYFJgUm
+    BSYFJwUnBScFJwUnBScFJwUnBScFJwUoBSgFKAUoBSgFKAUoBSgFKAUoBSkFKQUpBSkFKQUpBSkFKQUpBSkFKgUqBSoFKgUqBSoF
+    KgUqBSoFKgUrBSsFKwUrBSsFKwUrBSsFKwUrBSsFKwUrBSsFKwUrBSsFKwUrBSsFAAAAAAAAAAAAAAAAAAAAAAAAAAAqBSoFKgUq
+    BSoFKgUqBSoFKgUqBQAAAAAAAAAAAAAtBS0FLQUtBQAALgUuBS4FLgUuBS4FLgUuBS4FLgUvBS8FLwUvBS8FLwUvBS8FLwUvBTAF
+    MAUwBTAFMAUwBTAFMAUwBTAFMQUxBTEFMQUxBTEFMQUxBTEFMQUyBTIFMgUyBTIFMgUyBTIFMgUyBTMFMwUzBTMFMwUzBTMFMwUz
+    BTMFNAU0BTQFNAU0BTQFNAU0BTQFNAU1BTUFNQU1BTUFNQU1BTUFNQU1BQAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3BQAAAAAAAAAA
+    AAA3BTcFAAA4BTgFOAU4BTgFOAU4BTgFOAU4BTkFOQU5BTkFOQU5BTkFOQU5BTkFOgU6BToFOgU6BToFOgU6BToFOgU7BTsFOwU7
+    BTsFOwU7BTsFOwU7BTwFPAU8BTwFPAU8BTwFPAU8BTwFPQU9BT0FPQU9BT0FPQU9BT0FPQUAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAPwVABUEFQQVBBUEFQgUAAAAAAAAAAAAAAAAAAAAAAAAAAEMFAAAAAAAAAAAAAAAAAAAAAEMFQwVDBUMFQwVDBUMFQwVD
+    BUMFRAUAAAAAAAAAAAAAAAAAAAAAAABEBUQFRAVEBUQFRAVEBUQFRAVEBUUFRQVFBUUFRQVFBUUFRQVFBUUFRgVGBUYFRgVGBUYF
+    RgVGBUYFRgVHBUcFRwVHBUcFRwVHBUcFRwVHBUgFSAVIBUgFSAVIBUgFSAVIBUgFSQVJBUkFSQVJBUkFSQVJBUkFSQVKBUoFSgVK
+    BUoFSgVKBUoFSgVKBQAAAAAAAAAAAAAAAAAAAAAAAAAAAABMBU0FTQVNBU0FAABNBU0FTQUAAE4FAAAAAAAAAAAAAAAAAAAAAE4F
+    TgVOBU4FTgVOBU4FTgVOBU4FTwVPBU8FTwVPBU8FTwVPBU8FTwVQBVAFUAVQBVAFUAVQBVAFUAVQBVEFUQVRBVEFUQVRBVEFUQVR
+    BVEFUgVSBVIFUgVSBVIFUgVSBVIFUgVTBVMFUwVTBVMFUwVTBVMFUwVTBVQFVAVUBVQFVAVUBVQFVAVUBVQFVQVVBVUFVQVVBVUF
+    VQVVBVUFVQUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVwVXBVgFWQVXBVcFWgVbBVsFXAVcBVwFXAVcBVwFXAVcBVwFXAVcBVwFXAVc
+    BVwFXQVcBVwFXAVcBVsFWwVbBVsFWwVbBVsFWwVbBVsFXgVeBV4FXgVeBV4FXgVeBV4FXgVdBV0FXQVdBV0FXQVdBV0FXQVdBV8F
+    XwVfBV8FXwVfBV8FXwVfBV8FYAVgBWAFYAVgBWAFYAVgBWAFYAVhBWEFYQVhBWEFYQVhBWEFYQVhBWIFYgViBWIFYgViBWIFYgVi
+    BWIFYwVjBWMFYwVjBWMFYwVjBWMFYwVkBWQFZAVkBWQFZAVkBWQFZAVkBWUFZQVlBWUFZQVlBWUFZQVlBWUFZgVmBWYFZgVmBWYF
+    ZgVmBWYFZgVnBWcFZwVnBWcFZwVnBWcFZwVnBWYFZgVmBWYFZgVmBWYFZgVmBWYFaAVoBWgFaAVoBWgFaAVoBWgFaAVpBWkFaQVp
+    BWkFaQVpBWkFaQVpBWoFagVqBWoFagVqBWoFagVqBWoFZQVlBWUFZQVlBWUFZQVlBWUFZQVrBWsFawVrBWsFawVrBWsFawVrBWwF
+    bAVsBWwFbAVsBWwFbAVsBWwFAAAAAAAAAAAAAAAAAAAAAAAAAABuBQAAbwVvBXAFbwVvBW8FbwVvBQAAAAAAAAAAAAAAAAAAAABx
+    BQAAcgVyBXIFcgVyBXIFcgVyBXIFcgUAAAAAAAAAAAAAcgUAAAAAAAAAAHMFAAAAAAAAAAAAAAAAAAAAAAAAdAV0BXQFdAV0BXQF
+    dAV0BXQFdAV1BQAAAAAAAAAAAAAAAAAAAAAAAHYFdgV2BXYFdgV2BXYFdgV2BXYFbwVvBW8FbwVvBW8FbwVvBW8FbwV3BXcFdwV3
+    BXcFdwV3BXcFdwV3BXgFeAV4BXgFeAV4BXgFeAV4BXgFeQV5BXkFeQV5BXkFeQV5BXkFeQUAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAB7BXsFewV7BXsFewUAAAAAfAV8BXwFfAV8BXwFfAV8BXwFfAV9BX0FfQV9BX0FfQV9BX0FfQV9BX4FfgV+BX4FfgV+BX4FfgV+
+    BX4FfwV/BX8FfwV/BX8FfwV/BX8FfwUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIEFAAAAAAAAAACCBYEFgwWDBYMFgwWDBYMF
+    gwWDBYMFgwUAAAAAhAUAAAAAAAAAAAAAAAAAAIUFhQWFBYUFhQWFBYUFhQWFBYUFhQUAAAAAAAAAAAAAAAAAAAAAAACGBYYFhgWG
+    BYYFhgWGBYYFhgWGBYcFhwWHBYcFhwWHBYcFhwWHBYcFiAWIBYgFiAWIBYgFiAWIBYgFiAWJBYkFiQWJBYkFiQWJBYkFiQWJBQAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAIsFiwWLBYsFiwWLBYsFiwWMBYwFjAWMBYwFjAWMBYwFjAWMBY0FjQWNBY0FjQWNBY0FjQWN
+    BY0FjgWOBY4FjgWOBY4FjgWOBY4FjgWPBY8FjwWPBY8FjwWPBY8FjwWPBZAFkAWQBZAFkAWQBZAFkAWQBZAFAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAJIFkgWSBZIFkgWSBZIFkgWSBZMFkwWTBZMFkwWTBZMFkwWTBZMFlAWUBZQFlAWUBZQFlAWUBZQFlAWVBZUFlQWV
+    BZUFlQWVBZUFlQWVBZYFlgWWBZYFlgWWBZYFlgWWBZYFlwWXBZcFlwWXBZcFlwWXBZcFlwWYBZgFmAWYBZgFmAWYBZgFmAWYBZkF
+    mQWZBZkFmQWZBZkFmQWZBZkFmgWaBZoFmgWaBZoFmgWaBZoFmgUAAAAAAAAAAAAAAAAAAAAAAAAAAJwFnQWeBZ4FngWeBZ8FnwUA
+    AAAAngWeBZ4FngWeBZ4FngWeBZ4FngUAAJ4FAAAAAAAAAAAAAAAAAAAAAKAFoAWgBaAFoAWgBaAFoAWgBaAFoQWhBaEFoQWhBaEF
+    oQWhBaEFoQWiBaIFogWiBaIFogWiBaIFogWiBaMFowWjBaMFowWjBaMFowWjBaMFpAWkBaQFpAWkBaQFpAWkBaQFpAWlBaUFpQWl
+    BaUFpQWlBaUFpQWlBaYFpgWmBaYFpgWmBaYFpgWmBaYFpwWnBacFpwWnBacFpwWnBacFpwWoBagFqAWoBagFqAWoBagFqAWoBakF
+    qQWpBakFqQWpBakFqQWpBakFqgWqBaoFqgWqBaoFqgWqBaoFqgWrBasFqwWrBasFqwWrBasFqwWrBQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAqgWqBaoFqgWqBaoFqgWqBaoFqgUAAK0FrgWuBQAArgUAAK4FrwWuBbAFsAWwBbAFsAWwBbAFsAWwBbAFsQWxBbEFsQWxBbEF
+    sQWxBbEFsQWyBbIFsgWyBbIFsgWyBbIFsgWyBbMFswWzBbMFswWzBbMFswWzBbMFtAW0BbQFtAW0BbQFtAW0BbQFtAW1BbUFtQW1
+    BbUFtQW1BbUFtQW1BbYFtgW2BbYFtgW2BbYFtgW2BbYFtwW3BbcFtwW3BbcFtwW3BbcFtwW4BbgFuAW4BbgFuAW4BbgFuAW4BbkF
+    uQW5BbkFuQW5BbkFuQW5BbkFugW6BboFugW6BboFugW6BboFugW7BbsFuwW7BbsFuwW7BbsFuwW7BbwFvAW8BbwFvAW8BbwFvAW8
+    BbwFvQW9Bb0FvQW9Bb0FvQW9Bb0FvQW+Bb4FvgW+Bb4FvgW+Bb4FvgW+Bb8FvwW/Bb8FvwW/Bb8FvwW/Bb8FwAXABcAFwAXABcAF
+    wAXABcAFwAXBBcEFwQXBBcEFwQXBBcEFwQXBBcIFwgXCBcIFwgXCBcIFwgXCBcIFwwXDBcMFwwXDBcMFwwXDBcMFwwXCBcIFwgXC
+    BcIFwgXCBcIFwgXCBcQFxAXEBcQFxAXEBcQFxAXEBcQFxQXFBcUFxQXFBcUFxQXFBcUFxQXGBcYFxgXGBcYFxgXGBcYFxgXGBcYF
+    xgXGBcYFxgXGBcYFxgXGBcYFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMgFyQUAAAAAyQXKBQAAAAAAAAAAAAAAAAAAywUA
+    AAAAzAXMBcwFzAXMBcwFzAXMBcwFzAXNBQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAM4FAAAAAAAAAAAAAAAAzgXOBc4FzgXOBc4F
+    zgXOBc4FzgXOBQAAAAAAAAAAAAAAAAAAAAAAAM8FzwXPBc8FzwXPBc8FzwXPBc8F0AXQBdAF0AXQBdAF0AXQBdAF0AXRBdEF0QXR
+    BdEF0QXRBdEF0QXRBdIF0gXSBdIF0gXSBdIF0gXSBdIF0wXTBdMF0wXTBdMF0wXTBdMF0wXUBdQF1AXUBdQF1AXUBdQF1AXUBdUF
+    1QXVBdUF1QXVBdUF1QXVBdUFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADXBdcF1wUAANcF2AUAANkF2QXZBdkF2QXZBdkF2QXZ
+    BdkF2gUAAAAAAAAAAAAAAAAAAAAAAADbBdsF2wXbBdsF2wXbBdsF2wXbBdsFAAAAAAAAAAAAAAAAAAAAAAAA3AXcBdwF3AXcBdwF
+    3AXcBdwF3AXdBd0F3QXdBd0F3QXdBd0F3QXdBd4F3gXeBd4F3gXeBd4F3gXeBd4F3wXfBd8F3wXfBd8F3wXfBd8F3wXgBeAF4AXg
+    BeAF4AXgBeAF4AXgBeEF4QXhBeEF4QXhBeEF4QXhBeEFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4wXkBeUF5gXmBQAA
+    AAAAAAAAAAAAAAAAAAAAAOcFAAAAAAAAAAAAAAAAAAAAAAAA6AXpBQAAAAAAAAAAAAAAAAAAAAAAAOcF5wXnBecF5wXnBecF5wXn
+    BecF6gXqBeoF6gXqBeoF6gXqBeoF6gUAAAAAAAAAAOoFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOsF7AXsBewF7AXsBewF
+    7AXsBewF7AUAAAAAAADsBQAAAAAAAAAAAAAAAO0F7QXtBe0F7QXtBe0F7QXtBe0F7gXuBe4F7gXuBe4F7gXuBe4F7gXvBe8F7wXv
+    Be8F7wXvBe8F7wXvBfAF8AXwBfAF8AXwBfAF8AXwBfAF8QXxBfEF8QXxBfEF8QXxBfEF8QUAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    8wUAAPQFAAD0BQAA9AX1BfQFAAAAAAAAAAD2BQAAAAAAAAAAAAD3BfcF9wX3BfcF9wX3BfcF9wX3BfgF+AX4BfgF+AX4BfgF+AX4
+    BfgFAAAAAAAAAAAAAAAAAAAAAPkFAAD6BfoF+gX6BfoF+gX6BfoF+gX6BfsF+wX7BfsF+wX7BfsF+wX7BfsFAAD8BQAAAAAAAAAA
+    AAAAAAAAAAD8BfwF/AX8BfwF/AX8BfwF/AX8Bf0F/QX9Bf0F/QX9Bf0F/QX9Bf0F/gX+Bf4F/gX+Bf4F/gX+Bf4F/gX/Bf8F/wX/
+    Bf8F/wX/Bf8F/wX/BQAGAAYABgAGAAYABgAGAAYABgAGAQYBBgEGAQYBBgEGAQYBBgEGAQYCBgIGAgYCBgIGAgYCBgIGAgYCBgMG
+    AwYDBgMGAwYDBgMGAwYDBgMGBAYEBgQGBAYEBgQGBAYEBgQGBAYFBgUGBQYFBgUGBQYFBgUGBQYFBgYGBgYGBgYGBgYGBgYGBgYG
+    BgYGBwYHBgcGBwYHBgcGBwYHBgcGBwYIBggGCAYIBggGCAYIBggGCAYIBggGCAYIBggGCAYIBggGCAYIBggGAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAACgYKBgAACgYAAAAACwYAAAwGDAYMBgwGDAYMBgwGDAYMBgwGDQYAAAAAAAAAAAAAAAAAAAAAAAAOBg4GDgYO
+    Bg4GDgYOBg4GDgYOBg8GAAAAAAAAAAAAAAAAAAAAAAAAEAYQBhAGEAYQBhAGEAYQBhAGEAYRBhEGEQYRBhEGEQYRBhEGEQYRBhIG
+    EgYSBhIGEgYSBhIGEgYSBhIGEwYTBhMGEwYTBhMGEwYTBhMGEwYUBhQGFAYUBhQGFAYUBhQGFAYUBhUGFQYVBhUGFQYVBhUGFQYV
+    BhUGFgYWBhYGFgYWBhYGFgYWBhYGFgYXBhcGFwYXBhcGFwYXBhcGFwYXBhgGGAYYBhgGGAYYBhgGGAYYBhgGGQYZBhkGGQYZBhkG
+    GQYZBhkGGQYaBhoGGgYaBhoGGgYaBhoGGgYaBhoGGgYaBhoGGgYaBhoGGgYaBhoGAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAHAYA
+    AAAAHAYdBgAAAAAAAB4GHgYeBh4GHgYeBh4GHgYeBh4GHgYAAAAAAAAAAAAAAAAAAAAAAAAfBh8GHwYfBh8GHwYfBh8GHwYfBiAG
+    IAYgBiAGIAYgBiAGIAYgBiAGIQYhBiEGIQYhBiEGIQYhBiEGIQYiBiIGIgYiBiIGIgYiBiIGIgYiBiMGIwYjBiMGIwYjBiMGIwYj
+    BiMGJAYkBiQGJAYkBiQGJAYkBiQGJAYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJgYnBicGJwYnBicGKAYnBicGAAAAAAAAAAAAAAAA
+    AAAAAAAAKQYpBikGKQYpBikGKQYpBikGKQYpBikGAAAAAAAAAAAAAAAAAAAAAAAAKgYqBioGKgYqBioGKgYqBioGKgYrBisGKwYr
+    BisGKwYrBisGKwYrBiwGLAYsBiwGLAYsBiwGLAYsBiwGLQYtBi0GLQYtBi0GLQYtBi0GLQYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAvBi8GMAYvBi8GLwYwBi8GMQYxBjEGMQYxBjEGMQYxBjEGMQYyBjIGMgYyBjIGMgYyBjIGMgYyBjMGMwYzBjMGMwYzBjMGMwYz
+    BjMGNAY0BjQGNAY0BjQGNAY0BjQGNAY1BjUGNQY1BjUGNQY1BjUGNQY1BjYGNgY2BjYGNgY2BjYGNgY2BjYGNwY3BjcGNwY3BjcG
+    NwY3BjcGNwY4BjgGOAY4BjgGOAY4BjgGOAY4BjkGOQY5BjkGOQY5BjkGOQY5BjkGOgY6BjoGOgY6BjoGOgY6BjoGOgY7BjsGOwY7
+    BjsGOwY7BjsGOwY7BjwGPAY8BjwGPAY8BjwGPAY8BjwGAAAAAAAAAAAAAAAAAAAAAAAAAAA5BjkGOQY5BjkGOQY5BjkGOQY5BgAA
+    AAAAAD4GAAAAAD8GQAYAAAAAQQZBBkEGQQZBBkEGQQZBBkEGQQY+Bj4GPgY+Bj4GPgY+Bj4GPgY+BgAAAABCBgAAAAAAAAAAAAAA
+    AAAAQwZDBkMGQwZDBkMGQwZDBkMGQwYAAAAAQQYAAAAAAAAAAAAAAAAAAEQGRAZEBkQGRAZEBkQGRAZEBkQGRQZFBkUGRQZFBkUG
+    RQZFBkUGRQZGBkYGRgZGBkYGRgZGBkYGRgZGBkcGRwZHBkcGRwZHBkcGRwZHBkcGSAZIBkgGSAZIBkgGSAZIBkgGSAYAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAABKBksGAABMBgAAAABNBk0GAAAAAE4GAAAAAAAAAAAAAAAAAABPBk8GTwZPBk8GTwZPBk8GTwZPBgAA
+    AAAAAAAAAABPBgAAAAAAAAAATwYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAUAYAAAAAAAAAAAAAAAAAAFAGUAZQBlAGUAZQBlAGUAZQ
+    BlAGUQZRBlEGUQZRBlEGUQZRBlEGUQZSBlIGUgZSBlIGUgZSBlIGUgZSBlMGUwZTBlMGUwZTBlMGUwZTBlMGVAZUBlQGVAZUBlQG
+    VAZUBlQGVAZVBlUGVQZVBlUGVQZVBlUGVQZVBlYGVgZWBlYGVgZWBlYGVgZWBlYGAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAWAYA
+    AAAAWQZYBloGWwZYBlwGXAZcBlwGXAZcBlwGXAZcBlwGXQYAAAAAAAAAAAAAAAAAAAAAAABcBgAAAAAAAAAAAAAAAAAAAAAAAF4G
+    XgZeBl4GXgZeBl4GXgZeBl4GXwZfBl8GXwZfBl8GXwZfBl8GXwZgBgAAAAAAAAAAAAAAAAAAAAAAAGEGYQZhBmEGYQZhBmEGYQZh
+    BmEGYgZiBmIGYgZiBmIGYgZiBmIGYgYAAAAAAAAAAAAAYwYAAAAAAAAAAGQGZAZkBmQGZAZkBmQGZAZkBmQGZQZlBmUGZQZlBmUG
+    ZQZlBmUGZQZmBgAAAAAAAAAAAAAAAAAAAAAAAGcGZwZnBmcGZwZnBmcGZwZnBmcGaAZoBmgGaAZoBmgGaAZoBmgGaAZpBgAAAAAA
+    AAAAAAAAAAAAAAAAAGoGagZqBmoGagZqBmoGagZqBmoGawZrBmsGawZrBmsGawZrBmsGawZrBgAAAAAAAAAAAAAAAAAAAAAAAGwG
+    bAZsBmwGbAZsBmwGbAZsBmwGbQZtBm0GbQZtBm0GbQZtBm0GbQZuBm4GbgZuBm4GbgZuBm4GbgZuBm8GbwZvBm8GbwZvBm8GbwZv
+    Bm8GcAZwBnAGcAZwBnAGcAZwBnAGcAZxBnEGcQZxBnEGcQZxBnEGcQZxBnIGcgZyBnIGcgZyBnIGcgZyBnIGAAAAAAAAAAAAAAAA
+    AAAAAAAAAABzBnMGcwZzBnMGcwZzBnMGcwZzBnEGcQZxBnEGcQZxBnEGcQZxBnEGAAB1BnYGdgZ2BnYGdgZ2BncGAAB4BngGeAZ4
+    BngGeAZ4BngGeAZ4BnkGeQZ5BnkGeQZ5BnkGeQZ5BnkGeQYAAAAAAAAAAAAAAAAAAAAAAAB6BnoGegZ6BnoGegZ6BnoGegZ6BnsG
+    ewZ7BnsGewZ7BnsGewZ7BnsGdgZ2BnYGdgZ2BnYGdgZ2BnYGdgZ8BnwGfAZ8BnwGfAZ8BnwGfAZ8Bn0GfQZ9Bn0GfQZ9Bn0GfQZ9
+    Bn0GfgZ+Bn4GfgZ+Bn4GfgZ+Bn4GfgZ/Bn8GfwZ/Bn8GfwZ/Bn8GfwZ/BoAGgAaABoAGgAaABoAGgAaABoAGAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAggaDBgAAggaEBoUGhQaFBoUGhQaFBoUGhQaFBoUGAAAAAAAAAAAAAAAAAACGBgAAAACHBgAAAAAA
+    AAAAAAAAAAAAAAAAAIgGiAaIBogGiAaIBogGiAaIBogGAACIBgAAAAAAAAAAAAAAAAAAAACIBgAAAAAAAAAAAAAAAAAAAAAAAIkG
+    iQaJBokGiQaJBokGiQaJBokGigaKBooGigaKBooGigaKBooGigaLBosGiwaLBosGiwaLBosGiwaLBowGjAaMBowGjAaMBowGjAaM
+    BowGjQaNBo0GjQaNBo0GjQaNBo0GjQaOBo4GjgaOBo4GjgaOBo4GjgaOBo8GjwaPBo8GjwaPBo8GjwaPBo8GAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAJEGAAAAAAAAAACSBpMGkwaTBpMGkwaTBpMGkwaTBpMGlAaUBpQGlAaUBpQGlAaUBpQGlAaVBpUGlQaV
+    BpUGlQaVBpUGlQaVBpYGlgaWBpYGlgaWBpYGlgaWBpYGlwaXBpcGlwaXBpcGlwaXBpcGlwaYBpgGmAaYBpgGmAaYBpgGmAaYBpkG
+    mQaZBpkGmQaZBpkGmQaZBpkGmgaaBpoGmgaaBpoGmgaaBpoGmgabBpsGmwabBpsGmwabBpsGmwabBpwGnAacBpwGnAacBpwGnAac
+    BpwGnQadBp0GnQadBp0GnQadBp0GnQaeBp4GngaeBp4GngaeBp4GngaeBp8GnwafBp8GnwafBp8GnwafBp8GnwafBp8GnwafBp8G
+    nwafBp8GnwagBqAGoAagBqAGoAagBqAGoAagBgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKIGogaiBqIGogaiBqIGowakBqQGpAak
+    BqQGpAakBqQGpAakBqUGAAAAAAAAAAAAAAAAAAAAAAAApgamBqYGpgamBqYGpgamBqYGpganBgAAAAAAAAAAAAAAAAAAAAAAAKgG
+    qAaoBqgGqAaoBqgGqAaoBqgGAAAAAAAAAAAAAAAAAAAAAKgGAACpBqkGqQapBqkGqQapBqkGqQapBqoGqgaqBqoGqgaqBqoGqgaq
+    BqoGqwarBqsGqwarBqsGqwarBqsGqwYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACtBq0GrQatBq0GrQauBq8GsAawBrAGsAawBrAG
+    sAawBrAGsAaxBrEGsQaxBrEGAACxBrEGsQaxBrIGsgayBrIGsgayBrIGsgayBrIGswazBrMGswazBrMGswazBrMGswa0BrQGtAa0
+    BrQGtAa0BrQGtAa0BrUGtQa1BrUGtQa1BrUGtQa1BrUGtga2BrYGtga2BrYGtga2BrYGtga3BrcGtwa3BrcGtwa3BrcGtwa3BrgG
+    uAa4BrgGuAa4BrgGuAa4BrgGuQa5BrkGuQa5BrkGuQa5BrkGuQa6BroGuga6BroGuga6BroGuga6BrsGuwa7BrsGuwa7BrsGuwa7
+    BrsGvAa8BrwGvAa8BrwGvAa8BrwGvAa9Br0GvQa9Br0GvQa9Br0GvQa9Br4Gvga+Br4Gvga+Br4Gvga+Br4Gvwa/Br8Gvwa/Br8G
+    vwa/Br8GvwbABsAGwAbABsAGwAbABsAGwAbABsEGwQbBBsEGwQbBBsEGwQbBBsEGwgbCBsIGwgbCBsIGwgbCBsIGwgbDBsMGwwbD
+    BsMGwwbDBsMGwwbDBsQGxAbEBsQGxAbEBsQGxAbEBsQGAAAAAAAAAAAAAAAAAAAAAAAAAADCBsIGwgbCBsIGwgbCBsIGwgbCBrwG
+    vAa8BrwGvAa8BrwGvAa8BrwGAAAAAMYGxgYAAAAAAADGBscGxgbIBsgGyAbIBsgGyAbIBsgGyAbIBskGyQbJBskGyQbJBskGyQbJ
+    BskGygbKBsoGygbKBsoGygbKBsoGygbLBssGywbLBssGywbLBssGywbLBswGzAbMBswGzAbMBswGzAbMBswGzQbNBs0GzQbNBs0G
+    zQbNBs0GzQbOBs4GzgbOBs4GzgbOBs4GzgbOBs8GzwbPBs8GzwbPBs8GzwbPBs8G0AbQBtAG0AbQBtAG0AbQBtAG0AbRBtEG0QbR
+    BtEG0QbRBtEG0QbRBtIG0gbSBtIG0gbSBtIG0gbSBtIG0wbTBtMG0wbTBtMG0wbTBtMG0wbUBtQG1AbUBtQG1AbUBtQG1AbUBtUG
+    1QbVBtUG1QbVBtUG1QbVBtUGAAAAAAAAAAAAAAAAAAAAAAAAAADQBtAG0AbQBtAG0AbQBtAG0AbQBgAA1wbYBtgG2AbYBtkG1wba
+    BtgG2wbbBtsG2wbbBtsG2wbbBtsG2wbcBtwG3AbcBtwG3AbcBtwG3AbcBt0G3QbdBt0G3QbdBt0G3QbdBt0G3QYAAAAAAAAAAAAA
+    AAAAAAAAAADeBt4G3gbeBt4G3gbeBt4G3gbeBt8G3wbfBt8G3wbfBt8G3wbfBt8G4AbgBuAG4AbgBuAG4AbgBuAG4AbhBuEG4Qbh
+    BuEG4QbhBuEG4QbhBuIG4gbiBuIG4gbiBuIG4gbiBuIG4wbjBuMG4wbjBuMG4wbjBuMG4wbkBuQG5AbkBuQG5AbkBuQG5AbkBuUG
+    5QblBuUG5QblBuUG5QblBuUG5gbmBuYG5gbmBuYG5gbmBuYG5gbnBucG5wbnBucG5wbnBucG5wbnBugG6AboBugG6AboBugG6Abo
+    BugG6QbpBukG6QbpBukG6QbpBukG6QbqBuoG6gbqBuoG6gbqBuoG6gbqBusG6wbrBusG6wbrBusG6wbrBusG7AbsBuwG7AbsBuwG
+    7AbsBuwG7AbtBu0G7QbtBu0G7QbtBu0G7QbtBu4G7gbuBu4G7gbuBu4G7gbuBu4G7gbuBu4G7gbuBu4G7gbuBu4G7gYAAAAAAAAA
+    AAAAAAAAAAAAAAAAAO0G7QbtBu0G7QbtBu0G7QbtBu0GAAAAAPAG8AbwBvAGAAAAAPAG8AbxBvEG8QbxBvEG8QbxBvEG8QbxBvIG
+    8gbyBvIG8gbyBvIG8gbyBvIG8wbzBvMG8wbzBvMG8wbzBvMG8wb0BvQG9Ab0BvQG9Ab0BvQG9Ab0BvUG9Qb1BvUG9Qb1BvUG9Qb1
+    BvUG9gb2BvYG9gb2BvYG9gb2BvYG9gb3BvcG9wb3BvcG9wb3BvcG9wb3BgAAAAAAAAAAAAAAAAAAAAAAAAAAAAD5BvoG+gb5BvoG
+    +gb6BvkG+Qb7BvsG+wb7BvsG+wb7BvsG+wb7BvwG/Ab8BvwG/Ab8BvwG/Ab8BvwG/Qb9Bv0G/Qb9Bv0G/Qb9Bv0G/Qb+Bv4G/gb+
+    Bv4G/gb+Bv4G/gb+Bv8G/wb/Bv8G/wb/Bv8G/wb/Bv8GAAcABwAHAAcABwAHAAcABwAHAAcBBwEHAQcBBwEHAQcBBwEHAQcBBwIH
+    AgcCBwIHAgcCBwIHAgcCBwIHAwcDBwMHAwcDBwMHAwcDBwMHAwcEBwQHBAcEBwQHBAcEBwQHBAcEBwUHBQcFBwUHBQcFBwUHBQcF
+    BwUHBgcGBwYHBgcGBwYHBgcGBwYHBgcHBwcHBwcHBwcHBwcHBwcHBwcHBwgHCAcIBwgHCAcIBwgHCAcIBwgHAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAHBwcHBwcHBwcHBwcHBwcHBwcHBwoHCwcMBwwHDQcNBwwHDQcOBw0HDwcAAAAAAAAAAAAAAAAAAAAAAAAQBxAHEAcQ
+    BxAHEAcQBxAHEAcQBxEHEQcRBxEHEQcRBxEHEQcRBxEHEgcSBxIHEgcSBxIHEgcSBxIHEgcMBwwHDAcMBwwHDAcMBwwHDAcMBxMH
+    FAcUBxQHFAcUBxQHFAcUBxQHFQcVBxUHFQcVBxUHFQcVBxUHFQcWBxYHFgcWBxYHFgcWBxYHFgcWBxcHFwcXBxcHFwcXBxcHFwcX
+    BxcHGAcYBxgHGAcYBxgHGAcYBxgHGAcZBxkHGQcZBxkHGQcZBxkHGQcZBxoHGgcaBxoHGgcaBxoHGgcaBxoHGwcbBxsHGwcbBxsH
+    GwcbBxsHGwccBxwHHAccBxwHHAccBxwHHAccBx0HHQcdBx0HHQcdBx0HHQcdBx0HHgceBx4HHgceBx4HHgceBx4HHgcfBx8HHwcf
+    Bx8HHwcfBx8HHwcfByAHIAcgByAHIAcgByAHIAcgByAHIQchByEHIQchByEHIQchByEHIQciByIHIgciByIHIgciByIHIgciByMH
+    IwcjByMHIwcjByMHIwcjByMHJAckByQHJAckByQHJAckByQHJAclByUHJQclByUHJQclByUHJQclByYHJgcmByYHJgcmByYHJgcm
+    ByYHJwcnBycHJwcnBycHJwcnBycHJwcoBygHKAcoBygHKAcoBygHKAcoBykHKQcpBykHKQcpBykHKQcpBykHKgcqByoHKgcqByoH
+    KgcqByoHKgcrBysHKwcrBysHKwcrBysHKwcrBywHLAcsBywHLAcsBywHLAcsBywHLQctBy0HLQctBy0HLQctBy0HLQcuBy4HLgcu
+    By4HLgcuBy4HLgcuBy8HLwcvBy8HLwcvBy8HLwcvBy8HLwcvBy8HLwcvBy8HLwcvBy8HLwcwBzAHMAcwBzAHMAcwBzAHMAcwBzEH
+    MQcxBzEHMQcxBzEHMQcxBzEHMgcyBzIHMgcyBzIHMgcyBzIHMgcyBzIHMgcyBzIHMgcyBzIHMgcyBzMHMwczBzMHMwczBzMHMwcz
+    BzMHNAc0BzQHNAc0BzQHNAc0BzQHNAc1BzUHNQc1BzUHNQc1BzUHNQc1BzYHNgc2BzYHNgc2BzYHNgc2BzYHNwc3BzcHNwc3BzcH
+    Nwc3BzcHNwc2BzYHNgc2BzYHNgc2BzYHNgc2BwAAAAAAAAAAAAAAAAAAAAAAAAAAOAc4BzgHOAc4BzgHOAc4BzgHOAcqByoHKgcq
+    ByoHKgcqByoHKgcqBwAAOgc7BwAAPAc7BzsHPQc+BzsHOwc7BzsHOwc7BzsHOwc7BzsHOwc/Bz8HPwc/Bz8HPwc/Bz8HPwc/B0AH
+    QAdAB0AHQAdAB0AHQAdAB0AHQQdBB0EHQQdBB0EHQQdBB0EHQQdCB0IHQgdCB0IHQgdCB0IHQgdCB0MHQwdDB0MHQwdDB0MHQwdD
+    B0MHRAdEB0QHRAdEB0QHRAdEB0QHRAdFB0UHRQdFB0UHRQdFB0UHRQdFB0YHRgdGB0YHRgdGB0YHRgdGB0YHRwdHB0cHRwdHB0cH
+    RwdHB0cHRwdIB0gHSAdIB0gHSAdIB0gHSAdIB0kHSQdJB0kHSQdJB0kHSQdJB0kHSgdKB0oHSgdKB0oHSgdKB0oHSgdLB0sHSwdL
+    B0sHSwdLB0sHSwdLB0wHTAdMB0wHTAdMB0wHTAdMB0wHTQdNB00HTQdNB00HTQdNB00HTQdOB04HTgdOB04HTgdOB04HTgdOB08H
+    TwdPB08HTwdPB08HTwdPB08HUAdQB1AHUAdQB1AHUAdQB1AHUAdRB1EHUQdRB1EHUQdRB1EHUQdRB1IHUgdSB1IHUgdSB1IHUgdS
+    B1IHUwdTB1MHUwdTB1MHUwdTB1MHUwdUB1QHVAdUB1QHVAdUB1QHVAdUB1UHVQdVB1UHVQdVB1UHVQdVB1UHVgdWB1YHVgdWB1YH
+    VgdWB1YHVgdXB1cHVwdXB1cHVwdXB1cHVwdXB1MHUwdTB1MHUwdTB1MHUwdTB1MHWAdYB1gHWAdYB1gHWAdYB1gHWAdZB1kHWQdZ
+    B1kHWQdZB1kHWQdZB1oHWgdaB1oHWgdaB1oHWgdaB1oHWgdaB1oHWgdaB1oHWgdaB1oHWgdXB1cHVwdXB1cHVwdXB1cHVwdXBwAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAABcB10HXQddB14HAABeB10HXQdfB18HXwdfB18HXwdfB18HXwdfB2AHYAdgB2AHYAdgB2AHYAdg
+    B2AHXQddB10HXQddB10HXQddB10HXQdhB2EHYQdhB2EHYQdhB2EHYQdhB2IHYgdiB2IHYgdiB2IHYgdiB2IHYwdjB2MHYwdjB2MH
+    YwdjB2MHYwdkB2QHZAdkB2QHZAdkB2QHZAdkB2UHZQdlB2UHZQdlB2UHZQdlB2UHZgdmB2YHZgdmB2YHZgdmB2YHZgdnB2cHZwdn
+    B2cHZwdnB2cHZwdnB2gHaAdoB2gHaAdoB2gHaAdoB2gHaQdpB2kHaQdpB2kHaQdpB2kHaQdqB2oHagdqB2oHagdqB2oHagdqB2sH
+    awdrB2sHawdrB2sHawdrB2sHbAdsB2wHbAdsB2wHbAdsB2wHbAdtB20HbQdtB20HbQdtB20HbQdtBwAAAAAAAAAAAAAAAAAAAAAA
+    AAAAbgduB24HbgduB24HbgduB24HbgdvB28HbwdvB28HbwdvB28HbwdvB2wHbAdsB2wHbAdsB2wHbAdsB2wHAABxBwAAcgcAAHIH
+    AAByB3IHcwcAAAAAAAAAAAAAAAB0BwAAAAAAAHUHdQd1B3UHdQd1B3UHdQd1B3UHdQcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAdgcA
+    AAAAAAAAAAAAAAAAAHcHdwd3B3cHdwd3B3cHdwd3B3cHAAAAAAAAAAB4BwAAAAAAAAAAAAB4B3gHeAd4B3gHeAd4B3gHeAd4B3kH
+    eQd5B3kHeQd5B3kHeQd5B3kHegd6B3oHegd6B3oHegd6B3oHegd7B3sHewd7B3sHewd7B3sHewd7B3wHfAd8B3wHfAd8B3wHfAd8
+    B3wHfQd9B30HfQd9B30HfQd9B30HfQd+B34Hfgd+B34Hfgd+B34Hfgd+BwAAAAAAAAAAAAAAAAAAAAAAAAAAgAeBB4IHggeCB4IH
+    ggeCB4IHggeDBwAAAAAAAAAAAAAAAAAAAAAAAIQHhAeEB4QHhAeEB4QHhAeEB4QHhQeFB4UHhQeFB4UHhQeFB4UHhQeGBwAAAAAA
+    AAAAAAAAAAAAAAAAAIcHhweHB4cHhweHB4cHhweHB4cHiAeIB4gHiAeIB4gHiAeIB4gHiAcAAAAAAAAAAAAAAAAAAAAAiQcAAIoH
+    igeKB4oHigeKB4oHigeKB4oHiweLB4sHiweLB4sHiweLB4sHiweMBwAAAAAAAAAAAAAAAAAAAAAAAI0HjQeNB40HjQeNB40HjQeN
+    B40HjgeOB44HjgeOB44HjgeOB44HjgeIBwAAAAAAAAAAAAAAAAAAAAAAAI8HjwePB48HjwePB48HjwePB48HkAeQB5AHkAeQB5AH
+    kAeQB5AHkAeRB5EHkQeRB5EHkQeRB5EHkQeRB5IHkgeSB5IHkgeSB5IHkgeSB5IHkweTB5MHkweTB5MHkweTB5MHkweUB5QHlAeU
+    B5QHlAeUB5QHlAeUB5UHlQeVB5UHlQeVB5UHlQeVB5UHlgeWB5YHlgeWB5YHlgeWB5YHlgeXB5cHlweXB5cHlweXB5cHlweXB5gH
+    mAeYB5gHmAeYB5gHmAeYB5gHmQeZB5kHmQeZB5kHmQeZB5kHmQcAAAAAAAAAAAAAAAAAAAAAAAAAAJoHmgeaB5oHmgeaB5oHmgea
+    B5oHmAeYB5gHmAeYB5gHmAeYB5gHmAcAAAAAAACcBwAAAAAAAAAAAAAAAJ0HnQedB50HnQedB50HnQedB50HngeeB54HngeeB54H
+    ngeeB54HngefB58HnwefB58HnwefB58HnwefB6AHoAegB6AHoAegB6AHoAegB6AHoQehB6EHoQehB6EHoQehB6EHoQeiB6IHogei
+    B6IHogeiB6IHogeiBwAAAAAAAAAAAAAAAAAAAAAAAAAAAACkB6UHpQelB6UHpQemBwAAAACnB6cHpwenB6cHpwenB6cHpwenB6gH
+    qAeoB6gHqAeoB6gHqAeoB6gHqQepB6kHqQepB6kHqQepB6kHqQeqB6oHqgeqB6oHqgeqB6oHqgeqB6sHqwerB6sHqwerB6sHqwer
+    B6sHpAekB6QHpAekB6QHpAekB6QHpAesB6wHrAesB6wHrAesB6wHrAesB60HrQetB60HrQetB60HrQetB60HrgeuB64HrgeuB64H
+    rgeuB64HrgevB68HrwevB68HrwevB68HrwevB7AHsAewB7AHsAewB7AHsAewB7AHsQexB7EHsQexB7EHsQexB7EHsQeyB7IHsgey
+    B7IHsgeyB7IHsgeyB7MHswezB7MHswezB7MHswezB7MHtAe0B7QHtAe0B7QHtAe0B7QHtAe1B7UHtQe1B7UHtQe1B7UHtQe1BwAA
+    AAAAAAAAAAAAAAAAAAAAAAAAtAe0B7QHtAe0B7QHtAe0B7QHtAcAALcHtwe3B7cHtwe3B7cHtwe4B7kHuQe5B7kHuQe5B7kHuQe5
+    B7kHuge6B7oHuge6B7oHuge6B7oHuge7B7sHuwe7B7sHuwe7B7sHuwe7B7wHvAe8B7wHvAe8B7wHvAe8B7wHvQe9B70HvQe9B70H
+    vQe9B70HvQe+B74Hvge+B74Hvge+B74Hvge+B78Hvwe/B78Hvwe/B78Hvwe/B78HwAfAB8AHwAfAB8AHwAfAB8AHwAfBB8EHwQfB
+    B8EHwQfBB8EHwQfBB8IHwgfCB8IHwgfCB8IHwgfCB8IHwwfDB8MHwwfDB8MHwwfDB8MHwwfEB8QHxAfEB8QHxAfEB8QHxAfEB8UH
+    xQfFB8UHxQfFB8UHxQfFB8UHxQfFB8UHxQfFB8UHxQfFB8UHxQfGB8YHxgfGB8YHxgfGB8YHxgfGB8cHxwfHB8cHxwfHB8cHxwfH
+    B8cHAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADJB8oHygfKB8oHygfKBwAAAAAAAAAAAAAAAAAAAADLBwAAzAfMB8wHzAfMB8wH
+    zAfMB8wHzAfKB8oHygfKB8oHygfKB8oHygfKB80HzQfNB80HzQfNB80HzQfNB80HzgfOB84HzgfOB84HzgfOB84HzgfPB88HzwfP
+    B88HzwfPB88HzwfPB9AH0AfQB9AH0AfQB9AH0AfQB9AH0QfRB9EH0QfRB9EH0QfRB9EH0QcAAAAAAAAAAAAAAAAAAAAAAAAAANMH
+    1AcAANUH1gfXBwAA2AfZBwAA2gfaB9oH2gfaB9oH2gfaB9oH2gfbB9sH2wfbB9sH2wfbB9sH2wfbB9wH3AfcB9wH3AfcB9wH3Afc
+    B90HAAAAAAAA3gcAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3gcAAAAAAAAAAN4HAAAAAAAAAAAAAAAAAAAAAAAA3wffB98H3wffB98H
+    3wffB98H3wfgB+AH4AfgB+AH4AfgB+AH4AfgB+EH4QfhB+EH4QfhB+EH4QfhB+EH4gfiB+IH4gfiB+IH4gfiB+IH4gfjB+MH4wfj
+    B+MH4wfjB+MH4wfjB+QH5AfkB+QH5AfkB+QH5AfkB+QH5QflB+UH5QflB+UH5QflB+UH5QfmB+YH5gfmB+YH5gfmB+YH5gfmB+cH
+    5wfnB+cH5wfnB+cH5wfnB+cH6AfoB+gH6AfoB+gH6AfoB+gH6AfpB+kH6QfpB+kH6QfpB+kH6QfpB+oH6gfqB+oH6gfqB+oH6gfq
+    B+oH6wfrB+sH6wfrB+sH6wfrB+sH6wfsB+wH7AfsB+wH7AfsB+wH7AfsB+0H7QftB+0H7QftB+0H7QftB+0H7gfuB+4H7gfuB+4H
+    7gfuB+4H7gfvB+8H7wfvB+8H7wfvB+8H7wfvB/AH8AfwB/AH8AfwB/AH8AfwB/AH8QfxB/EH8QfxB/EH8QfxB/EH8QfyB/IH8gfy
+    B/IH8gfyB/IH8gfyB/MH8wfzB/MH8wfzB/MH8wfzB/MH9Af0B/QH9Af0B/QH9Af0B/QH9Af1B/UH9Qf1B/UH9Qf1B/UH9Qf1B/YH
+    9gf2B/YH9gf2B/YH9gf2B/YH9wf3B/cH9wf3B/cH9wf3B/cH9wf4B/gH+Af4B/gH+Af4B/gH+Af4B/kH+Qf5B/kH+Qf5B/kH+Qf5
+    B/kH+gf6B/oH+gf6B/oH+gf6B/oH+gf7B/sH+wf7B/sH+wf7B/sH+wf7B/wH/Af8B/wH/Af8B/wH/Af8B/wH/Qf9B/0H/Qf9B/0H
+    /Qf9B/0H/Qf+B/4H/gf+B/4H/gf+B/4H/gf+B/0H/Qf9B/0H/Qf9B/0H/Qf9B/0H/wf/B/8H/wf/B/8H/wf/B/8H/wcACAAIAAgA
+    CAAIAAgACAAIAAgACAEIAQgBCAEIAQgBCAEIAQgBCAEIAggCCAIIAggCCAIIAggCCAIIAggDCAMIAwgDCAMIAwgDCAMIAwgDCAMI
+    AwgDCAMIAwgDCAMIAwgDCAMIBAgECAQIBAgECAQIBAgECAQIBAgFCAUIBQgFCAUIBQgFCAUIBQgFCAQIBAgECAQIBAgECAQIBAgE
+    CAQIAggCCAIIAggCCAIIAggCCAIIAggGCAYIBggGCAYIBggGCAYIBggGCAYIBggGCAYIBggGCAYIBggGCAYIAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAgIAAAJCAAACQgAAAkICQgKCAAAAAAAAAAAAAALCAAAAAAAAAAADAgMCAwIDAgMCAwIDAgMCAwIDAgMCAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAA0IAAAAAAAAAAAAAAAADggOCA4IDggOCA4IDggOCA4IDggAAAAAAAAAAA8IAAAAAAAAAAAAAA8I
+    DwgPCA8IDwgPCA8IDwgPCA8IEAgQCBAIEAgQCBAIEAgQCBAIEAgRCBEIEQgRCBEIEQgRCBEIEQgRCBIIEggSCBIIEggSCBIIEggS
+    CBIIEwgTCBMIEwgTCBMIEwgTCBMIEwgUCBQIFAgUCBQIFAgUCBQIFAgUCBUIFQgVCBUIFQgVCBUIFQgVCBUIAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAFwgYCAAAFwgZCBoIGggaCBoIGggaCBoIGggaCBoIAAAAAAAAAAAAABsIAAAAAAAAAAAcCAAAAAAA
+    AAAAAAAAAAAAAAAAAB0IHQgdCB0IHQgdCB0IHQgdCB0IAAAAAAAAAAAAAAAAAAAAAB0IAAAdCAAAAAAAAAAAAAAAAAAAAAAAAB4I
+    HggeCB4IHggeCB4IHggeCB4IHwgfCB8IHwgfCB8IHwgfCB8IHwggCCAIIAggCCAIIAggCCAIIAggCCEIIQghCCEIIQghCCEIIQgh
+    CCEIIggiCCIIIggiCCIIIggiCCIIIggjCCMIIwgjCCMIIwgjCCMIIwgjCCQIJAgkCCQIJAgkCCQIJAgkCCQIAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAJggnCCgIKQgmCCoIJggmCCsIKwgrCCsIKwgrCCsIKwgrCCsIAAAAACsIAAAAAAAAAAAAAAAAAAAAAAAALAgA
+    AAAAAAAAAAAAAAAAAAAAAAAAACsIAAAAAAAAAAAAAAAAJggmCCYIJggmCCYIJggmCCYIJggtCC0ILQgtCC0ILQgtCC0ILQgtCAAA
+    AAAAAAAAAAAAAAAAKwgAAAAALgguCC4ILgguCC4ILgguCC4ILggvCC8ILwgvCC8ILwgvCC8ILwgvCDAIMAgwCDAIMAgwCDAIMAgw
+    CDAIMQgxCDEIMQgxCDEIMQgxCDEIMQgyCDIIMggyCDIIMggyCDIIMggyCAAAAAAAAAAAAAAAAAAAAAAAAAAANAg1CDYINQg1CDYI
+    Ngg2CDYINgg3CAAAAAAAAAAAAAAAAAAAAAAAADgIOAg4CDgIOAg4CDgIOAg4CDgIOQg5CDkIOQg5CDkIOQg5CDkIOQg6CDsIOwg7
+    CDsIOwg7CDsIOwg7CDwIPAg8CDwIPAg8CDwIPAg8CDwIPQg9CD0IPQg9CD0IPQg9CD0IPQg+CD4IPgg+CD4IPgg+CD4IPgg+CD8I
+    Pwg/CD8IPwg/CD8IPwg/CD8IOgg6CDoIOgg6CDoIOgg6CDoIOghACEAIQAhACEAIQAhACEAIQAhACEEIQQhBCEEIQQhBCEEIQQhB
+    CEEIQghCCEIIQghCCEIIQghCCEIIQghDCEMIQwhDCEMIQwhDCEMIQwhDCEQIRAhECEQIRAhECEQIRAhECEQIRQhFCEUIRQhFCEUI
+    RQhFCEUIRQhGCEYIRghGCEYIRghGCEYIRghGCEcIRwhHCEcIRwhHCEcIRwhHCEcISAhICEgISAhICEgISAhICEgISAhJCEkISQhJ
+    CEkISQhJCEkISQhJCEoISghKCEoISghKCEoISghKCEoISwhLCEsISwhLCEsISwhLCEsISwhMCEwITAhMCEwITAhMCEwITAhMCAAA
+    AAAAAAAAAAAAAAAAAAAAAAAATQhNCE0ITQhNCE0ITQhNCE0ITQhOCE4ITghOCE4ITghOCE4ITghOCE8ITwhPCE8ITwhPCE8ITwhP
+    CE8ISghKCEoISghKCEoISghKCEoISghQCFAIUAhQCFAIUAhQCFAIUAhQCFEIUQhRCFEIUQhRCFEIUQhRCFEIUghSCFIIUghSCFII
+    UghSCFIIUghTCFMIUwhTCFMIUwhTCFMIUwhTCFQIVAhUCFQIVAhUCFQIVAhUCFQITghOCE4ITghOCE4ITghOCE4ITggAAFYIVwgA
+    AFgIWAhYCFYIWQhaCFsIWwhbCFsIWwhbCFsIWwhbCFsIXAgAAAAAAAAAAAAAAAAAAAAAAABdCF0IXQhdCF0IXQhdCF0IXQhdCFcI
+    AAAAAAAAAAAAAAAAAAAAAAAAXggAAAAAAAAAAAAAAAAAAAAAAABfCF8IXwhfCF8IXwhfCF8IXwhfCGAIYAhgCGAIYAhgCGAIYAhg
+    CGAIYQhhCGEIYQhhCGEIYQhhCGEIYQhfCAAAAAAAAAAAAAAAAAAAAAAAAGIIYghiCGIIYghiCGIIYghiCGIIYwhjCGMIYwhjCGMI
+    YwhjCGMIYwhkCGQIZAhkCGQIZAhkCGQIZAhkCGUIZQhlCGUIZQhlCGUIZQhlCGUIZghmCGYIZghmCGYIZghmCGYIZghnCGcIZwhn
+    CGcIZwhnCGcIZwhnCGgIaAhoCGgIaAhoCGgIaAhoCGgIaQhpCGkIaQhpCGkIaQhpCGkIaQhqCGoIaghqCGoIaghqCGoIaghqCGsI
+    awhrCGsIawhrCGsIawhrCGsIbAhsCGwIbAhsCGwIbAhsCGwIbAhtCG0IbQhtCG0IbQhtCG0IbQhtCG4IbghuCG4IbghuCG4Ibghu
+    CG4IbwhvCG8IbwhvCG8IbwhvCG8IbwhvCG8IbwhvCG8IbwhvCG8IbwhvCHAIcAhwCHAIcAhwCHAIcAhwCHAIcAhwCHAIcAhwCHAI
+    cAhwCHAIcAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAByCHIIAAByCHIIcghzCHIIdAh0CHQIdAh0CHQIdAh0CHQIdAh1CHUIdQh1
+    CHUIdQh1CHUIdQh1CHYIdgh2CHYIdgh2CHYIdgh2CHYIdwh3CHcIdwh3CHcIdwh3CHcIdwh4CHgIeAh4CHgIeAh4CHgIeAh4CHkI
+    eQh5CHkIeQh5CHkIeQh5CHkIegh6CHoIegh6CHoIegh6CHoIegh7CHsIewh7CHsIewh7CHsIewh7CHwIfAh8CHwIfAh8CHwIfAh8
+    CHwIfQh9CH0IfQh9CH0IfQh9CH0IfQh+CH4Ifgh+CH4Ifgh+CH4Ifgh+CH8Ifwh/CH8Ifwh/CH8Ifwh/CH8IgAiACIAIgAiACIAI
+    gAiACIAIgAiBCIEIgQiBCIEIgQiBCIEIgQiBCIIIggiCCIIIggiCCIIIggiCCIIIgwiDCIMIgwiDCIMIgwiDCIMIgwgAAAAAAAAA
+    AAAAAAAAAAAAAAAAAIIIggiCCIIIggiCCIIIggiCCIIIAACFCIYIhgiGCIYIhgiGCIYIhgiHCIcIhwiHCIcIhwiHCIcIhwiHCIgI
+    iAiICIgIiAiICIgIiAiICIgIiQiJCIkIiQiJCIkIiQiJCIkIiQiKCIoIigiKCIoIigiKCIoIigiKCIsIiwiLCIsIiwiLCIsIiwiL
+    CIsIjAiMCIwIjAiMCIwIjAiMCIwIjAiNCI0IjQiNCI0IjQiNCI0IjQiNCI4IjgiOCI4IjgiOCI4IjgiOCI4IjwiPCI8IjwiPCI8I
+    jwiPCI8IjwiQCJAIkAiQCJAIkAiQCJAIkAiQCJEIkQiRCJEIkQiRCJEIkQiRCJEIkgiSCJIIkgiSCJIIkgiSCJIIkgiTCJMIkwiT
+    CJMIkwiTCJMIkwiTCJQIlAiUCJQIlAiUCJQIlAiUCJQIlAiUCJQIlAiUCJQIlAiUCJQIlAiVCJUIlQiVCJUIlQiVCJUIlQiVCAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAJcImAiXCJkImgibCJcIAACcCJwInAicCJwInAicCJwInAicCJ0InQidCJ0InQidCJ0InQid
+    CJ0InAgAAAAAAAAAAAAAAAAAAAAAAACeCJ4IngieCJ4IngieCJ4IAACeCJ4IngieCJ4IngieCJ4IngieCJ4InwifCJ8InwifCJ8I
+    nwifCJ8InwigCKAIoAigCKAIoAigCKAIoAigCKEIoQihCKEIoQihCKEIoQihCKEIogiiCKIIogiiCKIIogiiCKIIogijCKMIowij
+    CKMIowijCKMIowijCJcIlwiXCJcIlwiXCJcIlwiXCJcIpAikCKQIpAikCKQIpAikCKQIpAilCKUIpQilCKUIpQilCKUIpQilCAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAnwifCJ8InwifCJ8InwifCJ8InwgAAAAAAACnCKcIAAAAAKcIpwgAAKgIqAioCKgIqAioCKgIqAio
+    CKgIqQipCKkIqQipCKkIqQipCKkIqQiqCKoIqgiqCKoIqgiqCKoIqgiqCKsIqwirCKsIqwirCKsIqwirCKsIrAisCKwIrAisCKwI
+    rAisCKwIrAitCK0IrQitCK0IrQitCK0IrQitCAAAAAAAAAAAAAAAAAAAAAAAAAAAAACvCLAIsAiwCLAIsAiwCLEIAAAAAAAAAAAA
+    AAAAAAAAAAAAAACyCLMIswizCLMIswizCLMIswizCLMIAAAAAAAAAAAAALMIAAAAAAAAAACwCLAIsAiwCLAIsAiwCLAIsAiwCLQI
+    tAi0CLQItAi0CLQItAi0CLQItQi1CLUItQi1CLUItQi1CLUItQi2CLYItgi2CLYItgi2CLYItgi2CLcItwi3CLcItwi3CLcItwi3
+    CLcIuAi4CLgIuAi4CLgIuAi4CLgIuAi5CLkIuQi5CLkIuQi5CLkIuQi5CAAAAAAAAAAAAAAAAAAAAAAAAAAAuwi8CL0Ivgi+CL8I
+    vgjACMEIAADCCAAAAAAAAAAAAAAAAAAAAAAAAMMIwwjDCMMIwwjDCMMIwwjDCMMIxAjECMQIxAjECMQIxAjECMQIxAjFCMUIxQjF
+    CMUIxQjFCMUIxQjFCMYIxgjGCMYIxgjGCMYIxgjGCMYIxwgAAAAAAAAAAAAAAAAAAAAAAADICAAAAAAAAAAAAAAAAAAAAAAAAMcI
+    yQjJCMkIyQjJCMkIyQjJCMkIygjKCMoIygjKCMoIygjKCMoIygjLCMsIywjLCMsIywjLCMsIywjLCMwIzAjMCMwIzAjMCMwIzAjM
+    CMwIzQjNCM0IzQjNCM0IzQjNCM0IzQjICMgIyAjICMgIyAjICMgIyAjICM4IzgjOCM4IzgjOCM4IzgjOCM4IzwjPCM8IzwjPCM8I
+    zwjPCM8IzwjQCNAI0AjQCNAI0AjQCNAI0AjQCNEI0QjRCNEI0QjRCNEI0QjRCNEI0gjSCNII0gjSCNII0gjSCNII0gjTCNMI0wjT
+    CNMI0wjTCNMI0wjTCNQI1AjUCNQI1AjUCNQI1AjUCNQI1QjVCNUI1QjVCNUI1QjVCNUI1QjWCNYI1gjWCNYI1gjWCNYI1gjWCNcI
+    1wjXCNcI1wjXCNcI1wjXCNcI2AjYCNgI2AjYCNgI2AjYCNgI2AjZCNkI2QjZCNkI2QjZCNkI2QjZCNoI2gjaCNoI2gjaCNoI2gja
+    CNoI2wjbCNsI2wjbCNsI2wjbCNsI2wjcCNwI3AjcCNwI3AjcCNwI3AjcCN0I3QjdCN0I3QjdCN0I3QjdCN0I3gjeCN4I3gjeCN4I
+    3gjeCN4I3gjfCN8I3wjfCN8I3wjfCN8I3wjfCOAI4AjgCOAI4AjgCOAI4AjgCOAI4QjhCOEI4QjhCOEI4QjhCOEI4QjiCOII4gji
+    COII4gjiCOII4gjiCOMI4wjjCOMI4wjjCOMI4wjjCOMI3QjdCN0I3QjdCN0I3QjdCN0I3QjcCNwI3AjcCNwI3AjcCNwI3AjcCOQI
+    5AjkCOQI5AjkCOQI5AjkCOQI5QjlCOUI5QjlCOUI5QjlCOUI5QjmCOYI5gjmCOYI5gjmCOYI5gjmCOcI5wjnCOcI5wjnCOcI5wjn
+    COcI6AjoCOgI6AjoCOgI6AjoCOgI6AjpCOkI6QjpCOkI6QjpCOkI6QjpCOcI5wjnCOcI5wjnCOcI5wjnCOcI6gjqCOoI6gjqCOoI
+    6gjqCOoI6gjqCOoI6gjqCOoI6gjqCOoI6gjqCOsI6wjrCOsI6wjrCOsI6wjrCOsIAAAAAAAAAAAAAAAAAAAAAAAAAADsCOwI7Ajs
+    COwI7AjsCOwI7AjsCOYI5gjmCOYI5gjmCOYI5gjmCOYIAADuCO8IAADwCO8I7wgAAAAA7wgAAAAAAAAAAAAAAAAAAAAA8QgAAPII
+    8gjyCPII8gjyCPII8gjyCPIIAADyCAAAAAAAAAAAAAAAAAAAAADzCPMI8wjzCPMI8wjzCPMI8wjzCPEI8QjxCPEI8QjxCPEI8Qjx
+    CPEI9Aj0CPQI9Aj0CPQI9Aj0CPQI9Aj1CPUI9Qj1CPUI9Qj1CPUI9Qj1CPYI9gj2CPYI9gj2CPYI9gj2CPYI9wj3CPcI9wj3CPcI
+    9wj3CPcI9wgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPkIAAD6CAAAAAD6CPsIAAAAAAAAAAD8CAAAAAAAAAAAAAD9CP0I/Qj9
+    CP0I/Qj9CP0I/Qj9CP4IAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAP8IAAAAAAAAAAD/CP8I/wj/CP8I/wj/CP8I/wj/CP8I
+    AAAAAAAAAAAAAAAAAAAAAAAAAAkACQAJAAkACQAJAAkACQAJAAkBCQEJAQkBCQEJAQkBCQEJAQkBCQIJAgkCCQIJAgkCCQIJAgkC
+    CQIJAwkDCQMJAwkDCQMJAwkDCQMJAwkECQQJBAkECQQJBAkECQQJBAkECQUJBQkFCQUJBQkFCQUJBQkFCQUJBgkGCQYJBgkGCQYJ
+    BgkGCQYJBgkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAkJCQAACgkKCQoJCgkKCQoJCgkKCQoJCgkLCQsJCwkL
+    CQsJCwkLCQsJCwkLCQwJDAkMCQwJDAkMCQwJDAkMCQwJDQkNCQ0JDQkNCQ0JDQkNCQ0JDQkOCQ4JDgkOCQ4JDgkOCQ4JDgkOCQ8J
+    DwkPCQ8JDwkPCQ8JDwkPCQ8JEAkQCRAJEAkQCRAJEAkQCRAJEAkRCREJEQkRCREJEQkRCREJEQkRCRIJEgkSCRIJEgkSCRIJEgkS
+    CRIJEwkTCRMJEwkTCRMJEwkTCRMJEwkUCRQJFAkUCRQJFAkUCRQJFAkUCRUJFQkVCRUJFQkVCRUJFQkVCRUJFgkWCRYJFgkWCRYJ
+    FgkWCRYJFgkXCRcJFwkXCRcJFwkXCRcJFwkXCRgJGAkYCRgJGAkYCRgJGAkYCRgJGQkZCRkJGQkZCRkJGQkZCRkJGQkaCRoJGgka
+    CRoJGgkaCRoJGgkaCRsJGwkbCRsJGwkbCRsJGwkbCRsJAAAAAAAAAAAAAAAAAAAAAAAAAAAUCRQJFAkUCRQJFAkUCRQJFAkUCQAA
+    AAAdCR4JHwkgCSAJIAkgCQAAIQkhCSEJIQkhCSEJIQkhCSEJIQkiCSIJIgkiCSIJIgkiCSIJIgkiCQAAIwkAAAAAAAAAAAAAAAAA
+    AAAAIwkjCSMJIwkjCSMJIwkjCSMJIwkkCSQJJAkkCSQJJAkkCSQJJAkkCSUJJQklCSUJJQklCSUJJQklCSUJJgkmCSYJJgkmCSYJ
+    JgkmCSYJJgknCScJJwknCScJJwknCScJJwknCSgJKAkoCSgJKAkoCSgJKAkoCSgJKQkpCSkJKQkpCSkJKQkpCSkJKQkqCSoJKgkq
+    CSoJKgkqCSoJKgkqCSsJKwkrCSsJKwkrCSsJKwkrCSsJLAksCSwJLAksCSwJLAksCSwJLAktCS0JLQktCS0JLQktCS0JLQktCS4J
+    LgkuCS4JLgkuCS4JLgkuCS4JLwkvCS8JLwkvCS8JLwkvCS8JLwkwCTAJMAkwCTAJMAkwCTAJMAkwCTEJMQkxCTEJMQkxCTEJMQkx
+    CTEJMgkyCTIJMgkyCTIJMgkyCTIJMgkzCTMJMwkzCTMJMwkzCTMJMwkzCTQJNAk0CTQJNAk0CTQJNAk0CTQJNQk1CTUJNQk1CTUJ
+    NQk1CTUJNQkyCTIJMgkyCTIJMgkyCTIJMgkyCTUJNQk1CTUJNQk1CTUJNQk1CTUJAAAAAAAAAAAAAAAAAAAAAAAAAAAAADcJOAk3
+    CTcJNwk3CTkJOQk5CToJOgk6CToJOgk6CToJOgk6CToJNwk3CTcJNwk3CTcJNwk3CTcJNwk7CTsJOwk7CTsJOwk7CTsJOwk7CTwJ
+    PAk8CTwJPAk8CTwJPAk8CTwJPQk9CT0JPQk9CT0JPQk9CT0JPQk+CT4JPgk+CT4JPgk+CT4JPgk+CT8JPwk/CT8JPwk/CT8JPwk/
+    CT8JQAlACUAJQAlACUAJQAlACUAJQAlBCUEJQQlBCUEJQQlBCUEJQQlBCUIJQglCCUIJQglCCUIJQglCCUIJQwlDCUMJQwlDCUMJ
+    QwlDCUMJQwlECUQJRAlECUQJRAlECUQJRAlECUUJRQlFCUUJRQlFCUUJRQlFCUUJAAAAAAAAAAAAAAAAAAAAAAAAAABECUQJRAlE
+    CUQJRAlECUQJRAlECQAAAAAAAAAAAABHCQAASAlHCUkJSglKCUoJSglKCUoJSglKCUoJSgkAAAAAAAAAAAAASwkAAAAAAAAAAEwJ
+    AAAAAAAAAAAAAAAAAAAAAAAATQlNCU0JTQlNCU0JTQlNCU0JTQkAAAAAAAAAAAAAAAAAAAAATQkAAE0JAAAAAAAAAAAAAAAAAAAA
+    AAAATglOCU4JTglOCU4JTglOCU4JTglPCU8JTwlPCU8JTwlPCU8JTwlPCVAJUAlQCVAJUAlQCVAJUAlQCVAJUQlRCVEJUQlRCVEJ
+    UQlRCVEJUQlSCVIJUglSCVIJUglSCVIJUglSCVMJUwlTCVMJUwlTCVMJUwlTCVMJVAlUCVQJVAlUCVQJVAlUCVQJVAkAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAABWCVYJAAAAAFcJVglYCVkJWglaCVoJWglaCVoJWglaCVoJWglbCVsJWwlbCVsJWwlbCVsJWwlbCVwJ
+    XAlcCVwJXAlcCVwJXAlcCVwJWgkAAAAAAAAAAAAAAAAAAAAAAABdCV0JXQldCV0JXQldCV0JXQldCVYJVglWCVYJVglWCVYJVglW
+    CVYJXgleCV4JXgleCV4JXgleCV4JXglfCV8JXwlfCV8JXwlfCV8JXwlfCWAJYAlgCWAJYAlgCWAJYAlgCWAJYQlhCWEJYQlhCWEJ
+    YQlhCWEJYQliCWIJYgliCWIJYgliCWIJYgliCWMJYwljCWMJYwljCWMJYwljCWMJZAlkCWQJZAlkCWQJZAlkCWQJZAllCWUJZQll
+    CWUJZQllCWUJZQllCWYJZglmCWYJZglmCWYJZglmCWYJAAAAAAAAAAAAAAAAAAAAAAAAAABjCWMJYwljCWMJYwljCWMJYwljCQAA
+    AABoCWkJaglqCWsJbAltCQAAbgluCW4JbgluCW4JbgluCW4JbgkAAAAAAABvCQAAAAAAAAAAAAAAAHAJcAlwCXAJcAlwCXAJcAlw
+    CXAJcQlxCXEJcQlxCXEJcQlxCXEJcQlvCW8JbwlvCW8JbwlvCW8JbwlvCQAAAAAAAAAAAAAAAAAAAABvCQAAcglyCXIJcglyCXIJ
+    cglyCXIJcglrCWsJawlrCWsJawlrCWsJawlrCXMJcwlzCXMJcwlzCXMJcwlzCXMJdAl0CXQJdAl0CXQJdAl0CXQJdAl1CXUJdQl1
+    CXUJdQl1CXUJdQl1CXYJdgl2CXYJdgl2CXYJdgl2CXYJdwl3CXcJdwl3CXcJdwl3CXcJdwl4CXgJeAl4CXgJeAl4CXgJeAl4CXkJ
+    eQl5CXkJeQl5CXkJeQl5CXkJegl6CXoJegl6CXoJegl6CXoJegl7CXsJewl7CXsJewl7CXsJewl7CXwJfAl8CXwJfAl8CXwJfAl8
+    CXwJfQl9CX0JfQl9CX0JfQl9CX0JfQl+CX4Jfgl+CX4Jfgl+CX4Jfgl+CX8Jfwl/CX8Jfwl/CX8Jfwl/CX8JgAmACYAJgAmACYAJ
+    gAmACYAJgAmBCYEJgQmBCYEJgQmBCYEJgQmBCX0JfQl9CX0JfQl9CX0JfQl9CX0JAAAAAAAAAAAAAAAAAAAAAAAAAACACYAJgAmA
+    CYAJgAmACYAJgAmACQAAAACDCQAAAACDCYMJAACECQAAhQmFCYUJhQmFCYUJhQmFCYUJhQmGCQAAAAAAAAAAAAAAAAAAAAAAAIcJ
+    hwmHCYcJhwmHCYcJhwmHCYcJhwkAAAAAAAAAAAAAAAAAAAAAAACICYgJiAmICYgJiAmICYgJiAmICYkJiQmJCYkJiQmJCYkJiQmJ
+    CYkJigmKCYoJigmKCYoJigmKCYoJigmLCYsJiwmLCYsJiwmLCYsJiwmLCYwJjAmMCYwJjAmMCYwJjAmMCYwJAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAACOCY4JjwmOCZAJkAmOCZEJkQmRCZEJkQmRCZEJkQmRCZEJAAAAAJEJAAAAAAAAAAAAAAAAAACRCQAAAAAA
+    AAAAAAAAAAAAAAAAAJIJkgmSCZIJkgmSCZIJkgmSCZIJkwmTCZMJkwmTCZMJkwmTCZMJkwmUCZQJlAmUCZQJlAmUCZQJlAmUCZUJ
+    lQmVCZUJlQmVCZUJlQmVCZUJlgmWCZYJlgmWCZYJlgmWCZYJlgmXCZcJlwmXCZcJlwmXCZcJlwmXCQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAJkJmgmZCZkJmwmZCZkJmQmcCZwJnAmcCZwJnAmcCZwJnAmcCZwJnAmcCZwJnAmdCZwJnAmcCZwJngmeCZ4JngmeCZ4J
+    ngmeCZ4JngmfCZ8JnwmfCZ8JnwmfCZ8JnwmfCZ8JnwmgCZ8JnwmfCZ8JnwmfCZ8JoQmhCaEJoQmhCaEJoQmhCaEJoQmiCaIJogmi
+    CaIJogmiCaIJogmiCaMJowmjCaMJowmjCaMJowmjCaMJpAmkCaQJpAmkCaQJpAmkCaQJpAmlCaUJpQmlCaUJpQmlCaUJpQmlCaYJ
+    pgmmCaYJpgmmCaYJpgmmCaYJpwmnCacJpwmnCacJpwmnCacJpwmoCagJqAmoCagJqAmoCagJqAmoCakJqQmpCakJqQmpCakJqQmp
+    CakJqgmqCaoJqgmqCaoJqgmqCaoJqgmrCasJqwmrCasJqwmrCasJqwmrCQAAAAAAAAAAAAAAAAAAAAAAAAAArAmsCawJrAmsCawJ
+    rAmsCawJrAmtCa0JrQmtCa0JrQmtCa0JrQmtCa4JrgmuCa4JrgmuCa4JrgmuCa4JowmjCaMJowmjCaMJowmjCaMJowmpCakJqQmp
+    CakJqQmpCakJqQmpCQAAAACwCQAAAAAAALAJsQmwCbIJswmzCbMJswmzCbMJswmzCbMJswkAAAAAAAAAAAAAAAAAAAAAswkAALMJ
+    AAAAAAAAAAAAAAAAAAAAAAAAtAm0CbQJtAm0CbQJtAm0CbQJtAm1CbUJtQm1CbUJtQm1CbUJtQm1CbYJtgm2CbYJtgm2CbYJtgm2
+    CbYJtwm3CbcJtwm3CbcJtwm3CbcJtwm4CbgJuAm4CbgJuAm4CbgJuAm4CbkJuQm5CbkJuQm5CbkJuQm5CbkJAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAuwm7CbsJuwm7CbsJuwm7CbwJvAm8CbwJvAm8CbwJvAm8CbwJvQm9Cb0JvQm9Cb0JvQm9Cb0JvQm+Cb4Jvgm+
+    Cb4Jvgm+Cb4Jvgm+Cb8Jvwm/Cb8Jvwm/Cb8Jvwm/Cb8JwAnACcAJwAnACcAJwAnACcAJwAnBCcEJwQnBCcEJwQnBCcEJwQnBCcIJ
+    wgnCCcIJwgnCCcIJwgnCCcIJwwnDCcMJwwnDCcMJwwnDCcMJwwkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMUJxQkAAMYJxgnF
+    CcUJxwnHCccJxwnHCccJxwnHCccJxwnFCcUJxQnFCcUJxQnFCcUJxQnFCcgJyAnICcgJyAnICcgJyAnICcgJyQnJCckJyQnJCckJ
+    yQnJCckJyQnKCcoJygnKCcoJygnKCcoJygnKCcsJywnLCcsJywnLCcsJywnLCcsJzAnMCcwJzAnMCcwJzAnMCcwJzAnNCc0JzQnN
+    Cc0JzQnNCc0JzQnNCQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAM8JzwkAAM8JzwnPCdAJ0AnRCdEJ0QnRCdEJ0QnRCdEJ0QnRCdEJ
+    AAAAAAAAAAAAAAAAAAAAAAAA0gnSCdIJ0gnSCdIJ0gnSCdIJ0gnTCdMJ0wnTCdMJ0wnTCdMJ0wnTCdQJ1AnUCdQJ1AnUCdQJ1AnU
+    CdQJ1QnVCdUJ1QnVCdUJ1QnVCdUJ1QnWCdYJ1gnWCdYJ1gnWCdYJ1gnWCdcJ1wnXCdcJ1wnXCdcJ1wnXCdcJAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA2QnaCdoJ2gnaCdoJ2wnaCdwJAAAAAAAAAAAAAAAAAAAAAAAA3AncCdwJ3AncCdwJ3AncCdwJ3AndCQAAAAAA
+    AAAAAAAAAAAAAAAAAN4J3gneCd4J3gneCd4J3gneCd4J3wnfCd8J3wnfCd8J3wnfCd8J3wngCeAJ4AngCeAJ4AngCeAJ4AngCeEJ
+    4QnhCeEJ4QnhCeEJ4QnhCeEJ4gniCeIJ4gniCeIJ4gniCeIJ4gnjCeMJ4wnjCeMJ4wnjCeMJ4wnjCeQJ5AnkCeQJ5AnkCeQJ5Ank
+    CeQJ5QnlCeUJ5QnlCeUJ5QnlCeUJ5QnmCeYJ5gnmCeYJ5gnmCeYJ5gnmCecJ5wnnCecJ5wnnCecJ5wnnCecJ6AnoCegJ6AnoCegJ
+    6AnoCegJ6AnpCekJ6QnpCekJ6QnpCekJ6QnpCQAAAAAAAAAAAAAAAAAAAAAAAAAA6AnoCegJ6AnoCegJ6AnoCegJ6AkAAAAA6wnr
+    CQAAAAAAAAAAAAAAAOwJ7AnsCewJ7AnsCewJ7AnsCewJ7QntCe0J7QntCe0J7QntCe0J7QnuCe4J7gnuCe4J7gnuCe4J7gnuCe8J
+    7wnvCe8J7wnvCe8J7wnvCe8J8AnwCfAJ8AnwCfAJ8AnwCfAJ8AnxCfEJ8QnxCfEJ8QnxCfEJ8QnxCfIJ8gnyCfIJ8gnyCfIJ8gny
+    CfIJ8wnzCfMJ8wnzCfMJ8wnzCfMJ8wkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD1CfYJ9wn1CfUJAAAAAAAA+An4CfgJ+An4CfgJ
+    +An4CfgJ+AkAAAAA+QkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD4CQAAAAAAAAAA+gn6CfoJ+gn6CfoJ+gn6CfoJ+gkAAAAAAAAA
+    AAAAAAAAAAAAAAD6CfsJ+wn7CfsJ+wn7CfsJ+wn7CfsJ/An8CfwJ/An8CfwJ/An8CfwJ/An9Cf0J/Qn9Cf0J/Qn9Cf0J/Qn9Cf4J
+    /gn+Cf4J/gn+Cf4J/gn+Cf4JAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoACgAKAAoAAAAKAAoAAAEKAQoBCgEKAQoBCgEKAQoB
+    CgEKAgoCCgIKAgoCCgIKAgoCCgIKAgoDCgMKAwoDCgMKAwoDCgMKAwoDCgQKBAoECgQKBAoECgQKBAoECgQKBQoFCgUKBQoFCgUK
+    BQoFCgUKBQoGCgYKBgoGCgYKBgoGCgYKBgoGCgcKBwoHCgcKBwoHCgcKBwoHCgcKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACQoA
+    AAkKCQoJCgkKCQoJCgoKCgoKCgoKCgoKCgoKCgoKCgoKCwoLCgsKCwoLCgsKCwoLCgsKCwoMCgwKDAoMCgwKDAoMCgwKDAoMCg0K
+    DQoNCg0KDQoNCg0KDQoNCg0KDgoOCg4KDgoOCg4KDgoOCg4KDgoPCg8KDwoPCg8KDwoPCg8KDwoPChAKEAoQChAKEAoQChAKEAoQ
+    ChAKAAAAAAAAAAAAAAAAAAAAAAAAAAAAABIKEwoAABQKFAoUChQKFQoWChcKFwoXChcKFwoXChcKFwoXChcKGAoYChgKGAoYChgK
+    GAoYChgKGAoSChIKEgoSChIKEgoSChIKEgoSChMKEwoTChMKEwoTChMKEwoTChMKFAoUChQKFAoUChkKFAoUChQKFAoaChoKGgoa
+    ChoKGgoaChoKGgoaChsKGwobChsKGwobChsKGwobChsKHAocChwKHAocChwKHAocChwKHAodCh0KHQodCh0KHQodCh0KHQodCh4K
+    HgoeCh4KHgoeCh4KHgoeCh4KHwofCh8KHwofCh8KHwofCh8KHwogCiAKIAogCiAKIAogCiAKIAogCiEKIQohCiEKIQohCiEKIQoh
+    CiEKIgoiCiIKIgoiCiIKIgoiCiIKIgojCiMKIwojCiMKIwojCiMKIwojCiQKJAokCiQKJAokCiQKJAokCiQKJQolCiUKJQolCiUK
+    JQolCiUKJQomCiYKJgomCiYKJgomCiYKJgomCiMKIwojCiMKIwojCiMKIwojCiMKJwonCicKJwonCicKJwonCicKJwooCigKKAoo
+    CigKKAooCigKKAooCigKKAooCigKKAooCigKKAooCigKAAAAAAAAAAAAAAAAAAAAAAAAAAAAACoKKgoAAAAAKworCisKKworCiwK
+    LAosCiwKLAosCiwKLAosCiwKLQotCi0KLQotCi0KLQotCi0KLQouCi4KLgouCi4KLgouCi4KLgouCi8KLwovCi8KLwovCi8KLwov
+    Ci8KMAowCjAKMAowCjAKMAowCjAKMAoxCjEKMQoxCjEKMQoxCjEKMQoxCjIKMgoyCjIKMgoyCjIKMgoyCjIKMwozCjMKMwozCjMK
+    MwozCjMKMwo0CjQKNAo0CjQKNAo0CjQKNAo0CjUKNQo1CjUKNQo1CjUKNQo1CjUKNgo2CjYKNgo2CjYKNgo2CjYKNgo3CjcKNwo3
+    CjcKNwo3CjcKNwo3CjgKOAo4CjgKOAo4CjgKOAo4CjgKOQo5CjkKOQo5CjkKOQo5CjkKOQo6CjoKOgo6CjoKOgo6CjoKOgo6CgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAOQo5CjkKOQo5CjkKOQo5CjkKOQo8CgAAPQoAAAAAAAA+CgAAPgoAAAAAAAAAAAAAAAAAAAAAAAA/
+    CgAAAAAAAAAAAAAAAAAAAAAAAEAKAABACkAKQApACkAKQApACkAKQApACkEKAAAAAAAAAAAAAAAAAAAAAAAAQgpCCkIKQgpCCkIK
+    QgpCCkIKQgpDCgAAAAAAAAAAAAAAAAAAAAAAAEQKRApECkQKRApECkQKRApECkQKRQpFCkUKRQpFCkUKRQpFCkUKRQpDCkMKQwpD
+    CkMKQwpDCkMKQwpDCkYKRgpGCkYKRgpGCkYKRgpGCkYKRwpHCkcKRwpHCkcKRwpHCkcKRwoAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAABJCkoKAABJCksKTApMCkwKTApMCkwKTApMCkwKTAoAAAAAAAAAAAAAAAAAAE0KAAAAAE0KAAAAAAAAAAAAAAAAAAAA
+    AAAATgpOCk4KTgpOCk4KTgpOCk4KTgpOCgAAAAAAAAAAAAAAAAAAAAAAAE8KTwpPCk8KTwpPCk8KTwpPCk8KUApQClAKUApQClAK
+    UApQClAKUApRClEKUQpRClEKUQpRClEKUQpRClIKUgpSClIKUgpSClIKUgpSClIKUwpTClMKUwpTClMKUwpTClMKUwpUClQKVApU
+    ClQKVApUClQKVApUClUKVQpVClUKVQpVClUKVQpVClUKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVwpXClgKWQpZCgAA
+    AAAAAAAAAAAAAAAAAAAAAFoKWwoAAAAAAAAAAAAAAAAAAAAAAABaCloKWgpaCloKWgpaCloKWgpaClwKXApcClwKXApcClwKXApc
+    ClwKAAAAAAAAAAAAAAAAAAAAAAAAXQpeCl4KXgpeCl4KXgpeCl4KXgpeCgAAXgoAAAAAAAAAAAAAAAAAAAAAXwpfCl8KXwpfCl8K
+    XwpfCl8KXwpgCmAKYApgCmAKYApgCmAKYApgCmEKYQphCmEKYQphCmEKYQphCmEKYgpiCmIKYgpiCmIKYgpiCmIKYgpjCmMKYwpj
+    CmMKYwpjCmMKYwpjCgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGUKZQplCgAAAAAAAGYKAABnCmcKZwpnCmcKZwpnCmcKZwpnCmgK
+    AAAAAAAAAAAAAAAAAAAAAAAAaQppCmkKaQppCmkKaQppCmkKaQppCgAAAAAAAAAAAAAAAAAAAAAAAGoKagpqCmoKagpqCmoKagpq
+    CmoKawprCmsKawprCmsKawprCmsKawpsCmwKbApsCmwKbApsCmwKbApsCm0KbQptCm0KbQptCm0KbQptCm0KbgpuCm4KbgpuCm4K
+    bgpuCm4KbgoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABwCnEKAABwCnIKcwpzCnMKcwpzCnMKcwpzCnMKcwoAAAAAAAAA
+    AAAAAAB0CgAAAAAAAHUKAAAAAAAAAAAAAAAAAAAAAAAAdgp2CnYKdgp2CnYKdgp2CnYKdgoAAAAAAAAAAHYKAAAAAAAAAAAAAHYK
+    AAAAAAAAAAAAAAAAAAAAAAAAdwp3CncKdwp3CncKdwp3CncKdwp4CngKeAp4CngKeAp4CngKeAp4CnkKeQp5CnkKeQp5CnkKeQp5
+    CnkKegp6CnoKegp6CnoKegp6CnoKegp7CnsKewp7CnsKewp7CnsKewp7CnwKfAp8CnwKfAp8CnwKfAp8CnwKfQp9Cn0KfQp9Cn0K
+    fQp9Cn0KfQoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB/CoAKAAB/CgAAfwqBCn8KggqCCoIKggqCCoIKggqCCoIKggoAAAAAAAAA
+    AAAAgwoAAAAAAAAAAIQKAAAAAAAAAAAAAAAAAAAAAAAAhQqFCoUKhQqFCoUKhQqFCoUKhQoAAAAAAAAAAAAAhgoAAAAAAAAAAIUK
+    AAAAAAAAAAAAAAAAAAAAAAAAhwqHCocKhwqHCocKhwqHCocKhwqHCgAAAAAAAAAAAAAAAAAAAAAAAIgKiAqICogKiAqICogKiAqI
+    CogKiQqJCokKiQqJCokKiQqJCokKiQqKCooKigqKCooKigqKCooKigqKCosKiwqLCosKiwqLCosKiwqLCosKAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAjQqNCo0KjgqNCo4KjwoAAJAKkAqQCpAKkAqQCpAKkAqQCpAKjQqNCo0KjQqNCo0KjQqNCo0KjQqRCpEKkQqR
+    CpEKkQqRCpEKkQqRCpIKkgqSCpIKkgqSCpIKkgqSCpIKkwqTCpMKkwqTCpMKkwqTCpMKkwqUCpQKlAqUCpQKlAqUCpQKlAqUCpUK
+    lQqVCpUKlQqVCpUKlQqVCpUKlgqWCpYKlgqWCpYKlgqWCpYKlgqXCpcKlwqXCpcKlwqXCpcKlwqXCpgKmAqYCpgKmAqYCpgKmAqY
+    CpgKmQqZCpkKmQqZCpkKmQqZCpkKmQqaCpoKmgqaCpoKmgqaCpoKmgqaCpsKmwqbCpsKmwqbCpsKmwqbCpsKAAAAAAAAAAAAAAAA
+    AAAAAAAAAACWCpYKlgqWCpYKlgqWCpYKlgqWCgAAAAAAAJ0KnQoAAJ0KnQqeCp8KoAqgCqAKoAqgCqAKoAqgCqAKoAqhCgAAAAAA
+    AAAAAAAAAAAAAAAAAKIKogqiCqIKogqiCqAKogqiCqIKowqjCqMKowqjCqMKowqjCqMKowqkCgAAAAAAAAAAAAAAAAAAAAAAAKUK
+    pQqlCqUKpQqlCqUKpQqlCqUKpgqmCqYKpgqmCqYKpgqmCqYKpgqdCp0KnQqdCp0KnQqdCp0KnQqdCqcKpwqnCqcKpwqnCqcKpwqn
+    CqcKqAqoCqgKqAqoCqgKqAqoCqgKqAqpCqkKqQqpCqkKqQqpCqkKqQqpCqoKqgqqCqoKqgqqCqoKqgqqCqoKqwqrCqsKqwqrCqsK
+    qwqrCqsKqwqsCqwKrAqsCqwKrAqsCqwKrAqsCq0KrQqtCq0KrQqtCq0KrQqtCq0KAAAAAAAAAAAAAAAAAAAAAAAAAACoCqgKqAqo
+    CqgKqAqoCqgKqAqoCgAArwqwCrEKAAAAAAAAsgqwCrAKswqzCrMKswqzCrMKswqzCrMKswq0CrQKtAq0CrQKtAq0CrQKtAq0CgAA
+    tAoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC0CgAAAAC1CrUKtQq1CrUKtQq1CrUKtQq1CrYKtgq2CrYKtgq2CrYKtgq2
+    CrYKtwq3CrcKtwq3CrcKtwq3CrcKtwq4CrgKuAq4CrgKuAq4CrgKuAq4CrkKuQq5CrkKuQq5CrkKuQq5CrkKugq6CroKugq6CroK
+    ugq6CroKugq7CrsKuwq7CrsKuwq7CrsKuwq7CrwKvAq8CrwKvAq8CrwKvAq8CrwKvQq9Cr0KvQq9Cr0KvQq9Cr0KvQq+Cr4Kvgq+
+    Cr4Kvgq+Cr4Kvgq+Cr8Kvwq/Cr8Kvwq/Cr8Kvwq/Cr8Kvwq/Cr8Kvwq/Cr8Kvwq/Cr8KvwrACsAKwArACsAKwArACsAKwArACgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAMIKwgrCCsIKwgrCCsIKwgrDCsMKwwrDCsMKwwrDCsMKwwrDCsQKxArECsQKxArECsQKxArE
+    CsQKxQrFCsUKxQrFCsUKxQrFCsUKxQrGCsYKxgrGCsYKxgrGCsYKxgrGCscKxwrHCscKxwrHCscKxwrHCscKyArICsgKyArICsgK
+    yArICsgKyArJCskKyQrJCskKyQrJCskKyQrJCsoKygrKCsoKygrKCsoKygrKCsoKywrLCssKywrLCssKywrLCssKywoAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAzQoAAM4KzwrPCs8KzwrPCs8K0ArQCtAK0ArQCtAK0ArQCtAK0ArPCs8KzwrPCs8KzwrPCs8KzwrPCtEK
+    0QrRCtEK0QrRCtEK0QrRCtEK0grSCtIK0grSCtIK0grSCtIK0grTCtMK0wrTCtMK0wrTCtMK0wrTCtQK1ArUCtQK1ArUCtQK1ArU
+    CtQK1QrVCtUK1QrVCtUK1QrVCtUK1QrWCtYK1grWCtYK1grWCtYK1grWCtcK1wrXCtcK1wrXCtcK1wrXCtcK2ArYCtgK2ArYCtgK
+    2ArYCtgK2ArZCtkK2QrZCtkK2QrZCtkK2QrZCtoK2graCtoK2graCtoK2graCtoK2wrbCtsK2wrbCtsK2wrbCtsK2wrcCtwK3Arc
+    CtwK3ArcCtwK3ArcCt0K3QrdCt0K3QrdCt0K3QrdCt0K3greCt4K3greCt4K3greCt4K3goAAAAAAAAAAAAAAAAAAAAAAAAAAN0K
+    3QrdCt0K3QrdCt0K3QrdCt0KAAAAAOAKAAAAAAAAAAAAAOEKAADiCuIK4griCuIK4griCuIK4griCuAK4ArgCuAK4ArgCuAK4Arg
+    CuAK4wrjCuMK4wrjCuMK4wrjCuMK4wrkCuQK5ArkCuQK5ArkCuQK5ArkCuUK5QrlCuUK5QrlCuUK5QrlCuUK5grmCuYK5grmCuYK
+    5grmCuYK5grnCucK5wrnCucK5wrnCucK5wrnCugK6AroCugK6AroCugK6AroCugKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAADqCgAA6goAAOsK6wrrCusK6wrrCusK6wrrCusK7ArsCuwK7ArsCuwK7ArsCuwK7ArtCu0K7QrtCu0K7QrtCu0K7QrtCu4K
+    7gruCu4K7gruCu4K7gruCu4K7wrvCu8K7wrvCu8K7wrvCu8K7wrwCvAK8ArwCvAK8ArwCvAK8ArwCvEK8QrxCvEK8QrxCvEK8Qrx
+    CvEK8gryCvIK8gryCvIK8gryCvIK8goAAAAAAAAAAAAAAAAAAAAAAAAAAPQKAAD1CvUK9Qr1CgAA9Qr1CvUKAAAAAAAAAAAAAPYK
+    AAAAAAAAAAD3CvcK9wr3CvcK9wr3CvcK9wr3CvgKAAAAAAAAAAAAAAAAAAAAAAAA+Ar4CvgK+Ar4CvgK+Ar4CvgK+Ar5CvkK+Qr5
+    CvkK+Qr5CvkK+Qr5CvoK+gr6CvoK+gr6CvoK+gr6CvoK+wr7CvsK+wr7CvsK+wr7CvsK+woAAAAAAAAAAAAAAAAAAAAAAAAAAP0K
+    AAD9CgAAAAAAAAAA/Qr9Cv0K/gr+Cv4K/gr+Cv4K/gr+Cv4K/gr/Cv8K/wr/Cv8K/wr/Cv8K/wr/CgALAAsACwALAAsACwALAAsA
+    CwALAQsBCwELAQsBCwELAQsBCwELAQsCCwILAgsCCwILAgsCCwILAgsCCwMLAwsDCwMLAwsDCwMLAwsDCwMLBAsECwQLBAsECwQL
+    BAsECwQLBAsAAAAAAAAAAAAAAAAAAAAAAAAAAAAABgsAAAYLAAAAAAAAAAAAAAAABwsHCwcLBwsHCwcLBwsHCwcLBwsICwgLCAsI
+    CwgLCAsICwgLCAsICwkLCQsJCwkLCQsJCwkLCQsJCwkLCgsKCwoLCgsKCwoLCgsKCwoLCgsLCwsLCwsLCwsLCwsLCwsLCwsLCwAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA0LAAAAAAAAAAAOCw4LDwsQCwAAAAAAAAAAAAAAAAAAAAAAABELEQsRCxELEQsRCxELEQsR
+    CxELEAsQCxALEAsQCxALEAsQCxALEAsSCxILEgsSCxILEgsSCxILEgsSCxMLEwsTCxMLEwsTCxMLEwsTCxMLFAsUCxQLFAsUCxQL
+    FAsUCxQLFAsVCxULFQsVCxULFQsVCxULFQsVCxYLFgsWCxYLFgsWCxYLFgsWCxYLFwsXCxcLFwsXCxcLFwsXCxcLFwsYCxgLGAsY
+    CxgLGAsYCxgLGAsYCxkLGQsZCxkLGQsZCxkLGQsZCxkLGgsaCxoLGgsaCxoLGgsaCxoLGgsbCxsLGwsbCxsLGwsbCxsLGwsbCxwL
+    HAscCxwLHAscCxwLHAscCxwLHQsdCx0LHQsdCx0LHQsdCx0LHQseCx4LHgseCx4LHgseCx4LHgseCx8LHwsfCx8LHwsfCx8LHwsf
+    Cx8LIAsgCyALIAsgCyALIAsgCyALIAshCyELIQshCyELIQshCyELIQshCwAAAAAAAAAAAAAAAAAAAAAAAAAAIgsiCyILIgsiCyIL
+    IgsiCyILIgsjCyMLIwsjCyMLIwsjCyMLIwsjCyQLJAskCyQLJAskCyQLJAskCyQLIAsgCyALIAsgCyALIAsgCyALIAsAACYLJwsA
+    AAAAJwsnCycLJwsAAAAAAAAAAAAAAAAAAAAAAAAoCwAAKQspCykLKQspCykLKQspCykLKQsqCwAAAAAAAAAAAAAAAAAAAAAAACsL
+    KwsrCysLKwsrCysLKwsrCysLLAsAAAAAAAAAAAAAAAAAAAAAAAAsCywLLAssCywLLAssCywLLAssCy0LLQstCy0LLQstCy0LLQst
+    Cy0LLgsuCy4LLgsuCy4LLgsuCy4LLgsvCy8LLwsvCy8LLwsvCy8LLwsvCzALMAswCzALMAswCzALMAswCzALAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAADILMws0CzMLMwszCzMLNQs2CzcLNws3CzcLNws3CzcLNws3CzcLOAs4CzgLOAs4CzgLOAs4CzgLOAs4CzkLOAs4
+    CzgLOAs4CzgLOAs4CzoLOgs6CzoLOgs6CzoLOgs6CzoLOws7CzsLOws7CzsLOws7CzsLOws8CzwLPAs8CzwLPAs8CzwLPAs8Cz0L
+    PQs9Cz0LPQs9Cz0LPQs9Cz0LPQs9Cz0LPQs9Cz0LPQs9Cz0LAAA+Cz4LPgs+Cz4LPgs+Cz4LPgs+Cz8LPws/Cz8LPws/Cz8LPws/
+    Cz8LQAtAC0ALQAtAC0ALQAtAC0ALQAtBC0ELQQtBC0ELQQtBC0ELQQtBC0ILQgtCC0ILQgtCC0ILQgtCC0ILQwtDC0MLQwtDC0ML
+    QwtDC0MLQwtEC0QLRAtEC0QLRAtEC0QLRAtEC0ULRQtFC0ULRQtFC0ULRQtFC0ULRgtGC0YLRgtGC0YLRgtGC0YLRgtHC0cLRwtH
+    C0cLRwtHC0cLRwtHC0gLSAtIC0gLSAtIC0gLSAtIC0gLSQtJC0kLSQtJC0kLSQtJC0kLSQtKC0oLSgtKC0oLSgtKC0oLSgtKC0sL
+    SwtLC0sLSwtLC0sLSwtLC0sLTAtMC0wLTAtMC0wLTAtMC0wLTAtMC0wLTAtMC0wLTAtMC0wLTAtMC00LTQtNC00LTQtNC00LTQtN
+    C00LTgtOC04LTgtOC04LTgtOC04LTgtPC08LTwtPC08LTwtPC08LTwtPC1ALUAtQC1ALUAtQC1ALUAtQC1ALTQtNC00LTQtNC00L
+    TQtNC00LTQtRC1ELUQtRC1ELUQtRC1ELUQtRC1ILUgtSC1ILUgtSC1ILUgtSC1ILAAAAAAAAAAAAAAAAAAAAAAAAAABRC1ELUQtR
+    C1ELUQtRC1ELUQtRC1QLAABVC1ULVQtVC1ULVQtVC1ULVgtWC1YLVgtWC1YLVgtWC1YLVgtXC1cLVwtXC1cLVwtXC1cLVwtXC1gL
+    WAtYC1gLWAtYC1gLWAtYC1gLWQtZC1kLWQtZC1kLWQtZC1kLWQtaC1oLWgtaC1oLWgtaC1oLWgtaC1QLVAtUC1QLVAtUC1QLVAtU
+    C1QLWwtbC1sLWwtbC1sLWwtbC1sLWwsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAXQteC14LXgteC14LXgteC18LYAtgC2ALYAtgC2AL
+    YAtgC2ALYAthC2ELYQthC2ELYQthC2ELYQthC2ILYgtiC2ILYgtiC2ILYgtiC2ILYwtjC2MLYwtjC2MLYwtjC2MLYwtkC2QLZAtk
+    C2QLZAtkC2QLZAtkC2ULZQtlC2ULZQtlC2ULZQtlC2ULZgtmC2YLZgtmC2YLZgtmC2YLZgtnC2cLZwtnC2cLZwtnC2cLZwtnC2gL
+    aAtoC2gLaAtoC2gLaAtoC2gLaQtpC2kLaQtpC2kLaQtpC2kLaQtqC2oLagtqC2oLagtqC2oLagtqC2sLawtrC2sLawtrC2sLawtr
+    C2sLbAtsC2wLbAtsC2wLbAtsC2wLbAttC20LbQttC20LbQttC20LbQttC24LbgtuC24LbgtuC24LbgtuC24LbwtvC28LbwtvC28L
+    bwtvC28LbwtwC3ALcAtwC3ALcAtwC3ALcAtwC3ELcQtxC3ELcQtxC3ELcQtxC3ELcgtyC3ILcgtyC3ILcgtyC3ILcgtzC3MLcwtz
+    C3MLcwtzC3MLcwtzC3QLdAt0C3QLdAt0C3QLdAt0C3QLbQttC20LbQttC20LbQttC20LbQsAAAAAAAAAAAAAAAAAAAAAAAAAAHAL
+    cAtwC3ALcAtwC3ALcAtwC3ALAAAAAHYLAAB3C3gLeQt6C3sLfAsAAAAAfQsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAfgsAAAAAAAAA
+    AAAAAAAAAAAAAAAAAH8LAAAAAAAAAAAAAAAAAAAAAAAAAACACwAAAAAAAAAAAAAAAAAAAAAAAAAAgQsAAAAAfwt/C38Lfwt/C38L
+    fwt/C38LfwsAAAAAAAAAAAAAAAAAAAAAAACCCwAAAACDCwAAAAAAAAAAAAAAAAAAAAAAAAAAAACDCwAAAAAAAAAAAACDC4MLgwuD
+    C4MLgwuDC4MLgwuDCwAAAAAAAAAAAAAAAIMLAAAAAAAAAAAAAAAAAAAAAAAAAACDCwAAAAAAAAAAAAAAAAAAAAAAAAAAAACDC4QL
+    hAuEC4QLhAuEC4QLhAuEC4QLhQuFC4ULhQuFC4ULhQuFC4ULhQuGC4YLhguGC4YLhguGC4YLhguGC4cLhwuHC4cLhwuHC4cLhwuH
+    C4cLAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIkLiQuJC4kLigsAAIsLiwuLC4sLiwuLC4sLiwuLC4sLAAAAAAAAAAAAAAAA
+    AAAAAIwLAACNC40LjQuNC40LjQuNC40LjQuNCwAAAAAAAAAAAAAAAAAAAACOCwAAjwuPC48LjwuPC48LjwuPC48LjwuJC4kLiQuJ
+    C4kLiQuJC4kLiQuJCwAAAAAAAAAAAAAAAAAAAAAAAAAAAACRC5ILkwuTC5QLlQuWC5cLkguYC5gLmAuYC5gLmAuYC5gLmAuYC5kL
+    mQuZC5kLmQuZC5kLmQuZC5kLmguaC5oLmguaC5oLmguaC5oLmgubCwAAAAAAAAAAAAAAAAAAAAAAAJoLmguaC5oLAACaC5oLmgua
+    C5oLnAucC5wLnAucC5wLnAucC5wLnAudC50LnQudC50LnQudC50LnQudC5MLkwuTC5MLkwuTC5MLkwuTC5MLngueC54LngueC54L
+    ngueC54LngufC58LnwufC58LnwufC58LnwufC6ALoAugC6ALoAugC6ALoAugC6ALoQuhC6ELoQuhC6ELoQuhC6ELoQuiC6ILogui
+    C6ILoguiC6ILoguiC6MLowujC6MLowujC6MLowujC6MLpAukC6QLpAukC6QLpAukC6QLpAulC6ULpQulC6ULpQulC6ULpQulC6YL
+    pgumC6YLpgumC6YLpgumC6YLpwunC6cLpwunC6cLpwunC6cLpwuoC6gLqAuoC6gLqAuoC6gLqAuoC6kLqQupC6kLqQupC6kLqQup
+    C6kLqguqC6oLqguqC6oLqguqC6oLqgurC6sLqwurC6sLqwurC6sLqwurC6wLrAusC6wLrAusC6wLrAusC6wLrQutC60LrQutC60L
+    rQutC60LrQuuC64LrguuC64LrguuC64LrguuC68LrwuvC68LrwuvC68LrwuvC68LsAuwC7ALsAuwC7ALsAuwC7ALsAuxC7ELsQux
+    C7ELsQuxC7ELsQuxC7ILsguyC7ILsguyC7ILsguyC7ILswuzC7MLswuzC7MLswuzC7MLswu0C7QLtAu0C7QLtAu0C7QLtAu0C7UL
+    tQu1C7ULtQu1C7ULtQu1C7ULtgu2C7YLtgu2C7YLtgu2C7YLtgu3C7cLtwu3C7cLtwu3C7cLtwu3C7gLuAu4C7gLuAu4C7gLuAu4
+    C7gLtQu1C7ULtQu1C7ULtQu1C7ULtQu5C7kLuQu5C7kLuQu5C7kLuQu5C7cLtwu3C7cLtwu3C7cLtwu3C7cLuQu5C7kLuQu5C7kL
+    uQu5C7kLuQsAAAAAAAAAAAAAAAAAAAAAAAAAALgLuAu4C7gLuAu4C7gLuAu4C7gLAAC7C7wLAAAAAL0LAAC8C74LvAsAAAAAAAAA
+    AAAAvwsAAAAAAAAAAMALwAvAC8ALwAvAC8ALwAvAC8ALwQsAAAAAAAAAAAAAAAAAAAAAAADCCwAAAAAAAAAAAAAAAAAAAAAAAMML
+    AAAAAAAAAAAAAAAAAAAAAAAAxAvEC8QLxAvEC8QLxAvEC8QLxAvFCwAAAAAAAAAAAAAAAAAAAAAAAMYLAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAMULAAAAAAAAAADFC8ULxQvFC8ULxQvFC8ULxQvFC8cLxwvHC8cLxwvHC8cLxwvHC8cLyAvIC8gLyAvIC8gL
+    yAvIC8gLyAvJC8kLyQvJC8kLyQvJC8kLyQvJC8oLygvKC8oLygvKC8oLygvKC8oLywvLC8sLywvLC8sLywvLC8sLywvMC8wLzAvM
+    C8wLzAvMC8wLzAvMC80LzQvNC80LzQvNC80LzQvNC80LzgvOC84LzgvOC84LzgvOC84LzgsAAAAAAAAAAAAAAAAAAAAAAAAAAM8L
+    zwvPC88LzwvPC88LzwvPC88LzQvNC80LzQvNC80LzQvNC80LzQvRC9IL0gvSC9IL0gvTC9IL1AvSC9ULAAAAAAAAAAAAAAAAAAAA
+    AAAA1gvWC9YL1gvWC9YL1gvWC9YL1gvSC9IL0gvSC9IL0gvSC9IL0gvSC9cL1wvXC9cL1wvXC9cL1wvXC9cLAAAAAAAAAAAAAAAA
+    AAAAANgLAADZC9kL2QvZC9kL2QvZC9kL2QvZC9oL2gvaC9oL2gvaC9oL2gvaC9oL2wsAAAAAAAAAAAAAAAAAAAAAAADcC9wL3Avc
+    C9wL3AvcC9wL3AvcC90L3QvdC90L3QvdC90L3QvdC90L0gsAAAAAAAAAAAAAAAAAAAAAAADeC94L3gveC94L3gveC94L3gveC98L
+    3wvfC98L3wvfC98L3wvfC98L4AvgC+AL4AvgC+AL4AvgC+AL4AvhC+EL4QvhC+EL4QvhC+EL4QvhC+IL4gviC+IL4gviC+IL4gvi
+    C+IL4wvjC+ML4wvjC+ML4wvjC+ML4wsAAAAAAAAAAAAAAAAAAAAAAAAAAOQL5AvkC+QL5AvkC+QL5AvkC+QL4AvgC+AL4AvgC+AL
+    4AvgC+AL4AsAAOYLAAAAAOYL5gvmC+YL5gvnC+gL6AvoC+gL6AvoC+gL6AvoC+gL5gvmC+YL5gvmC+YL5gvmC+YL5gvpC+kL6Qvp
+    C+kL6QvpC+kL6QvpC+oL6gvqC+oL6gvqC+oL6gvqC+oL6wvrC+sL6wvrC+sL6wvrC+sL6wvsC+wL7AvsC+wL7AvsC+wL7AvsC+0L
+    7QvtC+0L7QvtC+0L7QvtC+0L7gvuC+4L7gvuC+4L7gvuC+4L7gsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA8AsAAAAAAADx
+    CwAA8gvyC/IL8gvyC/IL8gvyC/IL8gvzC/ML8wvzC/ML8wvzC/ML8wvzC/QL9Av0C/QL9Av0C/QL9Av0C/QL9Qv1C/UL9Qv1C/UL
+    9Qv1C/UL9Qv2C/YL9gv2C/YL9gv2C/YL9gv2C/cL9wv3C/cL9wv3C/cL9wv3C/cL+Av4C/gL+Av4C/gL+Av4C/gL+Av5C/kL+Qv5
+    C/kL+Qv5C/kL+Qv5C/oL+gv6C/oL+gv6C/oL+gv6C/oL+wv7C/sL+wv7C/sL+wv7C/sL+wv8C/wL/Av8C/wL/Av8C/wL/Av8C/0L
+    /Qv9C/0L/Qv9C/0L/Qv9C/0L/gv+C/4L/gv+C/4L/gv+C/4L/gv/C/8L/wv/C/8L/wv/C/8L/wv/CwAAAAAAAAAAAAAAAAAAAAAA
+    AAAA/gv+C/4L/gv+C/4L/gv+C/4L/gsAAAEMAgwCDAIMAgwDDAQMBQwCDAAAAAAAAAAAAAAAAAAAAAAGDAAABwwHDAcMBwwHDAcM
+    BwwHDAcMBwwAAAAAAAAAAAcMAAAAAAAAAAAAAAIMAgwCDAIMAgwCDAIMAgwCDAIMCAwIDAgMCAwIDAgMCAwIDAgMCAwJDAAAAAAA
+    AAAAAAAAAAAAAAAAAAkMCQwJDAkMCQwJDAkMCQwJDAkMCgwKDAoMCgwKDAoMCgwKDAoMCgwLDAsMCwwLDAsMCwwLDAsMCwwLDAwM
+    DAwMDAwMDAwMDAwMDAwMDAwMDQwNDA0MDQwNDA0MDQwNDA0MDQwODA4MDgwODA4MDgwODA4MDgwODA8MDwwPDA8MDwwPDA8MDwwP
+    DA8MEAwQDBAMEAwQDBAMEAwQDBAMEAwRDBEMEQwRDBEMEQwRDBEMEQwRDBIMEgwSDBIMEgwSDBIMEgwSDBIMAAAAAAAAAAAAAAAA
+    AAAAAAAAAAARDBEMEQwRDBEMEQwRDBEMEQwRDAAAFAwVDBYMFgwWDBYMFgwXDBgMAAAAAAAAAAAAAAAAAAAAABkMAAAaDBoMGgwa
+    DBoMGgwaDBoMGgwaDBsMGwwbDBsMGwwbDBsMGwwbDBsMHAwcDBwMHAwcDBwMHAwcDBwMHAwWDBYMFgwWDBYMFgwWDBYMFgwWDB0M
+    AAAAAAAAAAAAAAAAAAAAAAAAHgweDB4MHgweDB4MHgweDB4MHgwfDB8MHwwfDB8MHwwfDB8MHwwfDCAMIAwgDCAMIAwgDCAMIAwg
+    DCAMFwwAAAAAAAAAAAAAAAAAAAAAAAAhDCEMIQwhDCEMIQwhDCEMIQwhDCIMIgwiDCIMIgwiDCIMIgwiDCIMIwwjDCMMIwwjDCMM
+    IwwjDCMMIwwkDCQMJAwkDCQMJAwkDCQMJAwkDCUMJQwlDCUMJQwlDCUMJQwlDCUMJgwmDCYMJgwmDCYMJgwmDCYMJgwnDCcMJwwn
+    DCcMJwwnDCcMJwwnDCgMKAwoDCgMKAwoDCgMKAwoDCgMKQwpDCkMKQwpDCkMKQwpDCkMKQwqDCoMKgwqDCoMKgwqDCoMKgwqDCoM
+    KgwqDCoMKgwqDCoMKgwqDCoMKwwrDCsMKwwrDCsMKwwrDCsMKwwsDCwMLAwsDCwMLAwsDCwMLAwsDC0MLQwtDC0MLQwtDC0MLQwt
+    DC0MLgwuDC4MLgwuDC4MLgwuDC4MLgwvDC8MLwwvDC8MLwwvDC8MLwwvDAAAAAAAAAAAAAAAAAAAAAAAAAAALgwuDC4MLgwuDC4M
+    LgwuDC4MLgwAADEMMgwzDDIMMgwyDDIMNAw1DAAAAAA2DAAAAAAAAAAAAAAAAAAANww3DDcMNww3DDcMNww3DDcMNww4DDgMOAw4
+    DDgMOAw4DDgMOAw4DDkMOQw5DDkMOQw5DDkMOQw5DDkMOQw5DDoMOQw5DDkMOQw5DDkMOQwAAAAAOwwAAAAAAAAAAAAAAAAAADwM
+    PAw8DDwMPAw8DDwMPAw8DDwMPQw9DD0MPQw9DD0MPQw9DD0MPQw+DD4MPgw+DD4MPgw+DD4MPgw+DD8MPwxADEEMQQxBDEEMQQxC
+    DEMMRAxEDEQMRAxEDEQMRAxEDEQMRAxFDEUMRQxFDEUMRQxFDEUMRQxFDDsMOww7DDsMOww7DDsMOww7DDsMRgxGDEYMRgxGDEYM
+    RgxGDEYMRgxHDEcMRwxHDEcMRwxHDEcMRwxHDEcMSAxJDEkMSQxJDEcMRwxHDEkMSQxJDEkMSQxJDEkMSQxJDEkMSQxKDEkMSQxJ
+    DEkMSQxJDEkMSQxJDEoMSgxKDEoMSgxKDEoMSgxKDEoMSwxLDEsMSwxLDEsMSwxLDEsMSwxMDEwMTAxMDEwMTAxMDEwMTAxMDE0M
+    TQxNDE0MTQxNDE0MTQxNDE0MTgxODE4MTgxODE4MTgxODE4MTgxODE4MTwxPDE8MTwxPDE8MTwxPDE8MTwxPDE8MTwxPDE8MTwxP
+    DE8MUAxQDFAMUAxQDFAMUAxQDFAMUAxRDFEMUQxRDFEMUQxRDFEMUQxRDFIMUgxSDFIMUgxSDFIMUgxSDFIMUwxTDFMMUwxTDFMM
+    UwxTDFMMUwxUDFQMVAxUDFQMVAxUDFQMVAxUDFUMVQxVDFUMVQxVDFUMVQxVDFUMVgxWDFYMVgxWDFYMVgxWDFYMVgxXDFcMVwxX
+    DFcMVwxXDFcMVwxXDFgMWAxYDFgMWAxYDFgMWAxYDFgMWQxZDFkMWQxZDFkMWQxZDFkMWQxaDFoMWgxaDFoMWgxaDFoMWgxaDFsM
+    WwxbDFsMWwxbDFsMWwxbDFsMXAxcDFwMXAxcDFwMXAxcDFwMXAxdDF0MXQxdDF0MXQxdDF0MXQxdDF4MXgxeDF4MXgxeDF4MXgxe
+    DF4MXwxfDF8MXwxfDF8MXwxfDF8MXwxgDGAMYAxgDGAMYAxgDGAMYAxgDGEMYQxhDGEMYQxhDGEMYQxhDGEMYgxiDGIMYgxiDGIM
+    YgxiDGIMYgxjDGMMYwxjDGMMYwxjDGMMYwxjDGQMZAxkDGQMZAxkDGQMZAxkDGQMZAxkDGQMZAxkDGQMZAxkDGQMZAxlDGUMZQxl
+    DGUMZQxlDGUMZQxlDGIMYgxiDGIMYgxiDGIMYgxiDGIMYwxjDGMMYwxjDGMMYwxjDGMMYwwAAAAAAAAAAAAAAAAAAAAAAAAAAGEM
+    YQxhDGEMYQxhDGEMYQxhDGEMZgxmDGYMZgxmDGYMZgxmDGYMZgxdDF0MXQxdDF0MXQxdDF0MXQxdDAAAaAxpDGgMaAxoDGoMaAxr
+    DGgMbAxsDGwMbAxsDGwMbAxsDGwMbAxtDG0MbQxtDG0MbQxtDG0MbQxtDG4MbgxuDG4MbgxuDG4MbgxuDG4MbwxvDG8MbwxvDG8M
+    bwxvDG8MbwxwDHAMcAxwDHAMcAxwDHAMcAxwDHEMcQxxDHEMcQxxDHEMcQxxDHEMcgxyDHIMcgxyDHIMcgxyDHIMcgxzDHMMcwxz
+    DHMMcwxzDHMMcwxzDHQMdAx0DHQMdAx0DHQMdAx0DHQMdQx1DHUMdQx1DHUMdQx1DHUMdQx2DHYMdgx2DHYMdgx2DHYMdgx2DHcM
+    dwx3DHcMdwx3DHcMdwx3DHcMeAx4DHgMeAx4DHgMeAx4DHgMeAx5DHkMeQx5DHkMeQx5DHkMeQx5DHoMegx6DHoMegx6DHoMegx6
+    DHoMewx7DHsMewx7DHsMewx7DHsMewx8DHwMfAx8DHwMfAx8DHwMfAx8DH0MfQx9DH0MfQx9DH0MfQx9DH0Mfgx+DH4Mfgx+DH4M
+    fgx+DH4Mfgx/DH8Mfwx/DH8Mfwx/DH8Mfwx/DIAMgAyADIAMgAyADIAMgAyADIAMgAyADIAMgAyADIAMgAyADIAMgAyBDIEMgQyB
+    DIEMgQyBDIEMgQyBDIIMggyCDIIMggyCDIIMggyCDIIMgwyDDIMMgwyDDIMMgwyDDIMMgwyEDIQMhAyEDIQMhAyEDIQMhAyEDIUM
+    hQyFDIUMhQyFDIUMhQyFDIUMhgyGDIYMhgyGDIYMhgyGDIYMhgyGDIYMhgyGDIYMhgyGDIYMhgyGDIQMhAyEDIQMhAyEDIQMhAyE
+    DIQMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAiAyIDIgMiAyIDIkMiQyIDIoMigyKDIoMigyKDIoMigyKDIoMiwyLDIsMiwyLDIsM
+    iwyLDIsMiwyMDIwMjAyMDIwMjAyMDIwMjAyMDI0MjQyNDI0MjQyNDI0MjQyNDI0MjgyODI4MjgyODI4MjgyODI4MjgyPDI8MjwyP
+    DI8MjwyPDI8MjwyPDJAMkAyQDJAMkAyQDJAMkAyQDJAMkQyRDJEMkQyRDJEMkQyRDJEMkQySDJIMkgySDJIMkgySDJIMkgySDJMM
+    kwyTDJMMkwyTDJMMkwyTDJMMAAAAAAAAAAAAAAAAAAAAAAAAAACODI4MjgyODI4MjgyODI4MjgyODAAAAAAAAAAAAACVDAAAlgyV
+    DJUMlwyXDJcMlwyXDJcMlwyXDJcMlwwAAAAAAAAAAAAAAAAAAAAAmAwAAJkMmQyZDJkMmQyZDJkMmQyZDJkMAAAAAAAAAAAAAAAA
+    AACZDAAAAACaDJoMmgyaDJoMmgyaDJoMmgyaDJsMmwybDJsMmwybDJsMmwybDJsMnAycDJwMnAycDJwMnAycDJwMnAydDJ0MnQyd
+    DJ0MnQydDJ0MnQydDJ4MngyeDJ4MngyeDJ4MngyeDJ4MnwyfDJ8MnwyfDJ8MnwyfDJ8MnwygDKAMoAygDKAMoAygDKAMoAygDAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAACiDKMMAACjDKQMAAAAAKMMowykDKQMpAykDKQMpAykDKQMpAykDAAAAAClDAAAAAAAAAAAAAAA
+    AAAApgymDKYMpgymDKYMpgymDKYMpgynDKcMpwynDKcMpwynDKcMpwynDKUMpQylDKUMpQylDKUMpQylDKUMqAyoDKgMqAyoDKgM
+    qAyoDKgMqAypDKkMqQypDKkMqQypDKkMqQypDKoMqgyqDKoMqgyqDKoMqgyqDKoMqwyrDKsMqwyrDKsMqwyrDKsMqwysDKwMrAys
+    DKwMrAysDKwMrAysDAAAAAAAAAAAAAAAAAAAAAAAAAAAAACuDK8MsAwAAAAArwyvDK8MrwwAAAAAAAAAAAAAAACxDAAAAAAAALIM
+    sgyyDLIMsgyyDLIMsgyyDLIMsgwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACzDLQMtAy0DLQMtAy0DLQMtAy0
+    DLQMAAAAAAAAtQwAAAAAAAAAAAAAAAC1DLUMtQy1DLUMtQy1DLUMtQy1DLYMtgy2DLYMtgy2DLYMtgy2DLYMtwy3DLcMtwy3DLcM
+    twy3DLcMtwy4DLgMuAy4DLgMuAy4DLgMuAy4DLkMuQy5DLkMuQy5DLkMuQy5DLkMugy6DLoMugy6DLoMugy6DLoMugwAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAC8DL0MvAy8DLwMvAy8DL4Mvwy/DL8Mvwy/DL8Mvwy/DL8MvwwAAAAAAAAAAMAMAAAAAAAAAAAAAMEM
+    AAAAAAAAAAAAAAAAAAAAAAAAwgzCDMIMwgzCDMIMwgzCDMIMwgwAAAAAAAAAAAAAwgwAAAAAAAAAAMIMAAAAAAAAAAAAAAAAAAAA
+    AAAAwwzDDMMMwwzDDMMMwwzDDMMMwwzEDMQMxAzEDMQMxAzEDMQMxAzEDMUMxQzFDMUMxQzFDMUMxQzFDMUMxgzGDMYMxgzGDMYM
+    xgzGDMYMxgwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADIDMkMygzLDMkMyQzJDMwMzQzNDM0MzQzNDM0MzQzNDM0MzQzODM4MzgzO
+    DM4MzgzODM4MzgzODM8MzwzPDM8MzwzPDM8MzwzPDM8MzQzNDM0MzQzNDM0MzQzNDM0M0AzRDNEM0QzRDNEM0QzRDNEM0QzRDNIM
+    0gzSDNIM0gzSDNIM0gzSDNIM0wzTDNMM0wzTDNMM0wzTDNMM0wzUDNQM1AzUDNQM1AzUDNQM1AzUDNUM1QzVDNUM1QzVDNUM1QzV
+    DNUM1gzWDNYM1gzWDNYM1gzWDNYM1gzXDNcM1wzXDNcM1wzXDNcM1wzXDNgM2AzYDNgM2AzYDNgM2AzYDNgM2QzZDNkM2QzZDNkM
+    2QzZDNkM2QzaDNoM2gzaDNoM2gzaDNoM2gzaDNsM2wzbDNsM2wzbDNsM2wzbDNsM3AzcDNwM3AzcDNwM3AzcDNwM3AzdDN0M3Qzd
+    DN0M3QzdDN0M3QzdDN4M3gzeDN4M3gzeDN4M3gzeDN4M3wzfDN8M3wzfDN8M3wzfDN8M3wzgDOAM4AzgDOAM4AzgDOAM4AzgDOEM
+    4QzhDOEM4QzhDOEM4QzhDOEM4gziDOIM4gziDOIM4gziDOIM4gzjDOMM4wzjDOMM4wzjDOMM4wzjDOQM5AzkDOQM5AzkDOQM5Azk
+    DOQM5QzlDOUM5QzlDOUM5QzlDOUM5QzmDOYM5gzmDOYM5gzmDOYM5gzmDOcM5wznDOcM5wznDOcM5wznDOcM5wznDOcM5wznDOcM
+    5wznDOcM5wzoDOgM6AzoDOgM6AzoDOgM6AzoDOkM6QzpDOkM6QzpDOkM6QzpDOkM6gzqDOoM6gzqDOoM6gzqDOoM6gzqDOoM6gzq
+    DOoM6gzqDOoM6gzqDOsM6wzrDOsM6wzrDOsM6wzrDOsM4gziDOIM4gziDOIM4gziDOIM4gzrDOsM6wzrDOsM6wzrDOsM6wzrDAAA
+    AAAAAAAAAAAAAAAAAAAAAAAA7QwAAO4M7wzvDO8M7wzvDPAMAADxDAAAAAAAAAAAAAAAAAAAAAAAAPIM8gzyDPIM8gzyDPIM8gzy
+    DPIM7gzuDO4M7gzuDO4M7gzuDO4M7gzzDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD0DAAA9Qz1DPUM9Qz1DPUM
+    9Qz1DPUM9Qz2DAAAAAAAAAAAAAAAAAAAAAAAAO8MAAAAAAAAAAAAAAAAAAAAAAAA9wz3DPcM9wz3DPcM9wz3DPcM9wz4DPgM+Az4
+    DPgM+Az4DPgM+Az4DPkM+Qz5DPkM+Qz5DPkM+Qz5DPkM+gz6DPoM+gz6DPoM+gz6DPoM+gz7DPsM+wz7DPsM+wz7DPsM+wz7DPwM
+    /Az8DPwM/Az8DPwM/Az8DPwM/Qz9DP0M/Qz9DP0M/Qz9DP0M/Qz+DP4M/gz+DP4M/gz+DP4M/gz+DAAAAAAAAAAAAAAAAAAAAAAA
+    AAAA+wz7DPsM+wz7DPsM+wz7DPsM+wwAAAAAAA0AAAAAAAABDQINAQ0BDQAAAAAAAAAAAAAAAAMNAAAAAAAAAw0DDQMNAw0DDQMN
+    Aw0DDQMNAw0EDQAAAAAAAAAAAAAAAAAAAAAAAAUNBQ0FDQUNBQ0FDQUNBQ0FDQUNAAAAAAAAAAAAAAAAAAAAAAAABQ0GDQYNBg0G
+    DQYNBg0GDQYNBg0GDQcNBw0HDQcNBw0HDQcNBw0HDQcNCA0IDQgNCA0IDQgNCA0IDQgNCA0JDQkNCQ0JDQkNCQ0JDQkNCQ0JDQoN
+    Cg0KDQoNCg0KDQoNCg0KDQoNCw0LDQsNCw0LDQsNCw0LDQsNCw0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAANDQ0NAAAAAAAADg0O
+    DQ8NEA0QDRANEA0QDRANEA0QDRANEA0RDRENEQ0RDRENEQ0RDRENEQ0RDRENAAAAAAAAAAAAAAAAAAAAAAAAEg0SDRINEg0SDRIN
+    Eg0SDRINEg0TDRMNEw0TDRMNEw0TDRMNEw0TDRQNFA0UDRQNFA0UDRQNFA0UDRQNFQ0VDRUNFQ0VDRUNFQ0VDRUNFQ0WDRYNFg0W
+    DRYNFg0WDRYNFg0WDRcNFw0XDRcNFw0XDRcNFw0XDRcNGA0YDRgNGA0YDRgNGA0YDRgNGA0ZDRkNGQ0ZDRkNGQ0ZDRkNGQ0ZDRoN
+    Gg0aDRoNGg0aDRoNGg0aDRoNGg0aDRoNGg0aDRoNGg0aDRoNGg0bDRsNGw0bDRsNGw0bDRsNGw0bDRwNHA0cDRwNHA0cDRwNHA0c
+    DRwNAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB4NHg0fDQAAAAAgDSENIg0jDSQNJA0kDSQNJA0kDSQNJA0kDSQNJA0kDSQNJA0kDSQN
+    JA0kDSUNJA0mDSYNJg0mDSYNJg0mDSYNJg0mDScNJw0nDScNJw0nDScNJw0nDScNKA0AAAAAAAAAAAAAAAAAAAAAAAApDQAAAAAA
+    AAAAAAAAAAAAAAAAACoNKg0qDSoNKg0qDSoNKg0qDSoNKg0rDSoNKg0qDSoNKg0qDSoNKg0sDSwNLA0sDSwNLA0sDSwNLA0sDS0N
+    LQ0tDS0NLQ0tDS0NLQ0tDS0NLQ0AAAAAAAAAAAAAAAAAAAAAAAAuDS4NLg0uDS4NLg0uDS4NLg0uDS8NLw0vDS8NLw0vDS8NLw0v
+    DS8NMA0wDTANMA0wDTANMA0wDTANMA0xDTENMQ0xDTENMQ0xDTENMQ0xDTINMg0yDTINMg0yDTINMg0yDTINMw0zDTMNMw0zDTMN
+    Mw0zDTMNMw00DTQNNA00DTQNNA00DTQNNA00DTUNNQ01DTUNNQ01DTUNNQ01DTUNNg02DTYNNg02DTYNNg02DTYNNg03DTcNNw03
+    DTcNNw03DTcNNw03DTgNOA04DTgNOA04DTgNOA04DTgNOQ05DTkNOQ05DTkNOQ05DTkNOQ06DToNOg06DToNOg06DToNOg06DTsN
+    Ow07DTsNOw07DTsNOw07DTsNPA08DTwNPA08DTwNPA08DTwNPA09DT0NPQ09DT0NPQ09DT0NPQ09DT4NPg0+DT4NPg0+DT4NPg0+
+    DT4NPw0/DT8NPw0/DT8NPw0/DT8NPw1ADUANQA1ADUANQA1ADUANQA1ADT4NPg0+DT4NPg0+DT4NPg0+DT4NQQ1BDUENQQ1BDUEN
+    QQ1BDUENQQ09DT0NPQ09DT0NPQ09DT0NPQ09DUINQg1CDUINQg1CDUINQg1CDUINQw1DDUMNQw1DDUMNQw1DDUMNQw1DDUMNQw1D
+    DUMNQw1DDUMNQw1DDQAAAAAAAAAAAAAAAAAAAAAAAAAAPw0/DT8NPw0/DT8NPw0/DT8NPw0AAAAAAABFDUUNAAAAAEUNRg1FDUcN
+    Rw1HDUcNRw1HDUcNRw1HDUcNSA1IDUgNSA1IDUgNSA1IDUgNSA1JDUkNSQ1JDUkNSQ1JDUkNSQ1JDUoNSg1KDUoNSg1KDUoNSg1K
+    DUoNSw1LDUsNSw1LDUsNSw1LDUsNSw1MDUwNTA1MDUwNTA1MDUwNTA1MDU0NTQ1NDU0NTQ1NDU0NTQ1NDU0NTg1ODU4NTg1ODU4N
+    Tg1ODU4NTg1PDU8NTw1PDU8NTw1PDU8NTw1PDVANUA1QDVANUA1QDVANUA1QDVANUQ1RDVENUQ1RDVENUQ1RDVENUQ1SDVINUg1S
+    DVINUg1SDVINUg1SDVMNUw1TDVMNUw1TDVMNUw1TDVMNVA1UDVQNVA1UDVQNVA1UDVQNVA1VDVUNVQ1VDVUNVQ1VDVUNVQ1VDVYN
+    Vg1WDVYNVg1WDVYNVg1WDVYNVw1XDVcNVw1XDVcNVw1XDVcNVw1YDVgNWA1YDVgNWA1YDVgNWA1YDQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAUQ1RDVENUQ1RDVENUQ1RDVENUQ1aDQAAWw0AAAAAAAAAAFsNXA1cDQAAAAAAAAAAAAAAAF0NAAAAAAAAXg1eDV4NXg1eDV4N
+    Xg1eDV4NXg1fDQAAAAAAAAAAAAAAAAAAAAAAAGANYA1gDWANYA1gDWANYA1gDWANXQ1dDV0NXQ1dDV0NXQ1dDV0NXQ1dDQAAAAAA
+    AAAAAAAAAAAAAAAAAGENYQ1hDWENYQ1hDWENYQ1hDWENYg1iDWINYg1iDWINYg1iDWINYg1jDWMNYw1jDWMNYw1jDWMNYw1jDWQN
+    ZA1kDWQNZA1kDWQNZA1kDWQNZQ1lDWUNZQ1lDWUNZQ1lDWUNZQ0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAZw0AAAAAAABnDQAAAABo
+    DWkNag1qDWoNag1qDWoNag1qDWoNag1rDQAAAAAAAAAAAAAAAAAAAAAAAAAAAABqDQAAAAAAAAAAAAAAAAAAbA1sDWwNbA1sDWwN
+    bA1sDWwNbA1qDQAAAAAAAAAAAAAAAAAAAAAAAG0NbQ1tDW0NbQ1tDW0NbQ1tDW0Nbg1uDW4Nbg1uDW4Nbg1uDW4Nbg1vDW8Nbw1v
+    DW8Nbw1vDW8Nbw1vDXANcA1wDXANcA1wDXANcA1wDXANcQ1xDXENcQ1xDXENcQ1xDXENcQ1yDXINcg1yDXINcg1yDXINcg1yDQAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAB0DXQNdA10DXQNdQ12DXYNdg13DXcNdw13DXcNdw13DXcNdw13DXgNeA14DXgNeA14DXgNeA14
+    DXgNeQ15DXkNeQ15DXkNeQ15DXkNeQ16DXoNeg16DXoNeg16DXoNeg16DXsNew17DXsNew17DXsNew17DXsNdA10DXQNdA10DXQN
+    dA10DXQNdA18DXwNfA18DXwNfA18DXwNfA18DX0NfQ19DX0NfQ19DX0NfQ19DX0Nfg1+DX4Nfg1+DX4Nfg1+DX4Nfg1/DX8Nfw1/
+    DX8Nfw1/DX8Nfw1/DQAAAAAAAAAAAAAAAAAAAAAAAAAAfA18DXwNfA18DXwNfA18DXwNfA0AAAAAgQ0AAIENAACCDQAAgQ2BDYMN
+    gw2DDYMNgw2DDYMNgw2DDYMNAAAAAAAAAACDDQAAAAAAAAAAAACEDYQNhA2EDYQNhA2EDYQNhA2EDYUNhQ2FDYUNhQ2FDYUNhQ2F
+    DYUNhg2GDYYNhg2GDYYNhg2GDYYNhg2HDYcNhw2HDYcNhw2HDYcNhw2HDYgNiA2IDYgNiA2IDYgNiA2IDYgNAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAIoNAAAAAAAAAAAAAAAAAACKDYsNiw2LDYsNiw2LDYsNiw2LDYsNjA2MDYwNjA2MDYwNjA2MDYwNjA2NDY0NjQ2N
+    DY0NjQ2NDY0NjQ2NDY4Njg2ODY4Njg2ODY4Njg2ODY4Njw2PDY8Njw2PDY8Njw2PDY8Njw2QDZANkA2QDZANkA2QDZANkA2QDZEN
+    kQ2RDZENkQ2RDZENkQ2RDZENkg2SDZINkg2SDZINkg2SDZINkg0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAlA2VDZQNlA2WDZcNmA2U
+    DZkNmg2aDZoNmg2aDZoNmg2aDZoNmg2bDZsNmw2bDZsNmw2bDZsNmw2bDZwNnA2cDZwNnA2cDZwNnA2cDZwNnQ2dDZ0NnQ2dDZ0N
+    nQ2dDZ0NnQ2eDZ4Nng2eDZ4Nng2eDZ4Nng2eDZ8Nnw2fDZ8Nnw2fDZ8Nnw2fDZ8NoA2gDaANoA2gDaANoA2gDaANoA2hDaENoQ2h
+    DaENoQ2hDaENoQ2hDaINog2iDaINog2iDaINog2iDaINow2jDaMNow2jDaMNow2jDaMNow2kDaQNpA2kDaQNpA2kDaQNpA2kDaUN
+    pQ2lDaUNpQ2lDaUNpQ2lDaUNpg2mDaYNpg2mDaYNpg2mDaYNpg2nDacNpw2nDacNpw2nDacNpw2nDagNqA2oDagNqA2oDagNqA2o
+    DagNqQ2pDakNqQ2pDakNqQ2pDakNqQ2qDaoNqg2qDaoNqg2qDaoNqg2qDasNqw2rDasNqw2rDasNqw2rDasNrA2sDawNrA2sDawN
+    rA2sDawNrA2tDa0NrQ2tDa0NrQ2tDa0NrQ2tDa4Nrg2uDa4Nrg2uDa4Nrg2uDa4Nrw2vDa8Nrw2vDa8Nrw2vDa8Nrw2wDbANsA2w
+    DbANsA2wDbANsA2wDbENsQ2xDbENsQ2xDbENsQ2xDbENsg2yDbINsg2yDbINsg2yDbINsg2zDbMNsw2zDbMNsw2zDbMNsw2zDbQN
+    tA20DbQNtA20DbQNtA20DbQNtQ21DbUNtQ21DbUNtQ21DbUNtQ22DbYNtg22DbYNtg22DbYNtg22DbcNtw23DbcNtw23DbcNtw23
+    DbcNuA24DbgNuA24DbgNuA24DbgNuA25DbkNuQ25DbkNuQ25DbkNuQ25DboNug26DboNug26DboNug26DboNuQ25DbkNuQ25DbkN
+    uQ25DbkNuQ27DbsNuw27DbsNuw27DbsNuw27DbwNvA28DbwNvA28DbwNvA28DbwNvQ29Db0NvQ29Db0NvQ29Db0NvQ2+Db4Nvg2+
+    Db4Nvg2+Db4Nvg2+Db0NvQ29Db0NvQ29Db0NvQ29Db0Nvw2/Db8Nvw2/Db8Nvw2/Db8Nvw24DbgNuA24DbgNuA24DbgNuA24DcAN
+    wA3ADcANwA3ADcANwA3ADcANwQ3BDcENwQ3BDcENwQ3BDcENwQ3ADcANwA3ADcANwA3ADcANwA3ADQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAuw27DbsNuw27DbsNuw27DbsNuw0AAMMNAADEDQAAAADEDcUNxg3EDccNxw3HDccNxw3HDccNxw3HDccNyA3IDcgNyA3IDcgN
+    yA3IDcgNyA3JDQAAAAAAAAAAAAAAAAAAAAAAAMoNyg3KDcoNyg3KDcoNyg3KDcoNyw3LDcsNyw3LDcsNyw3LDcsNyw3MDcwNzA3M
+    DcwNzA3MDcwNzA3MDc0NAAAAAAAAAAAAAAAAAAAAAAAAzg3ODc4Nzg3ODc4Nzg3ODc4Nzg3EDcQNxA3EDcQNxA3EDcQNxA3EDc8N
+    zw3PDc8Nzw3PDc8Nzw3PDc8NxA0AAAAAAAAAAAAAAAAAAAAAAADQDdAN0A3QDdAN0A3QDdAN0A3QDdEN0Q3RDdEN0Q3RDdEN0Q3R
+    DdEN0g3SDdIN0g3SDdIN0g3SDdIN0g3TDdMN0w3TDdMN0w3TDdMN0w3TDdQN1A3UDdQN1A3UDdQN1A3UDdQN1Q3VDdUN1Q3VDdUN
+    1Q3VDdUN1Q3WDdYN1g3WDdYN1g3WDdYN1g3WDdcN1w3XDdcN1w3XDdcN1w3XDdcN2A3YDdgN2A3YDdgN2A3YDdgN2A0AAAAAAAAA
+    AAAAAAAAAAAAAAAAANUN1Q3VDdUN1Q3VDdUN1Q3VDdUNAAAAANoNAAAAANoN2g0AANsN2g3bDdsN2w3bDdsN2w3bDdsN2w3bDdwN
+    3A3cDdwN3A3cDdwN3A3cDdwN3Q3dDd0N3Q3dDd0N3Q3dDd0N3Q3eDd4N3g3eDd4N3g3eDd4N3g3eDQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAADgDeAN4A3gDeAN4A3gDeEN4g3jDeMN4w3jDeMN4w3jDeMN4w3jDeQN5A3kDeQN5A3kDeQN5A3kDeQN5Q0AAAAAAAAAAAAA
+    AAAAAAAAAADmDeYN5g3mDeYN5g3mDeYN5g3mDecN5w3nDecN5w3nDecN5w3nDecN6A3oDegN6A3oDegN6A3oDegN6A3pDekN6Q3p
+    DekN6Q3pDekN6Q3pDeoN6g3qDeoN6g3qDeoN6g3qDeoN6w3rDesN6w3rDesN6w3rDesN6w3sDewN7A3sDewN7A3sDewN7A3sDe0N
+    7Q3tDe0N7Q3tDe0N7Q3tDe0N7g3uDe4N7g3uDe4N7g3uDe4N7g3vDe8N7w3vDe8N7w3vDe8N7w3vDfAN8A3wDfAN8A3wDfAN8A3w
+    DfAN8A3wDfAN8A3wDfAN8A3wDfAN8A3xDfEN8Q3xDfEN8Q3xDfEN8Q3xDfIN8g3yDfIN8g3yDfIN8g3yDfIN8w3zDfMN8w3zDfMN
+    8w3zDfMN8w3zDfMN8w3zDfMN8w3zDfMN8w3zDQAAAAAAAAAAAAAAAAAAAAAAAAAA9Q0AAAAAAAD2DQAAAAD3DfYN9g34DfgN+A34
+    DfgN+A34DfgN+A34DfkN+Q35DfkN+Q35DfkN+Q35DfkNAAAAAAAAAAAAAAAAAAAAAAAA+Q36DfoN+g36DfoN+g36DfoN+g36DfsN
+    +w37DfsN+w37DfsN+w37DfsN/A38DfwN/A38DfwN/A38DfwN/A31DfUN9Q31DfUN9Q31DfUN9Q31Df0N/Q39Df0N/Q39Df0N/Q39
+    Df0NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/w3/Df8N/w0ADgAAAA4BDgIOAg4CDgIOAg4CDgIOAg4CDgIOAw4DDgMOAw4DDgMO
+    Aw4DDgMOAw4EDgQOBA4EDgQOBA4EDgQOBA4EDgUOBQ4FDgUOBQ4FDgUOBQ4FDgUOBg4GDgYOBg4GDgYOBg4GDgYOBg4HDgcOBw4H
+    DgcOBw4HDgcOBw4HDggOCA4IDggOCA4IDggOCA4IDggOCQ4JDgkOCQ4JDgkOCQ4JDgkOCQ4KDgoOCg4KDgoOCg4KDgoOCg4KDgsO
+    Cw4LDgsOCw4LDgsOCw4LDgsODA4MDgwODA4MDgwODA4MDgwODA4NDg0ODQ4NDg0ODQ4NDg0ODQ4NDg4ODg4ODg4ODg4ODg4ODg4O
+    Dg4ODw4PDg8ODw4PDg8ODw4PDg8ODw4QDhAOEA4QDhAOEA4QDhAOEA4QDhEOEQ4RDhEOEQ4RDhEOEQ4RDhEOEg4SDhIOEg4SDhIO
+    Eg4SDhIOEg4RDhEOEQ4RDhEOEQ4RDhEOEQ4RDhMOEw4TDhMOEw4TDhMOEw4TDhMOEw4TDhMOEw4TDhMOEw4TDhMOEw4UDhQOFA4U
+    DhQOFA4UDhQOFA4UDgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABYOFg4AAAAAFw4WDhYOFg4YDhgOGA4YDhgOGA4YDhgOGA4YDgAA
+    AAAAAAAAAAAAABgOAAAAAAAAGQ4ZDhkOGQ4ZDhkOGQ4ZDhkOGQ4aDhoOGg4aDhoOGg4aDhoOGg4aDhsOGw4bDhsOGw4bDhsOGw4b
+    DhsOHA4cDhwOHA4cDhwOHA4cDhwOHA4dDh0OHQ4dDh0OHQ4dDh0OHQ4dDh4OHg4eDh4OHg4eDh4OHg4eDh4OAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAgDgAAAAAAAAAAIQ4hDiEOAAAAAAAAAAAAAAAAAAAiDgAAAAAAAAAAIw4jDiMOIw4jDiMOIw4jDiMOIw4AAAAAAAAA
+    ACQOAAAAAAAAAAAAACUOJQ4lDiUOJQ4lDiUOJQ4lDiUOAAAAAAAAAAAAAAAAAAAAAAAAIw4mDiYOJg4mDiYOJg4mDiYOJg4mDicO
+    Jw4nDicOJw4nDicOJw4nDicOKA4oDigOKA4oDigOKA4oDigOKA4pDikOKQ4pDikOKQ4pDikOKQ4pDioOKg4qDioOKg4qDioOKg4q
+    DioOAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAsDgAAAAAAACwOLA4tDi4OLg4uDi4OLg4uDi4OLg4uDi4OAAAAAAAALg4AAAAA
+    AAAAAAAAAAAvDi8OLw4vDi8OLw4vDi8OLw4vDjAOMA4wDjAOMA4wDjAOMA4wDjAOMQ4xDjEOMQ4xDjEOMQ4xDjEOMQ4yDjIOMg4y
+    DjIOMg4yDjIOMg4yDjMOMw4zDjMOMw4zDjMOMw4zDjMONA40DjQONA40DjQONA40DjQONA41DjUONQ41DjUONQ41DjUONQ41DgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAA3DjgOOQ45DjoOOw47DjwOOw49Dj0OPQ49Dj0OPQ49Dj0OPQ49Dj4OPg4+Dj4OPg4+Dj4OPg4+
+    Dj4OPw4/Dj8OPw4/Dj8OPw4/Dj8OPw5ADkAOQA5ADkAOQA5ADkAOQA5ADjgOOA44DjgOOA44DjgOOA44DjgOQQ5BDkEOQQ5BDkEO
+    QQ5BDkEOQQ5CDkIOQg5CDkIOQg5CDkIOQg5CDkMOQw5DDkMOQw5DDkMOQw5DDkMORA5EDkQORA5EDkQORA5EDkQORA5FDkUORQ5F
+    DkUORQ5FDkUORQ5FDkYORg5GDkYORg5GDkYORg5GDkYORw5HDkcORw5HDkcORw5HDkcORw5IDkgOSA5IDkgOSA5IDkgOSA5IDkkO
+    SQ5JDkkOSQ5JDkkOSQ5JDkkOSg5KDkoOSg5KDkoOSg5KDkoOSg5LDksOSw5LDksOSw5LDksOSw5LDkwOTA5MDkwOTA5MDkwOTA5M
+    DkwOTQ5NDk0OTQ5NDk0OTQ5NDk0OTQ5ODk4OTg5ODk4OTg5ODk4OTg5ODk8OTw5PDk8OTw5PDk8OTw5PDk8OUA5QDlAOUA5QDlAO
+    UA5QDlAOUA5RDlEOUQ5RDlEOUQ5RDlEOUQ5RDlIOUg5SDlIOUg5SDlIOUg5SDlIOUw5TDlMOUw5TDlMOUw5TDlMOUw5UDlQOVA5U
+    DlQOVA5UDlQOVA5UDlUOVQ5VDlUOVQ5VDlUOVQ5VDlUOVg5WDlYOVg5WDlYOVg5WDlYOVg5WDlYOVg5WDlYOVg5WDlYOVg5WDlcO
+    Vw5XDlcOVw5XDlcOVw5XDlcOWA5YDlgOWA5YDlgOWA5YDlgOWA5PDk8OTw5PDk8OTw5PDk8OTw5PDlgOWA5YDlgOWA5YDlgOWA5Y
+    DlgOVA5UDlQOVA5UDlQOVA5UDlQOVA4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABaDloOWg5aDlsOWw5bDlsOXA5cDlwOXA5cDlwO
+    XA5cDlwOXA5aDloOWg5aDloOWg5aDloOWg5aDl0OXQ5dDl0OXQ5dDl0OXQ5dDl0OXg5eDl4OXg5eDl4OXg5eDl4OXg5fDl8OXw5f
+    Dl8OXw5fDl8OXw5fDmAOYA5gDmAOYA5gDmAOYA5gDmAOAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYg4AAAAAAAAAAAAAAABjDgAA
+    AABkDgAAAAAAAAAAAAAAAAAAZA5kDmQOZA5kDmQOZA5kDmQOZA5lDmUOZQ5lDmUOZQ5lDmUOZQ5lDmYOZg5mDmYOZg5mDmYOZg5m
+    DmYOZw5nDmcOZw5nDmcOZw5nDmcOZw5oDmgOaA5oDmgOaA5oDmgOaA5oDmkOaQ5pDmkOaQ5pDmkOaQ5pDmkOAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAaw4AAAAAaw5rDmsObA5tDm4Obg5uDm4Obg5uDm4Obg5uDm4Obw4AAAAAAAAAAAAAAAAAAAAAAABwDgAAAAAA
+    AAAAAAAAAAAAAAAAAHEOcQ5xDnEOcQ5xDnEOcQ5xDnEOcg5yDnIOcg5yDnIOcg5yDnIOcg5yDgAAAAAAAAAAAAAAAAAAAAAAAHMO
+    cw5zDnMOcw5zDnMOcw5zDnMOdA50DnQOdA50DnQOdA50DnQOdA51DnUOdQ51DnUOdQ51DnUOdQ51DnYOdg52DnYOdg52DnYOdg52
+    DnYOdw53DncOdw53DncOdw53DncOdw54DngOeA54DngOeA54DngOeA54DnkOeQ55DnkOeQ55DnkOeQ55DnkOeg56DnoOeg56DnoO
+    eg56DnoOeg57DnsOew57DnsOew57DnsOew57DnUOdQ51DnUOdQ51DnUOdQ51DnUOAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAfQ4AAH4OfQ5/DoAOgA6ADoAOgA6ADoAOgA6ADoAOAAAAAIEOAAAAAAAAAAAAAAAAAACCDgAAAAAAAAAAAAAAAAAAAAAAAIMO
+    gw6DDoMOgw6DDoMOgw6DDoMOAACEDgAAAAAAAAAAAAAAAAAAAACDDgAAAAAAAAAAAAAAAAAAAAAAAIUOhQ6FDoUOhQ6FDoUOhQ6F
+    DoUOAAAAAAAAAAAAAIUOAAAAAAAAAACGDoYOhg6GDoYOhg6GDoYOhg6GDocOhw6HDocOhw6HDocOhw6HDocOiA6IDogOiA6IDogO
+    iA6IDogOiA6JDokOiQ6JDokOiQ6JDokOiQ6JDooOig6KDooOig6KDooOig6KDooOiw6LDosOiw6LDosOiw6LDosOiw4AAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAjQ6NDo0Ojg6NDgAAAAAAAI8OkA6QDpAOkA6QDpAOkA6QDpAOkA6RDpEOkQ6RDpEOkQ6RDpEOkQ6RDo4O
+    jg6ODo4Ojg6ODo4Ojg6ODo4Okg6SDpIOkg6SDpIOkg6SDpIOkg6TDpMOkw6TDpMOkw6TDpMOkw6TDpQOlA6UDpQOlA6UDpQOlA6U
+    DpQOlQ6VDpUOlQ6VDpUOlQ6VDpUOlQ6WDpYOlg6WDpYOlg6WDpYOlg6WDpcOlw6XDpcOlw6XDpcOlw6XDpcOmA6YDpgOmA6YDpgO
+    mA6YDpgOmA6ZDpkOmQ6ZDpkOmQ6ZDpkOmQ6ZDpoOmg6aDpoOmg6aDpoOmg6aDpoOmw6bDpsOmw6bDpsOmw6bDpsOmw6cDpwOnA6c
+    DpwOnA6cDpwOnA6cDp0OnQ6dDp0OnQ6dDp0OnQ6dDp0OnQ6dDp0OnQ6dDp0OnQ6dDp0OnQ4AAAAAAAAAAAAAAAAAAAAAAAAAAJ8O
+    AACgDqAOAAAAAAAAoA4AAKEOAAAAAAAAAAAAAAAAAAAAAKIOAACjDqMOow6jDqMOow6jDqMOow6jDqQOAAAAAAAAAAAAAAAAAAAA
+    AAAApQ4AAAAAAAAAAAAAAAAAAAAAAACmDqYOpg6mDqYOpg6mDqYOpg6mDqMOAAAAAAAAAAAAAAAAAAAAAAAApw4AAAAAAAAAAAAA
+    AAAAAAAAAACnDqcOpw6nDqcOpw6nDqcOpw6nDqgOqA6oDqgOqA6oDqgOqA6oDqgOqQ6pDqkOqQ6pDqkOqQ6pDqkOqQ6qDqoOqg6q
+    DqoOqg6qDqoOqg6qDqsOqw6rDqsOqw6rDqsOqw6rDqsOAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAArQ4AAK4O
+    rg6uDq4Org6uDq4Org6uDq4Orw6vDq8Orw6vDq8Orw6vDq8Orw6wDrAOsA6wDrAOsA6wDrAOsA6wDgAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAALIOsw4AALIOtA61DrUOtQ61DrUOtQ61DrUOtQ61DgAAAAAAAAAAtg4AAAAAAAAAAAAAtw4AAAAAAAAAAAAA
+    AAAAAAAAAAC4DrgOuA64DrgOuA64DrgOuA64DgAAAAAAAAAAAAAAAAAAAAAAALgOuA4AAAAAAAAAAAAAAAAAAAAAAAC5DrkOuQ65
+    DrkOuQ65DrkOuQ65DroOug66DroOug66DroOug66DroOuw67DrsOuw67DrsOuw67DrsOuw68DrwOvA68DrwOvA68DrwOvA68Dr0O
+    vQ69Dr0OvQ69Dr0OvQ69Dr0Ovg6+Dr4Ovg6+Dr4Ovg6+Dr4Ovg6/Dr8Ovw6/Dr8Ovw6/Dr8Ovw6/DgAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAMEOwg4AAAAAwg7DDsIOwg4AAAAAxA4AAAAAAAAAAAAAAAAAAMQOxA7EDsQOxA7EDsQOxA7EDsQOAAAAAAAAAAAAAAAA
+    AADEDgAAAADFDsUOxQ7FDsUOxQ7FDsUOxQ7FDsYOxg7GDsYOxg7GDsYOxg7GDsYOxw7HDscOxw7HDscOxw7HDscOxw7IDsgOyA7I
+    DsgOyA7IDsgOyA7IDskOyQ7JDskOyQ7JDskOyQ7JDskOyg7KDsoOyg7KDsoOyg7KDsoOyg4AAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AADMDgAAAAAAAAAAzA4AAMwOzQ7NDs0OzQ7NDs0OzQ7NDs0OzQ7ODs4Ozg7ODs4Ozg7ODs4Ozg7ODs8Ozw7PDs8Ozw7PDs8Ozw7P
+    Ds8O0A7QDtAO0A7QDtAO0A7QDtAO0A7RDtEO0Q7RDtEO0Q7RDtEO0Q7RDtIO0g7SDtIO0g7SDtIO0g7SDtIO0w7TDtMO0w7TDtMO
+    0w7TDtMO0w4AAAAAAAAAAAAAAAAAAAAAAAAAANUO1g7XDtcO1w7XDtgO1w7YDtgO2Q4AAAAAAAAAAAAAAAAAAAAAAADaDtoO2g7a
+    DtoO2g7aDtoO2g7aDtsO2w7bDtsO2w7bDtsO2w7bDtsO1w7XDtcO1w7XDtcO1w7XDtcO1w4AANwOAAAAAAAAAAAAAAAAAAAAAN0O
+    3Q7dDt0O3Q7dDt0O3Q7dDt0O3g7eDt4O3g7eDt4O3g7eDt4O3g4AAAAAAAAAAAAAAAAAAAAA3w4AAOAO4A7gDuAO4A7gDuAO4A7g
+    DuAO4Q7hDuEO4Q7hDuEO4Q7hDuEO4Q7iDgAAAAAAAAAAAAAAAAAAAAAAAOMO4w7jDuMO4w7jDuMO4w7jDuMO5A7kDuQO5A7kDuQO
+    5A7kDuQO5A7XDgAAAAAAAAAAAAAAAAAAAAAAAOUO5Q7lDuUO5Q7lDuUO5Q7lDuUO5g7mDuYO5g7mDuYO5g7mDuYO5g7nDucO5w7n
+    DucO5w7nDucO5w7nDugO6A7oDugO6A7oDugO6A7oDugO6Q7pDukO6Q7pDukO6Q7pDukO6Q7qDuoO6g7qDuoO6g7qDuoO6g7qDusO
+    6w7rDusO6w7rDusO6w7rDusOAAAAAAAAAAAAAAAAAAAAAAAAAADqDuoO6g7qDuoO6g7qDuoO6g7qDu0O7Q7tDu0O7Q7tDu4O7Q7t
+    Du0O7w7vDu8O7w7vDu8O7w7vDu8O7w4AAAAAAAAAAAAAAADvDgAAAAAAAPAO8A7wDvAO8A7wDvAO8A7wDvAO8Q7xDvEO8Q7xDvEO
+    8Q7xDvEO8Q7yDvIO8g7yDvIO8g7yDvIO8g7yDvMO8w7zDvMO8w7zDvMO8w7zDvMO9A70DvQO9A70DvQO9A70DvQO9A71DvUO9Q71
+    DvUO9Q71DvUO9Q71DvYO9g72DvYO9g72DvYO9g72DvYOAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+A74DvgOAAAAAPgOAAAAAPkO
+    +Q75DvkO+Q75DvkO+Q75DvkO+g76DvoO+g76DvoO+g76DvoO+g77DvsO+w77DvsO+w77DvsO+w77DvwO/A78DvwO/A78DvwO/A78
+    DvwO/Q79Dv0O/Q79Dv0O/Q79Dv0O/Q7+Dv4O/g7+Dv4O/g7+Dv4O/g7+DgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPAA8ADwAA
+    AAABDwIPAg8DDwMPAw8DDwMPAw8DDwMPAw8DDwQPBA8EDwQPBA8EDwQPBA8EDwQPAw8AAAAAAAAAAAAAAAAAAAAAAAAFDwUPBQ8F
+    DwUPBQ8FDwUPBQ8FDwYPBg8GDwYPBg8GDwYPBg8GDwYPBw8HDwcPBw8HDwcPBw8HDwcPBw8IDwgPCA8IDwgPCA8IDwgPCA8IDwkP
+    CQ8JDwkPCQ8JDwkPCQ8JDwkPCg8KDwoPCg8KDwoPCg8KDwoPCg8LDwsPCw8LDwsPCw8LDwsPCw8LDwwPDA8MDwwPDA8MDwwPDA8M
+    DwwPDQ8NDw0PDQ8NDw0PDQ8NDw0PDQ8ODw4PDg8ODw4PDg8ODw4PDg8ODwAAAAAAAAAAAAAAAAAAAAAAAAAADQ8NDw0PDQ8NDw0P
+    DQ8NDw0PDQ8AABAPEA8QDxAPEA8QDxAPAAAAABEPEQ8RDxEPEQ8RDxEPEQ8RDxEPEg8SDxIPEg8SDxIPEg8SDxIPEg8TDxMPEw8T
+    DxMPEw8TDxMPEw8TDxQPFA8UDxQPFA8UDxQPFA8UDxQPFQ8VDxUPFQ8VDxUPFQ8VDxUPFQ8WDxYPFg8WDxYPFg8WDxYPFg8WDxcP
+    Fw8XDxcPFw8XDxcPFw8XDxcPAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGQ8ZDxkPGQ8AABkPGQ8ZDxoPGg8aDxoPGg8aDxoPGg8a
+    DxoPGw8bDxsPGw8bDxsPGw8bDxsPGw8cDxwPHA8cDxwPHA8cDxwPHA8cDx0PHQ8dDx0PHQ8dDx0PHQ8dDx0PHg8eDx4PHg8eDx4P
+    Hg8eDx4PHg8fDx8PHw8fDx8PHw8fDx8PHw8fDyAPIA8gDyAPIA8gDyAPIA8gDyAPAAAAAAAAAAAAAAAAAAAAAAAAAAAiDwAAIw8j
+    DyMPJA8kDyQPJA8lDwAAAAAAAAAAAAAAAAAAAAAmDwAAJw8nDycPJw8nDycPJw8nDycPJw8oDygPKA8oDygPKA8oDygPKA8oDwAA
+    AAAAAAAAAAAAAAAAAAAAACkPKg8AAAAAAAAAAAAAAAAAAAAAAAArDysPKw8rDysPKw8rDysPKw8rDywPLA8sDywPLA8sDywPLA8s
+    DywPAAAAAAAAAAAAAAAAAAAAAAAAIw8nDwAAAAAAAAAAAAAAAAAAAAAAAC0PLQ8tDy0PLQ8tDy0PLQ8tDy0PLg8uDy4PLg8uDy4P
+    Lg8uDy4PLg8vDy8PLw8vDy8PLw8vDy8PLw8vDzAPMA8wDzAPMA8wDzAPMA8wDzAPAAAAAAAAAAAAAAAAAAAAAAAAAAAtDy0PLQ8t
+    Dy0PLQ8tDy0PLQ8tDwAAAAAyDzIPMw8yDwAAAAA0DzUPNg82DzYPNg82DzYPNg82DzYPNg83DzcPNw83DzcPNw83DzcPNw83DzgP
+    OA84DzgPOA84DzgPOA84DzgPOQ8AAAAAAAAAAAAAAAAAAAAAAAA6DzoPOg86DzoPOg86DzoPOg86DzsPOw87DzsPOw87DzsPOw87
+    DzsPPA88DzwPPA88DzwPPA88DzwPPA86DwAAAAAAAAAAAAAAAAAAAAAAAD0PPQ89Dz0PPQ89Dz0PPQ89Dz0PPg8+Dz4PPg8+Dz4P
+    Pg8+Dz4PPg8/Dz8PPw8/Dz8PPw8/Dz8PPw8/D0APQA9AD0APQA9AD0APQA9AD0APQQ9BD0EPQQ9BD0EPQQ9BD0EPQQ9CD0IPQg9C
+    D0IPQg9CD0IPQg9CD0MPQw9DD0MPQw9DD0MPQw9DD0MPRA9ED0QPRA9ED0QPRA9ED0QPRA9FD0UPRQ9FD0UPRQ9FD0UPRQ9FD0YP
+    Rg9GD0YPRg9GD0YPRg9GD0YPRw9HD0cPRw9HD0cPRw9HD0cPRw9ID0gPSA9ID0gPSA9ID0gPSA9ID0kPSQ9JD0kPSQ9JD0kPSQ9J
+    D0kPSQ9JD0kPSQ9JD0kPSQ9JD0kPSQ9KD0oPSg9KD0oPSg9KD0oPSg9KD0sPSw9LD0sPSw9LD0sPSw9LD0sPTA9MD0wPTA9MD0wP
+    TA9MD0wPTA9ND00PTQ9ND00PTQ9ND00PTQ9ND04PTg9OD04PTg9OD04PTg9OD04PAAAAAAAAAAAAAAAAAAAAAAAAAABPD08PTw9P
+    D08PTw9PD08PTw9PD1APUA9QD1APUA9QD1APUA9QD1APTQ9ND00PTQ9ND00PTQ9ND00PTQ8AAAAAUg8AAAAAAAAAAFMPAABUD1UP
+    VQ9VD1UPVQ9VD1UPVQ9VD1UPVg9WD1YPVg9WD1YPVg9WD1YPVg9SDwAAAAAAAAAAAAAAAAAAAAAAAFcPVw9XD1cPVw9XD1cPVw9X
+    D1cPUg9SD1IPUg9SD1IPUg9SD1IPUg9YD1gPWA9YD1gPWA9YD1gPWA9YD1kPWQ9ZD1kPWQ9ZD1kPWQ9ZD1kPAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAWw9cD1wPXA9cD10PXA9eD18PXw9fD18PXw9fD18PXw9fD18PYA9gD2APYA9gD2APYA9gD2APYA9hD2EPYQ9h
+    D2EPYQ9hD2EPYQ9hD2IPYg9iD2IPYg9iD2IPYg9iD2IPYw9jD2MPYw9jD2MPYw9jD2MPYw9kD2QPZA9kD2QPZA9kD2QPZA9kD2UP
+    ZQ9lD2UPZQ9lD2UPZQ9lD2UPZg9mD2YPZg9mD2YPZg9mD2YPZg9nD2cPZw9nD2cPZw9nD2cPZw9nD2gPaA9oD2gPaA9oD2gPaA9o
+    D2gPaQ9pD2kPaQ9pD2kPaQ9pD2kPaQ9qD2oPag9qD2oPag9qD2oPag9qD2sPaw9rD2sPaw9rD2sPaw9rD2sPbA9sD2wPbA9sD2wP
+    bA9sD2wPbA9tD20PbQ9tD20PbQ9tD20PbQ9tD24Pbg9uD24Pbg9uD24Pbg9uD24Pbw9vD28Pbw9vD28Pbw9vD28Pbw9wD3APcA9w
+    D3APcA9wD3APcA9wD3EPcQ9xD3EPcQ9xD3EPcQ9xD3EPcg9yD3IPcg9yD3IPcg9yD3IPcg9zD3MPcw9zD3MPcw9zD3MPcw9zD3QP
+    dA90D3QPdA90D3QPdA90D3QPdQ91D3UPdQ91D3UPdQ91D3UPdQ92D3YPdg92D3YPdg92D3YPdg92D3cPdw93D3cPdw93D3cPdw93
+    D3cPdw93D3cPdw93D3cPdw93D3cPdw94D3gPeA94D3gPeA94D3gPeA94D3kPeQ95D3kPeQ95D3kPeQ95D3kPeg96D3oPeg96D3oP
+    eg96D3oPeg90D3QPdA90D3QPdA90D3QPdA90D3oPeg96D3oPeg96D3oPeg96D3oPAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAfA8A
+    AH0PfA98D3wPfA9+D38Pfw9/D38Pfw9/D38Pfw9/D38PAAB/DwAAAAAAAAAAAAAAAAAAAAB/DwAAAAAAAAAAAAAAAAAAAAAAAIAP
+    gA+AD4APgA+AD4APgA+AD4APgQ+BD4EPgQ+BD4EPgQ+BD4EPgQ+CD4IPgg+CD4IPgg+CD4IPgg+CD4MPgw+DD4MPgw+DD4MPgw+D
+    D4MPhA+ED4QPhA+ED4QPhA+ED4QPhA+FD4UPhQ+FD4UPhQ+FD4UPhQ+FD4YPhg+GD4YPhg+GD4YPhg+GD4YPAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAACID4gPiA+ID4gPiQ+JD4oPig+KD4oPig+KD4oPig+KD4oPiw+LD4sPiw+LD4sPiw+LD4sPiw+MD4wPjA+M
+    D4wPjA+MD4wPjA+MD40PjQ+ND40PjQ+ND40PjQ+ND40Pjg+OD44Pjg+OD44Pjg+OD44Pjg+PD48Pjw+PD48Pjw+PD48Pjw+PD5AP
+    kA+QD5APkA+QD5APkA+QD5APkQ+RD5EPkQ+RD5EPkQ+RD5EPkQ+SD5IPkg+SD5IPkg+SD5IPkg+SD5MPkw+TD5MPkw+TD5MPkw+T
+    D5MPlA+UD5QPlA+UD5QPlA+UD5QPlA+VD5UPlQ+VD5UPlQ+VD5UPlQ+VD5YPlg+WD5YPlg+WD5YPlg+WD5YPlw+XD5cPlw+XD5cP
+    lw+XD5cPlw+YD5gPmA+YD5gPmA+YD5gPmA+YD5kPmQ+ZD5kPmQ+ZD5kPmQ+ZD5kPAAAAAAAAAAAAAAAAAAAAAAAAAACYD5gPmA+Y
+    D5gPmA+YD5gPmA+YDwAAAACbD5wPnA8AAAAAnA+dD5sPng8AAAAAAAAAAAAAAAAAAAAAAACeD54Png+eD54Png+eD54Png+eD58P
+    AAAAAAAAAAAAAAAAAAAAAAAAoA+gD6APoA+gD6APoA+gD6APoA+gDwAAAAAAAAAAAAAAAAAAAAAAAKEPoQ+hD6EPoQ+hD6EPoQ+h
+    D6EPog+iD6IPog+iD6IPog+iD6IPog+jD6MPow+jD6MPow+jD6MPow+jD6QPpA+kD6QPpA+kD6QPpA+kD6QPpQ+lD6UPpQ+lD6UP
+    pQ+lD6UPpQ+mD6YPpg+mD6YPpg+mD6YPpg+mDwAAAAAAAAAAAAAAAAAAAAAAAAAAqA+pD6oPAACrDwAAAAAAAKwPqw+tDwAAAAAA
+    AAAAAAAAAAAAAAAAAK4Prg+uD64Prg+uD64Prg+uD64Prw+vD68Prw+vD68Prw+vD68Prw+wD7APsA+wD7APsA+wD7APsA+wD7EP
+    AAAAAAAAAAAAAAAAAAAAAAAAsg8AAAAAAAAAAAAAAAAAAAAAAACxD7EPsQ+xD7EPsQ+xD7EPsQ+xD7MPsw+zD7MPsw+zD7MPsw+z
+    D7MPtA+0D7QPtA+0D7QPtA+0D7QPtA+1D7UPtQ+1D7UPtQ+1D7UPtQ+1DwAAAAAAAAAAtg8AAAAAAAAAAAAAtw+3D7cPtw+3D7cP
+    tw+3D7cPtw+4D7gPuA+4D7gPuA+4D7gPuA+4D7kPuQ+5D7kPuQ+5D7kPuQ+5D7kPug+6D7oPug+6D7oPug+6D7oPug+7D7sPuw+7
+    D7sPuw+7D7sPuw+7D7wPvA+8D7wPvA+8D7wPvA+8D7wPvQ+9D70PvQ+9D70PvQ+9D70PvQ++D74Pvg++D74Pvg++D74Pvg++D70P
+    vQ+9D70PvQ+9D70PvQ+9D70Pvw+/D78Pvw+/D78Pvw+/D78Pvw/AD8APwA/AD8APwA/AD8APwA/AD8EPwQ/BD8EPwQ/BD8EPwQ/B
+    D8EPwg/CD8IPwg/CD8IPwg/CD8IPwg/DD8MPww/DD8MPww/DD8MPww/DD8QPxA/ED8QPxA/ED8QPxA/ED8QPww/DD8MPww/DD8MP
+    ww/DD8MPww8AAAAAAAAAAAAAAAAAAAAAAAAAAMUPxQ/FD8UPxQ/FD8UPxQ/FD8UPxg/GD8YPxg/GD8YPxg/GD8YPxg/HD8cPxw/H
+    D8cPxw/HD8cPxw/HD8IPwg/CD8IPwg/CD8IPwg/CD8IPAAAAAMkPyg8AAMsPyw/LD8sPyw/MDwAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAMwPAAAAAAAAAAAAAAAAzA/MD8wPzA/MD8wPzA/MD8wPzA/ND80PzQ/ND80PzQ/ND80PzQ/ND84Pzg/OD84Pzg/OD84Pzg/O
+    D84Pzw/PD88Pzw/PD88Pzw/PD88Pzw/QD9AP0A/QD9AP0A/QD9AP0A/QD9EP0Q/RD9EP0Q/RD9EP0Q/RD9EP0g/SD9IP0g/SD9IP
+    0g/SD9IP0g/TD9MP0w/TD9MP0w/TD9MP0w/TDwAAAAAAAAAAAAAAAAAAAAAAAAAA1Q/WDwAA1w8AANgPAAAAANkPAADaD9oP2g/a
+    D9oP2g/aD9oP2g/aD9sP2w/bD9sP2w/bD9sP2w/bD9sP3A/cD9wP3A/cD9wP3A/cD9wP2w8AAAAAAAAAAAAA3Q8AAAAAAAAAAN4P
+    3g/eD94P3g/eD94P3g/eD94P3w/fD98P3w/fD98P3w/fD98P3w/gD+AP4A/gD+AP4A/gD+AP4A/gD+EP4Q/hD+EP4Q/hD+EP4Q/h
+    D+EP4g/iD+IP4g/iD+IP4g/iD+IP4g/jD+MP4w/jD+MP4w/jD+MP4w/jD+QP5A/kD+QP5A/kD+QP5A/kD+QP5Q/lD+UP5Q/lD+UP
+    5Q/lD+UP5Q/mD+YP5g/mD+YP5g/mD+YP5g/mD+cP5w/nD+cP5w/nD+cP5w/nD+cP6A/oD+gP6A/oD+gP6A/oD+gP6A/pD+kP6Q/p
+    D+kP6Q/pD+kP6Q/pD+oP6g/qD+oP6g/qD+oP6g/qD+oP6w/rD+sP6w/rD+sP6w/rD+sP6w/sD+wP7A/sD+wP7A/sD+wP7A/sD+0P
+    7Q/tD+0P7Q/tD+0P7Q/tD+0P7g/uD+4P7g/uD+4P7g/uD+4P7g/vD+8P7w/vD+8P7w/vD+8P7w/vD/AP8A/wD/AP8A/wD/AP8A/w
+    D/AP8Q/xD/EP8Q/xD/EP8Q/xD/EP8Q/yD/IP8g/yD/IP8g/yD/IP8g/yD/MP8w/zD/MP8w/zD/MP8w/zD/MP9A/0D/QP9A/0D/QP
+    9A/0D/QP9A/1D/UP9Q/1D/UP9Q/1D/UP9Q/1D/YP9g/2D/YP9g/2D/YP9g/2D/YP9w/3D/cP9w/3D/cP9w/3D/cP9w/4D/gP+A/4
+    D/gP+A/4D/gP+A/4D/kP+Q/5D/kP+Q/5D/kP+Q/5D/kP+g/6D/oP+g/6D/oP+g/6D/oP+g/7D/sP+w/7D/sP+w/7D/sP+w/7D/wP
+    /A/8D/wP/A/8D/wP/A/8D/wP/A/8D/wP/A/8D/wP/A/8D/wP/A/9D/0P/Q/9D/0P/Q/9D/0P/Q/9D/gP+A/4D/gP+A/4D/gP+A/4
+    D/gP/g/+D/4P/g/+D/4P/g/+D/4P/g/9D/0P/Q/9D/0P/Q/9D/0P/Q/9D/8P/w//D/8P/w//D/8P/w//D/8P/w//D/8P/w//D/8P
+    /w//D/8P/w8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABEAAAAhABEAMQBBAEEAQQBBAEEAQQBBAEEAQQBBAAAAAAAAAA
+    AAAAAAAAAAAABRAAAAYQAAAAAAAAAAAAAAAAAAAAAAAABxAHEAcQBxAHEAcQBxAHEAcQBxAAAAAAAAAAAAcQAAAAAAAAAAAAAAcQ
+    AAAAAAAAAAAAAAAAAAAAAAAACBAIEAgQCBAIEAgQCBAIEAgQCBAJEAkQCRAJEAkQCRAJEAkQCRAJEAoQChAKEAoQChAKEAoQChAK
+    EAoQCxALEAsQCxALEAsQCxALEAsQCxAMEAwQDBAMEAwQDBAMEAwQDBAMEA0QDRANEA0QDRANEA0QDRANEA0QDhAOEA4QDhAOEA4Q
+    DhAOEA4QDhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQEAAAEBAREBIQAAASEBEQExATEBMQExATEBMQExATEBMQExATEAAAAAAA
+    AAAAAAAAAAAAAAAAABQQAAAAAAAAAAAAAAAAAAAAAAAAFRAVEBUQFRAVEBUQFRAVEBUQFRAVEAAAAAAAAAAAAAAAAAAAAAAAABYQ
+    FhAWEBYQFhAWEBYQFhAWEBYQFxAXEBcQFxAXEBcQFxAXEBcQFxAYEBgQGBAYEBgQGBAYEBgQGBAYEBkQGRAZEBkQGRAZEBkQGRAZ
+    EBkQGhAaEBoQGhAaEBoQGhAaEBoQGhAbEBsQGxAbEBsQGxAbEBsQGxAbEBwQHBAcEBwQHBAcEBwQHBAcEBwQAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAHhAAAAAAHxAAAAAAHxAgEAAAAAAAAAAAAAAAAAAAAAAhEAAAIhAiECIQIhAiECIQIhAiECIQIhAjEAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAJBAAAAAAAAAAAAAAJBAkECQQJBAkECQQJBAkECQQJBAkEAAAAAAAAAAAAAAAAAAAAAAAACUQ
+    JRAlECUQJRAlECUQJRAlECUQJhAmECYQJhAmECYQJhAmECYQJhAnECcQJxAnECcQJxAnECcQJxAnECgQKBAoECgQKBAoECgQKBAo
+    ECgQKRApECkQKRApECkQKRApECkQKRAqECoQKhAqECoQKhAqECoQKhAqECsQKxArECsQKxArECsQKxArECsQAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAtEAAALhAAAAAALhAvEAAAAAAAAAAAMBAAAAAAAAAAAAAAMRAxEDEQMRAxEDEQMRAxEDEQMRAwEAAAAAAA
+    AAAAAAAAAAAAAAAAADIQAAAAAAAAAAAAAAAAAAAAAAAAMhAyEDIQMhAyEDIQMhAyEDIQMhAzEDMQMxAzEDMQMxAzEDMQMxAzEDQQ
+    NBA0EDQQNBA0EDQQNBA0EDQQNRA1EDUQNRA1EDUQNRA1EDUQNRA2EDYQNhA2EDYQNhA2EDYQNhA2EDcQNxA3EDcQNxA3EDcQNxA3
+    EDcQOBA4EDgQOBA4EDgQOBA4EDgQOBA5EDkQORA5EDkQORA5EDkQORA5EAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA7EDwQPRAAAD0Q
+    PhA/ED0QPRBAEEAQQBBAEEAQQBBAEEAQQBBAED0QPRA9ED0QPRA9ED0QPRA9ED0QQRBBEEEQQRBBEEEQQRBBEEEQQRBCEEIQQhBC
+    EEIQQhBCEEIQQhBCEEMQQxBDEEMQQxBDEEMQQxBDEEMQRBBEEEQQRBBEEEQQRBBEEEQQRBBFEEUQRRBFEEUQRRBFEEUQRRBFEEYQ
+    RhBGEEYQRhBGEEYQRhBGEEYQRxBHEEcQRxBHEEcQRxBHEEcQRxBIEEgQSBBIEEgQSBBIEEgQSBBIEEkQSRBJEEkQSRBJEEkQSRBJ
+    EEkQShBKEEoQShBKEEoQShBKEEoQShBLEEsQSxBLEEsQSxBLEEsQSxBLEEwQTBBMEEwQTBBMEEwQTBBMEEwQTRBNEE0QTRBNEE0Q
+    TRBNEE0QTRBOEE4QThBOEE4QThBOEE4QThBOEE8QTxBPEE8QTxBPEE8QTxBPEE8QUBBQEFAQUBBQEFAQUBBQEFAQUBBREFEQURBR
+    EFEQURBREFEQURBREFIQUhBSEFIQUhBSEFIQUhBSEFIQUxBTEFMQUxBTEFMQUxBTEFMQUxBUEFQQVBBUEFQQVBBUEFQQVBBUEFUQ
+    VRBVEFUQVRBVEFUQVRBVEFUQVhBWEFYQVhBWEFYQVhBWEFYQVhBXEFcQVxBXEFcQVxBXEFcQVxBXEFYQVhBWEFYQVhBWEFYQVhBW
+    EFYQWBBYEFgQWBBYEFgQWBBYEFgQWBBZEFkQWRBZEFkQWRBZEFkQWRBZEFgQWBBYEFgQWBBYEFgQWBBYEFgQWhBaEFoQWhBaEFoQ
+    WhBaEFoQWhBaEFoQWhBaEFoQWhBaEFoQWhBaEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFwQXBBdEF4QAABeEF8QXhBgEGAQYBBg
+    EGAQYBBgEGAQYBBgEAAAAAAAAAAAAAAAAAAAAABgEAAAYRBhEGEQYRBhEGEQYRBhEGEQYRBiEGIQYhBiEGIQYhBiEGIQYhBiEGMQ
+    YxBjEGMQYxBjEGMQYxBjEGMQXBBcEFwQXBBcEFwQXBBcEFwQXBBkEGQQZBBkEGQQZBBkEGQQZBBkEGUQZRBlEGUQZRBlEGUQZRBl
+    EGUQZhBmEGYQZhBmEGYQZhBmEGYQZhBnEGcQZxBnEGcQZxBnEGcQZxBnEGgQaBBoEGgQaBBoEGgQaBBoEGgQAAAAAAAAAAAAAAAA
+    AAAAAAAAAABlEGUQZRBlEGUQZRBlEGUQZRBlEAAAAAAAAAAAahAAAAAAaxBsEG0QbhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbhAA
+    AAAAAAAAAAAAAAAAAG8QbxBvEG8QbxBvEG8QbxBvEG8QbhBuEG4QbhBuEG4QbhBuEG4QbhBwEHAQcBBwEHAQcBBwEHAQcBBwEHEQ
+    cRBxEHEQcRBxEHEQcRBxEHEQchByEHIQchByEHIQchByEHIQchBzEHMQcxBzEHMQcxBzEHMQcxBzEHQQdBB0EHQQdBB0EHQQdBB0
+    EHQQdRB1EHUQdRB1EHUQdRB1EHUQdRB2EHYQdhB2EHYQdhB2EHYQdhB2EHcQdxB3EHcQdxB3EHcQdxB3EHcQAAAAAAAAAAAAAAAA
+    AAAAAAAAAAByEHIQchByEHIQchByEHIQchByEAAAAAB5EHkQeRB5EHoQexB8EAAAfRB9EH0QfRB9EH0QfRB9EH0QfRB+EH4QfhB+
+    EH4QfhB+EH4QfhB+EH8QfxB/EH8QfxB/EH8QfxB/EH8QgBCAEIAQgBCAEIAQgBCAEIAQgBCBEIEQgRCBEIEQgRCBEIEQgRCBEIIQ
+    ghCCEIIQghCCEIIQghCCEIIQeRB5EHkQeRB5EHkQeRB5EHkQeRCDEIMQgxCDEIMQgxCDEIMQgxCDEIQQhBCEEIQQhBCEEIQQhBCE
+    EIQQhRCFEIUQhRCFEIUQhRCFEIUQhRCGEIYQhhCGEIYQhhCGEIYQhhCGEIcQhxCHEIcQhxCHEIcQhxCHEIcQiBCIEIgQiBCIEIgQ
+    iBCIEIgQiBCJEIkQiRCJEIkQiRCJEIkQiRCJEAAAAAAAAAAAAAAAAAAAAAAAAAAAhxCHEIcQhxCHEIcQhxCHEIcQhxCKEIoQihCK
+    EIoQihCKEIoQihCKEIsQixCLEIsQixCLEIsQixCLEIsQgRCBEIEQgRCBEIEQgRCBEIEQgRAAAAAAjRCOEI8QAAAAAAAAkBCQEJEQ
+    kRCREJEQkRCREJEQkRCREJEQkhCSEJIQkhCSEJIQkhCSEJIQkhCTEJMQkxCTEJMQkxCTEJMQkxCTEJQQAAAAAAAAAAAAAAAAAAAA
+    AAAAlRCVEJUQlRCVEJUQlRCVEJUQlRCWEJYQlhCWEJYQlhCWEJYQlhCWEJcQlxCXEJcQlxCXEJcQlxCXEJcQlxAAAAAAAAAAAAAA
+    AAAAAAAAAACYEJgQmBCYEJgQmBCYEJgQmBCYEJkQmRCZEJkQmRCZEJkQmRCZEJkQmhCaEJoQmhCaEJoQmhCaEJoQmhCbEJsQmxCb
+    EJsQmxCbEJsQmxCbEJwQnBCcEJwQnBCcEJwQnBCcEJwQnRCdEJ0QnRCdEJ0QnRCdEJ0QnRCeEJ4QnhCeEJ4QnhCeEJ4QnhCeEJ8Q
+    nxCfEJ8QnxCfEJ8QnxCfEJ8QoBCgEKAQoBCgEKAQoBCgEKAQoBChEKEQoRChEKEQoRChEKEQoRChEKIQohCiEKIQohCiEKIQohCi
+    EKIQoxCjEKMQoxCjEKMQoxCjEKMQoxCkEKQQpBCkEKQQpBCkEKQQpBCkEKUQpRClEKUQpRClEKUQpRClEKUQphCmEKYQphCmEKYQ
+    phCmEKYQphCmEKYQphCmEKYQphCmEKYQphCmEKcQpxCnEKcQpxCnEKcQpxCnEKcQAAAAAAAAAAAAAAAAAAAAAAAAAACoEKgQqBCo
+    EKgQqBCoEKgQqBCoEKQQpBCkEKQQpBCkEKQQpBCkEKQQAACqEKsQqxCrEKsQqxCsEAAAAACtEK0QrRCtEK0QrRCtEK0QrRCtEK4Q
+    rhCuEK4QrhCuEK4QrhCuEK4QrxCvEK8QrxCvEK8QrxCvEK8QrxCwELAQsBCwELAQsBCwELAQsBCwELEQsRCxELEQsRCxELEQsRCx
+    ELEQshCyELIQshCyELIQshCyELIQshCzELMQsxCzELMQsxCzELMQsxCzELQQtBC0ELQQtBC0ELQQtBC0ELQQtRC1ELUQtRC1ELUQ
+    tRC1ELUQtRC2ELYQthC2ELYQthC2ELYQthC2ELcQtxC3ELcQtxC3ELcQtxC3ELcQuBC4ELgQuBC4ELgQuBC4ELgQuBC5ELkQuRC5
+    ELkQuRC5ELkQuRC5ELoQuhC6ELoQuhC6ELoQuhC6ELoQuxC7ELsQuxC7ELsQuxC7ELsQuxC8ELwQvBC8ELwQvBC8ELwQvBC8EL0Q
+    vRC9EL0QvRC9EL0QvRC9EL0QvhC+EL4QvhC+EL4QvhC+EL4QvhC9EL0QvRC9EL0QvRC9EL0QvRC9EAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAuhC6ELoQuhC6ELoQuhC6ELoQuhAAAAAAwBAAAAAAAADBEMIQwxDEEAAAAAAAAAAAAAAAAMUQAAAAAAAAAAAAAAAAxhAAAAAA
+    AAAAAAAAAADHEAAAAAAAAAAAAAAAAAAAAAAAAMUQAAAAAAAAAAAAAAAAAAAAAAAAxRDFEMUQxRDFEMUQxRDFEMUQxRDIEMgQyBDI
+    EMgQyBDIEMgQyBDIEAAAAAAAAAAAAAAAAAAAAAAAAMgQAAAAAAAAAAAAAAAAAAAAAAAAyRDKEMoQyhDKEMoQyhDKEMoQyhDKEAAA
+    AAAAAMoQAAAAAAAAAAAAAAAAyxDLEMsQyxDLEMsQyxDLEMsQyxDMEMwQzBDMEMwQzBDMEMwQzBDMEM0QzRDNEM0QzRDNEM0QzRDN
+    EM0QzhDOEM4QzhDOEM4QzhDOEM4QzhDPEM8QzxDPEM8QzxDPEM8QzxDPEAAAAAAAAAAAAAAAAAAAAAAAAAAAAADRENEQ0RDRENEQ
+    0RDRENIQ0RDTENMQ0xDTENMQ0xDTENMQ0xDTENQQ1BDUENQQ1BDUENQQ1BDUENQQ1RDVENUQ1RDVENUQ1RDVENUQ1RDWENYQ1hDW
+    ENYQ1hDWENYQ1hDWENcQ1xDXENcQ1xDXENcQ1xDXENcQ2BDYENgQ2BDYENgQ2BDYENgQ2BDZENkQ2RDZENkQ2RDZENkQ2RDZENoQ
+    2hDaENoQ2hDaENoQ2hDaENoQ2xDbENsQ2xDbENsQ2xDbENsQ2xDcENwQ3BDcENwQ3BDcENwQ3BDcEN0Q3RDdEN0Q3RDdEN0Q3RDd
+    EN0Q3hDeEN4Q3hDeEN4Q3hDeEN4Q3hDfEN8Q3xDfEN8Q3xDfEN8Q3xDfEOAQ4BDgEOAQ4BDgEOAQ4BDgEOAQ4RDhEOEQ4RDhEOEQ
+    4RDhEOEQ4RDiEOIQ4hDiEOIQ4hDiEOIQ4hDiEAAAAAAAAAAAAAAAAAAAAAAAAAAA4RDhEOEQ4RDhEOEQ4RDhEOEQ4RAAAAAA5BAA
+    AAAA5RDmEOUQ5xDlEAAA6BAAAAAAAAAAAAAAAAAAAAAA6BDoEOgQ6BDoEOgQ6BDoEOgQ6BAAAAAAAADoEAAAAAAAAAAAAAAAAOkQ
+    AAAAAAAAAAAAAAAAAAAAAAAA6hDqEOoQ6hDqEOoQ6hDqEOoQ6hDqEAAAAAAAAAAAAAAAAAAAAAAAAOsQ6xDrEOsQ6xDrEOsQ6xDr
+    EOsQ7BDsEOwQ7BDsEOwQ7BDsEOwQ7BDtEO0Q7RDtEO0Q7RDtEO0Q7RDtEO4Q7hDuEO4Q7hDuEO4Q7hDuEO4Q7xDvEO8Q7xDvEO8Q
+    7xDvEO8Q7xDwEPAQ8BDwEPAQ8BDwEPAQ8BDwEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPIQ8hAAAPIQ8hDyEPMQAAD0EPQQ9BD0
+    EPQQ9BD0EPQQ9BD0EPUQ9RD1EPUQ9RD1EPUQ9RD1EPUQ9hD2EPYQ9hD2EPYQ9hD2EPYQ9hD3EPcQ9xD3EPcQ9xD3EPcQ9xD3EPgQ
+    +BD4EPgQ+BD4EPgQ+BD4EPgQ+RD5EPkQ+RD5EPkQ+RD5EPkQ+RD6EPoQ+hD6EPoQ+hD6EPoQ+hD6EPsQ+xD7EPsQ+xD7EPsQ+xD7
+    EPsQ/BD8EPwQ/BD8EPwQ/BD8EPwQ/BD9EP0Q/RD9EP0Q/RD9EP0Q/RD9EP4Q/hD+EP4Q/hD+EP4Q/hD+EP4Q/xD/EP8Q/xD/EP8Q
+    /xD/EP8Q/xAAEQARABEAEQARABEAEQARABEAEQERAREBEQERAREBEQERAREBEQERAhECEQIRAhECEQIRAhECEQIRAhEDEQMRAxED
+    EQMRAxEDEQMRAxEDEQAAAAAAAAAAAAAAAAAAAAAAAAAAAhECEQIRAhECEQIRAhECEQIRAhEAAAAABREGEQcRCBEJEQoRCxEMEQ0R
+    DhEPERARERESERMRFBEVEQAADREWERcRGBEZERoRGxEAABwRAAANEQ4RHREeER8RIBEhESIRIxEAACQRDhElESYRJxEoESkRKhEr
+    EQAAJBEOESwRLREuES8RMBExETIRAAANETMRNBE1ETYRNxE4ETkROhEAADsRDhE8ET0RPhE/EUARQRFCEQAAJBEOEUMRRBFFEUYR
+    AAA9EUcRAAAAAEgRSBFIEUgRSBFIEUgRSBFIEUgRAABIEUgRSBFIEUgRSBFIEUgRSBEAAAAASBFIEUgRSBFIEUgRSBEAAEgRAAAA
+    AEgRSBFIEQAAAABIEUgRAABJEQAAAAAAAEoRAABIEUgRSBFIEUgRSBFIEQAASBFIEQAAAABIEQAASBFIEUsRAAAAAEgRTBFIEUgR
+    AABIEUgRSBEAAEgRAAAAAEgRAABIEQAASBFNEQAAAAAAAAAASBFOEQAASBFIEUgRSBFIEUgRSBFIEUgRSBEAAEgRSBFIEUgRSBEA
+    AEgRSBFIEUgRAABIEQAASBFIEQAASBFPEUgRAABIEQAAUBFIEUgRAAAAAEgRSBFIEUgRSBEAAAAAAAAAAAAASBFIEQAASBFIEUgR
+    AABIEUgRSBFIEQAASBEAAAAASBFIEQAAAAAAAAAAAAAAAEgRSBFIEQAAAABIEQAASBFIEUgRAABIEUgRAABIEUgRAABIEVERSBFI
+    EQAASBEAAEgRSBEAAEgRAAAAAAAAAAAAAAAAAABIEQAAAAAAAAAASBFIEQAAAAAAAEgRSBFIEQAASBFSEUgRSBEAAAAASBFIEUgR
+    AAAAAAAASBEAAAAAAAAAAAAASBFIEUgRSBFIEUgRSBFIEUgRSBFIEUgRSBFTEVQRSBFIEUgRSBFIEUgRSBFIEUgRSBEAAAAAAAAA
+    AEgRSBFIEQAAAABIEQAAAAAAAEgRAAAAAEgRAAAAAAAAAAAAAEgRAABIEQAASBFIEUgRSBEAAEgRSBEAAAAASBFIEUgRSBFIEUgR
+    AABIEQAASBFIEUgRSBEAAEgRSBFIEUgRSBEAAEgRAABIEUgRAAAAAEgRAABIEUgRSBFIEQAASBEAAAAASBEAAAAASBFIEUgRAAAA
+    AAAASBFIEUgRAABVEUgRSBEAAAAAAAAAAEgRSBFIEUgRSBFIEUgRAABWEQAAAABIEQAASBFXEVgRSBEAAAAAAAAAAAAASBEAAEgR
+    SBFIEUgRWREAAEgRAAAAAEgRAAAAAEgRSBFIEUgRSBFIEUgRSBFIEVoRAAAAAEgRSBFIEUgRSBEAAEgRSBFIEQAASBEAAAAASBFI
+    EQAASBEAAEgRSBEAAAAAAABIEUgRAAAAAAAAAABIEUgRAAAAAEgRWxEAAEgRAABIEUgRAABIEQAAXBEAAEgRSBFIEUgRSBFIEUgR
+    AAAAAEgRSBFIEUgRSBEAAF0RSBFIEUgRAAAAAF4RSBFIEUgRSBFIEUgRSBFIEV8RSBFIEQAAAAAAAEgRSBEAAEgRXxFIEUgRSBFI
+    EQAASBEAAAAASBFIEUgRAAAAAEgRSBFIEQAASBFIEV8RSBEAAAAAAABIEUgRSBFIEUgRSBFIEQAASBFIEUgRSBFIEUgRYBFhEUgR
+    AABIEUgRAAAAAGIRSBFIEUgRAAAAAAAAAAAAAAAAAAAAAEgRAABIEQAAAAAAAAAASBEAAAAASBFIEUgRSBEAAAAASBEAAEgRSBFI
+    EUgRSBFIEUgRSBEAAEgRAABIEUgRSBEAAEgRSBEAAEgRAABIEQAAAABIEUgRAAAAAGMRSBFIEUgRAAAAAEgRAAAAAGQRZBFkEWQR
+    ZBFkEWQRZBEAAAAAZRFmEWcRaBFpEWoRaxEAAAAAAABsEW0RbhFvEXARcRFyEXMRAAAAAHQRAAB1EXYRAAB3EQAAAAAAAAAAAAAA
+    AHgReREAAHoRAAAAAAAAAAB7EXwRfRF+EQAAfxGAEQAAgRGBEYIRghGCEYIRghGCEYIRghEAAAAAgxGEEYURhhGHEYgRiRGKEQAA
+    AACLEYwRjRGOEY8RkBGREZIRAAAAAGQRZBFkEZMRZBFkEWQRlBEAAAAAlRGWEZcRmBGZEZoRmxGcEQAAAACdEZ0RnRGeEZ0RnRGd
+    EZ0RAAAAAJ0RnRGdEZ8RoBGdEZ0RoREAAAAAohFkEaMRAAAAAKQRAAClEQAAAAAAAKYRpxEAAAAAAAAAAAAAAAAAAKgRqRGqEasR
+    rBGtEa4RrxEAAAAAZBGwEbERshGzEbQRtRG2EQAAAAC3EQAAAAAAALgRuREAAAAAAAAAAAAAAAAAALoRAAAAAAAAAAAAAAAAuxGJ
+    EbwRvRG+Eb8RwBEAAAAAAADBEcIRwxHEEcURxhEAAAAAAAAAAMcRyBHJEcoRvhHLEQAAAAAAAMwRZBFkEWQRZBFkEWQRZBFkEWQR
+    ZBFkEWQRZBFkEWQRZBFkEWQRAAAAAM0RZBHOEQAAzxGgEdARAAAAAAAA0RHSEdMR1BHVEdYRAAAAAAAAAADXEWQRZBHYEdkR2hFk
+    EdsRAAAAAGQRZBFkEWQRAABkEWQRZBHcEdwR3BHcEdwR3BHcEdwR3BHcEQAAAADdEQAAAAAAAAAAAAAAAAAA3hEAAN8R3xHgEdwR
+    3xHhEeIR4xEAAAAA3xHfEeQR5RHlEdwR5hEAAOcRAADoEekR6hHrEd0R7BEAAAAA7RHnEe4R7xHwEfERAADyEfMR9BHnEQAA7BH1
+    EQAAAAAAAAAA9REAAN8R9hHcEeIRAAAAAAAAAAD3EfcRAAAAAPMR3BH4EdwR3BHiEdwR5xEAANwRAAAAAAAA+RH6EQAAAAAAAAAA
+    +xHcEdwR/BHcEewRAAAAAAAAAAAAAP0R3BHcEeoRAAD+EQAAAAAAAAAA3BH1EQAAAAAAAAAAAAD/EQAA+RHcEQASAAABEgAAAAAA
+    AAAAAAAAANwR3BHcEdwRAAAAAAISAAAAAPQRAAAAAAAAAAACEu8RAAAAAAAAAAAAAN0RAAAAAAAAAAAAAOcRAAAAAAAAAAAAAAAA
+    AxLyEQAA8xEAAAAAAAAEEgAAAAAAAAAABRIAAAAAAAAGEgAAAAAAAAAA5xEAAAAABxIAAAAAAAAAAAAACBIAAAkSAAAAAAAAAAAA
+    AAAAAAAKEgAAAAAAAAAACxLcEQwSAAAAAOoRDRLcEQAAAAAAAPcRAADdEQAAAAAAAAAAAAAOEgAAAAAAAPoRAAD1EQAAAAAPEgAA
+    AADnEQAAEBIAAPURAAAAABESAAAAAAAAAAD6EQAA9REAAAAABxIAAAAAAAAAAAAAAAAAAOoRAAAAAAAAAAAAAAAAAADnERISAAAA
+    AAAAExITEhMSExITEhMSExITEhMSExIUEhQSFBIUEhQSFBIUEhQSFBIUEtwR8REVEgAABhIAAAAA7BEAAAAAAAAAAAAA5xHqEQAA
+    AAAAAAAAAAAAAAAAFhIAAOoRAAAAAA8S9xEAAAAADxIAAAAAAADdEQAAAAAAAAAAAAAAABcSAAAWEgAAAADsEQAAGBIAABkSGhIA
+    AAAAAAAAANwRAAAAAAAAAAAAAAAAAAAAAAAAAADqEQAAAAAAAAAAAAAAAAAAAAAAAAAA9REAAAAA5xEWEuoRAADvEQAAAAAAAAAA
+    AADfEQISAAAAAAAAAAAAAAAAAAAbEuIRAADqEQAAAAAAAAAAAAAAAPIRHBIAAAQS8REAAO8RAAAAAAAAAAACEvURHRIAAAAAAAAA
+    AAAAAAAAAAAA8REeEgAABBLsEQAAAADxEegRFxIAAPQRAAAAAAAA9REAAAAAHxL5ESASIRIAAAAA7xEAAPER3BHcEdwR3BHcEQAA
+    8REAAPcR3BHcEQAA3BEAAAAAAAAAAAAAAAAAAAAAAAAAAAoSAAAAAPcRAAAAAAAAAAAAAPQRAAAAAAAAAAAAAO8RAAD5ESISIxIk
+    EiUSJBL1EQISAADxEQAAAAAmEicSAAAAAAAAAAAAAAAAAAAAAAAAKBIAAAAAAAAAAAAAAAAAAAAAAAAAAAAA9REAAAAA6hEAAPER
+    AAAAAAAAAAAAAAAAAAAAAAAA5hEAAAAA9REAAAAAAAAAAAAAAADcEfYR3BHcEdwR3BHcEdwR3BHcEdwR9hHcEdwR3BEpEtwR3BHc
+    EdwR3BH2EfsR3BHcESkSAAAAAAAAAADfEfYR3BHcEdwR3BHcEdwR3BHcEdwR9hEjEgAA9xHcEdwR3BHcEdwRAAAAAAAAAxIqEgAA
+    7xEAAAAAAAAAAAAAAAD+Ef4RAAAAAAAAAAAAAAAAChIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADcEfER7xEAAAAAAAAAAAAAAAAA
+    APcRAAAAAAAAAAArEgAADhIAAAAAAAAAAAAAAAAAACsSAAAAAAAA4REAAO8RAAAAACwSAAAAAAAALRIAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAISAAAAAAAAAAAuEgAAAAAAAAAA5xEAAN0RAAAAAPURAAAAAAAAAAAAAAAAAADqEfER5xEAAAAAAAAAAAAAAAAAAAAAAAAv
+    EgAAAAAAAAAA9RH1EfUR9RH1EfUR9REAAAAAAAAAAAAAAAAAAAAA9xEAAPERAAAAADASMRLdETISAAAAAAAA8REAAAAAAAAAAO8R
+    AADfEfYRAAAAAAAAAAAAAAAA3REzEgAA9REAAAAAAAAAADQSNRIPEgAA9RE2EgAA7BEAAAAS6BHsEQAAAADsETcS7BEAAAAA9RH1
+    EfUR9RE4EvUR9RH1EQAAAAA5EgAAAAAAADoSOxI3EjwSAAAAAAAAAAD1ET0SAAA+EgAAAAAAAAAA5xECEuoR3REAAOwR9RE/EgAA
+    AAAAAEASAAAAAAAA8RHnEQAAAADeEdwRAABBEkISAAAAANwRQxIAAAAAAADqEQAAAAAAAAAARBIAAAAAAAAAAPERAADcEdwRAADg
+    EQAAAAD0EfERAAAAAAAAAAAKEuoRAAAAAAAAAAD1EQAAAAAAAAAAAAAAAAAA+RHcEQ4SAAD1EQAAAAAAAAAAAADnEQAAAAAAAAAA
+    AAAAAAAAAAAAAAAA3RHdEd0R3REXEv8R3RHdEQAA/xEAAAAAAAAAAAAAAAAAAAAAAAAAACYSAABFEgAAAAAAAAAAAADiEQAAAAAA
+    AAAAAAAAAAAAAAAAAAAA5REAAAAAAAAAAAAAAAAAAAAAKxIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADvEQAAAAAAAAAA
+    AAAAAAAAAAAAAAQS3BEQEgAAAAAAAAAARhIAAEcSAAAAANwRRxIAAAoSBBLiEQAA3REAAAoSAAACEgAAAADxEQAAAAAAAAAAAADq
+    EQAAAAAAAAAAAADcEQAAAAAAAAAAAADmESQS3BHcEQoS3BHcEdwR3BHcEQAAAAAAABASAAAAANwR3BHcEdwRNxL2EdwR3BHcEdwR
+    3BHcEdwR3BHxEQAASBIAAAAAAAAAAAAAAAAAAAAAAAD3Ee8RAAAAAAAAAAAAAAAA5xEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAABJEvER9BEAAAAAAAAAAAAAAABKEv8RAAAAAAAAAAAAAAAAAAAAAAAA3BEAAAAAAAAAAAAAAAAAAAAAAABLEgAAAAAAAN8R
+    3BFMEtwR3BHcEdwR3BHcEdwR3xHcEdwR3BHcEdwR3BHcEdwR3BFNEk4S3BHcEU8S8BH5EUUSUBJREvYR3BHcEdwR3BHcEdwR3BHc
+    EdwR3xFSEtwR3BHcEdwR3BHcEdwR9hFTElMSUxJTElMSUxJTElMSUxJTEgAAAAAAAAAAAABTEgAAAAAAAAAAUxIAAFMSAAAAAAAA
+    AAAAAAAAAAAAAFMSUxJTElMSUxJTElMSUxJTElMSUxJTEgAAUxJTElMSUxJTElMSAAAAAAAAUxJTElMSUxJTEgAAAABTElMSUxJT
+    ElMSAAAAAAAAAAAAAAAAAABTElMSUxJTElMSUxIAAAAAAABTElMSUxIAAFMSUxJTElMSUxIAAFMSUxJTElMSUxJTElMSUxIAAAAA
+    UxIAAAAAAAAAAAAAAAAAAAAAAAAAAFMSAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFMSUxIAAAAAAAAAAAAAAAAAAFMSAABTEgAAAAAA
+    AAAAAAAAAAAAAABTEgAAAAAAAAAAAAAAAFMSUxJTElMSAABTElMSUxJTEgAAAAAAAAAAAAAAAAAAUxIAAAAAAABTElMSUxJTElMS
+    AAAAAAAAAABTElMSAABTEgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFMSAAAAAAAAUxIAAAAAAAAAAAAAUxIAAAAAAABTEgAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFMSUxIAAAAAAAAAAAAAAAAAAAAAAABTElMSAAAAAAAAAAAAAAAAAAAAAAAAUxJTEgAA
+    AAAAAAAAAAAAAAAAAABTEgAAUxIAAFMSUxJTElMSUxJTElMSUxIAAAAAAAAAAAAAAAAAAAAAAABTElMSUxJTElMSUxJTEgAAUxJT
+    ElMSAAAAAFMSUxJTElMSUxJTElMSUxJTElMSUxJTElMSUxJTElMSAAAAAFMSAABTEgAAUxJTElMSUxJTElMSAAAAAAAAAABTEgAA
+    UxJTElMSUxJTElQSVRIAAAAAAAAAAAAAAAAAAAAAUxJTElMSAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFMSUxJTEgAAAABTElMSAAAA
+    AAAAAABTElMSAAAAAAAAAAAAAFMSAAAAAAAAUxIAAAAAAAAAAAAAUxIAAAAAAAAAAAAAAAAAAFMSUxIAAAAAAAAAAAAAAABTEgAA
+    AAAAAAAAAAAAAFMSUxJTElMSAABTElMSUxJTEgAAAAAAAAAAAAAAAAAAAAAAAFMSAAAAAAAAAABTEgAAAAAAAAAAAAAAAFMSAAAA
+    AFMSUxJTElMSUxJTEgAAAAAAAFMSAABTElMSAAAAAFMSAAAAAAAAAAAAAFMSUxJTEgAAAAAAAAAAAAAAAAAAAAAAAAAAUxJTElMS
+    UxJTElMSUxJTEgAAUxIAAFMSAABTEgAAAAAAAFMSUxJTElMSUxJTElMSAABTElMSUxJTElMSUxIAAAAAAAAAAAAAAAAAAAAAAABT
+    ElMSAAAAAAAAAAAAAFMSUxJTElMSUxJTElMSAAAAAAAAAAAAAAAAAABTElMSUxIAAAAAUxIAAAAAAAAAAFMSUxIAAAAAAABTElYS
+    VhJWElYSVhJWElYSVhJWElYSVxJXElcSVxJXElcSVxJXElcSVxJTEgAAAAAAAAAAAABTElMSUxIAAAAAAABTElMSAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAFMSUxIAAAAAAABTEgAAUxJTEgAAAAAAAAAAAAAAAAAAAABTElMSUxJTEgAAUxJTElMSAAAAAAAAAAAAAFMS
+    AABTEgAAAAAAAAAAUxJTElMSUxJTEgAAAAAAAAAAAAAAAAAAAABTElMSUxIAAFMSUxIAAAAAAAAAAAAAAAAAAAAAUxIAAAAAAABT
+    EgAAUxJTElMSAABTEgAAAAAAAAAAUxIAAFMSUxIAAFMSUxIAAAAAAAAAAAAAUxJTElMSUxJTEgAAAABTEgAAUxJTElMSUxJTElMS
+    AAAAAAAAUxJTElMSUxJTElMSUxJTElMSUxJTElMSAAAAAAAAAAAAAAAAAAAAAAAAUxJTElMSUxJTElMSUxJTElMSUxIAAAAAAAAA
+    AFMSUxJTEgAAAAAAAAAAAAAAAAAAAAAAAAAAAABTElMSUxJTElMSUxIAAAAAAAAAAAAAAAAAAFMSAABTEgAAUxJTElMSUxJTEgAA
+    UxJTElMSUxIAAFMSUxJTElMSUxJTElMSAABTEgAAUxJTElMSUxJTElMSAAAAAAAAAAAAAAAAAABTElMSUxJTElMSAAAAAFMSUxJT
+    EgAAAAAAAAAAUxIAAAAAAAAAAFMSUxIAAAAAAABTEgAAAAAAAAAAUxIAAFMSAAAAAFMSUxIAAAAAAABTEgAAAAAAAAAAAABTEgAA
+    AAAAAFMSUxIAAAAAAAAAAFMSAAAAAFMSAAAAAAAAUxIAAAAAAAAAAAAAUxJTElMSUxIAAAAAAAAAAAAAAABTElMSUxJTEgAAUxJT
+    EgAAAAAAAFMSAABTElMSUxJTElMSUxIAAAAAUxJTEgAAUxJTElMSUxJTEgAAAAAAAAAAAAAAAAAAUxJTElMSAAAAAAAAAABTEgAA
+    AABTElMSAAAAAAAAUxIAAAAAAAAAAAAAAABTEgAAAAAAAAAAAAAAAAAAUxIAAFMSAABTElMSAAAAAAAAAABTEgAAUxIAAFMSAAAA
+    AAAAAABTElMSUxJTEgAAAABTEgAAUxIAAFMSAABTEgAAAAAAAFMSAABTEgAAUxIAAAAAAAAAAFMSAAAAAAAAAAAAAAAAAABTEgAA
+    UxIAAFMSAAAAAAAAAAAAAAAAAAAAAFMSUxJTElMSUxJTElMSAABTEgAAAABTElMSAABTElMSAABTElMSAAAAAAAAAABTElMSAAAA
+    AAAAAAAAAAAAAABTElMSUxJTEgAAAABTElMSUxIAAAAAUxJTElMSUxJTElMSUxJTElMSUxJTEgAAAABTEgAAUxJTElMSUxJTElMS
+    UxJTElMSAAAAAFMSUxIAAFMSAAAAAAAAAAAAAFMSUxIAAAAAAABTElMSUxJTElMSAAAAAAAAAAAAAAAAUxJTElMSAABTEgAAUxJT
+    ElMSUxJTElMSAAAAAFMSUxIAAFMSUxJTElMSUxJTElMSAABTElMSUxIAAFMSVRJTEgAAUxJTEgAAUxJTEgAAUxJTElMSUxJTElMS
+    AAAAAAAAAAAAAAAAAABTElMSUxIAAAAAAABTEgAAAAAAAAAAAAAAAAAAAAAAAFMSUxJTElMSUxJTElMSAABTElMSAAAAAAAAUxJT
+    ElMSgRGBEYERgRGBEYERgRGBEYERgRGBEYERAACBEYERAACBEYERAACBEYERAAAAAAAAAAAAAAAAAAAAAAAAWBJYElgSWBJYElgS
+    WBJYElgSWBJZElkSWRJZElkSWRJZElkSWRJZEgAAAAAAAAAAAAAAAAAAAAAAAAAAExITEhMSExITEhMSExITEhMSExIAAAAAAABb
+    ElwSAAAAAF0SXhJfEmASAAAAAGESYhJjEmQSAABlEmYSZxJoEmkSAAAAAAAAAABqEmsSbBJtEm4SbxIAAHASZxJxEnISZBIAAHMS
+    dBJ1EnYSdxJ4EnkSehIAAAAAexJ7EnsSfBJ7EnsSexJ7EnsSexIAAH0SfRIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAH0SAAAA
+    AAAAAAB9En0SfRIAAH0SfRJ9EgAAfRIAAH0SfRJ9EgAAAAAAAAAAAAAAAAAAAAAAAAAAAAB9EgAAAAAAAAAAAAB9En0SfRJ9En0S
+    AAAAAH0SAAB9En0SAAAAAH0SfRIAAAAAAAAAAAAAfRIAAAAAAAAAAAAAAAAAAAAAAAB9EgAAfRIAAH0SfRIAAAAAAAAAAH0SAAB9
+    En0SAAB9En0SAAAAAAAAfRJ9En0SfRJ9EgAAAAAAAAAAAAB9En0SfRJ9En0SfRJ9EgAAAAAAAH0SfRJ9En0SfRJ9EgAAfRJ9En0S
+    fRJ9EgAAAAB9En0SfRJ9EgAAfhJ/EoASgRKCEoMShBKFEoYSAAAAAIcSiBKJEooSixKMEo0SjhKPEgAAAAAAAAAAAAAAAAAAfRIA
+    AAAAfRJ9En0SfRJ9EgAAAAAAAAAAAAAAAH0SAAAAAAAAfRJ9En0SfRIAAH0SAAAAAH0SfRIAAAAAAAB9En0SkBJ9En0SfRJ9En0S
+    fRJ9En0SAAB9En0SAAAAAAAAAAAAAAAAAAAAAAAAfRIAAH0SfRJ9En0SAAAAAAAAfRJ9En0SfRJ9En0SfRJ9En0SAAAAAH0SAAAA
+    AAAAfRJ9En0SAAAAAH0SfRJ9En0SAAB9En0SfRIAAH0SAAB9En0SfRIAAAAAAAB9En0SfRJ9En0SfRJ9En0SfRJ9En0SfRJ9EpES
+    fRJ9En0SfRJ9En0SfRJ9En0SkhKSEpISkhKSEpISkhKSEpISkhIAAAAAkhKSEpMSlBKVEgAAAAAAAAAAAACSEpISlhKUEgAAAAAA
+    AAAAAAAAAJISkhIAAJQSAAAAAAAAAAAAAAAAkhKWEpcSlBIAAAAAAAAAAAAAAACSEpgSkhKZEgAAAAAAAJoSAAAAAJISmRKbEpQS
+    AAAAAAAAAAAAAAAAkhKSEpISnBKdEgAAAAAAAAAAAACSEgAAAAAAAAAAAAAAAAAAAAAAAJISnhKfEpQSAACSEgAAAAAAAAAAkhKS
+    EqASoRIAAAAAAAAAAAAAAACSEqISoxKkEgAAAAAAAAAAAAAAAJISkhKSEqUSAAAAAAAAAAAAAAAAkhKmEgAAlBIAAAAAAAAAAAAA
+    AACSEpISpxKUEp0SAAAAAAAAAAAAAJISmRKoEpQSAAAAAAAAAAAAAAAAkhKSEqkSqhIAAJISAACSEgAAAACSEpISkxKUEgAAAAAA
+    AAAAAAAAAJISqxIAAJQSAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAArBIAAK0SkhKSEpISkhKSEpISkhKSEpISrhKuEq4SrhKuEq4S
+    rhKuEq4SrhKuEq4SrhKuEgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAK4SAAAAAAAArhIAAAAAAAAAAAAAAACuEq4SrhKu
+    Eq4SrhKuEq4SAACuEq4SrhKuEq4SAACuEq4SrhKuEq4SrhKuEgAArhKuEq4SrhKuEq4SrhIAAK4SrhKuEq4SrhKuEq4SrhKuEgAA
+    AAAAAAAAAAAAAAAArhIAAAAArhKuEq4SrhKuEq4SrhKuEgAAAAAAAK4SAAAAAAAAAAAAAAAAAACuEgAArhIAAAAAAAAAAAAAAAAA
+    AAAAAACuEq4SrhKuEgAArhKuEq4SrhKuEq4SrhKuEq4SrhIAAAAAAAAAAAAAAAAAAAAArhIAAK4SrhKuEq4SAAAAAAAArhKuEgAA
+    rhIAAAAArhKuEgAAAAAAAAAAAACuEq4SAACuEgAAAAAAAAAAAAAAAK4SAAAAAAAAAACuEq4SAAAAAAAArhKuEgAArhIAAK4SAACu
+    EgAAAAAAAAAAAACuEgAArhKuEq4SAACuEq4SrhKuEq4SrhKuEq4SrhKuEq4SrhKuEq4SAACuEq4SrhKuEq4SAAAAAAAAAAAAAK4S
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAK4SAAAAAAAAAACuEgAArhIAAK4SrhIAAK4SrhIAAK4SrhIAAK8SrxKvEq8SrxKvEq8SrxKv
+    Eq8SsBKuEq4SsRKuEq4SshKuErMSrhK0ErQStBK0ErQStBK0ErQStBK0EnsSexJ7EnsSexJ7EnsSexJ7EnsSAAAAAAAAAAAAALQS
+    AAAAAAAAAAC0ErQStBK0ErQStBK0ErQSAAAAALQStBK0ErQStBIAAAAAAAAAALQStBIAAAAAAAC0ErQStBK0ErQStBK1ErUStRK1
+    ErUStRK1ErUStRK1ErYSthK2ErYSthK2ErYSthK2ErYStxK3ErcStxK3ErcStxK3ErcStxK4ErgSuBK4ErgSuBK4ErgSuBK4EgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAC6ErsSvBK9Er4SvxIAAMASwRK7ErsSuxLCEgAAwxIAAAAAAAAAALwSvBK8ErwSvBK8ErwSvBK8
+    ErwSxBLEEsQSxBLEEsQSxBLEEsQSxBK8EgAAAAAAAAAAvBK8ErwSvBIAALwSAAAAAAAAAAC8EgAAxRIAAAAAAAAAALwSAAC8ErwS
+    vBIAALwSvBLGEgAAvBIAALwSAAC8EgAAvBIAAMYSAAC8ErwSAAC8ErwSvBIAAAAAAAAAAMQSxBIAAAAAAAAAAAAAAADHEscSxxLH
+    EscSxxLHEscSxxLHEsgSyBLIEsgSyBLIEsgSyBLIEsgSyRLJEskSyRLJEskSyRLJEskSyRK8EgAAAAAAAAAAAAAAAAAAAAAAAMoS
+    yhLKEsoSyhLKEsoSyhLKEsoSyxLLEssSyxLLEssSyxLLEssSyxLMEswSzBLMEswSzBLMEswSzBLMEs0SzRLNEs0SzRLNEs0SzRLN
+    Es0SzhLOEs4SzhLOEs4SzhLOEs4SzhLPEs8SzxLPEs8SzxLPEs8SzxLPEtAS0BLQEtAS0BLQEtAS0BLQEtAS0RLREtES0RLREtES
+    0RLREtES0RLSEtIS0hLSEtIS0hLSEtIS0hLSEtMS0xLTEtMS0xLTEtMS0xLTEtMS1BLUEtQS1BLUEtQS1BLUEtQS1BLVEtUS1RLV
+    EtUS1RLVEtUS1RLVEtYS1hLWEtYS1hLWEtYS1hLWEtYS1xLXEtcS1xLXEtcS1xLXEtcS1xLYEtgS2BLYEtgS2BLYEtgS2BLYEtgS
+    2BLYEtgS2BLYEtgS2BLYEtgSAAAAAAAAAAAAAAAAAAAAAAAAAADXEtcS1xLXEtcS1xLXEtcS1xLXEgAA2hLbEtwS3RLeEt0S3RLf
+    EuAS4RLhEuES4RLhEuES4RLhEuES4hLjEuES4RLhEuQSAAAAAOES4RIAAAAA4RLhEuES4RLhEuESAAAAAOES4RLhEuES4RLhEuES
+    4RLhEuES4RLlEuES5hLhEuESAADhEuES4RIAAOES5xLnEucS5xLhEugS4RIAAAAA4RLhEuESAAAAAAAAAAAAAAAAAADpEukS6RLp
+    EukS6RLpEukS6RLpEgAA6RLpEgAAAAAAAAAAAAAAAAAAAAAAAAAA6hIAAAAAAAAAAAAAAAAAAAAAAADrEgAAAAAAAAAAAAAAAOkS
+    6RLpEgAAAAAAAAAAAAAAAAAA7BIAAAAAAAAAAAAAAAAAAAAAAADtEu0S7RLtEu0S7RLtEu0S7RLtEukS7hLpEukS6RLpEukS6RLp
+    EukS7xLvEu8S7xLvEu8S7xLvEu8S7xIAAAAAAADwEgAAAAAAAAAAAAAAAPESAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAPISAADzEvMS8xLzEvMS8xLzEvMS8xLzEvQS9BL0EvQS9BL0EvQS9BL0EvQS9RL1EvUS9RL1EvUS9RL1EvUS9RL2EgAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAD2EgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD2EgAAAAD3EvcS9xL3EvcS9xL3EvcS9xL3EvgS
+    +BL4EvgS+BL4EvgS+BL4EvgS+RL5EvkS+RL5EvkS+RL5EvkS+RL5EgAAAAAAAAAAAAAAAAAAAAAAAPoS+hL6EvoS+hL6EvoS+hL6
+    EvoS+xL7EvsS+xL7EvsS+xL7EvsS+xL8EvwS/BL8EvwS/BL8EvwS/BL8Ev0S/RL9Ev0S/RL9Ev0S/RL9Ev0S/hL+Ev4S/hL+Ev4S
+    /hL+Ev4S/hL/Ev8S/xL/Ev8S/xL/Ev8S/xL/EgATABMAEwATABMAEwATABMAEwATARMBEwETARMBEwETARMBEwETARMCEwITAhMC
+    EwITAhMCEwITAhMCEwITAhMCEwITAhMCEwITAhMCEwITABMAEwATABMAEwATABMAEwATABMAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAEEwAAAAAFEwYTBxMIEwkTAAAKEwsTDBMNEw4TDxMQExETAAASEwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAT
+    EwoTChMAAAAAAAAAAAAAAAAAAAAAAAAUExUTFhMAAAAAFxMAABYTAAAAABgTAAAAAAAAChMAAAAAAAAAAAAAGRMZExkTGRMZExkT
+    GRMZExkTGRMAAAAAGhMbExwTHRMbEx4THxMfEwAAGRMgEyETIhMhEwAAHBMjEyQTAAAZExsTHRMlEwAAJhMAAAAAHhMAABkTHRMe
+    EycTKBMAAAAAAAAdEwAAGRMoEykTHBMqEygTKxMeEygTAAAZEx4TKBMcEyATLBMAAAAALRMAABkTHhMdEx0TAAAAAAAAAAAgEy4T
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABkTAAAZExkTGRMvExkTAAAAAAAAAAAZEwAAAAAAAAAAAAAZEwAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAABkTAAAAAAAAAAAZEwAAAAAAAAAAAAAAAAAAAAAAAAAAGRMAAAAAAAAAAAAAAAAAABkTMBMwEzATMBMwEzAT
+    MBMwEzATMBMAADATMBMwEzATAAAwEzATMBMwEwAAMBMwEzATMBMwEzATMBMwEwAAAAAwEzATMBMwEzATMBMwEwAAAAAAADATMBMw
+    EzATAAAAAAAAAAAAAAAAMBMwEzATMBMwEwAAAAAAAAAAAAAwEzATMBMwEzATMBMwEzATMBMAADATMBMwEzATMBMAADATAAAAAAAA
+    MBMwEzATAAAAAAAAAAAAAAAAAAAwEwAAMBMAAAAAAAAAAAAAAAAAADATMBMAADATMBMwEwAAAAAAAAAAMBMwEzATMBMwEzATMBMA
+    ADATAAAwEwAAMBMwEzATAAAAAAAAAAAAADATMBMwEzATMBMAADATMBMAAAAAMBMwEwAAMBMAAAAAAAAAAAAAAAAwEzATMBMwEzAT
+    MBMAAAAAAAAAADATMBMAADATMBMAAAAAAAAAAAAAMBMAADATMBMwEzATMBMwEzATAAAwEwAAAAAwEwAAAAAAAAAAAAAAADATAAAw
+    EwAAMBMAAAAAAAAAAAAAMBMwEwAAAAAwEzATMBMAAAAAAAAAAAAAAAAAADETAAAAAAAAAAAyEzITMhMyEzITMhMyEzITMhMyEzMT
+    MxMzEzMTMxMzEzMTMxMzEzMTNBMAAAAAAAAAAAAAAAAAAAAAAAA1EzUTNRM1EzUTNRM1EzUTNRM1EzYTNhM2EzYTNhM2EzYTNhM2
+    EzYTNxMAAAAAAAAAAAAAAAAAAAAAAAA4EzgTOBM4EzgTOBM4EzgTOBM4EzkTORM5EzkTORM5EzkTORM5EzkTORMAAAAAAAAAAAAA
+    AAAAAAAAAAA6EzoTOhM6EzoTOhM6EzoTOhM6EzsTOxM7EzsTOxM7EzsTOxM7EzsTPBM8EzwTPBM8EzwTPBM8EzwTPBM9Ez0TPRM9
+    Ez0TPRM9Ez0TPRM9Ez4TPhM+Ez4TPhM+Ez4TPhM+Ez4TPxM/Ez8TPxM/Ez8TPxM/Ez8TPxNAE0ATQBNAE0ATQBNAE0ATQBNAEwAA
+    AAAAAAAAAAAAAAAAAAAAAAAAQRNBE0ETQRNBE0ETQRNBE0ETQRM/Ez8TPxM/Ez8TPxM/Ez8TPxM/EwAAQxNEE0UTRhNHE0gTSRNK
+    E0sTTBNNEwAATBNOE0wTTxNQE1ETAABMEwAAUhNME0wTUxNMEwAAAABUE0wTVRNWE0wTVxNME0wTAABMEwAATBNYEwAATBMAAEwT
+    TBNZE1oTWxNME1wTXRNME14TTBNfE2ATTBNcEwAATBNME0wTTBNME0wTAABMEwAATBNME0wTTBNME0wTTBNME0wTTBNhEwAAAAAA
+    AEwTTBMAAEwTTBMAAGITTBMAAAAAAAAAAAAAYxMAAAAAZBNkE2QTZBNkE2QTZBNkE2QTZBMAAGQTAABkE2QTZBMAAGQTZBMAAGUT
+    AAAAAAAAAAAAAAAAAAAAAAAAAABkE2QTAABkE2QTZBNkE2QTAAAAAAAAZBMAAGQTAAAAAAAAAAAAAGQTZBNkE2QTZBMAAGQTZBMA
+    AAAAAAAAAGQTZBNkEwAAZBNkE2QTZBMAAGQTZBMAAAAAZBMAAAAAAAAAAAAAAAAAAAAAZBMAAAAAZBMAAGQTAAAAAAAAZBNkE2QT
+    ZBNkE2QTAABkE2QTAAAAAAAAAAAAAAAAAAAAAAAAZBNkE2QTZBNkE2QTZBNkEwAAAABkE2QTZBMAAAAAZBMAAGQTAAAAAAAAAAAA
+    AAAAZBMAAAAAZBMAAAAAZBMAAAAAAABkE2QTZBNkEwAAAAAAAGQTZBMAAGQTAABkEwAAZBMAAGQTZBNkE2QTZBNkE2QTZBNkEwAA
+    ZBNkE2QTZBNkEwAAZBNkE2QTAABkEwAAZBNkE2QTZBNkE2QTAAAAAGQTZBMAAAAAAABkEwAAAAAAAGQTZBNkE2QTAABkEwAAZBNk
+    EwAAZhMAAAAAAAAAAAAAAAAAAAAAAABmEwAAAAAAAAAAAABmEwAAAABmE0kTAAAAAAAAAAAAAAAAAAAAAAAAZxNnE2cTZxNnE2cT
+    ZxNnE2cTZxMAAGgTaRNqE2sTbBMAAG0TbhMAAG8TbxNvE28TbxNvE28TbxNvE28TcBNwE3ATcBNwE3ATcBNwE3ATcBNxE20TAABx
+    EwAAcRNtE20TbRMAAHETAABtE3ETcRNtE3ETAAAAAG0TcRNtE20TcRNtE3ETcRMAAHETAABxE20TAABxEwAAcRNxE20TbRNtE3ET
+    bRNtE3ETbRNxE20TbRNxE20TcRNxE3ETcRNxE3ETcRNxE3ETcRMAAAAAAAAAAHETcRMAAAAAcRMAAHITchNyE3ITchNyE3ITchNy
+    E3ITcxNzE3MTcxNzE3MTcxNzE3MTcxMAAAAAAAAAAAAAAAAAAAAAAAAAAHQTdBN0E3QTdBN0E3QTdBN0E3QTdRN1E3UTdRN1E3UT
+    dRN1E3UTdRN2E3YTdhN2E3YTdhN2E3YTdhN2E20TbRNtE20TbRNtE20TbRNtE20TdxN3E3cTdxN3E3cTdxN3E3cTdxN4E3gTeBN4
+    E3gTeBN4E3gTeBN4E3ETcRNxE3ETcRNxE3ETcRNxE3ETAAB6E3sTexN8E30TfhN/E4ATgROCE4ITghOCE4ITghOCEwAAAACCEwAA
+    AACCE4ITghOCE4ITghOCEwAAAAAAAIITghMAAH0TfRN9E30TfROCE4ITghOCE4ITghOCE4ITghOCE4ITghMAAIITghOCEwAAghOC
+    E4ITgxOCEwAAAAAAAAAAAAAAAIQTAACFE4ITghOCE4ITghOCE4ITAACCE4ITAACCE4ITghMAAAAAAAAAAAAAhhOGE4YThhOGE4YT
+    hhOGE4YThhMAAAAAhxOIE4kTAACKE4sTAAAAAIwTjROOE48TkBORE5ITkxMAAIYTlBMAAIYThhOGE4YThhOGE4YTAACVE5UTlROV
+    E5UTlROVE5UTlROVE5UTlROVE5UTlROVEwAAlRMAAAAAlRMAAAAAAACVE5UTlROVEwAAAAAAAAAAAAAAAJUTAAAAAAAAAAAAAJUT
+    AAAAAAAAlROVE5UTAAAAAJUTlRMAAAAAAAAAAJUTAACVEwAAlRMAAAAAAAAAAAAAlRMAAJUTlRMAAJUTlRMAAAAAlROVE5UTlROV
+    EwAAAAAAAJUTAAAAAJUTAAAAAAAAAAAAAJUTAAAAAAAAlROVE5UTlRMAAAAAAAAAAAAAAAAAAAAAAACVEwAAlRMAAAAAAAAAAJUT
+    AAAAAAAAAACVEwAAAAAAAAAAAAAAAAAAAAAAAJUTAAAAAAAAAAAAAJUTlROVE5UTAACVE5UTlROVE5UTlROVE5UTlROWE5YTlhOW
+    E5YTlhOWE5YTlhOWE5cTlxOXE5cTlxOXE5cTlxOXE5cTmBOYE5gTmBOYE5gTmBOYE5gTmBOZE5kTmROZE5kTmROZE5kTmROZEwAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAACbE5wTmxOdE54TnxOgE6ETmxOiE6ITohOiE6ITohOiE6ITohOiE6ITohOiE6ITohOiE6MTohOi
+    E6ITAACiE6ITohOiE6ITohOiE6ITohOiE6ITohOiE6ITohOiE6ITohOkE6ITohOiE6UTohOiE6ITohOiE6YTAAAAAAAAohOiE6IT
+    ohOiE6ITohOiE6ITohOnE6gTohOiEwAAohOiE6kTqROpE6kTqROpE6kTqROpE6kTqROpEwAAqROpE6kTqROpE6kTqRMAAKkTqROp
+    EwAAqROpE6kTqROpE6kTqROpE6kTqROpE6kTqROpEwAAAAAAAAAAAAAAAKkTAAAAAKkTqROpE6kTqROpE6kTqROqE6kTqROpE6kT
+    AACpEwAAqRMAAAAAAAAAAAAAqxOrE6sTqxOrE6sTqxOrE6sTqxOsE6sTqxOrE6sTqxOrE6sTqxOrE60TrROtE60TrROtE60TrROt
+    E60TrROtE60TrRMAAAAArROtE60TrROuE64TrhOuE64TrhOuE64TrhOuE68TrxOvE68TrxOvE68TrxOvE68TsBOwE7ATsBOwE7AT
+    sBOwE7ATsBOxE7ETsROxE7ETsROxE7ETsROxEwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACzE7QTtRO2E7cTuBO5EwAAAAAA
+    AAAAAAAAAAAAAAAAAAAAuhMAAAAAAAAAAAAAAAAAAAAAuhO6E7oTuhO6E7oTuhO6E7oTuhO6E7oTuhO6E7oTAAAAAAAAuhMAALsT
+    uhO8E7oTvRO6E7oTvRO8EwAAvhO6E7wTuhO9E7oTuhO9E7wTAAC/EwAAAAAAAAAAAAAAAAAAAAAAAL8TvxO/E78TvxO/E78TvxO/
+    E78TvxMAAAAAvxMAAAAAvxO/EwAAAAC/E78TvxO/E78TvxO/E78TvxMAAAAAvxO/E78TvxO/E78TvxO/E78TvxO/E78TAAAAAAAA
+    AAAAAAAAAADAE8ATwBPAE8ATwBPAE8ATwBPAE8ETwRPBE8ETwRPBE8ETwRPBE8ETwhPCE8ITwhPCE8ITwhPCE8ITwhPDE8MTwxPD
+    E8MTwxPDE8MTwxPDE8QTxBPEE8QTxBPEE8QTxBPEE8QTxRPFE8UTxRPFE8UTxRPFE8UTxRMAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    xxPIE8kTyhPLE8wTzRPOE88T0BPQE9AT0BPQE9AT0BPQE9AT0BPHE8cT0BPQE9AT0BPQE9AT0BPQE8cTxxPQE9AT0BPQE9AT0BPH
+    EwAA0BMAANATAADQE9AT0BPQE9AT0BPHEwAA0BPQE9AT0BPQE9ATAADQEwAAAADQE9ATAAAAANATAADRE9ATxxMAANAT0BPQE9AT
+    0BPQE9AT0BPQEwAA0BPQE9AT0BMAANAT0BPQE9AT0BPQE9AT0BPQE9ATAAAAANAT0hPSE9IT0hPSE9IT0hPSE9IT0hPTE9IT0hPS
+    E9IT0hPSE9IT0hPSE9QT1BPUE9QT1BPUE9QT1BPUE9QT1BPUE9UT1BPUE9QT1BPUE9QT1RPWE9YT1hPWE9YT1hPWE9YT1hPWE9cT
+    1xPXE9cT1xPXE9cT1xPXE9cT2BPYE9gT2BPYE9gT2BPYE9gT2BPZE9kT2RPZE9kT2RPZE9kT2RPZE9oT2hPaE9oT2hPaE9oT2hPa
+    E9oT2xPbE9sT2xPbE9sT2xPbE9sT2xPcE9wT3BPcE9wT3BPcE9wT3BPcE90T3RPdE90T3RPdE90T3RPdE90TAAAAAAAAAAAAAAAA
+    AAAAAAAAAADcE9wT3BPcE9wT3BPcE9wT3BPcE98T4BMAAOET4hPjEwAAAADkEwAAAADlE+YT5xPoE+kT5hPqE+sT7BMAAAAAAAAA
+    AO0TAADuE+8TAADwEwAA8RPyE/IT8hPyE/IT8hPyE/MTAAAAAAAA8RMAAAAAAAAAAAAAAAAAAAAAAAAAAAAA8RMAAAAAAAAAAPQT
+    AAAAAAAA9RMAAAAAAAAAAPYT9xP3E/gT+RP6E/cT+xP4E/wT9xP3E/cT9xP3E/cT9xP3E/cT9xP3E/cT9xP6E/0T/hP3E/8TABT+
+    E/cT9xP3EwEUARQCFPcT+BP6E/kT9xP3E/cT+BMDFAQU9xMFFAYUBxT3E/cT9xP9EwAUCBT3EwkUChQLFPcT9xP3EwwUDRQAAPcT
+    +BMOFPgT9xP3E/cT+BP4E/0T9xMPFP4T+BP3EwAAAAAAAAAAEBQAAAAAAAAAAAAAAAAAAAAAEBQQFAAAEBQAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAERQAAAAAAAAAAAAAAAAAAAAAAAAAABAUERQRFBEUERQRFBEUERQRFBEUERQSFBIUEhQSFBIUEhQSFBIUEhQSFBMU
+    ExQTFBMUExQTFBMUExQTFBMUEBQAAAAAFBQAAAAAAAAAAAAAAAAQFBQUAAAAAAAAAAAAABQUEBQAAAAAAAAUFBUUFhQXFAAAAAAA
+    ABAUGBQYFBgUGBQYFBgUGBQYFBgUGBQAABgUGBQYFBgUGBQAAAAAAAAAAAAAGBQAAAAAAAAAAAAAAAAAAAAAAAAYFBgUGBQYFAAA
+    AAAAAAAAAAAAABgUAAAYFAAAGBQYFAAAAAAAAAAAAAAYFBgUGBQYFAAAGBQAAAAAAAAYFBgUAAAAAAAAAAAAAAAAAAAAABgUGBQY
+    FBgUGBQYFAAAAAAAAAAAAAAYFBgUGBQYFAAAAAAAABgUAAAYFBgUGBQYFBgUGBQYFAAAAAAAABgUGBQYFBgUGBQYFBgUGBQYFAAA
+    AAAYFAAAGBQYFAAAAAAAAAAAAAAAABgUGBQYFBgUGBQAAAAAAAAAABgUGBQYFBgUGBQYFBgUAAAYFAAAAAAAAAAAGBQYFBgUAAAA
+    AAAAAAAYFBgUGBQYFBgUAAAYFBgUAAAAAAAAAAAYFBgUGBQYFBgUGBQAAAAAAAAYFBgUGBQAABgUAAAAAAAAAAAYFAAAGBQAABgU
+    GBQAAAAAGBQAABgUAAAYFBgUGBQYFAAAAAAAAAAAGBQYFBgUGBQYFAAAAAAAABgUAAAAAAAAGBQYFBgUAAAYFBgUAAAAABkUGBQY
+    FAAAGBQYFAAAAAAAAAAAGBQYFBgUGBQYFAAAAAAaFAAAAAAYFBgUGBQYFBgUGBQYFBgUAAAaFBoUGhQaFBoUGhQaFBoUGhQaFBAU
+    EBQQFBAUEBQQFBAUEBQQFBAUGxQbFBsUGxQbFBsUGxQbFBsUGxQcFBwUHBQcFBwUHBQcFBwUHBQcFB0UHRQdFB0UHRQdFB0UHRQd
+    FB0UHRQAAAAAAAAdFAAAAAAAABAUAAAdFB0UHRQdFB0UHhQeFB4UHhQeFB0UHRQdFB0UHRQQFBAUEBQQFBAUHxQfFB8UHxQfFB8U
+    HxQfFB8UHxQgFCAUIBQgFCAUIBQgFCAUIBQgFB4UHhQeFB4UHhQeFB4UHhQeFB4UIRQhFCEUIRQhFCEUIRQhFCEUIRQiFCIUIhQi
+    FCIUIhQiFCIUIhQiFCMUIxQjFCMUIxQjFCMUIxQjFCMUFBQUFBQUFBQUFBQUFBQUFBQUFBQkFCQUJBQkFCQUJBQkFCQUJBQkFCUU
+    JRQlFCUUJRQlFCUUJRQlFCUUJhQmFCYUJhQmFCYUJhQmFCYUJhQnFCcUJxQnFCcUJxQnFCcUJxQnFCgUKBQoFCgUKBQoFCgUKBQo
+    FCgUKRQpFCkUKRQpFCkUKRQpFCkUKRQkFCQUJBQkFCQUJBQkFCQUJBQkFCoUKhQqFCoUKhQqFCoUKhQqFCoUKxQrFCsUKxQrFCsU
+    KxQrFCsUKxQAAAAAAAAAAAAAAAAAAAAAAAAAACwULBQsFCwULBQsFCwULBQsFCwULRQtFC0ULRQtFC0ULRQtFC0ULRQuFC4ULhQu
+    FC4ULhQuFC4ULhQuFC8ULxQvFC8ULxQvFC8ULxQvFC8ULBQsFCwULBQsFCwULBQsFCwULBQwFDAUMBQwFDAUMBQwFDAUMBQwFDAU
+    MBQwFDAUMBQwFDAUMBQwFDAUKBQoFCgUKBQoFCgUKBQoFCgUKBQAAAAAMhQzFAAAAAAAADQUNRQ2FAAANxQAADgUOBQ4FDgUAAAA
+    AAAAAAA5FAAAOhQ6FDoUOhQ6FAAAAAA7FDwUOhQ6FDoUOhQ6FDoUPRQ+FD8UAAAAAAAAAAAAAAAAAAAAAAAAQBQAAAAAAAAAAAAA
+    AAAAAAAAAABBFEEUQRRBFEEUQRRBFEEUQRRCFEMUQxRDFEMUQxRDFEMUQxRDFEMUQhRCFEIUQhRCFEIUQhRCFEIUQhRBFEEUQRRB
+    FEEUQRRBFEEUQRRBFEEUQRREFEEUQRRBFEEUQRRBFEEUQRRBFEEUQRQAAAAAAAAAAAAAAABBFAAAAABBFEEUQRRBFEEUQRQAAEEU
+    QRRBFEEUAAAAAAAAAAAAAEEUQRRBFAAAAAAAAEEUAABBFEEUAABBFEEUAABBFAAAAABBFAAAAAAAAEUURRRFFEUURRRFFEUURRRF
+    FEUURhRGFEYURhRGFEYURhRGFEYURhRFFEUURRRFFEUURRRFFEUURRRGFEUUAAAAAAAAAAAAAAAAAAAAAAAARxRHFEcURxRHFEcU
+    RxRHFEcURxRIFEgUSBRIFEgUSBRIFEgUSBRIFEkUSRRJFEkUSRRJFEkUSRRJFEkUShRKFEoUShRKFEoUShRKFEoUShRLFEsUSxRL
+    FEsUSxRLFEsUSxRLFEsUSxRLFEsUSxRLFEsUSxRLFEsUTBRMFEwUTBRMFEwUTBRMFEwUTBRNFE0UTRRNFE0UTRRNFE0UTRRNFAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAE8UUBRRFFIUUxRUFFUUVhQAAFcUVxQAAFcUAABXFFcUAAAAAAAAVxRXFFcUVxQAAAAAAAAA
+    AAAAAABXFAAAVxRXFAAAAAAAAAAAAAAAAFcUVxQAAAAAVxRXFAAAVxQAAAAAVxRXFAAAAAAAAAAAAABXFFcUAABXFFcUVxRYFFcU
+    VxRXFFcUVxRZFFcUAAAAAFgUAABaFFsUAAAAAFwUVxQAAAAAAAAAAAAAAAAAAAAAXRRdFF0UXRRdFF0UXRRdFF0UXRRdFAAAXRQA
+    AF0UAAAAAAAAXRQAAF0UAAAAAAAAAAAAAAAAAAAAAAAAXhQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAXRQAAF0U
+    XRQAAAAAAAAAAF0UAAAAAAAAXxRfFF8UXxRfFF8UXxRfFF8UXxRgFGAUYBRgFGAUYBRgFGAUYBRgFGEUYRRhFGEUYRRhFGEUYRRh
+    FGEUVxRXFFcUVxRXFFcUVxRXFFcUVxRiFGIUYhRiFGIUYhRiFGIUYhRiFGMUYxRjFGMUYxRjFGMUYxRjFGMUZBRkFGQUZBRkFGQU
+    ZBRkFGQUZBRlFGUUZRRlFGUUZRRlFGUUZRRlFAAAAAAAAAAAAAAAAAAAAAAAAAAAAABnFGgUaRRqFGsUbBRtFG4UbxQAAHAUcRRx
+    FHEUcRRxFHEUcRRxFAAAchRzFAAAAAB0FHUUdhR3FHgUAAB5FAAAehR7FHwUfRQAAH4UAAAAAAAAdhR/FAAAAACAFIEUghQAAIMU
+    hBR2FIUUhhSHFIgUcRQAAHEUAACJFIoUAACLFIwUjRSMFIwUjBQAAAAAjhSPFJAUkRSSFJMUlBSVFJQUlBSWFAAAAAAAAJcUAAAA
+    AJcUmBQAAAAAmRQAAAAAAAAAAAAAAAAAAJoUAAAAAAAAAAAAAAAAAAAAAJsUmxSbFJsUmxSbFJsUmxSbFJsUAAAAAAAAAACcFAAA
+    nBScFAAAAAAAAJwUAACcFJwUnBScFJwUnBQAAAAAAACcFJwUAACcFAAAnBQAAAAAAACcFJwUnBScFAAAnBScFJwUAAAAAJwUnBSc
+    FJwUnBScFJwUnBQAAAAAnBScFAAAnBScFJwUnBQAAAAAAACcFAAAAACcFJwUAAAAAJwUAAAAAJwUnBScFJwUnBSdFJwUnBQAAAAA
+    AACcFJwUAACcFJwUAACcFAAAAAAAAAAAAAAAAJwUnBScFAAAAAAAAJwUAACcFAAAAAAAAJwUnBQAAAAAnBScFJwUAAAAAAAAAACc
+    FAAAAAAAAAAAnBScFJwUnBQAAJwUAAAAAAAAAAAAAAAAnhQAAAAAAAAAAAAAAAAAAJ0UAAAAAAAAAAAAAAAAAACcFAAAnBQAAAAA
+    nBQAAJwUAAAAAAAAnBQAAJwUnBQAAJwUAAAAAAAAmxSbFJsUmxSbFJsUmxSbFJsUAAAAAJ0UAAAAAAAAAACbFAAAAAAAAAAAAACc
+    FAAAnBQAAJwUAAAAAAAAnBQAAAAAnBQAAAAAnBQAAAAAAACcFJwUAAAAAJwUAACcFJwUAAAAAAAAAACcFAAAAAAAAJwUAAAAAAAA
+    AAAAAJwUAAAAAAAAAAAAAAAAAACcFJwUnBScFAAAAACcFAAAAAAAAJwUAACcFAAAnBScFJwUnxQAAJwUnBScFJwUnBScFJwUnBSc
+    FJwUnBScFJ0UnBScFJwUnBScFJwUnBSgFJwUnBScFJwUnBScFJwUnBQAAAAAAACdFAAAAACcFAAAAAAAAAAAAACcFAAAnBScFAAA
+    AACcFJwUAAAAAAAAAAAAAAAAAACcFAAAnBQAAAAAnBQAAAAAAAAAAJwUnBScFAAAAACcFJwUnBScFJwUnBQAAAAAAACgFAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAnBScFAAAAAAAAAAAoBSgFAAAAAAAAAAAAAAAAKEUAAAAAAAAoBSgFKAUoBSgFAAAoBQAAKAU
+    oBQAAAAAAAAAAAAAAAAAAAAAoBSgFAAAAAAAAAAAAAAAAAAAoBSiFKIUohSiFKIUohSiFKIUohSiFKMUoxSjFKMUoxSjFKMUoxSj
+    FKMUpBSkFKQUpBSkFKQUpBSkFKQUpBSlFKUUpRSlFKUUpRSlFKUUpRSlFKQUAACkFKQUpBSkFKQUpBSkFKQUAAAAAAAApBSkFKQU
+    AAAAAAAAAACmFKYUphSmFKYUphSmFKYUphSmFKcUpxSnFKcUpxSnFKcUpxSnFKcUAAAAAAAAAAAAAAAAAAAAAAAAAACoFKgUqBSo
+    FKgUqBSoFKgUqBSoFKkUqRSpFKkUqRSpFKkUqRSpFKkUqhSqFKoUqhSqFKoUqhSqFKoUqhSrFKsUqxSrFKsUqxSrFKsUqxSrFKwU
+    rBSsFKwUrBSsFKwUrBSsFKwUrRStFK0UrRStFK0UrRStFK0UrRSuFK4UrhSuFK4UrhSuFK4UrhSuFK0UrRStFK0UrRStFK0UrRSt
+    FK0UrxSvFK8UrxSvFK8UrxSvFK8UrxSwFLAUsBSwFLAUsBSwFLAUsBSwFLEUsRSxFLEUsRSxFLEUsRSxFLEUsRSxFLEUsRSxFLEU
+    sRSxFLEUsRSyFLIUshSyFLIUshSyFLIUshSyFLMUsxSzFLMUsxSzFLMUsxSzFLMUtBS0FLQUtBS0FLQUtBS0FLQUtBS1FLUUtRS1
+    FLUUtRS1FLUUtRS1FLQUtBS0FLQUtBS0FLQUtBS0FLQUthS2FLYUthS2FLYUthS2FLYUthS2FLYUthS2FLYUthS2FLYUthS2FLcU
+    txS3FLcUtxS3FLcUtxS3FLcUuBS4FLgUuBS4FLgUuBS4FLgUuBS5FLkUuRS5FLkUuRS5FLkUuRS5FKIUohSiFKIUohSiFKIUohSi
+    FKIUAAC7FLwUvRQAAL4UAAC/FMAUwRQAAMIUwxTEFMUUxhTHFMgUyRTKFMsUAAAAAMwUzRQAAAAAAADOFM8U0BQAAAAA0BTQFAAA
+    AADQFAAAAAAAAAAAAAAAAAAA0BTQFAAAAAAAANAU0BTQFNAU0BTQFNEU0hTQFNMU1BQAAAAAAADVFAAAAADWFAAAAADQFNAUAAAA
+    AAAAAAAAAAAA1xQAAAAAAAAAANgU2RTaFNsU3BTcFAAA3RTeFN8U4BThFOIU4xTkFOUU5hTnFOgU5RTpFOoU5RTrFOwU7RTuFO8U
+    5xTwFOcU8RToFPIU5xTzFPQU9RTnFPYU9xTlFPgU+RT6FPsU/BT9FOcU/hT/FAAVARUCFegUAxUEFQUVAAAGFQcVCBUJFQoV+hQL
+    FeUUDBUAAA0VDhUPFRAVERXnFBIVExUUFecUFRUWFRcVGBUZFRoV5xQbFecU5xQAAOcU5xQAAAAA5xTnFAAA5xTnFAAAAAAAAAAA
+    AAAAAOcU5xTnFOcUAAAAAAAAAAAAAOcUAAAAAOcU5xTnFOcU5xQAAOcU5xTnFOcU5xTnFOcUAAAAAAAAAAAAAAAAAADnFOcU5xTn
+    FOcU5xTnFOcU5xTnFBwVAAAdFR4VHxUgFSEVIhUjFSQVJRXnFOcU5xTnFOcU5xTnFOcU5xTnFCYV5xTnFOcU5xTnFOcU5xTnFCcV
+    AAAAAAAAAAAAAAAAAADnFAAAAAAAAOcU5xTnFCgVAAAAAAAAAADnFOcU5xTnFAAAAAAAAAAAAAAAAOcU5xTnFOcU5xQAAAAAAAAA
+    AOcUKRUpFSkVKRUpFSkVAAAqFSkVAAApFSkVKRUpFSkVKRUrFSwVAAAAACkVKRUpFQAAAAAAACkVKRUpFSkVKRUpFSkVKRUpFS0V
+    AAAAAAAAAAApFSkVKRUpFSkVAAAAAAAAAAApFSkVAAApFQAALhUpFSkVKRUvFSkVKRUpFSkVKRUpFSkVKRUpFTAVAAAAAAAAAAAp
+    FSkVKRUpFSkVKRUpFQAAAAAAACkVKRUpFSkVKRUAACkVAAApFSkVKRUpFSkVKRUAACkVKRUpFQAAKRUpFTEVKRUpFSkVKRUpFSkV
+    KRUpFSkVKRUAAAAAKRUpFSkVKRUpFQAAKRUpFSkVMhUpFSkVKRUpFQAAKRUpFSkVKRUpFSkVKRUpFSkVKRUpFSkVKRUpFSkVMxU0
+    FSkVKRUpFSkVKRUpFSkVKRUpFSkVKRUpFSkVKRUpFSkVKRUpFSkVKRUAACkVAAApFSkVKRUpFQAAKRUAACkVKRUpFSkVKRUpFQAA
+    KRUpFSkVKRUpFSkVKRU1FTYVAAApFSkVKRUpFQAAKRUpFSkVAAApFSkVKRUAACkVKRUpFSkVKRU3FQAAOBUpFSkVKRUAAAAAKRUp
+    FSkVKRUAACkVKRUAACkVAAAAACkVORUpFSkVKRUpFSkVOhUAACkVKRUpFSkVAAApFSkVKRUpFQAAKRUpFSkVKRUpFQAAAAApFTsV
+    PBUpFSkVKRUpFSkVKRUAACkVPRU+FSkVKRUpFSkVAAApFT8VKRUpFSkVKRUpFSkVKRUpFSkVAAApFQAAKRUpFSkVAAApFSkVKRUp
+    FSkVKRUAACkVAABAFSkVKRVBFSkVKRUpFSkVAAAAAEIVKRUpFQAAKRUpFSkVAAAAACkVKRUpFSkVKRUpFSkVKRUpFUMVKRUpFSkV
+    RBUpFSkVKRUpFSkVKRUpFQAAKRUpFSkVKRUpFSkVKRUpFSkVKRUAACkVAAApFQAAKRUpFSkVKRUpFSkVAAApFSkVKRUpFQAAAAAp
+    FSkVAABFFQAAKRUpFSkVKRUpFSkVRhUpFSkVAAApFUcVKRUpFQAAKRUpFUgVKRUpFSkVKRUAACkVKRUpFSkVAAApFUkVAAAAACkV
+    KRUpFSkVKRUpFSkVAAAAAEoVAAApFQAAKRUpFSkVKRUpFSkVKRUpFSkVAAApFSkVKRUpFSkVKRUpFSkVKRUpFQAAKRVLFQAANhUp
+    FQAAKRUAACkVAAApFQAAKRUpFSkVKRUpFSkVKRUpFSkVKRVMFSkVKRUpFSkVAAApFSkVAAAAACkVKRUpFQAAKRUAAAAAKRVNFSkV
+    KRUpFSkVKRVOFSkVKRUpFSkVAAApFSkVKRUpFSkVKRUAACkVKRUpFSkVKRVPFSkVKRUAACkVAAApFSkVKRUpFSkVKRUAAAAAAAAp
+    FQAAKRUpFSkVKRUpFQAAKRUpFSkVKRUpFQAAUBUpFSkVKRUAACkVKRUpFSkVAABRFSkVAAApFSkVKRUpFSkVKRUAACkVKRUAAAAA
+    KRUpFQAAKRUpFSkVKRUpFSkVAAAAACkVKRUpFSkVKRUAAAAAKRUpFQAAKRUpFVIVKRUpFSkVKRUpFSkVAAApFQAAAAApFSkVAAAA
+    ACkVUxUAACkVKRUpFU0VAAAAACkVKRUpFQAAKRUpFSkVKRUpFQAAKRUpFQAAKRUpFSkVKRVUFQAAKRUpFSkVAAAAACkVKRUpFSkV
+    VRUpFSkVVhUpFSkVKRUpFSkVKRUAACkVAAApFQAAAAApFVcVKRUAAAAAKRUpFSkVKRUpFSkVAAApFSkVAAApFSkVAAAAAAAAKRUp
+    FSkVWBUAACkVAAAAACkVKRUpFQAAAAAAAAAAAAApFQAAAAAAAAAAKRVZFSkVKRUAAAAAAAAAAAAAAAAAACkVAAAAAAAAAAAAACkV
+    KRUAACkVKRUAAFoVKRUAAAAAAAAAAAAAAAApFQAAAAAAAAAAKRUpFSkVKRUpFQAAWxUpFQAAAAApFQAAAAAAAAAAAAAAAAAAKRUA
+    AAAAAAApFQAAAAApFQAAAAAAAAAAAAAAACkVAAApFQAAAAAAAAAAAAApFVwVKRUpFSkVKRUpFSkVKRUpFSkVKRVdFSkVKRUpFSkV
+    KRUpFSkVKRVeFV8VXhVeFV4VXhVeFV4VXhVeFSkVKRUpFSkVYBUpFSkVKRUpFSkVYRVhFWEVYRVhFWEVYRVhFWEVYRUAAAAAAABi
+    FQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGMVYRUAAAAAAAAAAAAAAAAAAAAAAABhFWEVAAAAAAAAAAAAAAAAAAAAAGEV
+    YRVhFWEVYRVhFWQVYRVhFWEVYRVhFWEVYRVhFWEVYRVlFWEVYRVhFWEVYRVhFQAAAAAAAAAAAAAAAGEVYRVhFWEVYRVmFWEVYRVh
+    FWEVYRVhFWcVaBVhFWEVaRVhFWEVYRVhFWEVahVrFWEVYRVhFWEVYRVhFWEVYRVsFWEVYRVhFWEVbRVuFWEVYRVhFWEVYRVhFWEV
+    YRVhFWsVYRVhFWEVYRVhFWEVYRVhFW8VYRVhFWEVYRVhFWEVYRVhFWEVcBVhFWEVYRVhFWEVYRVxFWEVYRVhFWEVYRVhFWEVYRVh
+    FXIVYRVhFWEVYRVhFWEVYRVvFWEVYRVhFWEVYRVnFWEVYRVhFWEVcxVhFXQVaBVsFWEVYRVhFWEVYRVhFXMVYRVhFWEVYRVhFWEV
+    YRVhFWEVYRV1FWEVYRVhFWEVAAAAAGEVAAAAAGEVYRVhFWEVYRVhFWEVYRVhFWEVYRVhFXYVYRVhFWEVYRVhFXcVYRVhFWcVYRVh
+    FWEVYRVhFWEVYRVhFWEVZxVhFWEVYRVhFWEVYRUAAGEVYRVhFWEVYRUAAGEVYRVhFWEVYRVhFXgVYRVhFWEVYRVhFWEVYRVhFWEV
+    YRVhFXkVYRVhFWEVYRVhFWcVYRVhFXoVYRVhFQAAAAB7FQAAAABhFWEVYRVhFQAAYRVhFWEVYRVhFXwVYRVhFWEVYRVhFWEVYRVn
+    FWcVYRVhFWEVYRVhFWEVYRV9FWEVYRVhFX4VYRVhFWEVYRVhFWEVYRVhFX8VgBV9FWEVYRVhFWEVYRVhFWEVahVhFWEVYRVhFWEV
+    YRVhFWEVYRVhFYEVghVhFWEVYRVhFWcVYRVhFWEVYRVhFWEVYRVhFWEVgxV1FXUVdRV1FXkVdRVhFWEVYRVhFWEVYRVhFWEVYRVn
+    FWEVYRVhFWEVYRVhFWcVZxVhFWEVYRVhFWEVYRVhFWEVaxVhFWEVhBVhFWEVYRVhFYUVYRVhFWEVYRVhFWEVYRVhFWEVYRVhFWEV
+    aBVhFYYVYRVhFWEVYRVhFWEVYRVhFWEVhxVhFWEVYRVhFWEVYRVhFWgVYRVhFWEVYRVhFYgVYRVhFWEVYRVhFX4VYRVhFWEVhxVk
+    FWEVYRVhFWEVYRVhFWEVYRVhFWEVYRVhFX4VYRVhFWEVYRVhFWEVYRVhFYkVYRUAAGEVYRUAAAAAAAAAAGEVAAAAAAAAAAAAAAAA
+    AABhFQAAAAAAAAAAAAAAAAAAYRVhFQAAYRUAAAAAAABhFWEVAABhFWEVYRUAAAAAAAAAAGEVYRUAAGcVZxVnFWcVZxVnFWcVZxVn
+    FWcVZxWKFWcVZxVnFWcVZxVnFWcVZxVhFWEVYRVhFWEVYRWLFWEVYRVhFYwVjBWMFYwVjBWMFYwVjBWMFYwVjBWMFYwVjBWMFYwV
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAIwVjBWMFYwVjRWNFY0VjRWMFYwVjBWMFYwVjBWMFY0VjRWNFY0VjRWNFY0VjRWMFY0VjRWN
+    FY0VjRWNFY0VjBWNFY0VjRWNFY0VjRWNFY0VjRWNFY0VjBWNFY0VjRWNFY0VjRWNFY0VjBWMFY0VjRWNFY0VjRWNFYwVjBWMFY0V
+    jRWNFY0VjRWMFYwVjBWMFYwVjBWMFY0VjRWNFY0VjBWMFYwVjBWMFYwVjRWNFY0VjRWNFY0VjRWMFY0VjRWNFY0VjRWMFYwVjRWN
+    FY0VjBWMFYwVjRWNFY0VjBWMFYwVjBWMFYwVjRWNFYwVjBWMFYwVjBWMFY0VjBWMFYwVjRWNFY0VjRWNFY0VjRWNFYwVjBWMFY0V
+    jBWNFY0VjRWMFY0VjRWNFY0VjRWNFY0VjBWMFY0VjBWMFYwVjBWMFYwVjBWMFYwVjBWMFY0VjRWNFY0VjBWNFYwVjBWMFYwVjRWM
+    FYwVjBWMFYwVjBWMFYwVjRWNFY0VjBWMFYwVjBWMFYwVjBWMFY0VjRWNFY0VjRWNFYwVjRWNFYwVjBWMFYwVjBWNFY0VjRWNFYwV
+    jBWMFYwVjBWMFY0VjBWMFYwVjBWMFYwVjBWNFY0VjRWNFYwVjRUAAAAAAACOFQAAAAAAAAAAAAAAAIwVjBWMFYwVjBWNFY0VjRWM
+    FYwVjBWMFYwVjBWNFYwVjBWMFYwVjBWMFY0VjBWMFYwVjBWMFYwVjBWMFY0VjBWMFYwVjBWMFYwVjBWNFYwVjBWMFYwVjBWMFYwV
+    jRWNFYwVjBWMFY0VjBWNFY0VjRWNFY0VjRWNFY0VjRWNFY0VjRWNFY0VjRWMFYwVjRWNFY0VjRWMFYwVjBWMFYwVjBWMFYwVjRWN
+    FYwVjBWMFYwVjBWNFYwVjBWNFY0VjRWNFYwVjBWNFYwVjBWMFYwVjBWMFY0VjBWMFYwVjBWMFYwVjBWNFYwVjBWMFYwVjBWMFY0V
+    jRWMFYwVjBWMFYwVjBWMFYwVjBUAAAAAAAAAAAAAjBUAAAAAAACNFY8VjRWNFY0VjRWNFY0VjRWNFYwVjBWMFYwVkBWMFYwVjBWM
+    FYwVkRWRFZEVkRWRFZEVkRWRFZEVkRWSFZIVkhWSFZIVkhWSFZIVkhWSFZEVAAAAAAAAAAAAAAAAAAAAAAAAkhWTFZIVkhWSFZIV
+    khWSFZIVkhWUFZQVlBWUFZQVlBWUFZQVlBWUFZUVlRWVFZUVlRWVFZUVlRWVFZUVlhWWFZYVlhWWFZYVlhWWFZYVlhWWFZYVlhWW
+    FZYVlhWWFZYVlhWWFZUVlRWVFZUVlRWVFZUVlRWVFZUVlxWXFZcVlxWXFZcVlxWXFZcVlxWYFZgVmBWYFZgVmBWYFZgVmBWYFZkV
+    mRWZFZkVmRWZFZkVmRWZFZkVmRWZFZkVmRWZFZkVmRWZFZkVmRUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACbFZwVnRWdFZ4VnRWf
+    FaAVoRWhFaEVoRWhFaEVohWiFaIVoRWhFaEVoRWhFaEVoRWhFQAAoRWhFaEVoRWhFaEVoRWhFaEVoRWhFaEVoRWhFaEVoRWhFaEV
+    oRWiFaIVoRWiFaEVoRUAAAAAAAChFaEVoRWhFaIVoRWhFaEVoRUAAKIVoRWhFaEVAACjFaMVoxWjFaMVoxWjFaMVoxWjFaMVoxWj
+    FaMVoxWjFaMVoxWjFaQVpBWkFaQVpBWkFaQVpBWkFaQVpRWlFaUVpRWlFaUVpRWlFaUVpRWmFaYVphWmFaYVphWmFaYVphWmFacV
+    pxWnFacVpxWnFacVpxWnFacVqBWoFagVqBWoFagVqBWoFagVqBUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqhWrFawVrRWuFa8VsBWx
+    FbIVsxW0FbUVtBW2FbcVtBW4FbkVuRW6FbQVuxW0FbwVvRW0Fb4VvxXAFbYVuRXBFbQVwhW0FbQVwxXEFcUVtBXGFbQVxxW0FcgV
+    tBXJFcoVyxXMFc0VzhW2FbkVzRXPFdAV0RW/FbQV0hW2FbQV0xXUFcQV1RXWFdcV2BUAANgV2BXZFbMV2BXaFdgV2BW0FbQVtBW0
+    FbQVtBW0FbQVtBW0FdsVzhW5FdwV3RW2Fb8V3hW/Fd8VAADgFeAV4BXgFeAV4BXgFeAVAADhFeEV4RXhFeEV4RXhFeEV4RXhFeIV
+    4hXiFeIVAADiFQAAAAAAAAAA4hXiFeIV4hXiFQAAAAAAAAAAAADiFeIV4hUAAAAA4hXiFeIV4hXiFQAA4hUAAOIV4hXiFeIVAAAA
+    AAAA4hXiFeIV4hXiFeIV4hXiFeIV4hXjFeMV4xXjFeMV4xXjFeMV4xXjFeIV4hXiFeIV4hXiFeIV4hUAAAAA4hXiFQAA4hUAAAAA
+    4hXiFeIVAADiFeIV5BXiFeQV5BUAAAAA4hUAAOIV4hUAAAAAAAAAAAAAAADiFQAA4hXiFQAAAAAAAAAAAAAAAAAAAADiFeIV4hXi
+    FeIV4hUAAOIVAAAAAOIV4hXiFQAAAADiFQAAAAAAAAAA4hUAAAAAAAAAAOIV4hUAAAAAAADiFeIV4hUAAAAAAAAAAAAAAAAAAOIV
+    4hXiFeIVAAAAAAAAAAAAAAAA4hUAAOIV4hUAAAAAAAAAAAAAAADiFeIVAADiFeIV4hXiFeIV4hUAAOIV4hUAAOIVAADiFQAAAAAA
+    AAAAAADiFQAAAADiFeIV4hXiFQAA4hXiFeIV4hUAAOIVAADiFeIV4hXiFeIV4hUAAAAAAADiFeIVAAAAAAAA4hXiFeIV4hXiFeIV
+    4hUAAOIV4hXiFeIV4hXiFeIV4hXiFQAAAAAAAOIV4hXiFeIV4hXiFQAAAAAAAAAA4hXiFeIV4hXiFeIV4hUAAOIVAADiFQAAAADi
+    FeIV4hUAAAAAAAAAAOIV4hUAAOIVAAAAAAAAAAAAAAAA4hXiFeIV4hXiFeIV4hXiFQAA4hUAAOIV4hXiFQAAAAAAAAAAAAAAAOIV
+    AADiFeIV4hXiFQAA4hUAAOAV4hXiFeIV4hUAAAAAAADiFQAAAADiFeIV4hXkFeQV5BXkFQAA5BUAAOIVAADiFQAA4hUAAAAA4hUA
+    AAAA4hXiFeIV4hUAAOIV4hUAAAAAAADgFeAV4BXgFeAV4BXgFeAV4BXgFeAVAADgFeAV4BXgFeAV4BXgFeAV4BXgFeAV4BXgFeAV
+    4BXgFQAAAADlFeEV4RXhFeEV4RXhFeEV4RXhFeIVAADiFeIV4hXiFQAAAAAAAOUV4hXiFeIV4hXlFQAAAAAAAAAAAADiFeIVAADi
+    FQAA4hXiFeIV4hUAAAAA5hXmFeYV5hXmFQAAAAAAAOYV5xXnFecV5xXnFecV5xXnFecV5xXoFegV6BXoFegV6BXoFegV6BXoFekV
+    6RXpFekV6RXpFekV6RXpFekV6hXqFeoV6hXqFeoV6hXqFeoV6hXrFesV6xXrFesV6xXrFesV6xXrFQAA4xXjFeMV4xXjFeMV4xXj
+    FQAA7BXsFewV7BXsFewV7BXsFewV7BXtFe0V7RXtFe0V7RXtFe0V7RXtFe4V7hXuFe4V7hXuFe4V7hXuFe4V7xXvFe8V7xXvFe8V
+    7xXvFe8V7xXwFfAV8BXwFfAV8BXwFfAV8BXwFdgV2BXYFdgV2BXYFdgV2BXYFdgV8RXxFfEV8RXxFfEV8RXxFfEV8RXyFfIV8hXy
+    FfIV8hXyFfIV8hXyFfMV8xXzFfMV8xXzFfMV8xXzFfMV9BX0FfQV9BX0FfQV9BX0FfQV9BX1FfUV9RX1FfUV9RX1FfUV9RX1FfYV
+    9hX2FfYV9hX2FfYV9hX2FfYV9xX3FfcV9xX3FfcV9xX3FfcV9xX4FfgV+BX4FfgV+BX4FfgV+BX4FfkV+RX5FfkV+RX5FfkV+RX5
+    FfkV+BX4FfgV+BX4FfgV+BX4FfgV+BX6FfoV+hX6FfoV+hX6FfoV+hX6FfsV+xX7FfsV+xX7FfsV+xX7FfsV/BX8FfwV/BX8FfwV
+    /BX8FfwV/BX8FfwV/BX8FfwV/BX8FfwV/BX8FfcV9xX3FfcV9xX3FfcV9xX3FfcV/RX9Ff0V/RX9Ff0V/RX9Ff0V/RX9Ff0V/RX9
+    Ff0V/RX9Ff0V/RX9FQAAAAAAAAAAAAAAAAAAAAAAAAAA/xUAAAAWARYCFgMWBBYFFgYWBRYAAAAABxYHFgAABxYHFgcWBxYHFgAA
+    CBYIFggWCBYAAAAAAAAAAAAAAAAIFggWCBYAAAgWAAAIFggWAAAIFggWAAAAAAAACRYIFggWCBYAAAAACBYIFggWAAAIFggWCBYA
+    AAAAAAAIFggWCBYIFgAACBYIFggWCBYIFggWCBYIFggWCBYIFggWCBYIFgoWCxYMFgAAAAANFgAAAAAOFgAADxYPFg8WDxYPFg8W
+    DxYPFg8WDxYQFhAWEBYQFhAWEBYQFhAWEBYQFhAWEBYQFhEWEBYQFhAWEBYQFhAWEBYQFgAAAAAAAAAAAAAAAAAAAAASFgAAEBYQ
+    FgAAEBYAAAAAAAAAABAWAAAAAAAAAAAAAAAAAAAAABAWEBYQFhAWEBYQFhAWAAAAAAAAAAAQFgAAAAAAAAAAAAAAAAAAAAAAABMW
+    ExYTFhMWExYTFhMWExYTFhMWFBYUFhQWFBYUFhQWFBYUFhQWFBYUFhQWFBYUFhQWFBYAABQWFBYUFhQWFBYUFhQWFBYUFhQWFBYU
+    FgAAFRYVFhUWFRYVFhUWFRYVFhUWFRYHFgcWBxYHFgcWBxYHFgcWBxYHFgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAXFhgWGRYaFhsW
+    HBYdFh4WHxYAAAAAIBYgFiAWIBYgFiAWIBYAAAAAIRYgFiAWIBYgFiAWAAAAACAWIhYAACAWIBYgFgAAAAAAAAAAIxYAACAWIBYg
+    FiAWIxYgFiMWIBYAACMWIxYgFiMWIBYgFiAWIxYgFiAWIxYgFiAWIBYkFiAWIxYgFiAWIxYlFiAWIxYjFiAWIBYgFiAWIxYjFiYW
+    IBYgFiAWIBYgFiAWIBYjFiAWAAAgFgAAAAAgFiAWAAAAAAAAAAAnFigWJxYnFicWJxYnFicWJxYnFgAAKRYnFioWAAAAAAAAAAAA
+    AAAAKxYrFisWKxYrFisWKxYrFisWKxYnFicWJxYnFicWJxYnFicWJxYnFiwWLBYsFiwWLBYsFiwWLBYsFiwWJxYnFgAAJxYnFgAA
+    JxYnFicWAAAtFicWAAAAACcWAAAAAAAAAAAAACIWIhYiFiIWIhYiFiIWIhYiFiIWIhYiFiIWIhYiFiIWIhYiFiIWLhYiFiIWAAAi
+    FiIWIhYAAAAAAAAAAAAAIhYiFiIWIhYiFiIWIhYiFiIWLxYvFi8WLxYvFi8WLxYvFi8WLxYwFjAWMBYwFjAWMBYwFjAWMBYwFjEW
+    MRYxFjEWMRYxFjEWMRYxFjEWMhYyFjIWMhYyFjIWMhYyFjIWMhYzFjMWMxYzFjMWMxYzFjMWMxYzFjQWNBY0FjQWNBY0FjQWNBY0
+    FjQWNRY1FjUWNRY1FjUWNRY1FjUWNRY2FjYWNhY2FjYWNhY2FjYWNhY2FjcWNxY3FjcWNxY3FjcWNxY3FjcWOBY4FjgWOBY4FjgW
+    OBY4FjgWOBY5FjkWORY5FjkWORY5FjkWORY5FjoWOhY6FjoWOhY6FjoWOhY6FjoWOxY7FjsWOxY7FjsWOxY7FjsWOxY8FjwWPBY8
+    FjwWPBY8FjwWPBY8Fj0WPRY9Fj0WPRY9Fj0WPRY9Fj0WNxY3FjcWNxY3FjcWNxY3FjcWNxYAAAAAAAAAAAAAAAAAAAAAAAAAAD4W
+    PhY+Fj4WPhY+Fj4WPhY+Fj4WPxY/Fj8WPxY/Fj8WPxY/Fj8WPxY7FjsWOxY7FjsWOxY7FjsWOxY7Fj4WPhY+Fj4WPhY+Fj4WPhY+
+    Fj4WAABBFkIWQxZEFkUWRhZHFkgWSRYAAAAAAABKFgAASxZMFk0WThYAAE8WUBZQFlAWURZQFlAWUhZTFlAWVBYAAFUWUBZWFlAW
+    UBZSFlcWUBZUFlgWUBZQFlAWWRZRFlYWUBZaFlsWUBZQFlEWUBZQFlAWUxZRFlMWWBZQFlAWUBZRFlAWXBZRFlAWVBZdFlwWUxZQ
+    FlEWURZRFlMWXhZfFmAWVhZQFmEWWRZiFlcWURZjFlQWZBZQFlAWUBZQFlMWURZlFlMWUxYAAAAAAAAAAAAAAAAAAGYWZxYAAGgW
+    aRZqFmsWbBZoFmgWbRZoFm4WbxYAAHAWcRZyFgAAAAAAAHMWcxZvFm8WcBZwFnAWbxZ0FnEWcRZ0FnUWdRZ2FnYWdhZ2FnYWdhZ2
+    FnYWAAB3FncWdxZ3FncWdxYAAHcWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FgAAAAB3FncWdxZ3FncW
+    dxZ3FgAAAAB3FncWdxZ3FncWdxZ3FncWAAAAAHgWeBZ4FngWeBZ4FngWeBZ4FngWeRZ5FnoWeRZ5FnkWeRZ5FnkWeRZ3FncWdxZ3
+    FncWdxZ3FncWAAB3FgAAdxZ3FncWdxZ3FncWdxZ3FgAAdxYAAHcWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FgAAAAAAAHsW
+    fBZ9Fn4WfxZ8FoAWgRYAAAAAAAAAAHcWdxZ3FncWdxZ3FncWAAAAAHcWdxZ3FncWdxZ3FncWdxZ3FnYWAAB3FncWdxZ3FncWdxZ3
+    FgAAdxZ3FncWdxZ3FncWAAAAAAAAAAB3FncWAAB3FncWdxZ3FncWAAAAAIIWAAB3FncWdxZ3FncWdxZ3FncWdxZ3FncWdxZ3FgAA
+    dxZ3FncWdxZ3FncWAAB3FncWdxZ3FncWdxZ3FncWdxZ3FgAAdxZ3FncWAAAAAAAAgxYAAAAAAAAAAAAAdxZ3FncWdxZ3FncWdxZ3
+    FncWAAB3FncWAAAAAAAAhBaEFoQWhBaEFoQWhBaEFoQWhRaFFoUWhRaFFoUWhRaFFoUWhRaGFocWhxaHFocWhxaHFocWhxaHFocW
+    iBaHFocWhxaHFocWhxaHFocWiRaJFokWiRaJFokWiRaJFokWiRaKFosWAACMFgAAAAAAAAAAAAAAAIoWixYAAAAAAAAAAAAAAAAA
+    AAAAjRaNFo0WjRaNFo0WjRaNFo0WjRaOFo4WjhaOFo4WjhaOFo4WjhaOFo8WkBaPFo8WjxaPFo8WjxaPFo8WjxaPFo8WjxaPFpEW
+    jxaPFo8WjxaPFo8WjxaPFo8WjxaPFo8WjxaSFpMWkxaTFpMWkxaTFpMWkxaTFpMWlBaUFpQWlBaUFpQWlBaUFpQWlBaPFo8WjxaQ
+    Fo8WjxaPFo8WjxaPFpUWlRaVFpUWlRaVFpUWlRaVFpUWhxaHFocWhxaHFocWhxaHFocWhxaWFpYWlhaWFpYWlhaWFpYWlhaWFnMW
+    cxZzFnMWcxZzFnMWcxZzFnMWlxaXFpcWlxaXFpcWlxaXFpcWlxaYFpgWmBaYFpgWmBaYFpgWmBaYFpkWmRaZFpkWmRaZFpkWmRaZ
+    FpkWmhaaFpoWmhaaFpoWmhaaFpoWmhaZFpoWmRaaFpkWmRaZFpkWmRaZFpsWmhaZFpkWmRaZFpkWnBaZFpkWmxaaFpoWmhaaFpoW
+    mhaaFpoWnBacFpoWmhaaFpoWmhaaFpoWmhabFpwWmRaZFpkWmRaZFpkWmRacFpwWnRadFp0WnRadFp0WnRadFp0WnRYAAIQWAACE
+    FgAAhBYAAAAAAACHFp4WnhaeFp4WnhaeFp4WnhaeFp4WmxabFpsWmxabFpsWmxabFpsWmxafFoQWhBaEFoQWhBaEFoQWhBaEFoQW
+    hBaEFoQWhBaEFoQWhBaEFoQWhBaEFoQWnxaEFoQWhBaEFoQWhBaEFoQWhBaEFoQWoBaEFoQWhBaEFnYWAAAAAAAAAAAAAAAAAAAA
+    AAAAhBYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACEFgAAAAAAAAAAAAAAAIQWhBaEFoQWhBaEFoQWhBaEFqEWhBaEFoQWohaEFoQW
+    hBaEFoQWhBajFqMWoxajFqMWoxajFqMWoxajFqMWoxajFqQWoxajFqMWoxajFqMWoxajFqMWoxajFqQWoxajFqMWoxajFqMWoxaj
+    FqMWoxajFqMWoxakFqUWpRalFqUWpRalFqUWpRalFqUWkxaTFpMWkxaTFpMWkxaTFpMWkxZ7FnsWexZ7FnsWexZ7FnsWexZ7FnIW
+    chZyFnIWchZyFnIWchZyFnIWphamFqYWphamFqYWphamFqYWphanFqcWpxanFqcWpxanFqcWpxanFqgWqBaoFqgWqBaoFqgWqBao
+    FqgWqRapFqkWqRapFqkWqRapFqkWqRaqFqoWqhaqFqoWqhaqFqoWqhaqFqsWqxarFqsWqxarFqsWqxarFqsWrBasFqwWrBasFqwW
+    rBasFqwWrBZnFmcWZxZnFmcWZxZnFmcWZxZnFq0WrRatFq0WrRatFq0WrRatFq0WnhaeFp4WnhaeFq0WnhaeFp4WnhaeFp4Wnhae
+    Fp4WnhaeFp4WnhatFp4WnhaeFq0WnhaeFp4WnhaeFp4WrhauFq4WrhauFq4WrhauFq4WrhavFq8WrxavFq8WrxavFq8WrxavFrAW
+    sBawFrAWsBawFrAWsBawFrAWsRaxFrEWsRaxFrEWsRaxFrEWsRayFrIWshayFrIWshayFrIWshayFrMWsxazFrMWsxazFrMWsxaz
+    FrMWsBawFrAWsBawFrAWsBawFrAWsBa0FrQWtBa0FrQWtBa0FrQWtBa0FrUWtRa1FrUWtRa1FrUWtRa1FrUWtha2FrYWtha2FrYW
+    tha2FrYWtha3FrcWtxa3FrcWtxa3FrcWtxa3FrgWuBa4FrgWuBa4FrgWuBa4FrgWuRa5FrkWuRa5FrkWuRa5FrkWuRazFrMWsxaz
+    FrMWsxazFrMWsxazFroWuha6FroWuha6FroWuha6FroWuxa7FrsWuxa7FrsWuxa7FrsWuxa8FrwWvBa8FrwWvBa8FrwWvBa8FgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAtBa0FrQWtBa0FrQWtBa0FrQWtBa9Fr0WvRa9Fr0WvRa9Fr0WvRa9Fr4Wvha+Fr4Wvha+Fr4Wvha+
+    Fr4WnBacFpwWnBacFpwWnBacFpwWnBa/Fr8Wvxa/Fr8Wvxa/Fr8Wvxa/FsAWwBbAFsAWwBbAFsAWwBbAFsAWwRbBFsEWwRbBFsEW
+    wRbBFsEWwRbCFsIWwhbCFsIWwhbCFsIWwhbCFsMWwxbDFsMWwxbDFsMWwxbDFsMWxBbEFsQWxBbEFsQWxBbEFsQWxBbFFsUWxRbF
+    FsUWxRbFFsUWxRbFFsYWxhbGFsYWxhbGFsYWxhbGFsYWxxbHFscWxxbHFscWxxbHFscWxxbIFsgWyBbIFsgWyBbIFsgWyBbIFskW
+    yRbJFskWyRbJFskWyRbJFskWyhbKFsoWyhbKFsoWyhbKFsoWyhbIFsgWyBbIFsgWyBbIFsgWyBbIFssWyxbLFssWyxbLFssWyxbL
+    FssWyxbLFssWyxbLFssWyxbLFssWyxbMFswWzBbMFswWzBbMFswWzBbMFrwWvBa8FrwWvBa8FrwWvBa8FrwWzRbNFs0WzRbNFs0W
+    zRbNFs0WzRbMFswWzBbMFswWzBbMFswWzBbMFrUWtRa1FrUWtRa1FrUWtRa1FrUWqhaqFqoWqhaqFqoWqhaqFqoWqhYAAM8WAAAA
+    ANAW0RbSFtMW1BbVFtYW1hbWFtYW1hbWFtYW1hbWFtcWAADWFtYW2BbYFgAAAAAAAAAAAAAAANgW1hbWFtgWAADWFgAAAAAAAAAA
+    1hbWFtYW1hbWFtYW1hbZFgAAAADaFtYW2BbWFtsW1hYAAAAAAADcFt0W1hbWFtYWAADeFt8WAAAAAOAW4BbgFuAW4BbgFuAW4Bbg
+    FuAW4RbhFuEW4RbhFuEW4RbhFuEW4RbhFgAA4RbhFuEW4RbhFgAA4RYAAOEW4RbhFuEW4RbhFuEW4RbhFgAAAAAAAAAAAAAAAAAA
+    AADhFgAAAAAAAAAAAAAAAAAAAAAAAOIWAAAAAAAAAAAAAAAAAADhFgAAAAAAAAAA4RbhFuEWAADhFuEWAAAAAAAAAADjFgAAAAAA
+    AAAAAAAAAAAAAAAAAOQW5RbmFgAAAAAAAAAAAAAAAAAA5xYAAAAAAAAAAOgW6BYAAAAAAADWFtYW1hbWFtYW1hbWFtYW1hbWFukW
+    6RbpFukW6RbpFukW6RbpFukWAAAAAAAA6RYAAAAAAAAAAAAAAADpFgAAAAAAAAAA6RbpFgAA6RbpFukWAAAAAAAAAAAAAOkW6Rbp
+    FukWAAAAAAAAAAAAAAAA6RbpFukW6RYAAAAAAAAAAAAAAAAAAAAAAADpFukWAAAAAAAAAADpFukWAAAAAOkW6RYAAAAAAAAAAAAA
+    AAAAAAAAAADqFuoW6hbqFuoW6hbqFuoW6hbqFusW6xbrFusW6xbrFusW6xbrFusW7BbsFuwW7BbsFuwW7BbsFuwW7BbtFu0W7Rbt
+    Fu0W7RbtFu0W7RbtFgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAO8W8BbxFvIW8xb0FvUW9hb3FgAA+Bb5FvoWAAAAAPsW/Bb9Fv4W
+    /xYAF/gWABcAFwAAARcAFwIXAAADFwAXARf4FvgWABcAFwQXBRf+FgAAAAAAAAAA+Bb4FgAABhf/FgAABxcAFwAXABcIFwkXChcL
+    FwwXAAAAF/gWABcAF/oWABf4Fg0XDhf+FvgWDxcQFxEXAAASFxMXBhcUF/4WFRcWFxcXAAAYF/gWGRcBF/gWGhcaFwAAAAAAAAAA
+    AAAAAAAAAAAaFxoXGhcaFxoXGhcaFxoXGhcaFwAAGhcaFxoXAAAaFxoXGhcaFwAAAAAaFwAAGhcaFxoXGhcaFxoXGhcAABoXGhca
+    FxoXGhcaFwAAGhcaFwAAGhcaFxoXGhcaFwAAGhcaFwAAAAAAAAAAAAAaFwAAGhcaFwAAAAAaFwAAAAAAAAAAAAAAAAAAAAAAAAAA
+    GhcaFxoXGhcaFxoXGhcAABoXAAAaFxoXGhcaFxoXGhcaFxoXGhcAABoXGhcaFxoXGhcaFxoXGhcAAAAAGhcaFxoXGhcaFwAAAAAA
+    AAAAAAAaFxoXGhcaFxoXAAAaFxoXGhcAABoXGhcaFwAAGhcaFxoXGhcaFwAAAAAaFxoXGhcaFxoXAAAaFxoXAAAAAAAAAAAAAAAA
+    AAAAABoXAAAAAAAAGhcaFxoXGhcaFwAAGhcAAAAAGhcaFxoXAAAAABoXGhcaFxoXGhcaFxoXGhcaFxoXAAAaFxoXGhcAABoXGhca
+    FxoXGhcaFxoXAAAAAAAAAAAAAAAAAAAAABoXGhcAAAAAAAAAAAAAAAAaFxoXGhcaFxoXAAAAABoXGhcaFxoXGhcaFwAAAAAaFwAA
+    GhcAAAAAAAAAAAAAGhcAAAAAAAAaFwAAGhcaFxoXGhcAABoXGhcAABoXGhcaFxoXGhcaFwAAAAAAAAAAGhcaFwAAGhcaFxoXAAAA
+    AAAAAAAaFxoXAAAaFwAAGhcaFxoXGhcaFxoXGhcaFwAAAAAAABoXGhcAAAAAGhcaFwAAGhcAAAAAGhcAABoXAAAAAAAAGhcaFwAA
+    GhcaFxoXGhcAABoXGhcaFxoXAAAAAAAAAAAAAAAAAAAaFxoXGhcAABoXGhcaFwAAAAAaFwAAGhcaFwAAAAAAABoXAAAAABoXGhcA
+    AAAAAAAAAAAAAAAAABsXGxcbFxsXGxcbFxsXGxcbFxsXHBccFxwXHBccFxwXHBccFxwXHBcdFx0XHRcdFx0XHRcdFx0XHRcdFx4X
+    HhceFx4XHhceFx4XHhceFx4XHxcfFx8XHxcfFx8XHxcfFx8XHxcgFyAXIBcgFyAXIBcgFyAXIBcgFyEXIRchFyEXIRchFyEXIRch
+    FyEXAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIxckFyUXJhcnFygXKRcAAAAAKhcqFyoXKhcAAAAAAAAAAAAAAAArFywXLBcAAAAA
+    AAAAAAAAAAAAACoXKhcrFwAAKhcrFyoXLBcsFysXKxcrFysXKxcrFysXKxcrFysXAAAAACsXKxcrFwAAAAAAAAAAAAAqFyoXKhcq
+    FyoXKhcqFyoXKhcqFy0XAAAAAAAAAAAAAAAALhcAAAAALxcvFy8XLxcvFy8XLxcvFy8XLxcwFzAXMBcwFzAXMBcwFzAXMBcwFzEX
+    MRcxFzEXMRcxFzEXMRcxFzEXJhcAACYXAAAAACYXAAAmFwAAAAAAAAAAAAAAAAAAAAAAAAAAJhcAADIXMhcyFzIXMhcyFzIXMhcy
+    FzIXMxczFzMXMxczFzMXMxczFzMXMxc0FzQXNBc0FzQXNBc0FzQXNBc0FzUXNRc1FzUXNRc1FzUXNRc1FzUXNhc2FzYXNhc2FzYX
+    Nhc2FzYXNhc3FzcXNxc3FzcXNxc3FzcXNxc3FzgXOBc4FzgXOBc4FzgXOBc4FzgXORc5FzkXORc5FzkXORc5FzkXORc6FzoXOhc6
+    FzoXOhc6FzoXOhc6FzsXOxc7FzsXOxc7FzsXOxc7FzsXPBc8FzwXPBc8FzwXPBc8FzwXPBc7FzsXOxc7FzsXOxc7FzsXOxc7Fz0X
+    PRc9Fz0XPRc9Fz0XPRc9Fz0XPRc9Fz0XPRc9Fz0XPRc9Fz0XPRcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPxdAF0EXAAAAAEIXAABD
+    F0QXAABFFwAAAAAAAAAAAAAAAAAAAAAAAAAARhdHF0gXAABJFwAAShdLFwAAAAAAAEwXTRdOF08XUBdRFwAAUhcAAAAAAAAAAAAA
+    AABTFwAAAABUF1UXAAAAAAAAAAAAAAAAAAAAAAAAPxdAF0EXAAAAAAAAAAAAAAAAVhdWF1YXVhdWF1YXVhdWF1YXAABXF1gXWRda
+    F1sXXBddF14XXxdgF2EXYhdjF2QXZRdmF2cXaBcAAGkXAAAAAAAAAAAAAAAAAABqFwAAZxdnF2sXbBdoF20XbhdoFwAAAAAAAGgX
+    AAAAAAAAAAAAAAAAAAAAAAAAbxdwF3EXchdzF3QXdRd2F3cXWhcAAAAAeBcAAAAAAABnFwAAeRcAAHoXaxdwF3sXfBd9F34XfxeA
+    F4EXAACCF4MXhBeFFwAAhheHF4gXAAAAAAAAaBcAAGcXAAAAAAAAAAAAAGgXiReKF4sXjBeNF2gXjhePF2gXaBeQF5EXkheTF3sX
+    lBeVF5YXlxdWFwAAAAAAAFYXVhcAAFYXAABWF1YXAAAAAAAAAABWFwAAAAAAAAAAmBcAAAAAAAAAAAAAAAAAAAAAAABWFwAAAAAA
+    AAAAAAAAAAAAAAAAAJkXmReZF5kXmReZF5kXmReZF5kXAAAAAJoXAACZF5kXAAAAAAAAAAAAAAAAmReZF5kXmReZFwAAAAAAAAAA
+    mxcAAJoXmhecF5oXmhcAAJwXAAAAAAAAmReZF5kXmRcAAAAAAAAAAJoXmxebF5wXmheaFwAAAAAAAAAAAACcFwAAmheaFwAAnRcA
+    AAAAAACbF54XAACbF5sXmheaF5oXAAAAAJsXmxebF5sXAAAAAAAAAAAAAAAAnhcAAJsXnxebF5sXAAAAAAAAAACaF5sXAAAAAAAA
+    mxebFwAAAAAAAAAAnxcAAJkXAAAAAAAAAAAAAAAAAAAAAAAAmhcAAJsXmhcAAAAAnhcAAAAAnxedF5oXnBcAAAAAAAAAAJsXAACb
+    F5sXmxebF5sXmxcAAAAAAACaF5sXnBeaF50XAAAAAAAAAAAAAJoXmxebF5oXmxebF5sXAAAAAAAAAAAAAJkXAAAAAAAAAAAAAAAA
+    AAAAAAAAmReZFwAAAAAAAAAAAAAAAJ0XmxebF5sXmhcAAAAAAAAAAAAAAACcF5oXnBcAAJ8XmhcAAAAAAACZF5kXmReZF5kXmReZ
+    FwAAAAAAAJ8XAACbF5oXmxcAAAAAAAAAAAAAAACZF5kXmReZF5sXmxcAAAAAmxcAAAAAAACbF5sXoBebFwAAAACdF5wXmxcAAAAA
+    AAAAAAAAAAAAAAAAAAAAAJkXmReZFwAAAAAAAJ8XmxecF50XmxebF5wXmxebF5sXAACbF5oXmxecF5sXmxcAAAAAAACbFwAAnhcA
+    AJkXmRecFwAAmxcAAAAAAACbF5sXoBcAAAAAAAAAAAAAAAAAAJsXmxedFwAAoBcAAAAAAAAAAAAAnBcAAJkXmReZFwAAAAAAAAAA
+    AACbF54XmReZFwAAAAAAAAAAAAAAAAAAAAAAAAAAAACcFwAAnhcAAAAAmhcAAAAAmhcAAJoXmhcAAJoXmheaFwAAmheaF5oXmhea
+    F5oXAAAAAAAAmReZF5kXmReaF5oXAAAAAAAAnRcAAJoXmhefF5oXAAAAAAAAAAAAAAAAmReZF5kXAACaFwAAmhcAAJ4XmhedF5oX
+    mheaF5oXmhcAAJ4XmhcAAAAAAACeFwAAAAAAAAAAAACgF5oXmRcAAAAAoBcAAJ8XAACaF58XmhcAAAAAmheaF5oXAAAAAAAAmReZ
+    F5kXmReZF5kXmReZFwAAmheaFwAAmhedFwAAAAAAAAAAAAAAAJoXmheZF5kXmRedFwAAAAAAAJ8XmheeF50XAACaF50XmheaFwAA
+    AACaF5oXnhcAAAAAAAAAAAAAAACdF5oXmheaF5oXmhcAAAAAAAAAAAAAmheaF5kXmReZFwAAAAAAAAAAoRcAAAAAAAChF5oXAACe
+    FwAAAACaFwAAAAAAAJoXAAAAAAAAAAAAAJoXAAAAAJoXnRcAAAAAAAAAAAAAmhcAAJoXAAAAAAAAAAAAAAAAAACeFwAAAACaF6AX
+    mheeF5oXAAAAAAAAnReaF5oXmhcAAKAXAAAAAAAAoReaFwAAAAAAAJoXAAAAAAAAAAAAAJkXmReZF5kXmReZFwAAAAAAAKEXAAAA
+    AAAAnReaF5oXAAAAAAAAAACaFwAAmReZF5kXmheaFwAAAAChFwAAmheaF5oXoRcAAAAAAAAAAJoXmheaFwAAoBcAAJoXmhehFwAA
+    AACZF5kXmReZF5kXmhegFwAAAAAAAAAAmReZF5kXmReaF5kXAAAAAKEXoRcAAJoXAAAAAAAAAAAAAKIXoheiF6IXoheiF6IXohei
+    F6IXoxejF6MXoxejF6MXoxejF6MXoxcAAAAAAAAAAKMXoxejFwAAAAAAAAAAAAAAAAAAoxcAAAAAAAAAAAAAAAAAAAAAAACjF6MX
+    AAAAAAAAAAAAAAAAAACjF6MXoxejFwAAAAAAAAAAAACjF6MXoxejF6MXAAAAAAAAAAAAAKMXoxejF6MXoxejFwAAAAAAAAAAoxej
+    F6MXoxejF6MXoxcAAAAAAAAAAAAAoxcAAKMXAAAAAAAApBekF6QXpBekF6QXpBekF6QXpBelF6UXpRelF6UXpRelF6UXpRelF6YX
+    phemF6YXphemF6YXphemF6YXpxenF6cXpxenF6cXpxenF6cXpxeoF6gXqBeoF6gXqBeoF6gXqBeoF6kXqRepF6kXqRepF6kXqRep
+    F6kXqheqF6oXqheqF6oXqheqF6oXqherF6sXqxerF6sXqxerF6sXqxerF6wXrBesF6wXrBesF6wXrBesF6wXrRetF60XrRetF60X
+    rRetF60XrReuF64XrheuF64XrheuF64XrheuFwAAAAAAAAAAAAAAAAAAAAAAAAAArRetF60XrRetF60XrRetF60XrRcAALAXsRey
+    F7MXtBewF7UXthe2FwAAtxe3F7cXtxe3F7cXtxe3F7cXAAC3F7cXAAC3FwAAAAC3F7cXAAC4F7cXtxe3F7cXtxcAALcXtxcAALkX
+    txe3F7oXtxe3F7cXtxe7F7cXvBe3FwAAtxe3F7cXAAAAAAAAAAAAALcXAAC3F7cXtxcAALcXAAC3F7wXtxe3F7cXtxe3F7cXtxe3
+    F7cXAAAAAL0XvRe9F70XAAC9FwAAvhe/FwAAAAC9FwAAAAAAAAAAAAAAAMAXAADBFwAAAAAAAAAAAAAAAAAAAAAAAL0XvRe9F70X
+    AADCFwAAvhcAAAAAvRe9F70XvRfDF70XAAC+F8QXAAAAAAAAAAAAAAAAAAAAAAAAxRfFF8UXxRfFF8UXxRfFF8UXxRe9F70XvRe9
+    F70XvRe9F70XvRe9F8YXxhfGF8YXxhfGF8YXxhfGF8YXxxfHF8cXxxfHF8cXxxfHF8cXxxfHFwAAAAAAAAAAAAAAAAAAAAAAAMYX
+    xRfFF8UXxRfFF8UXxRfFF8UXAAAAAAAAAADHFwAAAAAAAAAAAADIF8gXyBfIF8gXyBfIF8gXyBfIF8AXwBfAF8AXwBfAF8AXwBfA
+    F8AXyRfJF8kXyRfJF8kXyRfJF8kXyRfKF8oXyhfKF8oXyhfKF8oXyhfKF8sXyxfLF8sXyxfLF8sXyxfLF8sXzBfMF8wXzBfMF8wX
+    zBfMF8wXzBfNF80XzRfNF80XzRfNF80XzRfNF84XzhfOF84XzhfOF84XzhfOF84XzxfPF88XzxfPF88XzxfPF88XzxfQF9AX0BfQ
+    F9AX0BfQF9AX0BfQF9EX0RfRF9EX0RfRF9EX0RfRF9EX0hfSF9IX0hfSF9IX0hfSF9IX0hfTF9MX0xfTF9MX0xfTF9MX0xfTF9QX
+    1BfUF9QX1BfUF9QX1BfUF9QX0BfQF9AX0BfQF9AX0BfQF9AX0BcAAAAAAAAAAAAAAAAAAAAAAAAAANUX1RfVF9UX1RfVF9UX1RfV
+    F9UX0xfTF9MX0xfTF9MX0xfTF9MX0xcAANcX2BfZF9oX2xfcF90X3hffFwAAAADgFwAAAAAAAAAAAAAAAAAAAADhF+IX4xcAAAAA
+    5BcAAAAAAAAAAAAA4hfiF+IX4hcAAAAAAAAAAAAA4hfiF+IX4hfiFwAAAAAAAAAAAADiF+IX4hcAAOIXAADiF+IXAADlF+IXAADi
+    F+IX4hcAAOIXAAAAAAAA4hfiF+IXAADiFwAAAAAAAAAA4hfiF+IX4hfiF+IX4hfiF+IX4hcAAOYX4hfnF+IX4hfoF+kX4hfqFwAA
+    AAAAAOsXAAAAAAAAAAAAAAAAAADsFwAAAAAAAAAAAAAAAAAA7RfuF+4X7hfuF+4X7hfuF+4X7hfuFwAAAADuF+8X7hfwF/EXAAAA
+    AAAAAAAAAAAAAADyFwAAAAAAAAAAAADzFwAAAAAAAAAAAAAAAAAAAAAAAPQXAAAAAAAAAAAAAAAAAAAAAAAA7hfuF+4X7hfuF+4X
+    9RfuF+4X7hfuF+4X7hfuF+4X7hfuF+4X7hf2FwAA7hfuF+4X7hfuF+4X7hfuF+4X7hf3F/gX7hfuF+4X7hfuF+4X7hf5FwAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPoXAAAAAAAAAAAAAAAAAAAAAAAA+xcAAPwXAAD9F/0X/Rf9F/0X/Rf9F/0X/Rf9F/0X
+    /hf/F/0X/RcAGP0X/Rf9F/0X/RcAAAAAAAAAAAAAAAAAAAAAAAD6FwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEYAAAA
+    AAAAAhgCGAIYAhgCGAIYAhgCGAIYAhj9F/0X/RcAAAAAAAAAAAAAAAAAAAMY/Rf9F/0X/Rf9F/0X/Rf9F/0X/RcEGP0X/Rf9F/0X
+    /Rf9FwAA/Rf9FwAA/Rf9FwAY/Rf9F/0X/Rf9F/0X/Rf9F/0X/Rf9F/0X/RcFGP0X7hcAAAAAAAAAAAAAAAAAAAAAAAAGGAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAGGAAAAAAAAAAAAAAAAAAAAAAAAAcYAAAAAAAAAAAAAAAAAAAGGAYYBhgGGAYYBhgGGAYYBhgGGAYY
+    BhgGGAYYCBgGGAYYBhgGGAYYAAAGGAYYBhgGGAYYBhgGGAYYBhgGGAYYBhgAAAYYBhgGGAYYBhgGGAAAAAAAAAAAAAAGGAAAAAAA
+    AAYYCRgJGAkYCRgJGAkYCRgJGAkYCRgGGAAABhgGGAYYBhgGGAYYBhgGGAYYAAAAAAAAAAAGGAYYBhgGGAYYBhgGGAYYBhgGGAAA
+    BhgGGAYYBhgKGAoYChgKGAoYChgKGAoYChgKGAoYChgKGAoYChgKGAoYAAAAAAAAChgAAAAAAAAAAAoYChgKGAoYChgLGAsYCxgL
+    GAsYCxgLGAsYCxgLGAwYDBgMGAwYDBgMGAwYDBgMGAwYDRgNGA0YDRgNGA0YDRgNGA0YDRgOGA4YDhgOGA4YDhgOGA4YDhgOGA8Y
+    DxgPGA8YDxgPGA8YDxgPGA8YEBgQGBAYEBgQGBAYEBgQGBAYEBgRGBEYERgRGBEYERgRGBEYERgRGAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAEhgSGBIYEhgSGBIYEhgSGBIYEhgQGBAYEBgQGBAYEBgQGBAYEBgQGAAAFBgAABUYFhgAABcYAAAAABgYAAAAAAAAAAAAAAAA
+    AAAAABkYGhgbGBwYHRgeGAAAHxgAACAYAAAAAAAAAAAAAAAAAAAAACEYAAAAAAAAIhgAAAAAAAAAAAAAAAAAAAAAAAAjGAAAAAAA
+    ACQYAAAAAAAAAAAAACAYAAAAAAAAAAAAAAAAAAAAAAAAHxgAAAAAAAAlGAAAAAAAAAAAAAAmGCYYJhgmGCYYJhgAAAAAAAAAACYY
+    JhgmGCYYJhgmGCYYJhgmGCYYJhgmGCYYJhgnGAAAAAAAAAAAAAAoGAAAAAApGAAAAAAAAAAAAAAAACYYJhgAAAAAAAAAAAAAAAAA
+    AAAAJhgAAAAAAAAAAAAAAAAAAAAAAAAqGCoYKhgqGCoYKhgqGCoYKhgqGAAAKxgsGAAALBgsGCwYLBgnGAAAAAAmGAAAAAAAAAAA
+    AAAAAAAAAAAtGAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJhgmGAAAIRghGCEYIRghGCEYIRghGCEYIRgAACEYIRgh
+    GCEYIRghGCEYIRghGCEYAAAAAAAAAAAAAAAAAAAAAAAAIRghGCEYLhghGCEYIRghGCEYIRgvGC8YLxgvGC8YLxgvGC8YLxgvGDAY
+    IRghGCEYIRghGCEYIRghGCEYAAAAACEYIRghGCEYIRghGCEYIRgAAAAAAAAAAAAAAAAAAAAAIRgAADEYAAAyGCoYKhgqGCoYKhgq
+    GCoYMxgzGDMYMxgzGDMYMxgzGDMYMxgqGCoYKhgqGCoYNBgAAAAAAAAAAC8YNRgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC8Y
+    LxgvGC8YLxg2GDYYNhg2GDYYNhg2GDYYNhg2GC8YLxgvGC8YLxg3GAAAAAAAAAAAMxgzGDMYMxgzGDMYAAAAAAAAAAA4GDgYOBg4
+    GDgYOBg4GDgYOBg4GDMYMxgzGDMYMxg5GAAAAAAAAAAAOhg6GDoYOhg6GDoYOhg6GDoYOhg2GAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAADwYAAA9GD4YPxgAAD8YPhgAAEAYAABBGEIYQxhCGEIYQxhEGEUYRhhHGAAAAAAAAAAAAAAA
+    AAAASBgAAAAAAAAAAAAAAAAAAAAAAABFGAAAAAAAAAAAAAAAAAAAAAAAAAAAAABJGAAAAAAAAAAAAAAAAAAAAAAAAAAAAABJGEkY
+    AABJGEkYSRhJGEkYSRhJGEkYSRhJGEkYSRhJGAAASRhJGEkYSRhJGEkYSRhJGEkYAABJGEkYSRhJGEkYSRgAAAAAAABJGAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAABJGAAASRhJGEkYSRhJGAAAAAAAAEkYAABJGAAASRgAAAAAAABJGEkYAAAAAAAAAAAAAAAAAAAAAEoY
+    ShhKGEoYShhKGEoYShhKGEoYSxhLGEsYSxhLGEsYSxhLGEsYSxhMGEwYTBhMGEwYTBhMGEwYTBhMGE0YTRhNGE0YTRhNGE0YTRhN
+    GE0YThhOGE4YThhOGE4YThhOGE4YThhPGE8YTxhPGE8YTxhPGE8YTxhPGFAYUBhQGFAYUBhQGFAYUBhQGFAYAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAFIYAABTGFQYVRhWGFcYWBhZGFoYWxhcGF0YXhhfGGAYXRhhGGIYAAAAAGMYZBhlGGYYZxhoGFwYaRgAAAAAahhr
+    GGsYaxhrGGsYbBhrGAAAAABtGGsYaxhuGGsYbxhrGHAYAAAAAHEYchhrGHMYaxh0GHUYdhgAAAAAaxh3GHgYaxh5GGsYdBhrGAAA
+    AAB6GHsYehh8GH0YfhhxGHEYfxiAGGsYeBh4GGsYaxhrGHgYeBgAAAAAaxhrGHMYaxhrGIEYaxh4GAAAXBhcGFwYXBhcGIIYgxiE
+    GAAAaxhrGGsYaxhrGGsYaxhrGGsYaxiFGGsYaxhrGGsYaxhrGGsYaxhrGAAAAABrGGsYhhhrGGsYaxhrGGsYAAAAAAAAhxiIGAAA
+    iRgAAAAAXBiKGGsYaxhrGGsYaxhrGGsYaxhrGIUYcBhrGGsYixiMGGsYgRiNGHgYjhiOGI4YjhiOGI4YjhiOGI4YjhhrGGsYaxhr
+    GAAAAABrGGsYaxhrGGsYaxhrGGsYAAAAAGsYAABrGAAAaxhrGGsYAAAAAAAAAABrGGsYAABrGGsYaxgAAGsYaxhrGGsYaxgAAGsY
+    axhrGGsYaxgAAGsYaxgAAAAAAABrGGsYAABrGAAAaxhrGGsYaxhrGGsYaxhrGGsYaxgAAGsYAAAAAI8YjxiPGI8YjxiPGI8YkBiP
+    GI8YjxiPGI8YjxiPGI8YjxiPGI8YjxgAAI8YjxiPGAAAjxiPGAAAjxiPGI8YjxiPGI8YjxiPGAAAAACPGI8YjxiPGI8YjxiPGAAA
+    AAAAAI8YjxgAAI8YjxiPGI8YjxiPGI8YjxiPGAAAAACPGI8YAAAAAAAAAAAAAAAAAAAAAI8YjxiPGI8YjxiPGI8YjxgAAI8YAACP
+    GAAAjxgAAI8YjxiPGI8YjxiPGI8YjxiPGI8YAAAAAAAAjxiPGI8YjxgAAI8YjxiPGI8YjxgAAAAAAAAAAAAAjxgAAAAAAAAAAI8Y
+    jxgAAAAAAACPGI8YjxiPGAAAjxgAAAAAjxiPGI8YjxgAAI8YAACPGI8YjxiPGI8YjxiPGI8YjxgAAAAAAAAAAAAAAACPGI8YjxiP
+    GI8YAAAAAI8YjxiPGI8YjxiPGI8YAAAAAAAAjxiPGI8YjxgAAAAAAAAAAAAAAACPGI8YjxiPGI8YjxgAAAAAAAAAAI8YjxiPGI8Y
+    AAAAAI8YjxgAAAAAjxiPGI8YjxgAAI8YjxgAAAAAAAAAAAAAAACPGAAAjxgAAAAAAAAAAAAAjxgAAAAAAAAAAAAAAACPGI8YAAAA
+    AAAAAACPGI8YjxiPGHkYaxhrGGsYaxhrGGsYaxhrGGsYaxhrGGsYaxhrGJEYkhgAAJMYAAAAAAAAAAAAAAAAAAAAAAAAlBgAAGsY
+    AAAAAAAAAAAAAAAAAAAAAAAAlRgAAAAAAAAAAAAAAAAAAAAAAAAAAI8YAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJYYAACX
+    GAAAAAAAAAAAmBgAAAAAAACZGAAAAACaGI8YjxiPGI8YjxiPGI8YjxiPGI8YAAAAAAAAAAAAAI8YmxgAAAAAAAAAAAAAAACcGAAA
+    AACPGI8YjxiPGI8YmxgAAAAAAAAAAJsYAAAAAJoYmhiaGJoYmhiaGJoYmhiaGJoYnRidGJ0YnRidGJ0YnRidGJ0YnRidGJ0YAAAA
+    AAAAAAAAAAAAAAAAAI8YjxiPGI8YjxiPGI8YjxgAAI8YjxgAAI8YjxiPGAAAAAAAAAAAAACPGAAAjxiPGI8YjxgAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAACeGAAAnRgAAAAAAAAAAAAAAAAAAAAAAACPGI8YjxiPGI8YAAAAAAAAAAAAAJ8YjxigGJAYoRiiGKMYjxgA
+    AAAAAAAAAKQYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAjxgAAKUYpRilGKUYpRilGKUYpRilGKUYnRidGJ0YnRidGAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAACPGAAAAAAAAKYYphimGKYYphimGKYYphimGKYYAAAAAAAAAAAAAAAAnRgAAJ0YnRgAAJ0YnRgA
+    AAAAnRgAAAAAAAAAAAAAnRgAAAAAAAAAAAAAAAAAAAAAnRidGAAAAAAAAJ0YAAAAAJ0YnRidGJ0YAAAAAJ0YAAAAAAAAAAAAAJ0Y
+    AACdGAAAAAAAAAAAAAAAAAAAnRidGJ0YnRidGJ0YnRgAAAAAAACnGKcYpxinGKcYpxinGKcYpxinGKgYqBioGKgYqBioGKgYqBio
+    GKgYqRipGKkYqRipGKkYqRipGKkYqRiqGKoYqhiqGKoYqhiqGKoYqhiqGKsYqxirGKsYqxirGKsYqxirGKsYrBisGKwYrBisGKwY
+    rBisGKwYrBitGK0YrRitGK0YrRitGK0YrRitGAAAAAAAAAAAAAAAAAAAAAAAAAAArBisGKwYrBisGKwYrBisGKwYrBgAAK8YsBix
+    GLIYAAAAALMYtBgAAAAAAAAAALUYthgAALcYAAC4GLkYuhi6GLoYuxi8GL0Yuhi6GLoYuhi6GLoYuhi6GL4Yuhi/GMAYuhi6GLoY
+    uhi6GLoYwRjCGLoYwxjEGMUYuhi6GLsYuhi6GLoYAAC6GLoYuhgAAAAAAAAAAAAAxhi7GLoYuhi6GMcYyBjIGMgYyRjIGMgYyBjI
+    GMgYAAAAAAAAAAAAAMoYAADLGAAAAAAAAAAAAADMGAAAAAAAAAAAAAAAAM0YAAAAAAAAAAAAAAAAAAAAAAAAzhgAAAAAAAAAAAAA
+    AAAAAAAAAADPGM8YzxjPGM8YzxjPGM8YzxjPGM8YzxjPGM8YzxjPGM8YzxjPGAAAzxjQGM8YzxjPGM8YzxjPGM8YzxjPGM8YAADP
+    GAAAzxjPGM8YzxjPGM8YzxjPGM8YzxjPGAAAzxjPGNAYAADPGM8YzxjPGM8YzxjPGM8YzxjPGM8YzxjPGAAAzxjPGM8YzxjPGM8Y
+    AAAAAAAAzxgAAAAAzxjPGM8YzxjPGM8YAADPGM8YzxjPGM8YzxjPGAAAzxjPGM8YzxjPGM8YzxjRGM8YzxjPGNIYzxjPGM8YzxjP
+    GM8YzxjPGM8YzxjPGNMY1BjPGM8YzxgAANUYAAAAAAAAzxgAAAAAAAAAANYY1xjXGNcY1xjXGNcY1xjXGNcY1xjXGNcY1xjXGNcY
+    1xjXGNcY1xjXGNcY1xjXGNcY2BjXGNcY1xjXGAAA2RjaGNoYAAAAAAAAAAAAAAAAAADbGAAAAAAAAAAAAAAAAAAAAADcGNwY3Bjc
+    GNwY3BjcGNwY3BjcGM8YAADIGAAAAAAAAAAAAAAAAAAAzxjPGM8YAAAAAAAAzxgAAAAAAADbGNsY2xjbGNsY2xjbGNsY2xjbGNsY
+    AAAAAAAAAAAAAAAAAAAAAAAA2xjbGAAAAAAAAAAAAAAAAAAAAADbGNsY2xjbGAAAAADbGNsY2xjbGNsY2xjbGNsYAAAAAAAAAAAA
+    AAAA2xjbGNsY2xjbGAAAAAAAAAAAAADbGN0Y3hjbGNsYAAAAAAAAAAAAAN8Y3xjfGN8Y3xjfGN8Y3xjfGN8Y4BjgGOAY4BjgGOAY
+    4BjgGOAY4BjhGOEY4RjhGOEY4BjgGOAY4BjgGOIYAAAAAAAA4hjiGAAAAADiGAAAAAAAAAAAAADiGOIYAAAAAOIYAADiGOIY4hji
+    GOIY4hjiGOIY4hjiGOMY4xjjGOMY4xjjGOMY4xjjGOMY4hjiGOIY4hjkGOIY4hjiGOIY4hjlGOYY5xjiGOIY4hjiGOgY5hjpGOoY
+    6hjqGOoY6hjqGOoY6hjqGOoY6xjrGOsY6xjrGOsY6xjrGOsY6xjsGOwY7BjsGOwY7BjsGOwY7BjsGMgYyBjIGMgYyBjIGMgYyBjI
+    GMgY7RjtGO0Y7RjtGO0Y7RjtGO0Y7RjIGMgYyBjIGMgYyBjIGAAAyBjIGMgYyBjIGMgYyBjIGMgYyBgAAMgYAADIGAAAyBgAAMgY
+    AADIGAAAyBgAAMgYyBjIGMgYyBjIGMgYyBjIGAAAAAAAAAAAAAAAAAAAAADIGMgYyBjIGMgYyBjIGAAAAAAAAAAAAADuGO4Y7hju
+    GO4Y7hjuGO4Y7hjuGAAAAAAAAAAAAAAAAAAAAAAAAAAA4BjgGOAY4BjgGOAY4BjgGOAY4BjvGO8Y7xjvGO8Y7xjvGO8Y7xjvGPAY
+    8BjwGPAY8BjwGPAY8BjwGPAY8RjxGPEY8RjxGPEY8RjxGPEY8RjhGOEY4RjhGOEY4RjhGOEY4RjhGOsY6xjrGOsY6xjrGOsY6xjr
+    GOsY8xj0GPUY9hj3GPgY+Rj6GPsY/Bj9GAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD+GAAA/xgAAAAAAAAAGQEZAhkDGQIZ
+    BBkFGQYZBxkAAAgZBxkJGQoZBxkLGQwZBhkAAA0ZDhkPGRAZERkSGRMZFBkVGQAAAAAWGRcZGBkZGRoZBxkAAAAAAAAAABsZBhkc
+    GQUZBhkAAAAAAAAAAB0ZHhkeGQYZBxkeGQYZHxkAAAAAIBkhGSEZIRkAACEZIRkhGSEZIRkiGSMZJBkAAAAAJRkmGScZKBkAAAAA
+    KRkAAAAAAAAAAAAAKhkAAAAAKxkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEZAAAAACwZLRksGSwZLBkuGSwZLBks
+    GSwZLxkvGS8ZLxkvGS8ZLxkvGS8ZLxkAAAgZCBkIGQgZAAAAAAAAAAAAACwZLBksGSwZLBksGSwZLBksGSwZCBkIGQgZCBkIGQgZ
+    CBkIGQgZAAAAAAgZCBkIGQgZCBkIGQAAAAAAAAgZCBkIGQgZCBkIGQgZCBkIGQgZAAAIGQgZCBkIGQgZCBkIGQgZAAAwGTAZMBkw
+    GTAZMBkwGTAZMBkwGQAACBkIGQgZCBkIGQgZAAAIGQAAAAAIGQgZCBkAAAAAAAAAAAAAAAAAAAgZCBkIGQAACBkIGQAACBkAAAgZ
+    CBkIGQgZCBkAAAgZAAAAAAgZAAAIGQgZCBkIGQgZAAAAAAgZCBkIGQgZAAAIGQgZAAAAAAgZCBkIGQgZCBkIGQgZAAAAAAgZCBkI
+    GQAACBkIGQgZAAAIGQgZCBkAAAgZAAAAAAAAAAAIGQAAAAAAAAAAAAAAAAAACBkIGQgZAAAAAAAACBkIGQAAAAAIGQgZCBkIGQgZ
+    AAAAAAAAAAAAAAgZAAAIGQgZAAAAAAAAAAAAAAAACBkIGQAACBkIGQAAAAAAAAAAAAAIGQgZCBkAAAgZCBkIGQgZCBkAAAAACBkA
+    AAAACBkIGQgZCBkAAAAACBkIGQAACBkIGQgZCBkIGQgZAAAIGQgZCBkAAAgZAAAAAAgZCBkAAAgZCBkIGQgZAAAIGQAAAAAAADAZ
+    MBkwGTAZMBkwGTAZMBkwGTEZAAAIGQgZCBkIGQgZCBkAAAAACBkAAAAACBkAAAAAAAAAAAAAAAAAAAAACBkIGQgZCBkIGQgZCBkI
+    GQgZCBkIGQgZCBkAAAAACBkIGQgZCBkvGQAAAAAAADIZAAAAADMZAAAyGQYZBhkGGQYZBhkGGQYZBhkGGQYZAAAIGQgZAAAAAAAA
+    AAAAAAAAAAAIGQgZAAAIGQgZCBkIGQgZCBkAAAgZCBkIGQgZCBkAAAAACBkAAAgZAAAIGQgZAAAAAAgZCBkIGQgZAAAAAAAACBkI
+    GQAAAAAIGQgZAAAIGQAACBkAAAAAAAAIGQAAAAAAAAgZCBkIGQAACBkIGQAACBkAAAAAAAAAAAAAAAAAAAAAAAAAAAAANBkAAAAA
+    AAAAAAAAAAAAAAAAAAA1GQAANhkAAAAAAAAAAAAAAAAAAAAAAAA3GTcZNxk3GTcZNxk3GTcZNxk3GTcZNxk3GTcZOBk3GTcZNxk3
+    GTcZORk3GTcZNxk3GTcZNxk3GTcZNxk6GToZOhk6GToZOhk6GToZOhk6GTsZOxk7GTsZOxk7GTsZOxk7GTsZPBk8GTwZPBk8GTwZ
+    PBk8GTwZPBk9GT0ZPRk9GT0ZPRk9GT0ZPRk9GQAAPRkAAAAAAAAAAAAAAAAAAAAAPhkAAAAAAAAAAAAAAAAAAAAAAAA/GQAAAAAA
+    AAAAAAAAAAAAAAAAAEAZQBlAGUAZQBlAGUAZQBlAGUAZQRlBGUEZQRlBGUEZQRlBGUEZQRlCGUIZQhlCGUIZQhlCGUIZQhlCGUMZ
+    QRlBGUEZQRlBGUEZQRlBGUEZQxlDGUMZQxlDGUMZQxlDGUMZQxlEGUQZRBlEGUQZRBlEGUQZRBlEGUUZRRlFGUUZRRlFGUUZRRlF
+    GUUZRhlGGUYZRhlGGUYZRhlGGUYZRhkAAAAAAABHGQAAAAAAAAAAAAAAAAAAAAAAADIZAAAAAAAAAAAAAAAASBlIGUgZSBlIGUgZ
+    SBlIGUgZSBlJGUkZSRlJGUkZSRlJGUkZSRlJGUoZShlKGUoZShlKGUoZShlKGUoZSxlLGUsZSxlLGUsZSxlLGUsZSxlMGUwZTBlM
+    GUwZTBlMGUwZTBlMGU0ZTRlNGU0ZTRlNGU0ZTRlNGU0ZThlOGU4ZThlOGU4ZThlOGU4ZThlPGU8ZTxlPGU8ZTxlPGU8ZTxlPGVAZ
+    UBlQGVAZUBlQGVAZUBlQGVAZURlRGVEZURlRGVEZURlRGVEZURlSGVIZUhlSGVIZUhlSGVIZUhlSGVMZUxlTGVMZUxlTGVMZUxlT
+    GVMZVBlUGVQZVBlUGVQZVBlUGVQZVBlVGVUZVRlVGVUZVRlVGVUZVRlVGTYZNhk2GTYZNhk2GTYZNhk2GTYZVhlWGVYZVhlWGVYZ
+    VhlWGVYZVhkAAAAAAAAAAAAAAAAAAAAAAAAAAFcZVxlXGVcZVxlXGVcZVxlXGVcZVxlXGVcZVxlXGVcZVxlXGVcZVxlYGVgZWBlY
+    GVgZWBlYGVgZWBlYGVgZWBlYGVgZWBlYGVgZWBlYGVgZVBlUGVQZVBlUGVQZVBlUGVQZVBlZGVkZWRlZGVkZWRlZGVkZWRlZGVoZ
+    WhlaGVoZWhlaGVoZWhlaGVoZWhlaGVoZWhlaGVoZWhlaGVoZWhlbGVsZWxlbGVsZWxlbGVsZWxlbGVAZUBlQGVAZUBlQGVAZUBlQ
+    GVAZXBlcGVwZXBlcGVwZXBlcGVwZXBldGV0ZXRldGV0ZXRldGV0ZXRldGVUZVRlVGVUZVRlVGVUZVRlVGVUZAABfGWAZYRliGWMZ
+    ZBllGWYZZxkAAAAAAAAAAAAAAAAAAAAAaBkAAGkZaRlpGWoZahlqGWoZahlqGWkZAAAAAGsZaxlrGWsZaxkAAGsZAAAAAAAAaxlr
+    GWsZaxlrGWsZaxlrGQAAAABrGWsZaxlrGWsZAAAAAAAAAAAAAGsZaxlrGWsZAAAAAGsZAAAAAAAAaxkAAGsZaxkAAGsZaxkAAAAA
+    bBlrGWsZaxlrGWsZaxltGW4ZbxlwGXEZcRliGXEZcRlxGXIZcxl0GQAAAAAAAAAAAAAAAAAAAAAAAHUZdRl1GXUZdRl1GXUZdRl1
+    GXUZdhl2GXYZdhl2GXYZdhl2GXYZdhl3GXcZdxl3GXcZdxl3GXcZdxl3GQAAAAAAAGsZAAAAAAAAaxkAAAAAdxl3GXgZdxl5GXcZ
+    dxl3GXcZdxkAAAAAAAAAAAAAaxlrGWsZaxkAAAAAAAAAAAAAAABrGWsZaxlrGWsZaxlrGWsZAABrGWsZaxlrGWsZaxlrGWsZaxlr
+    GWsZaxlrGWsZaxlrGQAAaxkAAGsZAABrGWsZaxlrGWsZAABrGWsZaxlrGWsZaxlrGWsZaxl6GQAAAAAAAAAAAAAAAAAAAAAAAHsZ
+    exl7GXsZexl7GXsZexl7GXsZfBl8GXwZfBl8GXwZfBl8GXwZfBl9GX0ZfRl9GX0ZfRl9GX0ZfRl9GX0ZfRl+GX0ZfRl9GX0ZfRl9
+    GX0ZfRl9GX8ZfRl9GX0ZfRl9GX0ZfRmAGYAZgBmAGYAZgBmAGYAZgBmAGYEZgRmBGYEZgRmBGYEZgRmBGYEZghmCGYIZghmCGYIZ
+    ghmCGYIZghlpGWkZaRlpGWkZaRlpGWkZaRlpGX8Zfxl/GX8Zfxl/GX8Zfxl/GX8ZgxmDGYMZgxmDGYMZgxmDGYMZgxmEGYQZhBmE
+    GYQZhBmEGYQZhBmEGYUZhRmFGYUZhRmFGYUZhRmFGYUZhhmGGYYZhhmGGYYZhhmGGYYZhhmHGYcZhxmHGYcZhxmHGYcZhxmHGYgZ
+    iBmIGYgZiBmIGYgZiBmIGYgZAAAAAAAAAAAAAAAAAAAAAAAAAAB7GXsZexl7GXsZexl7GXsZexl7GYkZiRmJGYkZiRmJGYkZiRmJ
+    GYkZihmKGYoZihmKGYoZihmKGYoZihmLGYsZixmLGYsZixmLGYsZixmLGYwZjBmMGYwZjBmMGYwZjBmMGYwZhRmFGYUZhRmFGYUZ
+    hRmFGYUZhRmNGY0ZjRmNGY0ZjRmNGY0ZjRmNGY4ZjhmOGY4ZjhmOGY4ZjhmOGY4ZixmLGYsZixmLGYsZixmLGYsZixkAAJAZkRmS
+    GZMZlBmVGZYZlxmYGQAAmRkAAJkZmRmZGQAAmRmZGZkZmhmbGZoZAACcGQAAnRmeGZoZmhkAAAAAnxmfGZ8ZnxmfGZ8ZAACfGQAA
+    AACfGZ8ZnxmfGZ8ZnxmfGZ8ZoBkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAnxmfGQAAnxmfGZ8ZnxmfGaEZAACfGZ8ZnxmfGQAAnxmf
+    GZ8ZmxmiGaMZpBmlGaYZpxmoGQAAqRmbGQAAnxmfGZ8ZnxmfGZ8ZnxmfGaEZoRmhGaEZoRmhGaEZoRmhGaEZnRmdGZ0ZnRmdGZ0Z
+    nRmdGZ0ZnRmqGaoZqhmqGaoZqhmqGaoZqhmqGasZAAAAAAAAAAAAAAAAAAAAAAAArBmsGawZrBmsGawZrBmsGawZrBmdGZ0ZnRmd
+    GZ0ZqhmdGZ0ZnRmdGasZqxmrGasZqxmrGasZqxmrGasZrRkAAAAArhkAAAAArxmwGbEZAACfGZ8ZnxmfGZ8ZnxmfGZ8ZnxmfGQAA
+    shkAAAAAAAAAALIZshmyGbIZAAAAALIZAAAAAAAAAAAAAAAAAACyGbIZshmyGbIZshmyGbIZshmyGbIZAAAAAAAAshmyGQAAAAAA
+    AAAAAAAAAAAAAACyGbIZAAAAAAAAshkAAAAAshmyGQAAshmyGbIZshmyGbIZshmyGbIZAACyGQAAshkAALIZshkAAAAAAAAAAAAA
+    AAAAAAAAAACzGbMZsxmzGbMZsxmzGbMZsxmzGbQZtBm0GbQZtBm0GbQZtBm0GbQZtRm1GbUZtRm1GbUZtRm1GbUZtRm2GQAAAAAA
+    AAAAAAAAAAAAthkAALYZAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAthkAAAAAAAAAAAAAAAAAAAAAAAAAALYZAAAAAKwZ
+    rBmsGawZrBmsGawZrBm3GawZuBm4GbgZuBm4GbgZuBm4GbgZuBm5GbkZuRm5GbkZuRm5GbkZuRm5GbYZthm2GbYZthm2GbYZthm2
+    GbYZuhm6GboZuhm6GboZuhm6GboZuhm7GbsZuxm7GbsZuxm7GbsZuxm7GbwZvBm8GbwZvBm8GbwZvBm8GbwZvRm9Gb0ZvRm9Gb0Z
+    vRm9Gb0ZvRm+Gb4Zvhm+Gb4Zvhm+Gb4Zvhm+Gb8Zvxm/Gb8Zvxm/Gb8Zvxm/Gb8ZwBnAGcAZwBnAGcAZwBnAGcAZwBnBGcEZwRnB
+    GcEZwRnBGcEZwRnBGcIZwhnCGcIZwhnCGcIZwhnCGcIZwxnDGcMZwxnDGcMZwxnDGcMZwxnEGcQZxBnEGcQZxBnEGcQZxBnEGcUZ
+    xRnFGcUZxRnFGcUZxRnFGcUZxhnGGcYZxhnGGcYZxhnGGcYZxhnHGccZxxnHGccZxxnHGccZxxnHGcgZyBnIGcgZyBnIGcgZyBnI
+    GcgZyRnJGckZyRnJGckZyRnJGckZyRkAAAAAAAAAAAAAAAAAAAAAAAAAAMQZxBnEGcQZxBnEGcQZxBnEGcQZyBnIGcgZyBnIGcgZ
+    yBnIGcgZyBnJGckZyRnJGckZyRnJGckZyRnJGcUZxRnFGcUZxRnFGcUZxRnFGcUZAADLGQAAzBkAAAAAzRnOGc8Z0BkAAAAAAAAA
+    AAAAAAAAAAAA0RnRGQAA0hnSGQAAAAAAAAAAAAAAAAAA0hnSGdIZ0hnSGdIZ0xnSGdIZ1BnRGQAAAAAAAAAAAAAAAAAAAAAAANUZ
+    0hnSGdIZ0hnSGdIZ0hnSGdIZ0hnSGdIZ0hnSGdIZ0hnSGdIZAADWGQAAAAAAAAAAAAAAAAAAAAAAANcZ1xnXGdcZ1xnXGdcZ1xnX
+    GdcZ1xnXGdgZ1xnXGdcZ1xnXGdcZ1xnXGdcZ1xnXGQAA1xnXGdcZ1xnXGdkZ1xnXGdcZ1xnXGdcZ1xnXGdcZ2RkAAAAAAAAAAAAA
+    AAAAAAAAAADaGdoZ2hnaGdoZ2hnaGdoZ2hnaGdoZ2hnaGQAA2hnaGdoZ2hnaGdoZ0hnSGdIZ0hnSGdIZ0hnSGdIZ0hnbGdsZ2xnb
+    GdsZ2xnbGdsZ2xnbGdwZ3BncGdwZ3BncGdwZ3BncGdwZ3RndGd0Z3RndGd0Z3RndGd0Z3RneGd4Z3hneGd4Z3hneGd4Z3hneGQAA
+    AAAAAAAAAAAAAAAAAAAAAAAA4BnhGeIZ4xnkGeUZ5hnnGegZ6BnpGQAAAAAAAAAAAAAAAAAAAAAAAOoZAAAAAAAA4hkAAOoZAADr
+    GesZ6hnqGeoZ6hnqGeoZ6hnqGeoZ6hkAAAAA6hnqGeoZ6hnqGeoZ6hnqGQAAAADqGeoZ6hnqGQAAAAAAAAAAAAAAAOoZ6hnqGeoZ
+    6hkAAAAAAADiGeIZ4hniGeIZ4hniGewZ4hkAAAAAAAAAAOoZ6hnqGeoZ6hkAAAAA4hniGeIZ4hniGeIZ4hniGeIZ4hkAAO0ZAAAA
+    AAAAAAAAAAAAAAAAAO4Z7hnuGe4Z7hnuGe4Z7hnuGe4Z7xnuGe4Z7hnuGe4Z7hnuGe4Z7hkAAPAZ8RnyGQAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAADzGQAA9Bn0GfQZ9Bn0GfQZ9Bn0GfQZ9Bn1GfQZ9Bn0GfQZ9Bn0GfQZ9Bn0Ge4Z7hnuGe4Z7hnuGe4Z7hnu
+    GQAAAAAAAAAAAADuGe4Z7hnuGQAAAAAAAO4Z7hnuGe4Z7hnuGQAAAAAAAPYZAAAAAAAAAAAAAAAAAAAAAAAA9xn3GfcZ9xn3GfcZ
+    9xn3GfcZ9xn4GfgZ+Bn4GfgZ+Bn4GfgZ+Bn4GeIZAAAAAAAAAAAAAAAAAAAAAAAA+Rn5GfkZ+Rn5GfkZ+Rn5GfkZ+Rn6GfoZ+hn6
+    GfoZ+hn6GfoZ+hn6GfsZ+xn7GfsZ+xn7GfsZ+xn7GfsZ/Bn8GfwZ/Bn8GfwZ/Bn8GfwZ/Bn9Gf0Z/Rn9Gf0Z/Rn9Gf0Z/Rn9Gf4Z
+    /hn+Gf4Z/hn+Gf4Z/hn+Gf4ZAAAAAAAAAAAAAAAAAAAAAAAAAAD7GfsZ+xn7GfsZ+xn7GfsZ+xn7GQAaARoCGgMaBBoFGgYaBxoI
+    GgkaChoAAAAAAAAAAAAAAAAAAAAAAAAAAAsaDBoNGg4aDxoQGhEaDxoSGhMaAAAUGhQaFBoUGhQaFBoUGhQaAAAUGhQaFBoUGhQa
+    FBoUGhQaFBoAAAAAFBoUGhQaFBoVGhQaFBoWGgMaAAAUGhQaFBoUGhIaFRoUGhQaFxoUGhQaFBoUGhQaFBoUGhQaFBoDGgAAFBoY
+    GhkaFBoUGhQaFBoUGhMaAAAUGhEaGhoSGhQaFBobGhQaAxoAABQaFBoUGhQaEhoSGhQaFBoAAAAAAAAcGgAAAAAdGh4aHxoAAAAA
+    AAAgGiAaAAAgGiAaIBogGgAAIBoAAAAAIBogGiAaIBoAAAAAAAAAAAAAAAAgGiAaIBogGiAaIBogGgAAAAAgGiAaIBogGiAaAAAA
+    AAAAAAAAACAaIBogGiAaIBogGiAaAAAAAAAAIBogGiAaIBogGiAaAAAAAAAAAAAgGiAaIBogGiAaIBogGiAaAAAgGiAaIBogGiAa
+    IBogGiAaIBoUGhQaFBoUGhQaFBoUGhQaFBoUGiAaIBogGiAaIBogGiAaIBogGiAaIBoAACAaIBogGiAaIBogGiAaAAAAAAAAIBog
+    GiAaIBoAAAAAAAAgGiAaIRohGiEaIRohGiEaIRohGiEaAAAAAAAAAAAgGiAaIBogGiAaIBogGgAAIBogGiAaIBogGiAaIBogGgAA
+    AAAAAAAAAAAgGiAaIBogGiAaIBoAAAAAIBogGiAaIBogGiAaIBoAAAAAAAAAAAAAAAAAACIaAAAAAAAAAAAAAAAAAAAAACIaAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAjGiIaAAAAAAAAAAAAAAAAAAAAAAAAJBoAACUaJRolGiUaJRolGiUaJRolGiUaJhomGiYaJhomGiYa
+    JhomGiYaJhonGicaJxonGicaJxonGicaJxonGgAAAAAAAAAAAAAAAAAAKBoAAAAAAAAAACkaAAAAAAAAAAAAAAAAAAAqGioaKhoq
+    GioaKhoqGioaKhoqGisaKxorGisaKxorGisaKxorGisaLBosGiwaLBosGiwaLBosGiwaLBotGi0aAAAAAAAALhoAAAAAKhoAAAAA
+    KhoqGgAAKhoqGgAAAAAAAAAALhouGi4aLhouGi4aLhouGi4aLhovGi8aLxovGi8aLxovGi8aLxovGjAaMBowGjAaMBowGjAaMBow
+    GjAaMRoxGjEaMRoxGjEaMRoxGjEaMRotGi0aLRotGi0aLRotGi0aLRotGjIaMhoyGjIaMhoyGjIaMhoyGjIaMxozGjMaMxozGjMa
+    MxozGjMaMxo0GjQaNBo0GjQaNBo0GjQaNBo0GjUaNRo1GjUaNRo1GjUaNRo1GjUaNho2GjYaNho2GjYaNho2GjYaNhoAAAAAAAAA
+    AAAAAAAAAAAAAAAAADcaNxo3GjcaNxo3GjcaNxo3GjcaOBo4GjgaOBo4GjgaOBo4GjgaOBo0GjQaNBo0GjQaNBo0GjQaNBo0Gjka
+    ORo5GjkaORo5GjkaORo5GjkaOho6GjoaOho6GjoaOho6GjoaOho7GjsaOxo7GjsaOxo7GjsaOxo7GjwaPBo8GjwaPBo8GjwaPBo8
+    GjwaPRo9Gj0aPRo9Gj0aPRo9Gj0aPRo3GjcaNxo3GjcaNxo3GjcaNxo3Gj8aQBpBGkIaQxpEGkUaRhpHGgAASBoAAAAAAAAAAAAA
+    AAAAAAAAAABJGkoaSxoAAAAATBpNGkoaThpKGgAATxpPGk8aTxpPGk8aTxpPGk8aUBpRGlEaURoAAAAAAAAAAAAAAAAAAFEaURpR
+    GlEaAAAAAAAAAAAAAFIaURpRGlEaURpRGgAAAAAAAAAAUxpRGlEaURpRGgAAAAAAAAAAAABUGgAAAAAAAAAAAAAAAAAAAAAAAFAa
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVRoAAAAAAABWGgAAAABPGk8aTxpPGk8aVxpPGk8aTxpPGk8aTxpPGk8aTxpPGk8aTxpP
+    Gk8aTxpPGlgaTxpPGk8aTxpPGk8aTxpPGk8aWRpaGlsaTxpcGl0aXhpfGmAaTxpPGk8aWxpPGmEaYBpeGk8aYBpPGk8aWhpPGmIa
+    TxpdGk8aXxpjGmMaYxpjGmMaYxpjGmMaYxpjGmQaZBpkGmQaZBpkGmQaZBpkGmQaAABlGk8aTxpPGk8aTxpPGk8aTxpKGkoaShpK
+    GkoaShpKGkoaShpKGgAAAABkGmQaZBpkGmQaZBpkGmQaUBpQGlAaUBpQGlAaUBpQGlAaUBpmGgAAAAAAAAAAAABnGgAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAGgaYxpjGmMaYxpjGmMaYxpjGmMaaRoAAGMaAABjGgAAAAAAAAAAAAAAAGMaYxpqGmMaYxpjGmMaYxpj
+    GmMaYxpjGmMaahpjGmMaYxpjGmMaYxpjGmMaYxpjGmoaYxpjGmMaYxpjGmMaYxpjGmMaYxpjGmoaYxpjGmMaYxpjGmMaYxpjGmMa
+    YxpqGmMaYxpjGmMaYxpjGmMaYxpjGmMaahpjGmMaYxpjGmMaYxpjGmMaYxpjGmoaahpjGmMaYxpjGmMaYxpjGmMaYxpqGmoaYxpj
+    GmMaYxpqGmMaahpjGmMaYxpjGmMaYxpqGmMaYxpjGmMaaxprGmsaaxprGmsaaxprGmsaaxpsGmwabBpsGmwabBpsGmwabBpsGm0a
+    bRptGm0abRptGm0abRptGm0aAAAAAAAAAAAAAAAAAAAAAE8aAAAAAAAAAAAAAAAAAAAAAAAAUBoAAAAAAAAAAAAAAAAAAAAAAABu
+    GgAAaxprGmsaaxprGmsaaxoAAAAAAABvGm8abxpvGm8abxpvGm8abxpvGnAacBpwGnAacBpwGnAacBpwGnAacRpxGnEacRpxGnEa
+    cRpxGnEacRpyGnIachpyGnIachpyGnIachpyGnMacxpzGnMacxpzGnMacxpzGnMadBp0GnQadBp0GnQadBp0GnQadBp1GnUadRp1
+    GnUadRp1GnUadRp1GnYadhp2GnYadhp2GnYadhp2GnYadxp3Gncadxp3Gncadxp3Gncadxp4GngaeBp4GngaeBp4GngaeBp4Gnka
+    eRp5GnkaeRp5GnkaeRp5Gnkaehp6Gnoaehp6Gnoaehp6Gnoaehp7Gnsaexp7Gnsaexp7Gnsaexp7GnUadRp1GnUadRp1GnUadRp1
+    GnUaahpqGmoaahpqGmoaahpqGmoaahp8GnwafBp8GnwafBp8GnwafBp8Gn0afRp9Gn0afRp9Gn0afRp9Gn0afhp+Gn4afhp+Gn4a
+    fhp+Gn4afhp9Gn0afRp9Gn0afRp9Gn0afRp9Gn8afxp/Gn8afxp/Gn8afxp/Gn8afxp/Gn8afxp/Gn8afxp/Gn8afxoAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAgRqCGoMaAACEGoUahhqHGogaAAAAAIkaAACKGgAAihoAAIsajBqNGo4ajxqQGpEakhqTGpQakBqVGpYa
+    lhqWGpYalhqWGpYalhqWGpYaAACWGpcaAAAAAJgalhoAAJYalhoAAAAAAAAAAAAAAAAAAJkaAACaGpYaAAAAAAAAAAAAAJYalhqW
+    GpsaAACWGpYalhqWGpYalhqWGpYanBqWGpYalhqWGpYalhqWGpYalhqdGp4anxqgGgAAAAAAAAAAAAAAAAAAoRoAAAAAAAAAAAAA
+    AAAAAAAAAACiGgAAAAAAAAAAAAAAAAAAAAAAAKIaAAAAAAAAAAAAAAAAAAAAAKMaAAAAAAAAlhqWGpYalhqWGpYalhqWGpYalhqW
+    GpYalhqWGgAAlhqWGpYalhqWGgAAAACWGpYalhqWGpYaAAAAAJYalhqWGpYalhqWGpYalhoAAAAAlhqWGpYalhqWGpYalhoAAAAA
+    lhqWGgAAlhqWGpYalhqWGpYalhqWGpYalhoAAAAAAAAAAAAAlhqWGpYalhqWGpYalhqWGpYaAAAAAJYalhqWGpYalhoAAJYalhoA
+    AJYaoRqhGqEaoRqhGqEaoRqhGqEaoRoAAAAAoRqhGgAAAAAAAAAAoRoAAAAAAAAAAAAAAAAAAAAAAAAAAKEaAAAAAKEaAAAAAAAA
+    AAAAAAAAAACkGqQapBqkGqQapBqkGqQapBqkGqEaoRqhGqEaoRqhGqEaoRqhGqUaAAAAAAAAAAAAAAAAoRqhGqEaoRqhGqEaAACh
+    GqEaoRqhGqEaoRqhGgAAoxoAAKMaAAAAAAAAAAAAAAAAphqmGqYaphoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoxoAAKYa
+    phqmGqYaphqmGqYaphqmGqYapxoAAAAAAAAAAAAAAAAAAAAAAACoGqgaqBqoGqgaqBqoGqgaqBqoGqkaqRqpGqkaqRqpGqkaqRqp
+    GqkaqhqqGqoaqhqqGqoaqhqqGqoaqhqjGqMaoxqjGqMaoxqjGqMaoxqjGqsaqxqrGqsaqxqrGqsaqxqrGqsarBqsGqwarBqsGqwa
+    rBqsGqwarBqtGq0arRqtGq0arRqtGq0arRqtGq4arhquGq4arhquGq4arhquGq4arxqvGq8arxqvGq8arxqvGq8arxqwGrAasBqw
+    GrAasBqwGrAasBqwGrEasRqxGrEasRqxGrEasRqxGrEashqyGrIashqyGrIashqyGrIashqzGrMasxqzGrMasxqzGrMasxqzGrQa
+    tBq0GrQatBq0GrQatBq0GrQatRq1GrUatRq1GrUatRq1GrUatRq2GrYathq2GrYathq2GrYathq2Grcatxq3Grcatxq3Grcatxq3
+    GrcaAAAAAAAAAAAAAAAAAAAAAAAAAAC0GrQatBq0GrQatBq0GrQatBq0GrAasBqwGrAasBqwGrAasBqwGrAatRq1GrUatRq1GrUa
+    tRq1GrUatRoAALkauhq7GrwavRq+Gr8awBrBGsIaAAAAAMMaxBrFGsYaxxrDGsUayBrJGsgayBrIGsgaAADIGsgayBoAAMoaAADL
+    GswazRoAAM4aAADPGtAa0RrSGtMaAADUGtUazRrWGgAAAADXGtga2RraGsoa2xrcGt0a3hoAAAAAAADfGgAAAADgGgAAAADhGuIa
+    zRrjGuQa5RrmGucazRoAAMoa0BroGukazRoAAOoaAADKGusa7BrtGu4aAADNGu8a8BoAAPEaAADyGvMa9BrzGvMa8xrzGvMa8xr1
+    GvYa9xr3Gvca9xr3Gvca9xr3Gvca9xoAAAAAAAAAAAAA9xoAAPcaAAAAAPca9xr3GvcaAAD3Gvca9xr3Gvca+BrQGvcaAAAAAPca
+    9xr3GvgaAAD3Gvca9xr3Gvka9xr3Gvca9xoAAPMa+hrzGvMa8xrzGvMa8xrzGvYaAAD7GvMa8xrzGvMa8xrzGvUa9hr8Gv0a/Br8
+    Gvwa/Br8Gvwa/Br8GgAAAAAAAAAAAAD8GgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/Br8Gvwa/Br8Gvwa/Br8Gvwa/Br8Gvwa
+    /Rr8Gvwa/Br8Gvwa/RoAAP0aAAD8Gvwa/Br8Gvwa/BoAAPwaAADzGgAAAAAAAAAAAAAAAAAAAAAAAAAA/Rr8GgAAAAD8Gvwa/Br8
+    GvwaAAD8GgAAAAAAAAAAAAD8GgAA/BoAAP0a/Rr+Gvwa/hr8Gvwa/Br8GgAA/Rr8Gvwa/Br8Gvwa/Br8GvwaAAAAAAAAAAD8GgAA
+    AAD8Gvwa/BoAAAAA/Br8GgAAAAAAAAAAAAAAAP0a/Rr9Gv0a/Rr9Gv0a/Rr9Gv0aAAAAAAAA/RoAAAAAAAD9GgAAAAD8Gv0a/Rr8
+    Gvwa/Br8Gvwa/Br8GgAAAAAAAPwaAAAAAPwaAAAAAAAAAAD8Gvwa/Br8GgAA/BoAAAAAAAD8Gv0a/Br9Gv0a/Rr9Gv0a/Br9Gvwa
+    AAAAAAAAAAAAAAAAAAAAAAAAAAD9Gvwa/Br8Gv0a/Br8Gvwa/BoAAPwa/Br8GgAA/BoAAAAAAAAAAPwaAAD8GvwaAAAAAAAAAAD8
+    GgAAAAD8GvwaAAAAAAAAAAAAAAAAAAAAAPwaAAAAAAAAAAAAAAAAAAAAAAAAAAD8GgAA/BoAAAAAAAD8GgAA/Br9GgAAAAD8Gvwa
+    /Br8Gvwa/BoAAAAAAAD8Gvwa/Br8GgAAAAAAAPwa/Br8Gvwa/hr9Gvwa/Rr8Gvwa/RoAAPwa/BoAAAAA/BoAAPwa/RoAAAAA/Br8
+    GgAAAAD8Gvwa/BoAAAAAAAAAAAAAAAD8Gvwa/BoAAAAAAAD+GgAAAAD8Gvwa/Br8Gvwa/BoAAAAAAAD8GgAAAAD8Gvwa/BoAAAAA
+    /Br8Gvwa/Br8Gvwa/Br9GgAAAAD8Gvwa/BoAAAAA/BoAAPwa/BoAAPwa/Br8Gvwa/Br8GvwaAAD8GgAA/BoAAPwaAAAAAAAAAAAA
+    AAAA/xr8Gvwa/Br8GvwaAAAAAAAAAAD8Gvwa/Br8Gvwa/Br8GvwaABv8Gvwa/Br8GvwaABv8Gvwa/Br8GvwaARsBGwEbARsBGwEb
+    ARsBGwEbARsCGwEbAxsBGwEbARsBGwEbARsBGwQbARsBGwEbARsBGwEbARsBGwEbARsBGwEbARsBGwUbBRsBGwEbARvzGvMa8xrz
+    GvMa8xrzGvMa8xrzGgYbBhsGGwYbBhsGGwYbBhsGGwYbBxsAAAAAAAAAAAAAAAAAAAAAAAAIGwEbAxsBGwEbARsBGwEbARsBGwkb
+    ARsDGwEbARsBGwEbARsBGwEbARsKGwEbARsBGwEbARsBGwEbCxvzGgwb8xrzGvMa8xrzGvMa8xr2Gg0bDhsNGw0bDRsNGw0bDRsN
+    Gw8bDRsNGw0bDRsNGw0bDRsNGw0bDRsBGxAbARsBGwEbARsBGwEbARsLG/ga+Br4Gvga+Br4Gvga+Br4GvgaERsSGxIbEhsSGxIb
+    EhsSGxIbEhv4Gvga+BoTG/ga+Br4Gvga+Br4GvMa+Br4Gvga+Br4Gvga+Br4GvgaFBsUGxQbFBsUGxQbFBsUGxQbFBsVGxUbFRsV
+    GxUbFRsVGxUbFRsVGwEbARsBGwEbARsBGwAAAAAAAAAAExv4Gvga+Br4Gvga+Br4Gvga+BoWG/ga+Br4Gvga+Br4Gvga+Br4Ghcb
+    +BoYG/ga+Br4Gvga+Br4Gvga+Br4Gvga+Br4GhkbGRv4Gvga+BoIGwEbGhsBGwEbARsBGwEbARsBGxsbGxsbGxsbGxsbGxsbGxsb
+    GxsbHBsbGx0bGxsbGxsbGxsbGxsbGxsbGxsbGxsbGxsbHhseGxsbGxsbGxcb+Br4Gvga+Br4Gvga+Br4GvgaHxsfGx8bHxsfGx8b
+    HxsfGx8bHxsgGyAbIBsgGyAbIBsgGyAbIBsgGyEbIRshGyEbIRshGyEbIRshGyEbIhsiGyIbIhsiGyIbIhsiGyIbIhsWGxYbFhsW
+    GxYbFhsWGxYbFhsWGyMbIxsjGyMbIxsjGyMbIxsjGyMbIBsGGwYbBhsGGwYbBhsGGwYbBhsGGwYbBhshGwYbBhsGGwYbBhsGGyQb
+    JBskGyQbJBskGyQbJBskGyQb+Br4GvgaJRv4Gvga+Br4Gvga+BomGyYbJhsmGyYbJhsmGyYbJhsmGycbJhsmGyYbJhsmGyYbJhsm
+    GyYbJhsmGyYbKBsmGyYbJhsmGyYbJhspGykbKRspGykbKRspGykbKRspGyobKhsqGyobKhsqGyobKhsqGyobKxsrGysbKxsrGysb
+    KxsrGysbKxssGywbLBssGywbLBssGywbLBssGy0bLRstGy0bLRstGy0bLRstGy0bLhsuGy4bLhsuGy4bLhsuGy4bLhsvGy8bLxsv
+    Gy8bLxsvGy8bLxsvGzAbMBswGzAbMBswGzAbMBswGzAbMRsxGzEbMRsxGzEbMRsxGzEbMRsyGzIbMhsyGzIbMhsyGzIbMhsyGzMb
+    MxszGzMbMxszGzMbMxszGzMbNBs0GzQbNBs0GzQbNBs0GzQbNBsuGy4bLhsuGy4bLhsuGy4bLhsuGzUbNRs1GzUbNRs1GzUbNRs1
+    GzUbFhsWGxYbFhsWGxYbFhsWGxYbFhs1GzUbNRs1GzUbNRs1GzUbNRs1GwAAAAAAAAAAAAAAAAAAAAAAAAAANhs2GzYbNhs2GzYb
+    Nhs2GzYbNhsVGxUbFRsVGxUbFRsVGxUbFRsVGxEbERsRGxEbERsRGxEbERsRGxEbNxs3GzcbNxs3GzcbNxs3GzcbNxsRGxEbERsR
+    GxEbERsRGxEbERsRGzgbOBs4GzgbOBs4GzgbOBs4GzgbIxsjGyMbIxsjGyMbIxsjGyMbIxsqGyobKhsqGyobKhsqGyobKhsqGx8b
+    HxsfGx8bHxsfGx8bHxsfGx8bNhs2GzYbNhs2GzYbNhs2GzYbNhsAAAAAOhs7GzwbPRsAAAAAPhs/GwAAQBtBG0IbQhtCG0MbQxtB
+    GwAAAABEG0EbRBtBG0EbQRtFG0UbRhsAAEMbQRtBG0cbQRtDG0EbQRsAAEgbSRtKG0gbSBtIG0sbTBtNG04bTxtQGwAAAAAAAFEb
+    AAAAAFIbUhtRGwAAAAAAAAAAAAAAAAAAAAAAAAAAAABTGwAAAAAAAFMbAAAAAAAAAAAAAFMbAABTGwAAUxsAAFMbAAAAAAAAUxsA
+    AAAAAABTGwAAUxsAAAAAAABTGwAAUxsAAFMbAAAAAAAAAAAAAFMbAAAAAAAAAAAAAFMbAABTGwAAUxsAAFMbAABTGwAAUxsAAAAA
+    AABTGwAAAAAAAAAAAAAAAAAAAAAAAFMbAABUGwAAUxsAAAAAAABTG1MbUxtTG1MbUxtTG1MbUxtTG1MbAABTGwAAAAAAAFMbAAAA
+    AAAAAAAAAAAAAABTGwAAAAAAAAAAAAAAAFUbUxsAAFMbAAAAAAAAAAAAAAAAAABTGwAAUxtTGwAAAAAAAAAAAAAAAFYbAAAAAAAA
+    AAAAAAAAAAAAAAAAVxsAAFMbAABTGwAAAAAAAFgbAAAAAAAAAAAAAAAAAAAAAAAAAABTGwAAAAAAAAAAAAAAAAAAAABTGwAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABTGwAAWRtZG1kbWRtZG1kbWRtZG1kbWRtaG1obWhtaG1obWhtaG1obWhtaG1sb
+    AAAAAAAAAAAAAFwbAAAAAAAAAAAAAFkbWRtZG1kbAAAAAAAAAAAAAAAAXRsAAF4bAAAAAAAAAAAAAF8bXxtfG18bXxtfG18bXxtf
+    G18bYBtgG2AbYBtgG2AbYBtgG2AbYBthG2EbYRthG2EbYRthG2EbYRthGwAAYhsAAAAAAAAAAAAAAAAAAAAAAABgGwAAAAAAAAAA
+    AAAAAAAAAAAAAGMbAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGIbAAAAAAAAZBtkG2QbZBtkG2QbZBtkG2QbZBtUG1QbVBtU
+    G1QbVBtUG1QbVBtUG2UbZRtlG2UbZRtlG2UbZRtlG2UbAABUGwAAAAAAAAAAAAAAAAAAAAAAAFQbVBsAAAAAAAAAAAAAAAAAAGYb
+    ZhtmG2YbZhtmG2YbZhtmG2YbZxtnG2cbZxtnG2cbZxtnG2cbZxtoG2gbaBtoG2gbaBtoG2gbaBtoGwAAAAAAAAAAAAAAAAAAAAAA
+    AAAAaRtpG2kbaRtpG2kbaRtpG2kbaRtqG2obahtqG2obahtqG2obahtqG2sbaxtrG2sbaxtrG2sbaxtrG2sbbBtsG2wbbBtsG2wb
+    bBtsG2wbbBttG20bbRttG20bbRttG20bbRttG2cbZxtnG2cbZxtnG2cbZxtnG2cbbxtwG3EbchtzG3QbdRt1G3UbdRt2GwAAAAAA
+    AAAAAAAAAAAAAAAAAAAAdxt4G3kbeht7G3wbfRt+G3sbfxuAG38bgRuCG4MbhBuFG4YbhxuIG4kbiht3G4sbjBuNG44bjxsAAHcb
+    kBuRG5IbdxuTG5QblRuWG5cbAACYG5kbmhubG5wbnRueG58boBuhG6EboRuhG6EboRuhG6EboRuhG6IbAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAKMboxujG6MboxujGwAAAACkG6QbpBulG6QbpRulG6UbpRukG6QbpBukG6UbpRukG6UbpRulG6UboxukG6UbpRukG6Qb
+    pRulG6UbpRulG6QbpRulG6QbpRulG6UbpRulG6YbpBulG6UbpBulG6UbpRulG6UbpxukG6QbpRulG6QbpRukG6UbpRuoG6QbpRuk
+    G6QbpRupG6UbpRulGwAAAACjG6MboxujG6MboxsAAKMbAAClG6QbpRulG6QbpRukG6UbpRukG6QbpRukG6UbpRulG6UbpRsAAKQb
+    pBulG6UbpRulG6UbpRulGwAApBukG6UbpBsAAKUbpRukG6UbpRukG6QbpRulG6UbpBulG6UbpBulGwAAqhsAAKUbpRulG6UbpRuk
+    G6UbqxukG6UbpRulG6QbpBulG6QbpRujG6QbpRulG6QbpRulG6UbpRulGwAApRsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAClGwAApRsAAKUbpRujG6UbpRukGwAAAAAAAAAApBusG6QbAAClG6UbpRulGwAAAAClG6UbpBukG6UbpRsAAKUbpRukG6QbpRul
+    G6QbpRulG6UbpBukG6QbpRukG6QbpBulG6QbpRulG6UboxukG6UbpRulG6QbpRulG6UbpBsAAKUbAACkG6UbpRukG6UbpRsAAKcb
+    pBukG6QbpBulG6UbpBulG6UbAACkG6UbpRulG6QbpRulGwAAAAAAAKQbpBsAAKUbpRulG6UbAAAAAKQbpBukG6UbAAClG6QbpBuk
+    G6QbpBukG60bpRukG6QbpBukG6QbpBukG6QbpRukG6QbpBulG6QbpRulG6QbpBulG6UbpBukG6QbpBulG6UbpBulG6QbAAClG6Qb
+    pRulG6UbpRsAAKUbpBsAAKUbpRulG6UbpRsAAAAApRukG6UbpRukG6UbAAAAAAAAAAClG6QbAAClG6UbpRsAAKQbpRsAAKQbrhsA
+    AKUbAAClGwAAAAAAAAAApRukGwAApRukG6UbpRulG6UbAACkG6UbpRulGwAAAAAAAAAAAAAAAKQbpRulG6UbpRulG6UbpRsAAAAA
+    pBulGwAApRukG6UbAAAAAAAAoxujG6MboxujG6MboxujG6MboxsAAAAAAAAAAAAAAAAAAAAArxsAALAbsBuwG7AbsBuwG7AbsBuw
+    G7AbAAAAALAbsBuwG7AbsBuwGwAAAACxG7EbsRuxG7EbsRuxG7EbsRuxG7AbsBuwG7AbsBuwG7AbsBsAAAAAAAAAALAbAACwGwAA
+    AAAAAAAAAACyGwAAsBuzG7AbsBuwG7AbAAAAAKMbdRuzG7AbsBuwG7AbsBsAAAAAsRuxG7EbsRuxG7EbsRu0G7EbsRsAALAbAACw
+    G7AbAACwGwAAsBsAALEbsRuwG7AbsBuwG7AbsBuxG7EbAAAAALAbsBuwG7AbsBuwG7AbAAAAALAbsBuwG7AbsBuwG7AbAAAAALUb
+    AAAAAAAAAAAAAAAAAAAAAAAAthu2G7Ybthu2G7Ybthu2G7YbthsAAAAAthu2G7Ybthu2G7YbAAAAALcbtxu3G7cbtxu3G7cbtxu3
+    G7cbuBu4G7gbuBu4G7gbuBu4G7gbuBsAAAAAthu2G7Ybthu2G7YbAAC5G6MbAAAAAAAAAAAAAAAAAAAAAAAAuhu6G7obuhu6G7ob
+    uhu6G7obuhu7G7sbuxu7G7sbuxu7G7sbuxu7G7wbvBu8G7wbvBu8G7wbvBu8G7wbAAAAAAAAAAAAALobAAAAAAAAAAC9G70bvRu9
+    G70bvRu9G70bvRu9G74bvhu+G74bvhu+G74bvhu+G74bvxu/G78bvxu/G78bvxu/G78bvxvAG8AbwBvAG8AbwBvAG8AbwBvAG8Eb
+    wRvBG8EbwRvBG8EbwRvBG8EbwhvCG8IbwhvCG8IbwhvCG8IbwhvDG8MbwxvDG8MbwxvDG8MbwxvDG8QbxBvEG8QbxBvEG8QbxBvE
+    G8QbxRvFG8UbxRvFG8UbxRvFG8UbxRvGG8YbxhvGG8YbxhvGG8YbxhvGG8cbxxvHG8cbxxvHG8cbxxvHG8cbyBvIG8gbyBvIG8gb
+    yBvIG8gbyBsAAAAAAAAAAAAAAAAAAAAAAAAAAMkbyRvJG8kbyRvJG8kbyRvJG8kbwBvAG8AbwBvAG8AbwBvAG8AbwBvKG8obyhvK
+    G8obyhvKG8obyhvKG8YbxhvGG8YbxhvGG8YbxhvGG8YbAADMG80bzhvPG9Ab0RvSG9Mb1BsAAAAA1RsAAAAAAAAAAAAAAAAAAAAA
+    1hvXG9gb2RvXGwAAAAAAANob2xvbG9sb3BvbG90b3hvbGwAAAADXG9cb1hsAANcb3xvXG9cb1xvXGwAA1xvXG9cb4BvXG9cb1xvh
+    GwAA4hvXG9cb1xvXG9cb1xvXG9cbAAAAANcb4xsAANcbAAAAAAAAAAAAAOQb1xvlG+Yb5xvoG9cbAAAAAAAA6RvXG+ob6xvsGwAA
+    7RsAAAAA7hsAAAAA7xsAAAAAAAAAAAAAAAAAAAAA8BvxG/Eb8RvxG/Eb8RvxG/EbAADwG/Ib8hvyG/Ib8hvyG/Ib8hsAAAAA8xvz
+    GwAA8xsAAAAA8xsAAAAAAADzG/Mb8xsAAAAAAAAAAAAAAAAAAPMb8xvzG/Mb8xvzG/MbAADxG/Eb8RvxG/Eb8RvxG/Eb8RvxG/Eb
+    8RvxG/Eb8RvxG/Eb8RsAAPEbAAAAAAAAAAAAAPEbAAAAAAAAAAAAAAAAAAAAAPEbAAAAAAAAAAAAAAAAAAAAAPMb8xsAAAAA8xsA
+    APMbAAAAAPMb8xvzGwAA8xvzGwAAAAAAAPEb8RsAAAAAAADxGwAAAAAAAAAAAAAAAAAA8xsAAPMbAADzGwAAAAAAAPMb8xsAAAAA
+    8xsAAAAAAAD0GwAAAAAAAAAAAAAAAAAAAAAAAAAAAADzG/Mb8xvzG/MbAADzG/MbAAAAAPMb8xsAAPMbAADzG/MbAAAAAAAAAADz
+    G/MbAAAAAPMb8xsAAAAAAADzG/MbAADzG/MbAAAAAAAA9RsAAAAAAAAAAAAAAAAAAAAAAAAAAAAA8xv2G/Yb9hv2G/Yb9hsAAAAA
+    AADzGwAAAAAAAAAA8xvzG/MbAAAAAPMb8xvzG/Mb8xsAAAAAAAAAAAAAAADzGwAA8xvzGwAAAADzGwAAAADzG/cb9xvzG/Mb8xv2
+    GwAA9Rv1G/Ub9Rv1G/Ub9Rv1G/Ub9RsAAPgbAAAAAAAAAAAAAAAAAAAAAO8b7xvvG+8b7xvvG+8b7xvvG+8b+Rv5G/kb+Rv5G/kb
+    +Rv5G/kb+RsAAPAb+Rv5G/kb+Rv5G/kb+Rv5G/ob+hv6G/ob+hv6G/ob+hv6G/ob+xv7G/sb+xv7G/sb+xv7G/sb+xsAAAAA+Rv5
+    G/kb+Rv5G/kb+Rv5GwAA8BsAAAAAAAAAAAAAAAAAAAAAAADvGwAAAAAAAAAAAAAAAAAAAAD8G/wb/Bv8G/wb/Bv8G/wb/Bv8G/0b
+    /Rv9G/0b/Rv9G/0b/Rv9G/0b/hv+G/4b/hv+G/4b/hv+G/4b/hv/G/8b/xv/G/8b/xv/G/8b/xv/GwAcABwAHAAcABwAHAAcABwA
+    HAAcARwBHAEcARwBHAEcARwBHAEcARwCHAIcAhwCHAIcAhwCHAIcAhwCHAMcAxwDHAMcAxwDHAMcAxwDHAMcBBwEHAQcBBwEHAQc
+    BBwEHAQcBBwFHAUcBRwFHAUcBRwFHAUcBRwFHAYcBhwGHAYcBhwGHAYcBhwGHAYcBxwHHAccBxwHHAccBxwHHAccBxwIHAgcCBwI
+    HAgcCBwIHAgcCBwIHAEcARwBHAEcARwBHAEcARwBHAEcAAAAAAAAAAAAAAAAAAAAAAAAAAAHHAccBxwHHAccBxwHHAccBxwHHAAA
+    AAAKHAscCxwKHAwcDRwAAAAADhwOHA4cDhwOHA4cDhwOHA4cAAAOHA4cDhwOHA4cAAAAAAAAAAAAAA4cDhwOHA4cDhwOHAAAAAAA
+    AAAADxwPHA8cDxwPHA8cDxwPHA8cDxwAAAAAEBwQHBAcEBwQHBAcEBwQHBAcEBwQHBAcEBwQHBAcEBwQHBAcERwRHBEcERwRHBEc
+    ERwRHBEcERwSHBIcEhwSHBIcEhwSHBIcEhwSHBMcExwTHBMcExwTHBMcExwTHBMcFBwUHBQcFBwUHBQcFBwUHBQcFBwVHBUcFRwV
+    HBUcFRwVHBUcFRwVHBYcFhwWHBYcFhwWHBYcFhwWHBYcAAAAAAAAAAAAAAAAAAAAAAAAAAAAABgcGRwaHBscHBwdHB4cHxwgHAAA
+    IRwiHAAAAAAAAAAAAAAAACMcAAAhHAAAIRwhHCEcIRwhHAAAAAAAACEcIRwhHCEcIRwhHCEcIRwAAAAAIRwAAAAAAAAhHAAAIRwA
+    AAAAAAAhHCEcAAAhHCEcAAAhHAAAAAAkHAAAAAAhHAAAIRwhHCEcAAAAACUcJRwlHAAAJhwlHCUcJRwlHAAAAAAlHCUcAAAAAAAA
+    AAAAAAAAAAAAACUcJBwAAAAAAAAAAAAAAAAnHAAAAAAoHCgcKBwoHAAAKBwAAAAAAAAAACgcKBwoHCgcKBwoHCgcKBwAAAAAAAAA
+    AAAAAAAAACkcAAAAAAAAAAAoHAAAAAAAAAAAAAAAAAAAKBwoHCgcKBwoHCgcKBwoHCgcKBwoHCgcKBwoHCgcAAAAAAAAAAAAAAAA
+    AAAoHAAAKBwoHAAAAAAAAAAAKhwqHCocKhwqHCocKhwqHCocKhwAAAAAAAAqHAAAAAAAAAAAAAAAACscKxwrHCscKxwrHCscKxwr
+    HCscLBwsHCwcLBwsHCwcLBwsHCwcLBwtHC0cLRwtHC0cLRwtHC0cLRwtHC4cLhwuHC4cLhwuHC4cLhwuHC4cLxwvHC8cLxwvHC8c
+    LxwvHC8cLxwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMRwyHAAAMxw0HDUcNhw3HDgcAAA5HDocOxw8HD0cPhw/HEAcQRwAAAAAQhxD
+    HEQcRRxDHEMcQxxDHAAAAABGHEccSBxJHEocAAAAAAAAAAAAAEscTBxNHE4cTxxQHFEcUhxTHFQcVRxWHFccWBxZHFocWxxcHF0c
+    XhxfHGAcYRxiHAAAAAAAAAAAYxxkHGUcZhxnHGgcaRwAAAAAAAAAAAAAahxrHGwcQRxtHG4cbxxwHAAAAAA9HAAAAAAAAAAAAAAA
+    AAAAPhw+HD4cPhw+HD4cPhw+HD4cPhxDHEMcQxxxHEMcPhw+HEMcQxxDHEMcQxxyHEMcQxxDHEMccxxxHEMcQxxDHEMcQxxDHEMc
+    QxxDHEMcQxx0HHQcdBx0HHQcdBx0HHQcdBx0HEMcQxwAAD0cPRw9HD0cAAAAAAAAPRw9HD0cPRw9HD0cPRw9HD0cPRw9HD0cPRw9
+    HD0cPRw9HAAAAAAAAHUcdhx2HHYcdhx2HHYcdhx3HHYcdhx2HHYcdhx2HHYcdhx2HHYcdhx4HHYceRx2HHYcdhx2HHocexx2HHwc
+    fRx8HHwcfBx8HHwcfBx8HHwcAAAAAH4cAAB/HEMcQxxDHEMcAAAAAAAAgBxDHIEcghxDHEMcAAAAAAAAAACAHEMcQxxDHEMcAAAA
+    AAAAAAAAAD0cQxyDHEMcAAAAAAAAAAAAAAAAQxxDHEMcQxxDHAAAAAAAAAAAAACEHEMchRxDHEMcQxxDHAAAAAAAAEMcQxyGHEMc
+    QxwAAEMcAAAAAAAAhxwAAIMcQxxDHEMcQxwAAAAAAACIHEMcAAAAAAAAAAAAAAAAAAAAAIAcQxyJHAAAAAAAAAAAAAAAAAAAgBxD
+    HIocQxxDHEMcQxwAAAAAAACAHAAAhRxDHEMcQxwAAAAAAAAAAIAcQxyDHEMcQxxDHAAAAAAAAAAAQxxDHAAAAAAAAAAAixwAAAAA
+    AACMHEMcAABDHEMcAAAAAAAAAAAAAEMcQxyGHEMcQxwAAAAAAAAAAAAAgBwAAIMcQxxDHAAAAAAAAAAAAACNHEMchhxDHEMcAAAA
+    AAAAAAAAAIQcQxxDHAAAAAAAAAAAAAAAAAAAfhxDHEMcQxxDHEMcQxwAAAAAAABDHH4cjhw+HEMcQxyPHAAAAAAAAEMcAABDHEMc
+    AAAAAAAAAAAAAAAAkBwAAEMcAAAAAAAAAAAAAAAAAABDHAAAgxxDHEMcQxxDHAAAAAAAAJEcQxyBHEMcQxxDHAAAAAAAAAAAQxwA
+    AAAAAAAAAAAAAAAAAAAAAABDHEMcQxwAAAAAAAAAAAAAAAAAAJIcAACDHEMcQxxDHEMcAAAAAAAAkxxDHIMcQxxDHEMcAACUHJUc
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQcQxyWHEMcQxwAAEMcQxwAAAAAhByXHJgcQxxDHEMcQxwAAAAAAACEHAAAgxwAAAAAAAAA
+    AAAAAAAAAEMcAABDHEMcQxxDHAAAAAAAAAAAhBwAAJkcmhwAAAAAAAAAAAAAAABDHEMcPRwAAAAAAAAAAAAAPRw9HD0cPRw9HJsc
+    mxwAAAAAAABAHEAcQBxAHJscAABAHAAAAAAAAJscQBybHEAcmxybHAAAQByLHEAcnBydHJwcnBycHJwcnBycHJwcnBwAAAAAAABA
+    HJ4cmxybHJscmxybHD0cPRw9HD0cPRw9HD0cPRycHJwcPRxAHAAAAACbHJscmxybHJwcPRx2HHYcdhx0HHYcdhx2HHYcdhx2HHYc
+    dhx0HHYcdhx2HHYcdhx2HHQcdBx0HHQcdhx2HHYcdhx2HHYcdhyfHJ8cnxyfHJ8cnxyfHJ8cnxyfHKAcoRyhHKEcoRyhHKEcoRyh
+    HKEcoRyhHKEcoRyhHKEcoRyhHKEcoRyhHKEcoRygHKAcoRyhHKEcoRyhHKAcoBygHKAcoBygHKAcoBygHKAcoRyhHKAcoRyhHKEc
+    oRyhHKEcoRygHKAcoByhHKEcoRyhHKEcoRyhHKEcoRyhHKAcoRyhHKEcoRyhHKEcohyiHKIcohyiHKIcohyiHKIcohyjHKMcoxyj
+    HKMcoxyjHKMcoxyjHHgceBx4HHgceBx4HHgceBx4HHgcdhx2HHYcdhx2HHYcdhx2HKQcdhx4HHYcdhx2HHYcdhx2HHYcdhx2HHYc
+    dhx2HHYcdhx2HHYcdRx7HHYcdhx2HHYcdhx2HHYcdBx2HHYcdhx2HHYcdhx2HHYcdhx2HHUcdhx2HHwcfBx8HHwcfBx8HHwcfBx8
+    HHwcdhx2HHYcdhx2HHYcdhylHHYcdhx2HHYcdhx2HHYcdhx2HHkcdhx2HHYcdBx2HHYcdhx2HHYcdhymHHYcdhx2HHgcdhx2HHYc
+    dhx2HHYcdhx2HHYcdhx2HHYcdhx2HHYcexx2HHYcdhx2HHYcdhx2HHYcdhynHHYcAAAAAAAAAAAAAAAAAAAAAD0cAAB0HHYcdhx2
+    HHgcdhx2HHYcdhx2HHwcdhx2HHQcfBx0HHQcdhx2HHYcQxxDHEMcQxxDHEMckByQHEMcQxw9HD0cAAAAAD0cPRwAAAAAQxw9HHQc
+    dhx2HHYcdhx2HHYcdhx2HHYcfBx2HHYcdhx2HHYcdhx2HHYcdhx2HHYcdhx2HHYceBx2HHYcdhx2HHkcdhx2HHYcdhx2HHYcdhx2
+    HHYcAAAAAAAAAAAAAAAAPRwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqBwAAHYcqRx2HHYcdhx2HHYcpxx2HHYcdhx2HKkcdhx2HHYc
+    dhx2HHYcdhx2HHYcdhx2HHYcdhx2HHYcdhx1HHYceBx4HHgcqhx4HHgceBx4HHgcdhx4HHYcdhx2HHYcdhx2HHYcdhxAHEAcQBxA
+    HEAcQBxAHEAcQBxAHH4cfhx+HH4cfhx+HH4cfhx+HH4chByEHIQchByEHIQchByEHIQchBxAHAAAAAAAAAAAAAAAAAAAAAAAAKsc
+    qxyrHKscqxyrHKscqxyrHKscrBysHKwcrBysHKwcrBysHKwcrBytHK0crRytHK0crRytHK0crRytHK4crhyuHK4crhyuHK4crhyu
+    HK4crxyvHK8crxyvHK8crxyvHK8crxygHKAcoRygHKEcoRyhHKEcoRyhHKAcoRygHKEcoRyhHKEcoRyhHKEcoRyhHKEcoRyhHKEc
+    oByhHKEcoRygHKAcoRyhHKEcoRyhHKEcoRyhHLAcAAAAAAAAAAAAAAAAAAAAAAAAnxyhHKEcoRyhHKEcoRyhHKEcoRygHKAcoByg
+    HKAcoByhHKAcoBygHLEcsRyxHLEcsRyxHLEcsRyxHLEcshyyHLIcshyyHLIcshyyHLIcshyzHLMcsxyzHLMcsxyzHLMcsxyzHLQc
+    tBy0HLQctBy0HLQctBy0HLQctRy1HLUctRy1HLUctRy1HLUctRy2HAAAQxwAAAAAAAAAAAAAAAAAALMcsxyzHLMcsxyzHLMcsxyz
+    HLMcrRytHK0crRytHK0crRytHK0crRwAAAAAAAAAAAAAAAAAAAAAAAAAALEcsRyxHLEcsRyxHLEcsRyxHLEctBy0HLQctBy0HLQc
+    tBy0HLQctBwAAHYcdhx2HHYcdhx2HHYcdhx2HAAAuBy5HLocuxy8HL0cvhy/HMAcAADBHAAAwRwAAAAAAADBHAAAAAAAAMEcAADB
+    HMEcwRzBHAAAwRwAAAAAwRwAAAAAwRzBHAAAAADBHAAAAADBHAAAAADBHMEcAAAAAAAAAAAAAMEcAAAAAMEcAADBHAAAwRwAAAAA
+    wRwAAAAAAAAAAMEcAAAAAAAAAADBHAAAAADBHAAAwRzBHAAAAAAAAMEcAADBHMEcAADBHMEcAAAAAMIcwxzEHMMcxRwAAMYcAAAA
+    AMccyBzJHMocyBzIHMgcyRzIHMocyhzIHMgcyBzIHMgcyBwAAAAAAAAAAMgcyBzIHMgcyBzIHMgcyBzIHMgcyBzIHMgcyBwAAAAA
+    AAAAAAAAAADLHMwczRzOHM8cAAAAAAAAAAAAANAcAADRHNIc0xzUHNUcAADWHNccyBzIHMgcyBzIHNgcyBwAANkc2hzbHNsc2xzb
+    HNsc2xzbHNsc2xzbHNwc3BzcHNwc3BzcHNwc3BzcHNwc3RzdHN0c3RzdHN0c3RzdHN0c3RzeHAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AADbHAAAAAAAAAAAAAAAAAAA3xzgHN8cAAAAAAAA3xwAAN8c3xzhHAAAAAAAAAAAAAAAAAAAAAAAAAAA4hwAAAAA3xwAAAAAAAAA
+    AAAAAADjHOMcAAAAAAAAAAAAAAAAAAAAAOMcAAAAAAAAAADjHOMc4xwAAOQc5RzjHOMc5RwAANYcAAAAAAAA4xwAAAAAAAAAAAAA
+    AAAAAOYcAADjHOMcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADjHOMcAAAAAAAAAAAAAAAA4xwAAAAAAAAAAOMcAAAA
+    AAAAAAAAAAAAAADjHAAA3xwAAAAAAADbHAAAAAAAAAAAAADbHNsc4RwAAAAAAAAAAOccAADbHNsc2xzbHAAA2xzoHOkc6hzbHOsc
+    6xzrHOsc6xzrHOsc6xzrHOsc7BzsHOwc7BzsHOwc7BzsHOwc7BztHO0c7RztHO0c7RztHO0c7RztHO4cAAAAAAAAAAAAAAAAAAAA
+    AAAA6xwAAAAAAAAAAAAAAAAAAAAAAAAAAAAA7xwAAAAAAAAAAAAAAAAAAOsc6xzrHAAAAAAAAAAAAAAAAAAAAADvHAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADjHAAAAAAAAAAAAAAAAOMcAAAAAAAAAADjHAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADrHAAAAAAAAAAAAAAAAAAAAAAAAAAA6xwAAAAAAAAAAAAAAAAAAOscAAAAAAAA
+    AAAAAAAAAAAAAAAA6xzrHOsc8BzwHPAc8BzwHPAc8BzwHPAc8BzxHPEc8RzxHPEc8RzxHPEc8RzxHPIc8hzyHPIc8hzyHPIc8hzy
+    HPIc8BwAAAAAAAAAAAAAAAAAAAAA8BwAAPAcAAAAAAAAAAAAAAAAAAAAAPMc8xzzHPMc8xzzHPMc8xzzHPMc8xzzHPMc8xzzHPMc
+    8xzzHPMc8xz0HPQc9Bz0HPQc9Bz0HPQc9Bz0HPUc9Rz1HPUc9Rz1HPUc9Rz1HPUc9Rz1HPUc9Rz1HPUc9Rz1HPUc9Rz2HPYc9hz2
+    HPYc9hz2HPYc9hz2HOMc4xzjHOMc4xzjHOMc4xzjHOMcAAD4HAAAAAAAAAAAAAAAAAAA+RwAAAAA+hwAAAAAAAAAAAAA+hz6HAAA
+    +hz6HAAAAAD6HAAA+hz6HPoc+xz7HPsc+xz7HPsc+xz7HPsc+xz8HPwc/Bz8HPwc/Bz8HPwc/Bz8HP0c/Rz9HP0c/Rz9HP0c/Rz9
+    HP0c/hz+HP4c/hz+HP4c/hz+HP4c/hz/HP8c/xz/HP8c/xz/HP8c/xz/HAAdAB0AHQAdAB0AHQAdAB0AHQAdAR0BHQEdAR0BHQEd
+    AR0BHQEdAR0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADHQQdBR0GHQAAAAAHHQgdCR0KHQsdAAAAAAAADB0NHQ0dDR0N
+    HQ0dDR0NHQ0dDh0NHQ0dDR0PHRAdAAARHQ0dDR0NHQAADR0AAAAAAAAAAAAAAAAAAAAADR0AAAAAAAAAAAAAAAAAAAAAEh0AABId
+    Eh0SHRMdFB0SHRIdEh0VHRIdEh0SHRIdEh0SHRYdFx0SHRgdGR0SHQAAAAAAAAAAAAASHRIdAAASHRIdAAAAABIdAAAAAAAAAAAA
+    AAAAAAAAABodAAAAAAAAAAAAAAAAAAASHRIdEh0SHRIdEh0SHRIdEh0SHRIdEh0SHQAAEh0AAAAAEh0SHRIdEh0SHRIdEh0SHRId
+    Eh0SHRIdAAASHRIdAAAAAAAAAAAAAAAAAAAAABIdEh0SHRIdEh0SHQAAAAAAAAAAGx0bHRsdGx0bHRsdGx0bHRsdGx0AABsdGx0b
+    HRsdGx0AABsdGx0AABsdAAAbHRsdGx0AABsdGx0bHQAAGx0AABsdGx0AABsdGx0bHRsdGx0bHQAAGx0bHRsdGx0bHRsdGx0bHRsd
+    AAAbHRsdGx0bHRsdGx0bHQAAGx0bHQAAAAAbHRsdGx0bHRsdGx0AAAAAAAAbHRsdGx0bHRsdGx0bHQAAAAAAAAAAHB0AAAAAAAAA
+    AB0dHh0eHR4dHh0eHR4dHh0eHR4dHh0eHR4dHh0AAAAAAAAAAAAAAAAAAAAAAAAAAB4dAAAAAAAAAAAAAAAAHx0fHR8dHx0fHR8d
+    Hx0fHR8dHx0gHSAdIB0gHSAdIB0gHSAdIB0gHSEdIR0hHSEdIR0hHSEdIR0hHSEdIh0iHSIdIh0iHSIdIh0iHSIdIh0AAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAJB0kHSQdJR0mHScdKB0pHSodKx0rHSsdKx0rHSsdKx0rHSsdKx0rHSsdAAArHSsdKx0rHQAAKx0rHQAA
+    AAAAAAAALB0kHS0dAAAAAAAAJB0kHSQdJB0kHSQdJB0kHSQdJB0AAAAAAAAAAAAAAAAAACQdJB0kHS4dAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAALx0AADAdAAAxHTEdMR0xHTEdMR0xHTEdMR0xHSsdKx0rHQAAAAAAAAAAAAAAACsdKx0rHSsdKx0rHQAA
+    AAAAAAAAAAArHTIdMh0yHTIdMh0yHQAAMh0yHQAAMx0AAAAAAAAAAAAAAAAAAAAAAAAAACsdKx0AAAAAAAAAAAAAAAA0HTQdNB00
+    HTQdNB00HTQdNB00HQAAMR0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMR01HTUdNR01HTUdNR01HTUdNR01HTYd
+    Nh02HTYdNh02HTYdNh02HTYdNx03HTcdNx03HTcdNx03HTcdNx04HTgdOB04HTgdOB04HTgdOB04HQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAADodOx08HTodAAA6HT0dOh0+HT4dPh0+HT4dPh0+HT4dPh0+HT4dPh0+HQAAAAAAAD8dAAAAAEAdPh0+HT4dPh0+HT4d
+    Ph0+HT4dAABBHUIdQR0AAAAAAAAAAAAAPh0AAEMdQx1DHUMdQx1DHUMdQx1DHUMdQx1DHUMdQx1DHQAAAAAAAAAAAAAAAEMdAAAA
+    AAAAAAAAAAAAAAAAAAAARB0AAAAAAAAAAAAAAAAAAAAAAABEHUUdAAAAAAAAAAAAAAAAAABGHUYdRh1GHUYdRh1GHUYdRh1GHUYd
+    AAAAAAAAAAAAAAAAAAAAAAAARx0AAAAAAAAAAAAAAAAAAAAAAABIHUgdSB1IHUgdSB1IHUgdSB1IHUgdAAAAAAAAAAAAAAAAAAAA
+    AAAASR1JHUkdSR1JHUkdSR1JHUkdSR1KHUodSh1KHUodSh1KHUodSh1KHUsdSx1LHUsdSx1LHUsdSx1LHUsdAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAATR1OHU8dUB1RHVIdUx1UHVUdVh1WHVYdVh1WHVYdVx1YHQAAAABWHVkdAAAAAAAAAAAAAAAAAAAAAFYdWh0A
+    AAAAWx0AAFYdWB0AAAAAVh1cHVYdVh1dHQAAVh1eHQAAAABWHVYdVh1WHV8dAABWHWAdVh0AAFYdYR1WHQAAAAAAAAAAAAAAAAAA
+    Vh1WHQAAVh1YHQAAAABiHQAAAABWHVYdVh1WHVYdVh0AAAAAAAAAAAAAAAAAAAAAYx1jHQAAAAAAAGMdYx1jHWMdYx1jHWMdYx1j
+    HWMdAABjHWMdAABjHWMdAABjHQAAYx0AAGMdYx0AAGMdAAAAAAAAAAAAAAAAAABjHWMdAABjHWMdAAAAAAAAAABjHWMdYx0AAGMd
+    AABjHQAAAAAAAAAAYx1jHWMdAAAAAAAAAAAAAAAAYx1jHWMdYx0AAGMdAAAAAGMdAABjHQAAYx1jHWMdAAAAAAAAAAAAAGMdYx1j
+    HWMdAAAAAAAAAAAAAAAAAABjHWMdYx1jHQAAYx0AAAAAAABjHWMdYx1jHWMdAAAAAAAAAAAAAGMdAABjHWMdYx1jHWMdAABjHQAA
+    AAAAAAAAYx0AAAAAAAAAAAAAZB1kHWQdZB1kHWQdZB1kHWQdZB1lHWUdZR1lHWUdZR1lHWUdZR1lHWYdZh1mHWYdZh1mHWYdZh1m
+    HWYdZx1nHWcdZx1nHWcdZx1nHWcdZx1oHWgdaB1oHWgdaB1oHWgdaB1oHWkdaR1pHWkdaR1pHWkdaR1pHWkdAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAax1rHWwdbR1rHWsdbh1rHW8dbx1vHW8dbx1vHW8dbx1vHW8dbx1vHW8dbx1wHW8dAAAAAAAAAABvHW8dbx1v
+    HW8dcR1yHXMdbx1vHW8dbx1vHXQdbx1vHXUddh1vHXcdeB14HXgdeB14HXgdeB14HXgdeB0AAHkdAAAAAHodex14HXgdfB14HQAA
+    AAAAAHgdfR0AAHgdAAAAAAAAAAAAAAAAAAAAAAAAeB14HQAAAAAAAH4dfx2AHYEdAAAAAAAAAAAAAHgdeB14HYIdeB2CHXgdeB14
+    HXgdeB14HXgdeB14HXgdgh14HYIdeB14HXgdgh14HYMdeB14HYIdeB14HXgdeB14HXgdeB14HXgdeB14HYIdhB2EHYQdhB2EHYQd
+    hB2EHYQdhB2EHQAAhB0AAIQdAACEHYQdAACEHQAAAABvHW8dhR0AAAAAbx1vHW8dAAAAAAAAAAAAAIYdbx1vHQAAAACHHYcdhx2H
+    HYQdhB2EHYQdhx2HHYQdhB2EHYQdhB2EHYQdhB0AAAAAhB0AAAAAAACEHQAAAAAAAAAAAACEHQAAAACEHQAAhB0AAAAAAAAAAAAA
+    AAAAAAAAAACEHQAAAACEHQAAAAAAAAAAAAAAAAAAAAAAAIQdAACHHYcdhx2HHYcdhx2HHYcdhx2HHYcdhx2EHYQdhB2HHYQdhB2E
+    HYQdiB2IHYgdiB2IHYgdiB2IHYgdiB0AAHgdAAAAAHgdeB14HXgdeB14HQAAAAAAAHgdfR0AAAAAAAAAAAAAiR2JHYkdiR2JHYkd
+    iR2JHYkdiR2KHYodih2KHYodih2KHYodih2KHYsdix2LHYsdix2LHYsdix2LHYsdjB2MHYwdjB2MHYwdjB2MHYwdjB2NHY0djR2N
+    HY0djR2NHY0djR2NHQAAAAAAAAAAAAAAAAAAAAAAAAAAih2KHYodih2KHYodih2KHYodih0AAAAAAACPHQAAAAAAAJAdkR2SHZMd
+    AACTHZQdAAAAAJMdAAAAAJMdkx2THZUdAAAAAJMdkx2THZMdlh2WHZcdAAAAAAAAAAAAAAAAmB0AAAAAAAAAAJMdAAAAAAAAAAAA
+    AAAAmR2ZHZkdmR2ZHZkdmR2ZHZkdmR0AAAAAAAAAAAAAAAAAAAAAmR2ZHQAAmR0AAAAAAAAAAAAAAAAAAAAAmR0AAAAAAAAAAAAA
+    AAAAAAAAAACZHQAAmR0AAJkdAACZHQAAmR0AAAAAAAAAAAAAmR0AAJkdAACZHZkdmh2aHZodmh2aHZodmh2aHZodmh2bHZsdmx2b
+    HZsdmx2bHZsdmx2bHZwdnB2cHZwdnB2cHZwdnB2cHZwdnR2dHZ0dnR2dHZ0dnR2dHZ0dnR2eHZ4dnh2eHZ4dnh2eHZ4dnh2eHZ8d
+    nx2fHZ8dnx2fHZ8dnx2fHZ8dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoR2iHaMdAAAAAAAApB0AAKUdpR2lHaUdpR2mHaUdpR2l
+    HaUdpR2lHaUdpR2lHaUdpR2lHaUdpR2lHaUdpR2lHaUdpx2lHaUdpR2lHagdAAAAAAAAAAAAAAAAAAAAAAAAqR2pHakdqR2pHakd
+    qR2pHakdqR2pHQAAAAAAAAAAAAAAAAAAqR0AAAAAqR2pHakdqR2pHakdqR0AAAAAqR0AAAAAAAAAAAAAAAAAAAAAAACqHaodqh2q
+    Haodqh2qHaodqh2qHasdqx2rHasdqx2rHasdqx2rHasdrB2sHawdrB2sHawdrB2sHawdrB2tHa0drR2tHa0drR2tHa0drR2tHa4d
+    rh2uHa4drh2uHa4drh2uHa4dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAsB0AALEdsh2zHbMdtB2zHbUdth0AAAAAAAAAAAAAAAAA
+    AAAAtx0AAAAAAAC4HQAAAAAAAAAAAAC5HbkduR25HQAAAAAAAAAAAAAAALkduR25HbkduR25HbkduR25HbkduR0AALkduR25Hbkd
+    AAAAAAAAuR26HQAAux0AAAAAAAAAALsdAAAAAAAAAAC8HQAAux27Hbsdux27Hbsdux27Hbsdux27HQAAAAAAAAAAAAAAALsdux27
+    Hbsdux27HQAAAAC7Hbsdux27Hbsdux27Hbsdux27HbsdAAC9HQAAAAAAAAAAAAAAAAAAAAC9Hb0dvR29Hb0dvR29Hb0dvR29HQAA
+    AAAAAAAAAAAAAL0dvR0AAAAAvh2+Hb4dvh2+Hb4dvh2+Hb4dvh2/Hb8dvx2/Hb8dvx2/Hb8dvx2/HcAdwB3AHcAdwB3AHcAdwB3A
+    HcAdwR3BHcEdwR3BHcEdwR3BHcEdwR0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMMdAAAAAMQdxR0AAAAAxh3HHQAAAAAAAAAA
+    AAAAAAAAAADIHcgdyB3IHQAAyB3IHQAAAAAAAAAAAADJHQAAAAAAAAAAAAAAAAAAAAAAAModyx3MHc0dzh3PHc8d0B3RHdEd0R3R
+    HdEd0R3RHdEd0R3RHccdxx3HHccdxx3HHccdxx3HHccdAAAAAMcdAAAAAAAAAAAAAAAAAAAAAAAAAAAAANIdAAAAAAAAAAAAAAAA
+    0h3SHQAAAAAAAAAAAAAAAAAAAADSHdId0h0AANId0h3SHQAAAAAAANIdAADSHQAAAAAAAAAAAAAAAAAA0h0AAAAAAAAAAAAAAADS
+    HdIdAADSHQAAAAAAAAAAAAAAAAAAAAAAANIdAAAAANIdAAAAANId0h0AANId0h3SHdId0h3SHdId0h3SHdId0x3THdMd0x3THdMd
+    0x3THdMd0x3UHdQd1B3UHdQd1B3UHdQd1B3UHdUd1R3VHdUd1R3VHdUd1R3VHdUd1h3WHdYd1h3WHdYd1h3WHdYd1h0AAAAAAAAA
+    AAAAAAAAAAAAAAAAANgdAADZHQAAAAAAAAAAAAAAAAAAAADaHQAAAAAAANodAADaHQAAAAAAANodAAAAAAAA2h0AANsdAAAAANwd
+    3B3cHdwd3B3cHdwd3B3cHdwdAAAAAN0d3h0AAAAAAAAAAAAAAADfHd8d3x3fHd8d3x3fHd8d3x3fHeAd4R3iHeMd5B0AAAAAAAAA
+    AAAA5R3mHecd5x3nHecd5x0AAAAAAADoHegd6B3oHegd6B3oHegd6B3oHQAAAADoHegdAAAAAAAAAAAAAAAAAAAAAOgd6B0AAOgd
+    AADoHQAAAAAAAAAA6B0AAOgd6B0AAAAAAAAAAAAAAAAAAAAA6B3oHQAAAAAAAAAAAAAAAAAA6B3oHegdAAAAAAAAAAAAAAAAAAAA
+    AAAAAADoHQAAAAAAAAAAAAAAAAAAAAAAAOgdAAAAAOgdAAAAAAAAAAAAAAAAAADoHQAAAADpHekd6R3pHekd6R3pHekd6R3pHeod
+    6h3qHeod6h3qHeod6h3qHeod6x3rHesd6x3rHesd6x3rHesd6x3sHewd7B3sHewd7B3sHewd7B3sHe0d7R3tHe0d7R3tHe0d7R3t
+    He0dAAAAAAAAAAAAAAAAAAAAAAAAAADvHQAA8B0AAPEd8h3zHfMdAAAAAAAA9B30HfQd9B30HfQd9B0AAAAA9R0AAAAAAAD2Hfcd
+    AAAAAAAAAAAAAAAAAAAAAPQd9B30HQAAAAAAAPQd9B30HfQd9B30HfQd9B30HQAA9B30HfQd9B30HfQd9B30HfQd9B34Hfgd+B34
+    Hfgd+B34Hfgd+B34HQAAAAAAAAAA+R36HfsdAAAAAPwdAAAAAAAAAAD9Hf4d+x3/HQAAAAAAAAAAAAD4HfgdAB4BHgAAAAAAAAIe
+    Ah4CHgIeAh4CHgIeAh4CHgIeAAAAAAAAAAAAAAAAAAAAAAAAAh4AAAAAAh4CHgAAAAAAAAAAAAAAAAAAAAAAAAAAAAACHgIeAh4A
+    AAAAAh4CHgAAAAAAAAAAAh4CHgIeAh4AAAAAAAAAAAAAAh4CHgAAAAACHgAAAAAAAAAAAh4CHgIeAAAAAAAAAh4CHgAAAAAAAAAA
+    AAACHgAAAh4CHgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACHgIeAh4CHgAAAx4DHgMeAx4DHgMeAx4DHgMeAx4EHgQeBB4E
+    HgQeBB4EHgQeBB4EHgUeBR4FHgUeBR4FHgUeBR4FHgUeBh4GHgYeBh4GHgYeBh4GHgYeBh4AAAAAAAAAAAAAAAAAAAAAAAAAAAge
+    AAAJHgAAAAAAAAAACh4LHgseAAAAAAAAAAAAAAAAAAAAAAweDB4NHg4eAAAMHgAAAAAAAAAAAAAAAAweAAAAAAAADB4AAAweDB4A
+    AAAADB4MHgweDB4MHgweDB4MHgweDB4PHg8eDx4PHg8eDx4PHg8eDx4PHgAAAAAQHhEeEh4THhQeFR4AAAAAAAAAAAAAAAAWHhMe
+    Fx4YHhkeAAAaHhoeGh4aHhoeGh4aHhoeGh4aHhoeAAAAAAAAAAAAAAAAAAAAAAAAAAAaHhoeGh4aHhoeGh4aHhoeAAAAABoeAAAa
+    HhoeGh4AAAAAAAAAAAAAGh4AAAAAGh4AAAAAAAAAAAAAAAAaHgAAAAAaHhoeAAAaHhoeAAAAABoeGh4aHhoeGh4AABoeGh4AAAAA
+    Gh4AAAAAGh4aHgAAAAAAAAAAAAAaHgAAAAAaHhoeGh4AABoeAAAAABoeAAAAAAAAAAAaHgAAAAAaHgAAAAAAAAAAAAAAAAAAAAAa
+    HgAAGx4bHhseGx4bHhseGx4bHhseGx4cHhweHB4cHhweHB4cHhweHB4cHh0eHR4dHh0eHR4dHh0eHR4dHh0eHh4eHh4eHh4eHh4e
+    Hh4eHh4eHh4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgHgAAAAAAAAAAIR4AACIeAAAAACMeJB4lHiYeJx4oHgAAAAApHikeKR4p
+    HgAAAAAAAAAAKR4pHikeKR4pHikeAAAAACkeKR4pHikeAAAAACoeKh4qHioeKh4qHgAAAAAAAAAAKh4qHgAAAAAAAAAAAAAAAAAA
+    AAAAAAAAKh4qHgAAAAAAAAAAAAAAAAAAAAAAACoeAAAAAAAAAAAAAAAAAAAAAAAAAAAqHioeAAAAAAAAAAAAAAAAAAAAAAAAKh4A
+    AAAAKh4qHioeKh4qHioeKh4qHioeKh4rHiseKx4rHiseKx4rHiseKx4rHiweLB4sHiweLB4sHiweLB4sHiweLR4tHi0eLR4tHi0e
+    LR4tHi0eLR4uHi4eLh4uHi4eLh4uHi4eLh4uHi8eLx4vHi8eLx4vHi8eLx4vHi8eAAAAAAAAAAAAAAAAAAAAAAAAAAAxHgAAAAAA
+    AAAAAAAAAAAAAAAAAAAAMh4AAAAAAAAAAAAAAAAAAAAAAAAAADMeAAAzHjMeMx4AAAAAMx40HjQeNB40HjQeNB40HjQeNB40HjUe
+    NR41HjUeNR41HjUeNR41HjUeNh42HjYeNh42HjYeNh42HjYeNh43HjceNx43HjceNx43HjceNx43HjgeOB44HjgeOB44HjgeOB44
+    HjgeOR45HjkeOR45HjkeOR45HjkeOR46HjoeOh46HjoeOh46HjoeOh46HgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADwePR4+Hj8e
+    QB5BHkIeAABDHkMeAABDHkMeAABDHkMeQx4AAEMeAABEHgAAAAAAAAAAAAAAAEMeQx5DHkUeQx4AAEMeQx5GHkMeRB4AAAAARx4A
+    AEgeQB4AAEAeSR5KHkMeQx5DHkMeQx5DHkMeQx5DHkMeSx4AAAAATB4AAAAAAAAAAAAAAABNHk4eAABPHgAAAAAAAAAAAAAAAFAe
+    UB5QHlAeUB5QHlAeUB5QHlAeUB4AAAAAAAAAAAAAAAAAAAAAAABQHlAeUB4AAFAeUB5QHlAeUB4AAAAAUB4AAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAEMeQx5DHkMeQx4AAAAAUR5DHkMeQx5DHlIeQx5DHkMeQx5DHkMeQx5DHkMeUx5DHkMeQx5DHkMeQx5DHkMe
+    Qx5DHkMeAABDHkMeQx5DHkMeQx5DHkMeAAAAAEMeQx4AAEMeAAAAAAAAAAAAAAAAUB5QHlQeAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AFAeAAAAAAAAAAAAAAAAUB5QHgAAAAAAAAAAAAAAAFAeVR5VHlUeVR5VHlUeVR5VHlUeVR4AAFAeUB5QHgAAAAAAAAAAUB5QHgAA
+    UB5QHlAeUB5QHlAeUB5QHlAeAABQHgAAAAAAAFAeUB5QHlAeAABWHlYeVh5WHlYeVh5WHlYeVh5WHlceVx5XHlceVx5XHlceVx5X
+    HlceWB5YHlgeWB5YHlgeWB5YHlgeWB5ZHlkeWR5ZHlkeWR5ZHlkeWR5ZHloeWh5aHloeWh5aHloeWh5aHloeWx5bHlseWx5bHlse
+    Wx5bHlseWx5cHlweXB5cHlweXB5cHlweXB5cHgAAAAAAAAAAAAAAAAAAAAAAAAAAVx5XHlceVx5XHlceVx5XHlceVx4AAAAAXh5f
+    HmAeYR5iHmMeZB4AAGIeYh5lHmIeYh5iHmIeYh5iHmIeAAAAAAAAZh4AAAAAAAAAAAAAAAAAAAAAZx4AAAAAAABoHmgeAAAAAGge
+    aB5oHmgeaB5pHmgeaB5oHmgeaB5oHmgeaB5oHmgeaB5oHmgeaB4AAAAAAAAAAAAAAABqHmseAAAAAAAAAAAAAAAAAAAAAAAAAABr
+    HgAAbB5oHmgeaB5oHmgeaB5oHmgeaB5iHgAAbR4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAbh4AAAAAAAAAAAAAbx5vHm8ebx5vHm8e
+    bx5vHm8ebx5vHm8ebx5vHm8ecB5vHm8ebx5vHmIeYh4AAAAAAAAAAAAAAAAAAAAAYh5iHmIeYh5iHmIeYh5iHmIeYh5xHnEecR5x
+    HnEecR5xHnEecR5xHnIeAAAAAGgeaB4AAAAAAAAAAAAAaB4AAAAAAAAAAAAAAAAAAAAAAABzHnMecx5zHnMecx5zHnMecx5zHnQe
+    dB50HnQedB50HnQedB50HnQedR51HnUedR51HnUedR51HnUedR4AAAAAbx4AAAAAAAAAAAAAAAAAAHYedh52HnYedh52HnYedh52
+    HnYedx53Hncedx53Hncedx53Hncedx54HngeeB54HngeeB54HngeeB54HnkeeR55HnkeeR55HnkeeR55Hnkeeh56Hnoeeh56Hnoe
+    eh56Hnoeeh57Hnseex57Hnseex57Hnseex57HnwefB58HnwefB58HnwefB58HnwefR59Hn0efR59Hn0efR59Hn0efR5+Hn4efh5+
+    Hn4efh5+Hn4efh5+HgAAAAAAAAAAAAAAAAAAAAAAAAAAeR55HnkeeR55HnkeeR55HnkeeR58HnwefB58HnwefB58HnwefB58HgAA
+    AACAHoEeAAAAAIIegx6EHoUeAAAAAIYeAAAAAIceAAAAAAAAAACHHocehx6HHocehx4AAAAAAAAAAAAAAAAAAAAAAAAAAIceAAAA
+    AAAAhx6HHocehx6HHocehx6HHocehx6HHgAAAAAAAAAAAAAAAAAAhx4AAIceAAAAAAAAAAAAAAAAAAAAAIceAAAAAIgeiB6IHgAA
+    AAAAAAAAAACJHokeiR6JHokeiR6JHokeiR6JHgAAAACKHooeih6KHooeih6KHooeih6KHooeih6KHooeih6KHooeih6LHoseix6L
+    Hoseix6LHoseix6LHowejB6MHowejB6MHowejB6MHowejR6NHo0ejR6NHo0ejR6NHo0ejR6OHo4ejh6OHo4ejh6OHo4ejh6OHgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAJAekR4AAJIeAAAAAJMeAACUHgAAAACUHpQelR6UHpQelB6UHpYelx6YHpkemh6bHpwenB6d
+    Hp4elB4AAAAAlB6UHpQelB6UHgAAnx6gHgAAAAAAAAAAAAAAAAAAAAAAAKEeoR6hHqEeoR6hHqEeoR6hHqEeAAAAAAAAAAAAAAAA
+    oR6hHgAAAAAAAAAAoR6hHgAAAACiHqEeoR6hHgAAAACjHgAAAAAAAAAAoR6kHgAAAAAAAKUeAAAAAAAAAAChHqYeAAAAAAAApx4A
+    AAAAAAAAAKEeqB4AAAAAAACpHqoeAAAAAAAAoR6iHgAAAAAAAKseAAAAAAAAAAChHqIeAAAAAAAAox4AAAAAAAAAAKEeoh4AAAAA
+    AACsHgAAAAAAAAAAoR6iHgAAAAAAAKIeAAAAAAAAAAChHqIeAAAAAKEeoR6hHqEeoR6hHqEeoR6hHq0eAAAAAAAAAAAAAAAAAAAA
+    AAAArh6uHq4erh6uHq4erh6uHq4erh6uHgAAAAAAAAAAAAAAAAAAAAAAAK4erh6uHq4erh6uHq4eAAAAAAAArh6vHgAAAAAAAAAA
+    AAAAAAAAAACuHq4erh6uHq4erh4AAAAAAAAAAK4erh6uHq4erh6wHgAAAAAAAAAArh6uHq4erh4AAAAAAAAAAAAAAACuHrEeAAAA
+    AAAAAAAAAAAAAAAAAK4erh4AAK4erh6uHq4erh6uHq4erh6uHgAAAAAAAAAAAAAAAAAAAACuHq4erh6uHq4erh6uHq4eAAAAAK4e
+    rh6uHgAAAAAAAAAAAAAAAAAAsh6yHrIesh6yHrIesh6yHrIesh6zHrMesx6zHrMesx6zHrMesx6zHrMesx6zHrMesx6zHgAAAAAA
+    AAAAsx6zHrMesx6zHrMesx6zHgAAAACzHgAAAAAAAAAAAAAAAAAAAAAAALQetB60HrQetB60HrQetB60HrQetR61HrUetR61HrUe
+    tR61HrUetR62HrYeth62HrYeth62HrYeth62Hrcetx63Hrcetx63Hrcetx63HrceuB64HrgeuB64HrgeuB64HrgeuB65HrkeuR65
+    HrkeuR65HrkeuR65Hroeuh66Hroeuh66Hroeuh66Hroeux67Hrseux67Hrseux67Hrseux67Hrseux67Hrseux67Hrseux67HgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAL0eAAAAAAAAAAC+Hr8ewB7BHgAAAAAAAAAAAAAAAAAAAAAAAMIewx7DHgAAAAAAAAAAAAAA
+    AAAAxB7FHgAAAAAAAAAAAAAAAAAAAADGHsceAAAAAAAAAAAAAAAAAAAAAAAAyB7IHskeyh7IHssezB7NHsgezh7IHs8eyB7IHsge
+    yB7IHsgeyB7IHsgeyB7IHsgeyB7IHsgeyB7IHs4eyB7IHsgeyB7IHsgeyB7IHsgeyB7IHsgeyB7IHsgeyB7IHsge0B4AAMgeyB7I
+    HsgeyB7IHsgeyB7IHsgeyB7IHsgeyB7IHsgeAAAAAAAA0R7RHtEe0R7RHtEe0R7RHtEe0R7RHtEeAADRHtEe0R7RHtEe0R7RHgAA
+    0R7RHtEe0R7RHtEe0R7RHgAA0R4AANEeAADRHtEe0R4AANEe0R4AANEe0R7RHtEe0R7RHtEeAADRHgAAAADRHtEe0R7RHtEe0R7R
+    HtEe0h7SHtIe0h7SHtIe0h7SHtIe0h7RHtEe0R4AANEe0R7RHtEe0R7RHtEe0R4AAAAAAAAAAAAAAAAAAAAA0x7THtMe0x7THtMe
+    0x7THtMe0x7UHtQe1B7UHtQe1B7UHtQe1B7UHtUe1R7VHtUe1R7VHtUe1R7VHtUe1h7WHtYe1h7WHtYe1h7WHtYe1h7XHtce1x7X
+    Htce1x7XHtce1x7XHtge2B7YHtge2B7YHtge2B7YHtge2R7ZHtke2R7ZHtke2R7ZHtke2R7aHtoe2h7aHtoe2h7aHtoe2h7aHtse
+    2x7bHtse2x7bHtse2x7bHtse3B7cHtwe3B7cHtwe3B7cHtwe3B7dHt0e3R7dHt0e3R7dHt0e3R7dHt4e3h7eHt4e3h7eHt4e3h7e
+    Ht4eAAAAAAAAAAAAAAAAAAAAAAAAAADfHt8e3x7fHt8e3x7fHt8e3x7fHuAe4B7gHuAe4B7gHuAe4B7gHuAe4R7hHuEe4R7hHuEe
+    4R7hHuEe4R7dHt0e3R7dHt0e3R7dHt0e3R7dHgAAAADjHuQeAAAAAOUe5h7nHuUeAAAAAOgeAAAAAAAAAAAAAAAAAADpHukeAAAA
+    AAAAAAAAAAAAAAAAAOke6R7pHuke6R7pHuke6R7pHukeAAAAAAAAAAAAAAAAAADpHgAAAAAAAAAAAAAAAAAA6R7pHukeAAAAAAAA
+    AAAAAOoeAADrHuwe6h7qHuoe7R7tHu0e7R7tHu0e7R7tHu0e7R7uHgAAAAAAAAAAAAAAAAAAAAAAAO4e7h7uHu4e7h7uHgAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAO4e7h7uHu4e7h7uHu4e7h7uHu4e7h7uHu8e7x7vHu8e7x7vHu8e7x7vHu8e8B7wHvAe8B7wHvAe
+    8B7wHvAe8B7xHvEe8R7xHvEe8R7xHvEe8R7xHvIe8h7yHvIe8h7yHvIe8h7yHvIeAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA9B4A
+    AAAAAAD1HvYe9x4AAAAA+B74HgAAAAAAAAAAAAAAAAAAAAD4HgAAAAAAAAAAAAAAAAAAAAD4HgAA+B74Hvge+B74HvgeAAAAAAAA
+    AAAAAAAAAAAAAAAA+R4AAAAA+h76Hvoe+h76Hvoe+h76Hvoe+h4AAAAAAAAAAAAAAAAAAPseAAAAAPwe/B78Hvwe/B78Hvwe/B78
+    HvweAAAAAAAAAAAAAAAA/B4AAAAAAAD9Hv0e/R79Hv0e/R79Hv0e/R79Hv4e/h7+Hv4e/h7+Hv4e/h7+Hv4e/x7/Hv8e/x7/Hv8e
+    /x7/Hv8e/x4AHwAfAB8AHwAfAB8AHwAfAB8AHwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIfAAAAAAAAAx8AAAQfAAAAAAAABR8G
+    HwcfAAAAAAAAAAAAAAAAAAAIHwAACR8IHwgfCB8IHwgfAAAAAAAAAAAAAAAAAAAAAAofAAAAAAAACx8AAAAAAAAAAAAAAAAAAAAA
+    AAAAAAsfAAAAAAAAAAAAAAAAAAAAAAsfCx8AAAAAAAAAAAAAAAALHwsfCx8LHwsfCx8LHwsfCx8LHwsfCx8LHwAAAAAAAAAAAAAA
+    AAAADB8MHwwfDB8MHwwfDB8MHwwfDB8NHw0fDR8NHw0fDR8NHw0fDR8NHw4fDh8OHw4fDh8OHw4fDh8OHw4fDx8PHw8fDx8PHw8f
+    Dx8PHw8fDx8QHxAfEB8QHxAfEB8QHxAfEB8QHxEfER8RHxEfER8RHxEfER8RHxEfEh8SHxIfEh8SHxIfEh8SHxIfEh8THxMfEx8T
+    HxMfEx8THxMfEx8THxQfFB8UHxQfFB8UHxQfFB8UHxQfFR8VHxUfFR8VHxUfFR8VHxUfFR8WHxYfFh8WHxYfFh8WHxYfFh8WHxcf
+    Fx8XHxcfFx8XHxcfFx8XHxcfFx8XHxcfFx8XHxcfFx8XHxcfFx8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAZHxofGx8cHwAAAAAd
+    Hx4fAAAAAB8fIB8hHyIfIx8kHyUfAAAAAAAAAAAjHyMfIx8jHwAAAAAAAAAAAAAAACMfAAAjHyMfAAAAAAAAAAAjHyMfIx8AAAAA
+    AAAjHyMfIx8mHwAAAAAAAAAAAAAAAAAAAAAAACMfIx8jHyMfIx8jHyMfIx8jHyMfAAAnHycfJx8nHycfJx8nHwAAAAAnHycfJx8n
+    HycfJx8nHycfJx8AAAAAJx8nHwAAAAAAAAAAAAAAAAAAAAAnHycfAAAAACcfJx8AAAAAAAAnHycfJx8nHycfJx8nHycfJx8nHwAA
+    Jx8nHycfAAAAAAAAAAAAAAAAAAAnHycfJx8nHycfAAAAAAAAAAAnHwAAAAAAAAAAAAAAAAAAAAAAACgfKB8oHygfKB8oHygfKB8o
+    HygfKR8pHykfKR8pHykfKR8pHykfKR8qHyofKh8qHyofKh8qHyofKh8qHysfKx8rHysfKx8rHysfKx8rHysfAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAALR8AAAAAAAAAAAAAAAAuHwAAAAAvHwAAAAAAAAAAAAAAAAAAMB8AAAAAAAAAAAAAAAAAAC8fLx8xHzEfMR8x
+    HzEfMR8xHzEfMR8xHzIfMR8xHzEfMR8xHzEfMR8xHzEfMx8zHzMfMx8zHzMfMx8zHzMfMx8AAAAAAAAAAAAAMx8zHzMfMx8zHzQf
+    NB80HzQfNB80HzQfNB80HzQfNR81HzUfNR81HzUfNR81HzUfNR82HzYfNh82HzYfNh82HzYfNh82HwAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAADgfOR8AADofAAAAADsfOx8AAAAAPB8AAAAAAAAAAAAAAAAAAAAAAAAAAD0fAAA+HwAAAAAAAAAAAAAAAAAAAAAAAD8f
+    AAAAAAAAAABAHwAAAAAAAAAAAAAAAAAAAAAAAAAAAABBHwAAAAAAAAAAAAAAAAAAQh9CH0IfQx9CH0IfQh9CH0IfQh9DH0MfQx9D
+    H0MfQx9DH0MfQx9DH0EfQR9BH0EfQR9BH0EfQR9BH0EfRB9EH0QfRB9EH0QfRB9EH0QfRB9FH0UfRR9FH0UfRR9FH0UfRR9FH0Yf
+    Rh9GH0YfRh9GH0YfRh9GH0YfRx9HH0cfRx9HH0cfRx9HH0cfRx8AAEUfRR9FH0UfRR9FH0UfRR9FH0gfSB9IH0gfSB9IH0gfSB9I
+    H0gfAAAAAAAAAABIHwAASB8AAAAAAAAAAAAAAAAAAAAAAAAAAEgfSB9IH0kfSR9JH0kfSR9JH0kfSR9JH0kfSh9KH0ofSh9KH0of
+    Sh9KH0ofSh9LH0sfSx9LH0sfSx9LH0sfSx9LH0wfTB9MH0wfTB9MH0wfTB9MH0wfAAAAAAAAAAAAAAAAAAAAAAAAAABOH08fUB9Q
+    H1AfUB9RH1IfAAAAAAAAUB9QH1AfUB9QH1AfUB8AAAAAAABQHwAAAAAAAAAAAAAAAAAAAABTH1MfUx9TH1MfUx9TH1MfUx9TH1Qf
+    VR9WH1MfUx9WH1YfUx9TH1MfUx9TH1MfUx9WH1MfVh9WH1MfUx9XH1cfVx9XH1cfVx9XH1cfVx9XH1gfWB9YH1gfWB9XH1cfVx9X
+    H1cfWB9XH1cfVx9XH1cfVx9XH1cfVx9YH1gfWB9YH1gfWB9YH1gfWB9YH1kfWR9ZH1kfWR9ZH1kfWR9ZH1kfWh9aH1ofWh9aH1of
+    Wh9aH1ofWh9bH1sfWx9bH1sfWx9bH1sfWx9bH1wfXB9cH1wfXB9cH1wfXB9cH1wfXR9dH10fXR9dH10fXR9dH10fXR9eH14fXh9e
+    H14fXh9eH14fXh9eH18fXx9fH18fXx9fH18fXx9fH18fYB9gH2AfYB9gH2AfYB9gH2AfYB8AAAAAAAAAAAAAAAAAAAAAAAAAAF8f
+    Xx9fH18fXx9fH18fXx9fH18fYh8AAGMfAAAAAAAAAAAAAGQfAAAAAGUfZh8AAGUfZR9lHwAAAAAAAAAAAABnHwAAAAAAAAAAAAAA
+    AAAAaB8AAAAAAAAAAAAAAAAAAAAAAABpH2kfaR9pH2kfaR9pH2kfaR9pHwAAAAAAAAAAah9rH2wfAAAAAAAAAAAAAG0fAAAAAAAA
+    AAAAAAAAAABpH2kfaR8AAAAAAAAAAAAAAAAAAG4fbh9uH24fbh9uH24fbh9uH24fbh8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAbh9uH24fbh8AAG4fbx8AAAAAAAAAAHAfbh9uH24fAABuH24fbh9uH24fAAAAAG4fbh9xH3EfcR9xH3EfcR9xH3EfcR9xH3Ef
+    cR9xH3EfcR9xHwAAAAAAAAAAAAAAAAAAAAAAAAAAcR9xH3EfcR9yH3Ifch9yH3Ifch9yH3Ifch9yH3Mfcx9zH3Mfcx9zH3Mfcx9z
+    H3MfdB90H3QfdB90H3QfdB90H3QfdB91H3UfdR91H3UfdR91H3UfdR91HwAAAAAAAAAAAAAAAAAAAAAAAAAAAAB3H3gfeR95H3of
+    eR8AAHsffB99H30ffh99H30ffR99H30ffR99H30ffR99H30ffR99H30ffx99H30ffR99H30ffR99H30ffR99H30ffR99H30ffR99
+    H30ffR99H4AffR99H4EfgR+BH4EfgR+BH4EfgR99H4EfgR+BHwAAAAAAAAAAgR+BH4EfgR+CH4Ifgh+CH4Ifgh+CH4Ifgh+CH4Mf
+    gx+DH4Mfgx+DH4Mfgx+DH4Mfgh+CH4Ifgh+CH4IfhB+CH4Ifgh+CH4Ifgh+FH4Ifgh+CH4Ifgh+CH3kfeR95H3kfeR95H3kfeR95
+    H3kfhh+GH4Yfhh+GH4Yfhh+GH4Yfhh+HH4cfhx+HH4cfhx+HH4cfhx+HH4gfiB+IH4gfiB+IH4gfiB+IH4gfiR+JH4kfiR+JH4kf
+    iR+JH4kfiR+KH4ofih+KH4ofih+KH4ofih+KH4sfix+LH4sfix+LH4sfix+LH4sfjB+MH4wfjB+MH4wfjB+MH4wfjB+NH40fjR+N
+    H40fjR+NH40fjR+NH44fjh+OH44fjh+OH44fjh+OH44fjx+PH48fjx+PH48fjx+PH48fjx+QH5AfkB+QH5AfkB+QH5AfkB+QH5Ef
+    kR+RH5EfkR+RH5EfkR+RH5Efkh+SH5Ifkh+SH5Ifkh+SH5Ifkh+TH5Mfkx+TH5Mfkx+TH5Mfkx+TH5QflB+UH5QflB+UH5QflB+U
+    H5QflR+VH5UflR+VH5UflR+VH5UflR8AAAAAAAAAAAAAAAAAAAAAAAAAAI4fjh+OH44fjh+OH44fjh+OH44fkh+SH5Ifkh+SH5If
+    kh+SH5Ifkh+KH4ofih+KH4ofih+KH4ofih+KHwAAAACXHwAAAAAAAAAAAAAAAJgfmR+ZH5kfmR+ZH5kfmR+ZH5kfmR8AAJofmh+a
+    H5ofmh+aH5ofAACaH5sfmx+cH5sfmx+cH5wfnB+cH5wfnB+cH5wfnB+cH5wfnB+cH5wfnB8AAAAAnR8AAAAAnR+dH50fnR+dH50f
+    nR+dH50fnR+dH50fnR+dH50fnh+eH54fnh+eH54fnh+eH54fnh+fH58fnx+fH58fnx+fH58fnx+fH6AfoB+gH6AfoB+gH6AfoB+g
+    H6AfoR+hH6EfoR+hH6EfoR+hH6EfoR+iH6Ifoh+iH6Ifoh+iH6Ifoh+iHwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACkHwAA
+    AAAAAAAApR+mHwAAAAAAAKcfAAAAAAAAAAAAAAAAAAAAAAAAAACoH6kfqh8AAAAAqx+rH6sfqx+rH6sfqx+rH6sfqx8AAAAAAACs
+    HwAAAAAAAAAAAAAAAKwfrB+sH6wfrB+sH6wfrB+sH6wfAAAAAAAAAAAAAKwfrB8AAAAArB8AAAAAAAAAAAAAAAAAAKwfAAAAAK0f
+    rR+tH60frR+tH60frR+tH60fph+mH6Yfph+mH6Yfph+mH6Yfph+uH64frh+uH64frh+uH64frh+uH68frx+vH68frx+vH68frx+v
+    H68fsB+wH7AfsB+wH7AfsB+wH7AfsB8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALIfAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AACzH7MfAAC0H7QftB+0H7QftB+0H7QftB+0H7UftR+1H7UftR+1H7UftR+1H7Ufth+2H7Yfth+2H7Yfth+2H7Yfth+3H7cftx+3
+    H7cftx+3H7cftx+3H7gfuB+4H7gfuB+4H7gfuB+4H7gfAAAAAAAAAAAAAAAAAAAAAAAAAAC6H7sfvB+8H7wfux+8H7wfux+7HwAA
+    vB+8H7wfvB+8H7wfvB+8H7wfvB+8H7wfvB+8H7wfvB+8H7wfvB+9H70fvR+9H70fvR+9H70fvR+9H74fvh++H74fvh++H74fvh++
+    H74fvx+/H78fvx+/H78fvx+/H78fvx/AH8AfwB/AH8AfwB/AH8AfwB/AHwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMIfAADDHwAA
+    xB8AAMUfxh8AAMcfxx8AAAAAxx/HH8cfxx8AAAAAAADHH8cfxx8AAMcfAAAAAAAAAAAAAAAAAADHHwAAAAAAAAAAAADIHwAAAAAA
+    AAAAxx8AAAAAAAAAAAAAAAAAAAAAAADHHwAAyR8AAAAAyh/KH8ofyh/KH8ofyh/KH8ofyh/LHwAAAAAAAAAAAAAAAAAAAAAAAAAA
+    yh8AAAAAAAAAAAAAAAAAAAAAzB/MH8wfzB/MH8wfzB/MH8wfzB/MHwAAAAAAAAAAAAAAAAAAzB8AAM0fzR/NH80fzR/NH80fzR/N
+    H80fzh/OH84fzh/OH84fzh/OH84fzh/PH88fzx/PH88fzx/PH88fzx/PHwAAAAAAAAAAAAAAAAAAAAAAAAAAAADRHwAAAAAAAAAA
+    AAAAAAAA0h/TH9Mf0x8AAAAA0x8AAAAA1B8AANMf0x/TH9MfAADTH9MfAAAAANMf1R/VH9Uf1R/VH9Uf1R/VH9Uf1R8AAAAAAADV
+    HwAA1R/VH9UfAAAAANYf1h/WH9Yf1h/WH9Yf1h/WH9Yf1x/XH9cf1x/XH9cf1x/XH9cf1x/YH9gf2B/YH9gf2B/YH9gf2B/YH9kf
+    2R/ZH9kf2R/ZH9kf2R/ZH9kf2h/aH9of2h/aH9of2h/aH9of2h/bH9sf2x/bH9sf2x/bH9sf2x/bHwAAAAAAAAAAAAAAAAAAAAAA
+    AAAA3R8AAN4fAAAAAAAAAADfH+Af4B8AAAAAAAAAAAAAAADhHwAAAAAAAAAAAADiH+IfAADiH+IfAADiHwAAAAAAAOIf4h8AAAAA
+    AADiH+If4h/jHwAAAAAAAAAAAAAAAAAAAAAAAOQf5B/kH+Qf5B/kH+Qf5B/kH+Qf4R/hH+Ef4R/hH+Ef4R/hH+Ef4R/hHwAAAAAA
+    AAAAAAAAAAAAAAAAAOUf5R/lH+Uf5R/lH+Uf5R/lH+Uf5h/mH+Yf5h/mH+Yf5h/mH+Yf5h/nH+cf5x/nH+cf5x/nH+cf5x/nH+gf
+    6B/oH+gf6B/oH+gf6B/oH+gf6R/pH+kf6R/pH+kf6R/pH+kf6R8AAAAAAAAAAAAAAAAAAAAAAAAAAAAA6x/sH+0f7h/vHwAA8B/x
+    H/IfAADzHwAAAAAAAAAAAAAAAAAAAAAAAAAA9B8AAAAA9R8AAAAAAAAAAAAAAAAAAPYf9x8AAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    +B/5HwAAAAAAAAAAAAAAAAAAAAAAAPof+x8AAPwf/R/+H/wfAAAAAAAA/x8AIAEg/B/8HwAAAAAAAAAAAAAAAAAAAAD8H/wf/B/8
+    H/wf/B/8H/wf/B/8HwAAAiACIAMgAiAEIAUgAAAAAAAAAAAGIAcgCCAJIAAACiAAAAAAAAAAAAsgAAAMIAkgDSAOIA8gECAAAAAA
+    ESASIBMgFCAVIBYgAAAAAAAAAAAAAAAAAAAXIBggGSAaIAAAAAAAABsgHCAdIB4gHyAgIAAAISAAAAAABiAiICMgJCAlIAAAAAAA
+    AAAAAAAAACYgAAAAACcgKCApIAAAAAAAACogKyAsIC0gLiAvIDAgAAAAAAIgAiACIAIgAiACIAIgAiACIAIgAiACIAIgAiACIAIg
+    AiACIAIgAAAAAAIgAiACIAAAAiACIAIgAAACIAAAAAAAAAAAAAAAAAAAAiAAAAAAAAAAAAAAAAAAAAAAAiAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAACIDEgMSAxIDEgMSAxIDEgMSAxIDEgMSAxIDEgMSAxIDEgMSAxIDIgMSAxIDMgMSAxIDEgMSAxIDEgMSAxIDEg
+    MyAxIDEgMSAxIDEgMSA0IDEgAAA1IAAAAAAAAAAAAAAAAAAAAAAAAAAAMiAAAAAAAAAAAAAAAAAAAAAAAAAAADEgAAAAAAAAAAAA
+    AAAAAAAAAAAAAAA2IAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3IAAAAAAAAAAAOCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOSAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAOiAAAAAAAAAAAAAAAAAAAAAAAAAAADsgAAAAAAAAAAAAAAAAAAAAAAAAAAA8IAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAPSAAAAAAPiAAAAAAAAAAAAAAAAAAAAAAAAAAAD8gAAAAAAAAAAAAAAAAAAAAAAAAAABAIAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAQSAAAAAAAAAAAAAAAAAAAAAAAAAAAD8gAAAAAAAAAAAAAAAAAAAAAAAAAABCIAAAAAAAAAAAAAAAAAAANCAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAEMgAAAAAAAAAAAAAAAAAAAAAAAAAABEIAAAAAAAAAAAAAAAAAAAAAAAAAAARSAAAAAAAABGIAAAAAAAAAAA
+    AAAAAAAAAAAAAAAARyAAAAAAAAAAAAAAAAAAAAAAAAAAAEUgAAAAAAAAAAAAAAAAAAAAAAAAAABIIAAAAAAAAAAAAAAAAAAAAAAA
+    AAAASSAAAAAAAAAAAAAAAAAAAAAAAAAAAD0gAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEogAAAAAAAANSAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAEsgAAAAAAAAAAAAAAAAAAAAAAAAAABMIAAAAAAAAAAAAAAAAAAAAAAAAAAATSAAAAAAAAAAAAAAAABOIAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAE8gAAAAAAAAAAAAAAAAAAAAAAAAAABQIAAAAAAAAAAAAAAAAAAAAAAAAAAAUCAAAAAAAABRIAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAUiAAAAAAAAAAAAAAAAAAAAAAAAAAAFMgAAAAAAAAAAAAAAAAAAAAAAAAAABUIAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAPSAAAAAAAAAAAAAAAAAAAAAAAAAAAEUgAAAAAAAAAAAAAAAAAAAAAAAAAAAxIAAAAABVIFUgVSBVIFUgVSBVIFUgVSBVIFUg
+    VSBVIFUgVSBVIFUgVSAAAAAAVSBVIFUgVSBVIFUgAABVIFUgVSBVIFUgVSBVIFUgVSBVIFUgVSAAAAAAVSBVIFUgVSBVIFUgVSBV
+    IFUgAABVIAAAAABVIAAAVSBVIAAAAAAAAFUgVSBVIFUgVSBVIAAAVSAAAAAAVSBVIAAAVSBVIFUgAAAAAAAAAAAAAFUgVSBVIFUg
+    VSBVIFUgAAAAAFUgAAAAAFUgAAAAAAAAAAAAAAAAVSBVIFUgAAAAAFUgVSAAAFUgAABVIFUgAABVIFUgVSBVIAAAVSBVIAAAAAAA
+    AAAAAAAAAAAAAAAAAFUgVSBVIFUgVSAAAFUgVSBVIAAAVSBVIFUgVSBVIFUgVSAAAAAAAABVIFUgAABVIFUgAABVIAAAVSBVIFUg
+    AAAAAAAAVSAAAAAAAAAAAAAAVSBVIAAAAABVIAAAVSBVIAAAAABVIFUgVSBVIFUgVSBVIAAAAABVIFUgVSBVIFUgAAAAAAAAAAAA
+    AAAAAABVIFUgVSBVIFUgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABVIFUgVSBVIAAAVSBVIFUgVSAAAAAAAABVIAAAVSBVIFUg
+    VSAAAAAAVSAAAFUgAAAAAFUgVSBVIAAAVSBVIAAAVSBVIFUgVSAAAAAAAAAAAAAAAABVIAAAVSBVIFUgVSBVIAAAAAAAAFUgAABV
+    IFUgVSBVIAAAAAAAAAAAVSBVIFUgVSBVIFUgAABVIFUgAAAAAAAAAAAAAAAAAABVIAAAAABVIAAAAAAAAAAAVSAAAAAAAAAAAAAA
+    VSAAAAAAVSBVIFUgVSBVIAAAAABVIAAAAABVIAAAAAAAAAAAVSBVIFUgAABVIFUgVSBVIFUgAABVIFUgVSBVIFUgVSBVIFUgAABV
+    IAAAVSBVIAAAVSBVIFUgVSBVIFUgAABWIFYgViBWIFYgViBWIFYgViBWIFcgVyBXIFcgVyBXIFcgVyBXIFcgWCBYIFggWCBYIFgg
+    WCBYIFggWCBZIFkgWSBZIFkgWSBZIFkgWSBZIAAAAAAAAAAAAAAAAAAAAAAAAAAAAABbIFwgXSBeIF8gYCBhIGIgYyBkIGQgZCBk
+    IGQgZSBkIGQgZCBkIGYgZiBmIGYgZyBmIGYgZiBmIGYgZCBkIGQgZCBkIGggZCBkIGQgaCBkIGQgZCBkIGQgZCBkIGQgaCBoIAAA
+    AAAAAAAAAABmIAAAZiBmIGYgaSBpIGkgaSBpIGkgaSBpIGkgaSBpIGkgaSBpIGogaSBpIGkgaSBpIGsgbCBsIAAAAABsIAAAAABr
+    IAAAbSAAAGogaiBqIGogaiBqIGogaiBuIG4gbiBuIG4gbiBuIG4gbiBuIG8gbyBvIG8gbyBvIG8gbyBvIG8gbCBsIGwgbCBsIGwg
+    bCBsIGwgbCBkIGQgZCBkIGQgZCBkIGQgZCBkIHAgcCBwIHAgcCBwIHAgcCBwIHAgZyBnIGcgZyBnIGcgZyBnIGcgZyBmIGYgZiBm
+    IGYgZiBmIGYgZiBmIGogaiBqIGogaiBqIGogaiBqIGogcSBxIHEgcSBxIHEgcSBxIHEgcSBqIGogaiBqIGcgaiBqIGogaiBqIHIg
+    ciByIHIgciByIHIgciByIHIgcyBzIHMgcyBzIHMgcyBzIHMgcyB0IHQgdCB0IHQgdCB0IHQgdCB0IHUgdSB1IHUgdSB1IHUgdSB1
+    IHUgdiB2IHYgdiB2IHYgdiB2IHYgdiB3IHcgdyB3IHcgdyB3IHcgdyB3IHggeCB4IHggeCB4IHggeCB4IHggeSB5IHkgeSB5IHkg
+    eSB5IHkgeSB6IHogeiB6IHogeiB6IHogeiB6IHsgeyB7IHsgeyB7IHsgeyB7IHsgfCB8IHwgfCB8IHwgfCB8IHwgfCB9IH0gfSB9
+    IH0gfSB9IH0gfSB9IH0gfSB9IH0gfSB9IH0gfSB9IH0geiB6IHogeiB6IHogeiB6IHogeiB1IHUgdSB1IHUgdSB1IHUgdSB1IAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAH8gAAAAAAAAAACAIAAAAAAAAIEgAAAAAAAAAAAAAIIgAAAAAAAAAAAAAAAAAAAAAAAAgyAA
+    AAAAAAAAAIQghCCEIIQgAAAAAAAAAAAAAAAAAAAAAIQghCAAAAAAAAAAAIQghCCEIIQghCCEIIQghCCEIIQghSCFIIUghSCFIIUg
+    hSCFIIUghSCGIIYghiCGIIYghiCGIIYghiCGIIcghyCHIIcghyCHIIcghyCHIIcgiCCIIIggiCCIIIggiCCIIIggiCCJIIkgiSCJ
+    IIkgiSCJIIkgiSCJIAAAAAAAAAAAAAAAAAAAAAAAAAAAAACLIIwgAACNII4gjyCQIJEgkiCTIJQglSCWIJcgAAAAAAAAlCAAAJgg
+    AAAAAAAAAAAAAAAAAAAAAAAAmCCUIJkglCCZIJkglCAAAAAAAACUIJkgmSCZIJkgmSCZIJkglCCZIJkgmSCUIAAAmSCZIJggmSCZ
+    IJkglCCUIJQglCCUIJQglCCUIJQglCCaIAAAAAAAAAAAAAAAAAAAAAAAAJsgAAAAAAAAAAAAAAAAAAAAAAAAnCCcIJwgnCCcIJwg
+    nCCcIJwgAACcIJwgnCCcIJwgnCCcIJwgnCCcIJwgnCAAAAAAnCAAAAAAAAAAAAAAnCAAAAAAAAAAAJwgnCCcIJwgnCCcIJwgnCCc
+    IJwgnCCcIAAAAAAAAJ0gnSCdIJ0gnSCdIJ0gnSCdIJ0gniCeIJ4gniCeIJ4gniCeIJ4gniCfIAAAAAAAAAAAAAAAAAAAAAAAAKAg
+    AAAAAAAAAAAAAAAAAAAAAAAAoSChIKEgoSChIKEgoSChIKEgoSCiIKIgoiCiIKIgoiCiIKIgoiCiIKMgoyCjIKMgoyCjIKMgoyCj
+    IKMgnSAAAJ0gnSCdIJ0gnSCdIJ0gAAChIAAAoSChIKEgoSChIKEgoSChIKQgpCCkIKQgpCCkIKQgpCCkIKQgpSClIKUgpSClIKUg
+    pSClIKUgpSCmIKYgpiCmIKYgpiCmIKYgpiCmIKcgpyCnIKcgpyCnIKcgpyCnIKcgqCCoIKggqCCoIKggqCCoIKggqCCpIKkgqSCp
+    IKkgqSCpIKkgqSCpIKogqiCqIKogqiCqIKogqiCqIKogqyCrIKsgqyCrIKsgqyCrIKsgqyCsIKwgrCCsIKwgrCCsIKwgrCCsIK0g
+    rSCtIK0grSCtIK0grSCtIK0griCuIK4griCuIK4griCuIK4griCuIK4griCuIK4griCuIK4griCuIK8gryCvIK8gryCvIK8gryCv
+    IK8gryCvIK8gryCvIK8gryCvIK8gryAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACxIAAAsiAAALMgtCC1ILYgAAAAALcgtyC3ILcg
+    tyC3ILcgAAAAALcgAAAAAAAAAAAAAAAAAAAAALcgtyC3ILcgAAC3ILcgtyC3ILcgtyC3ILcgtyC3ILcgtyC3ILcgtyC4IAAAAAAA
+    ALkgAAC6IAAAAAAAALcgAAAAAAAAAAAAAAAAAAAAAAAAuyC7ILsguyC7ILsguyC7ILsguyC7IAAAAAAAAAAAAAAAAAAAuyAAALsg
+    AAAAAAAAAAAAAAAAAAAAAAAAuyC7IAAAAAAAAAAAAAAAAAAAAAC8ILwgvCC8ILwgvCC8ILwgvCC8IL0gvSC9IL0gvSC9IL0gvSC9
+    IL0gviC+IL4gviC+IL4gviC+IL4gviC/IL8gvyC/IL8gvyC/IL8gvyC/IMAgwCDAIMAgwCDAIMAgwCDAIMAgwSDBIMEgwSDBIMEg
+    wSDBIMEgwSAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADDIMQgxCAAAAAAxSDGIMcgyCAAAAAAAAAAAAAAAAAAAAAAAADJIMkgySDJ
+    IMkgySDJIMkgySDJIMkgySDKIMsgySDJIMkgySDJIMwgzSAAAAAAAAAAAAAAAAAAAAAAAADOIAAAAAAAAAAAAAAAAAAAAAAAAM8g
+    zyDQINEgAADSINMgzyAAAAAAzyDPIM8gzyDPIM8gzyDPIM8gzyDPIM8gAAAAAM8gAADPIM8g1CAAAM8gzyDPIAAA1CAAAM8gzyAA
+    AAAAzyDPIM8gzyDPIM8gAAAAAM8gzyDVIAAAAAAAAAAAAAAAAAAAAAAAAAAAzyDPIM8gAAAAAAAAAAAAAAAA1iDWINYg1iDWINYg
+    1iDWINYg1iAAAAAAAAAAANcg1iDWINYg1iDWINgg1iDWINYg1iAAAAAAAAAAAAAA1iDWINYg1iDWIAAAAAAAAAAAAADZINYgAADa
+    IAAA1iDWINYg1iDWINYgAAAAAAAAAAAAAAAAAAAAAAAAAADWINYg1iAAAAAAAAAAAAAAAADbINsg2yDbINsg2yDbINsg2yDbINsg
+    AAAAAAAAAAAAAAAAAAAAANsgAAAAAAAAAAAAAAAA2yDbIAAAAADcIAAAAAAAAAAAAAAAAAAAAAAAAN0gAAAAAAAAAAAAAAAAAAAA
+    AAAA3iDeIN4g3iDeIN4g3iDeIN4g3iDeIN4g3iAAAAAAAAAAAAAAAAAAAN4g3iDeIN4g3iAAAAAAAAAAAAAA3yDfIN8g3yDfIN8g
+    3yDfIN8g3yDgIOAg4CDgIOAg4CDgIOAg4CDgIOEg4SDhIOEg4SDhIOEg4SDhIOEgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4yDk
+    IAAAAADlIOYgAAAAAAAAAADnIAAAAAAAAAAAAAAAAOcgAADnIAAAAAAAAAAAAAAAAAAAAAAAAOcg5yDnIOcg5yDnIOcg5yDnIAAA
+    5yDnIAAAAADnIOcg5yDnIOcg6CDoIOgg6CDoIOgg6CDoIOgg6CDpIOkg6SDpIOkg6SDpIOkg6SDpIOog6iDqIOog6iDqIOog6iDq
+    IOog6yDrIOsg6yDrIOsg6yDrIOsg6yDsIOwg7CDsIOwg7CDsIOwg7CDsIO0g7SDtIO0g7SDtIO0g7SDtIO0gAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA7yAAAAAAAAAAAAAA8CAAAAAA8SAAAPEg8SDyIPEg8yDzIPQg9SAAAPYg9iD2IPYg9iD2IPYg9iD3IPcg9yD3
+    IPcg9yD3IPcg9yD3IPcg9yD3IAAAAAAAAAAAAAAAAAAAAAD3IPcgAAAAAAAAAAAAAAAAAAAAAAAAAAD3IAAAAAAAAAAAAAAAAPEg
+    AAAAAAAAAAAAAAAAAAAAAAAA8SDxIPEg8SDxIPEg8SDxIPEg8SD4IPgg+CD4IPgg+CD4IPgg+CD4IPkg+SD5IPkg+SD5IPkg+SD5
+    IPkg+iD6IPog+iD6IPog+iD6IPog+iD7IPsg+yD7IPsg+yD7IPsg+yD7IPwg/CD8IPwg/CD8IPwg/CD8IPwgAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA/iAAAAAA/yAAIQEhAiH/IAAAAyEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQhBCEEIQQhAAAAAAAAAAAE
+    IQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEIQQhBCEEIQQhBSEAAAAAAAAAAAAAAAAAAAAAAAAAAAYhBiEGIQYhBiEGIQYhBiEAAAYh
+    BiEGIQYhBiEGIQYhBiEGIQYhBiEAAAAAAAAAAAAAAAAAAAAAAAAHIQchByEHIQchByEHIQchByEHIQghCCEIIQghCCEIIQghCCEI
+    IQghCSEJIQkhCSEJIQkhCSEJIQkhCSEKIQohCiEKIQohCiEKIQohCiEKIQshCyELIQshCyELIQshCyELIQshDCEMIQwhDCEMIQwh
+    DCEMIQwhDCEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOIQ8hAAAAAAAAAAAAAAAAECEAABEhAAAAAAAAAAAAAAAAAAAAAAAAESER
+    IREhESERIREhESERIQAAAAASIQAAEyEUIRUhFiEXIRghEiESIRIhEiESIRIhEiESIRIhEiEZIRkhGSEZIRkhGSEZIRkhGSEZIQAA
+    AAAAAAAAGSEAAAAAGSEAAAAAAAAAAAAAGSEZIQAAGSEZIQAAAAAAAAAAGSEAAAAAAAAAABkhAAAZIQAAAAAaIRkhAAAZIRkhAAAA
+    AAAAAAAAABkhAAAAAAAAGSEAABkhAAAAAAAAGSEAABkhGSEAABkhAAAAABshGyEbIRshGyEbIRshGyEbIRshAAAAABshAAAAAAAA
+    AAAAAAAAGyEcIRwhHCEcIRwhHCEcIRwhHCEcIR0hHSEdIR0hHSEdIR0hHSEdIR0hHiEeIR4hHiEeIR4hHiEeIR4hHiEfIR8hHyEf
+    IR8hHyEfIR8hHyEfIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACEhAAAAAAAAIiEjISQhJSEAAAAAAAAAAAAAAAAmIQAAAAAAAAAA
+    AAAAACchAAAAAAAAAAAAACghKSEAAAAAAAAAAAAAAAAAAAAAAAAqISshLCEAAAAAAAAAAAAALSEuIQAAAAAAAC8hMCEAAAAAMSEA
+    AAAAAAAAADIhMyEAAAAAAAAAADQhNSEAAAAAAAAAAAAAAAAAAAAAAAA2IQAAAAAyITchAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAOCEyITIhMiEyITIhMiEyITIhMiEyITIhMiEAAAAAAAAAAAAAAAAAADIhMiEyIQAAAAAAADIhMiEAAAAAAAAAAAAAAAAA
+    ADIhAAAAAAAAAAAAADIhMiEyITIhAAAAAAAAMiEyITIhAAAAAAAAAAAAAAAAAAAAAAAAOSEAAAAAAAAAAAAAAAAAADohAAAAAAAA
+    AAAAAAAAAAAAADshAAAAAAAAPCE8ITwhPCE8ITwhPCE8ITwhPCE8IT0hAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA8
+    ITwhPiE/IQAAAAAAAEAhPCFBIUEhAABCIUMhPCFEIUEhRSE8ITwhAABGIT0hRyFIIUkhPCFKIT0hSyFMIU0hAAAAAEchTiEAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAATyFHIQAAAAAAAAAAAAAAAAAAAABPIT0hAAAAAFAhSyEAAAAAAAAAAAAAPCFRIVEhUSFR
+    IVEhUSFRIVEhUSFRIVEhUSFRIVEhUSFRIVEhAAAAAAAAUSFRIVEhUSFRIQAAUSFRIQAAAAAAAAAAAAAAAAAAUSEAAAAAAAAAAFEh
+    USFRIVEhUSEAAAAAAAAAAAAAUSEAAAAAAAAAAAAAAAAAAAAAAABRIVEhUSFRIVEhUSFRIVEhAABRIVEhUSEAAAAAAAAAAAAAAAAA
+    AFEhUSEAAAAAAAAAAAAAAAAAAAAAUSFRIQAAAAAAAAAAUSFRIVEhUSFRIVEhAAAAAAAAUSFRIVEhUSEAAFEhUSFRIVEhUSEAAAAA
+    AAAAAAAAAABRIVEhUSEAAAAAAAAAAAAAAAAAAFEhUSFRIVEhAAAAAAAAAAAAAFEhUSFRIVEhUSFRIVEhAAAAAAAAAABRIVEhUSFR
+    IQAAAAAAAFEhAAAAAFEhUSFRIVEhUSFRIVEhUSFRIQAAUSFRIVEhUSFRIQAAAABRIQAAUSEAAAAAAAAAAAAAUSFRIVEhAAAAAFEh
+    USEAAAAAAAAAAAAAAAAAAAAAAAAAAFEhAAAAAAAAAABRIVEhAABSIVIhUiFSIVIhUiFSIVIhUiFSIVMhUyFTIVMhUyFTIVMhUyFT
+    IVMhVCFUIVQhVCFUIVQhVCFUIVQhVCFVIVUhVSFVIVUhVSFVIVUhVSFVIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFchWCEAAFkh
+    WiFbIVwhAABdIQAAAAAAAF4hXyFfIWAhAABhIQAAYiEAAAAAAAAAAAAAAAAAAF4hAAAAAAAAAABeIWMhAAAAAAAAAAAAAGQhAAAA
+    AAAAZSFkIWQhZCEAAAAAYSFhIWYhAABnIQAAYSFhIWghaSFqIQAAaiFqIWIhayEAAAAAaiEAAAAAbCEAAAAAAAAAAAAAAAAAAAAA
+    AABtIQAAAAAAAAAAAAAAAAAAAAAAAG4hAAAAAAAAAAAAAAAAAAAAAAAAbyEAAAAAAAAAAAAAAAAAAG0hbSFtIW0hbSFtIW0hbSFt
+    IW0hAAAAAHAhAAAAAAAAAAAAAAAAAAAAAAAAcSEAAAAAAAAAAAAAAAAAAAAAAAByIQAAAAAAAAAAAAAAAAAAAAAAAHMhAAAAAAAA
+    AAAAAAAAAAAAAG0hbSFtIW0hbSFtIW0hbSFtIQAAbSEAAAAAAAAAAAAAAAAAAAAAbSFtIQAAAAAAAAAAAAAAAAAAAAB0IXQhdSEA
+    AAAAAAAAAAAAdiEAAAAAAAB3IQAAAAAAAAAAAAAAAAAAAAB4IV4heSF6IXshAAB8IX0hAAB+IX4hAAAAAH4hAAAAAAAAAAAAAH4h
+    fiF+IX4hfiF+IX4hfiF+IX4hfiEAAAAAAAAAAAAAAAAAAAAAAAB+IQAAAAB+IQAAAAAAAAAAAAAAAAAAAAAAAH4hAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAH4hAAAAAAAAAAAAAH4hAAAAAAAAAAAAAAAAAAAAAH4hfiEAAH4hAAAAAAAAAAAAAAAAfyF/IX8hfyF/IX8h
+    fyF/IX8hfyF/IQAAAAAAAAAAAAAAAAAAAAAAAH8hfyF/IX8hfyF/IX8hfyF/IQAAAAAAAAAAAAAAAAAAAAAAAH4hAAAAAG0hbSEA
+    AAAAAAAAAAAAAAAAAG0hAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABtIQAAAAAAAAAAAAAAAAAAAAAAAAAAbSEAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAbSEAAAAAAAAAAAAAbSEAAAAAbSEAAG0hAAB0IXQhdCF0IXQhdCF0IXQhdCF0IYAhgCGAIYAhgCGAIYAhgCGA
+    IYAhgSGBIYEhgSGBIYEhgSGBIYEhgSGCIYIhgiGCIYIhgiGCIYIhgiGCIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    hCEAAIUhAACGIYchiCGJIYohiyGMIY0hAAAAAIYhhiGGIYYhhiGGIQAAjiGPIQAAkCGQIZAhkCGQIZAhkCGQIZAhkCGQIZEhkiGT
+    IZQhAACVIZYhAAAAAAAAkSEAAAAAAACXIZUhmCEAAAAAAACRIZkhmiEAAAAAmyGcIZ0hAAAAAJEhniEAAJ8hoCGVIZwhAAAAAAAA
+    kSGhIQAAAAAAAJUhnCEAAAAAAACRIaIhoyGkIQAAlSGcIQAAAAAAAJEhpSGmIQAAAACnIZwhAAAAAKghAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAqSEAAAAAAACpIakhqSGpIakhqSGpIakhqSGpIQAAAAAAAAAAAAAAAAAAqiEAAAAAqSGpIashqyGrIash
+    qyGrIakhqSGrIashqSGrIakhqSGpIashqyGpIashqyGrIashqyGpIakhqSGpIakhAAAAAAAAAAAAAAAAAAAAAAAAqiGqIaohAAAA
+    AKohAAAAAAAAAAAAAKohqiGqIaohqyEAAKohqiGqIQAAqiEAAAAAAAAAAAAAAAAAAAAAAACrIaohqyGrIaohqiGqIashqiGqIQAA
+    AAAAAAAAqiEAAAAAAAAAAAAAAAAAAKohAAAAAAAAAAAAAKohqiGqIaohAAAAAAAAAAAAAAAAAAAAAAAAqiEAAAAAAAAAAAAAAAAA
+    AAAAqiGqIaohAAAAAAAAAACrIQAAAACqIashrCEAAAAAAACqIQAAAAAAAKohqiGrIaohAACrIQAAqiEAAAAAqiEAAKshqyGqIaoh
+    qyGrIashqiEAAAAAAAAAAAAAqiGrIQAAAAAAAAAAAAAAAAAAAAAAAAAAAACqIQAAAAAAAKohAAAAAAAAAAAAAAAAAAAAAAAAqyGr
+    IashqiGqIQAAAACqIashqiEAAKohAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKohqiEAAKkhAAAAAAAAAAAAAAAAAAAAAKoh
+    qiGqIaohqiGqIaohqiGqIaohrSGtIa0hrSGtIa0hrSGtIa0hrSGuIa4hriGuIa4hriGuIa4hriGuIQAAAAAAAAAAAAAAAK0hAAAA
+    AAAAryGvIa8hryGvIa8hryGvIa8hryGwIbAhsCGwIbAhsCGwIbAhsCGwIbEhsSGxIbEhsSGxIbEhsSGxIbEhsiGyIbIhsiGyIbIh
+    siGyIbIhsiGzIbMhsyGzIbMhsyGzIbMhsyGzIbQhtCG0IbQhtCG0IbQhtCG0IbQhAAAAAAAAAAAAAAAAAAAAAAAAAACzIbMhsyGz
+    IbMhsyGzIbMhsyGzIQAAtiG3IbghAAAAAAAAuSG6IbohAAC7IbwhvCG8IbwhvCG8IbwhvCEAAL0hvSEAAAAAAAAAAAAAAAAAAAAA
+    vSEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC9IQAAAAAAAAAAAAAAAAAAAAAAAAAAvSG9IQAAviEAAAAAAAAAAAAAAAAA
+    AAAAvyG/Ib8hvyG/Ib8hvyG/Ib8hvyG+Ib4hviG+Ib4hviG+Ib4hviG+IbwhvCG8IbwhvCG8IbwhvCG8IbwhwCHAIcAhwCHAIcAh
+    wCHAIcAhwCHBIcEhwSHBIcEhwSHBIcEhwSHBIcIhwiHCIcIhwiHCIcIhwiHCIcIhwyHDIcMhwyHDIcMhwyHDIcMhwyEAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAADFIQAAAADFIcUhAADGIQAAxyHHIcchxyHHIcchxyHHIcchxyHIIQAAAAAAAAAAAAAAAAAAAAAAAMkh
+    ySHJIckhySHJIckhySHJIckhyiEAAAAAAAAAAAAAAAAAAAAAAADLIcshyyHLIcshyyHLIcshyyHLIQAAyyHLIQAAAADLIcshAAAA
+    AAAAzCHMIcwhzCHMIcwhzCHMIcwhzCHNIc0hzSHNIc0hzSHNIc0hzSHNIc4hziHOIc4hziHOIc4hziHOIc4hzyHPIc8hzyHPIc8h
+    zyHPIc8hzyEAAAAAAAAAAAAAAAAAAAAAAAAAANEhAADSIdMh1CHVIdYh1yHYIdkhAAAAAAAAAAAAAAAAAAAAANohAAAAANshAADc
+    Id0h3iHdId8h4CHdIQAA3SHhIQAA4iHdId0h3SHjId0hAAAAAAAA5CHlIdwh3SHdIeQh3SHbIeYh5yHdId0h2yHbId0h3SHdIdsh
+    AADdIeQh5CHdIeghAADdIQAAAADpIekh6SHpIekh6SHpIekh6iHrIQAAAAAAAAAAAAAAAAAAAAAAAN0hAAAAAAAAAAAAAAAAAAAA
+    AAAA7CEAAAAAAAAAAAAAAAAAAAAAAADtIe0hAAAAAAAAAAAAAAAAAAAAAAAA7SEAAAAAAAAAAAAAAAAAAAAA7SHtIe0h7SHtIe0h
+    7SHtIe0h7SHtIe0h7SEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADtIe0h7SEAAAAAAAAAAAAAAAAAAAAAAAAAAAAA7SEAAO0h7SHt
+    Ie0h7SEAAAAAAAAAAAAAAAAAAAAAAADtIQAAAAAAAAAA7SHtIe0h7SHtIe0hAAAAAAAAAADtIQAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AADtIQAAAAAAAAAAAAAAAAAAAAAAAO0h7SEAAAAAAAAAAAAAAADtIQAAAADtIe0hAAAAAAAAAAAAAO0hAAAAAO0hAAAAAAAAAAAA
+    AAAA3SHdId0h3SHdId0h3SHdId0h3SHdIe4h7yHdIQAAAAAAAAAAAAAAAPAhAAAAAAAAAAAAAAAAAAAAAAAA6SEAAAAAAAAAAAAA
+    AAAAAAAAAADxIfEh8SHxIfEh8SHxIfEh8SHxIfIh8yHtIfQhAAAAAAAAAAAAAAAA7SHtIe0h7SHtIe0h7SHtIQAAAADpIekh6SHp
+    Iekh6SHpIekh6SHpIfUh9SH1IfUh9SH1IfUh9SH1IfUhAADxIQAA8SHxIfEh8SHxIfEh8SHxIfEh8SHxIQAA8SHxIfEh8SHxIfEh
+    8SHxIfEh8SHxIfEh8SHxIQAA9iH2IfYh9iH2IfYh9iH2IfYh9iH3Ifch9yH3Ifch9yH3Ifch9yH3IQAAAAAAAAAAAAAAAAAAAAAA
+    AAAA+SEAAPoh+iEAAAAAAAD7IQAA/CEAAAAAAAAAAAAAAAAAAAAA/SEAAAAAAAD+If4h/iH+IQAAAAAAAAAA/iEAAAAAAAAAAP4h
+    /iH+If4h/iH/IQAAAAAAAAAAAAAAAAAAAAAAAAAiAAAAAAAAAAAAAAAAAAAAAAAAASIBIgEiASIBIgEiASIBIgEiASL+IQAAAAAA
+    AAAAAAAAAAAAAAAAAAIiAAAAAAAAAAAAAAAAAAAAAAAAAiICIgIiAiICIgIiAiICIgIiAiIDIgMiAyIDIgMiAyIDIgMiAyIDIgQi
+    BCIEIgQiBCIEIgQiBCIEIgQiBSIFIgUiBSIFIgUiBSIFIgUiBSIGIgYiBiIGIgYiBiIGIgYiBiIGIgAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAACCIIIgAAAAAJIggiAAAKIgoiCiIKIgoiCiIKIgoiCiIKIgAAAAAAAAAACiIKIgoiCiIAAAAACyILIgsiCyILIgsi
+    CyILIgsiCyIMIgwiDCIMIgwiDCIMIgwiDCIMIg0iDSINIg0iDSINIg0iDSINIg0iDiIOIg4iDiIOIg4iDiIOIg4iDiIPIg8iDyIP
+    Ig8iDyIPIg8iDyIPIgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABEiAAAAABIiEiIAABMiEiITIhMiEyITIhMiEyIUIhMiEyITIhMi
+    EyITIhMiEyITIhMiEyITIhMiFSIVIhUiFSIVIhUiFSIVIhUiFSIAAAAAFSIAABUiFSIVIhUiFSIVIhYiFiIWIhYiFiIWIhYiFiIW
+    IhYiFyIXIhciFyIXIhciFyIXIhciFyIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGSIAAAAAAAAAAAAAGiIaIgAAAAAbIhwiAAAcIh0i
+    HiIfIgAAAAAgIiAiICIgIiAiICIgIiAiICIgIgAAISIhIgAAAAAhIiEiAAAhIgAAISIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAISIAAAAAAAAAAAAAISIAAAAAISIAACEiAAAAAAAAAAAhIiEiISIAAAAAAAAAAAAAAAAhIiEiISIhIiEiISIhIiEiISIhIiIi
+    IiIiIiIiIiIiIiIiIiIiIiIiIyIjIiMiIyIjIiMiIyIjIiMiIyIkIiQiJCIkIiQiJCIkIiQiJCIkIiUiJSIlIiUiJSIlIiUiJSIl
+    IiUiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJyIAAAAAKCIpIioiKyIsIgAAAAAAAAAAAAAAAAAAAAAtIi4iLyIAAC0iAAAAAAAA
+    LSIAADAiLSIuIgAAMSIuIjIiAAAtIgAAAAAtIgAAAAAAAC0iLSIAAAAAMyIAAAAALiIAAAAAAAAAAAAAAAAAAAAAAAAuIgAAAAAA
+    AAAAAAA0IgAAAAA1IjYiNiI2IjYiNiI2IjYiNiI2IjYiNiIAAAAAAAAAAAAAAAAAAAAAAAAAADYiAAAAAAAAAAAAAAAAAAAAAAAA
+    NiI2IjYiNiI2IjYiNiI2IjYiAAAAADYiAAAAAAAAAAAAAAAAAAA2IjYiNiIAAAAAAAAAAAAAAAAAADYiAAAAAAAAAAAAAAAANiIA
+    AAAAAAAAAAAAAAA2IjYiAAAAAAAAAAAAAAAAAAAAADYiNiI2IjYiNiIAADciNyI3IjciNyI3IjciNyI3IjciOCI4IjgiOCI4Ijgi
+    OCI4IjgiOCI5IjkiOSI5IjkiOSI5IjkiOSI5IjoiOiI6IjoiOiI6IjoiOiI6IjoiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPCI8
+    IjwiPCI9Ij4iPyJAIkEiQSJBIkEiQSJBIkEiQSJBIkEiQSJBIkEiQSIAAAAAQSIAAAAAAAAAAEEiQSJBIkEiQSJBIkEiQSJBIkIi
+    QSIAAAAAAAAAAAAAAAAAAEEiQyJBIgAAAAAAAAAAQSIAAAAAAABEIkQiRCJEIkQiRCJEIkQiRCJEIgAAAABEIgAAAABEIgAARCJE
+    IkQiAABFIkYiRSJFIkUiAAAAAAAARCJHIkciRyJHIkciRyJHIkciRyJHIgAARyIAAAAAAABHIkciRyIAAAAAAABHIkciAAAAAEci
+    RyJHIgAAAABIIkgiSCJIIkgiSCJIIkgiSCJIIkkiSSJJIkkiSSJJIkkiSSJJIkkiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEsiTCJN
+    IkwiTCJNIk4iTCJMIgAAAAAAAAAAAAAAAAAAAAAAAE8iTyJPIk8iTyJPIk8iTyJPIk8iTyIAAE8iTyJPIk8iTyJPIk8iTyJPIk8i
+    AAAAAAAAAAAAAAAAAAAAAAAAUCJQIlAiUCJQIlAiUCJQIlAiUCJRIlEiUSJRIlEiUSJRIlEiUSJRIlIiUiJSIlIiUiJSIlIiUiJS
+    IlIiUyJTIlMiUyJTIlMiUyJTIlMiUyIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABVIgAAAABWIlciAAAAAAAAWCJZIloiAAAAAAAA
+    AAAAAAAAAAAAAFsiXCIAAFsiAABbIlsiWyIAAF0iAAAAAAAAAAAAAAAAAAAAAAAAXiIAAF4iXyIAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAABgIgAAAABhIgAAAABeIl4iXiJeIgAAAAAAAAAAXiJeIl4iXiJeIl4iXiJeIl4iXiIAAAAAAAAAAAAAYiIAAAAAAAAAAAAA
+    XyIAAAAAAAAAAF4iAAAAAAAAYyJjImMiYyJjImMiYyJjImMiYyJjImMiAAAAAAAAAAAAAAAAAAAAAAAAAABjIgAAYyJjImMiYyJj
+    ImMiZCIAAAAAAAAAAAAAAAAAAAAAAABjImUiAAAAAAAAAAAAAAAAAAAAAGYiZiJmImYiZiJmImYiZiJmImYiZiJmImYiAAAAAAAA
+    AAAAAAAAAABmImYiZiJmImYiAAAAAAAAAAAAAGciZyJnImciZyJnImciZyJnImciaCJoImgiaCJoImgiaCJoImgiaCJpImkiaSJp
+    ImkiaSJpImkiaSJpIgAAAAAAAAAAAAAAAAAAAAAAAAAAAABrImwibSIAAAAAbiJvInAicSIAAAAAAAAAAAAAAAByIgAAAAAAAAAA
+    cyJzInQidSJ2IncidiJ4InkicyIAAAAAAAAAAAAAAAAAAAAAAAB6IgAAeyJ8In0ifCJ+IgAAfyIAAIAiAAAAAAAAAAAAAIEiAAAA
+    AAAAgiIAAAAAAAAAAAAAAAAAAIMiAAAAAHMicyJzIoQiAABzIgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIUihiKGIoYihiKGIoYi
+    hiKGIoYihiIAAIYihiKGIoYihiKGIgAAhiKGIgAAhiKGIoYihiKGIgAAAAAAAIYiAACGIoYihiKGIoYihiKGIoYihiIAAIYihiKG
+    IgAAhiKGIgAAhiKGIgAAhiKGIoYihiKGIoYiAAAAAIYiAACGIoYiAAAAAIYihiIAAAAAAACGIoYiAAAAAAAAAAAAAIYihiKHIgAA
+    AACIIgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAiSIAAAAAAAAAAAAAAACGIgAAhiIAAAAAAAAAAAAAAAAAAAAAAAAA
+    AIciAAAAAAAAAAAAAAAAAAAAAAAAiiIAAAAAAACLIgAAjCIAAIYijSIAAI4ijyKQIgAAAAAAAAAAAAAAAAAAhiIAAIYiAAAAAAAA
+    AAAAAIYikSIAAAAAAAAAAJIiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACTIgAAAAAAAAAAlCIAAAAAAAAAAAAAAACUIpQilCKU
+    IpQilCKUIpQilCKUIgAAAACVIpQiAAAAAAAAAAAAAAAAAAAAAJQiAAAAAAAAAAAAAAAAAAAAAAAAliKUIgAAAAAAAAAAAAAAAJci
+    AAAAAAAAAAAAAAAAAACYIpkiAAAAAAAAAAAAAAAAAAAAAJoiAAAAAAAAAAAAAAAAAAAAAAAAAACbIgAAlCIAAAAAAAAAAAAAlCIA
+    AAAAAACUIpQilCKUIpQiAACUIgAAAAAAAAAAlCKUIpQiAAAAAJQiAAAAAAAAlCKUIpQiAAAAAAAAlCIAAAAAAACUIgAAAAAAAJQi
+    AACUIgAAlCKUIpQilCKUIpQiAACUIgAAlCKUIpQiAAAAAAAAAAAAAAAAAAAAAAAAnCKcIpwinCKcIpwinCKcIpwinCKcIgAAAACd
+    Ip4iAAAAAAAAAACcIpwiAAAAAJ8inCIAAAAAAAAAAJwinCIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAnCIAAAAA
+    AAAAAAAAAAAAAAAAAAAAAJwinCKcIgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACcIgAAAAAAAKAioCKgIqAioCKgIqAioCKg
+    IqAioCIAAAAAoCKgIgAAAAAAAAAAoCIAAAAAAAAAAAAAAAAAAAAAAACgIqAiAAAAAKAioCIAAAAAAAAAAAAAoSKhIqEioSKhIqEi
+    oSKhIqEioSKiIqIioiKiIqIioiKiIqIioiKiIqMioyKjIqMioyKjIqMioyKjIqMiAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApSKm
+    IqcipyKoIqciqSKqIqsiAACsIqwirCKsIqwirCKsIqwirCKsIqwirCKsIq0irCKsIqwirCKsIqwirCKsIqwirCKsIqwirCKsIgAA
+    AACuIgAAAACvIq4isCKxIrIisyKsIgAArCKsIqwirCKsIqwirCK0IgAArCKsIqwirCIAAKwiAACsIgAAtSK2IrYitiK2IrYiAAC2
+    IrYityK3IrcityK3IrcityK3IrcityK3IrciAAC3IrcityK3IrcityK3IgAAuCIAAAAAAAAAAAAAAAC4IgAAAAC4IgAAAAAAALgi
+    uCIAALgiAAAAALgiAAAAAAAAAAAAAAAAuCK4IgAAuCIAAAAAAAAAAAAAAAAAAAAAAAC4IrgiAAAAAAAAAAAAALgiAAC1IrUityK3
+    IrcityK3IrcityK3IrUitSIAAAAAAAC1IgAAAAC3IrciuSK5IrkiuSK5IrkiuSK5IrkiuSK6IroiuiK6IroiuiK6IroiuiK6Irsi
+    uyK7IrsiuyK7IrsiuyK7IrsitSK1IrUitSK1IrUitSK1IrUitSK8IrwivCK8IrwivCK8IrwivCK8Ir0ivSK9Ir0ivSK9Ir0ivSK9
+    Ir0iuiK6IroiuiK6IroiuiK6IroiuiK+Ir4iviK+Ir4iviK+Ir4iviK+Ir8ivyK/Ir8ivyK/Ir8ivyK/Ir8iwCLAIsAiwCLAIsAi
+    wCLAIsAiwCLBIsEiwSLBIsEiwSLBIsEiwSLBIsIiwiLCIsIiwiLCIsIiwiLCIsIiwyLDIsMiwyLDIsMiwyLDIsMiwyIAAAAAAAAA
+    AAAAAAAAAAAAAAAAAMQixCLEIsQixCLEIsQixCLEIsQiwiLCIsIiwiLCIsIiwiLCIsIiwiIAAMYixyIAAMgiySLKIssizCLNIs4i
+    ziLOIs4iziLPIs4iziLQIs4iAADOItEi0iLRItEi0SLRItEi0SLTItIi0iLSItIi1CLSItEi1SLSItYi1CLSItIiAAAAANIi0iLR
+    ItIiAADUItEi0SLSItIi0iLRItEi0SLXItIiAAAAANIiAADSIgAAAAAAAAAA2CLZItoiAADaItoi2iLbItoi0iLUIgAA0SLSItEi
+    0SLRItEi0SLcItwi3CLcItwi3CLcItwi3CLcItwi3SLeIt4i3iLeIt4i3iLeIt8i3iLcItwi3CLcIt4i3CLcItwi3iLgIuAi4CLg
+    IuAi4CLgIuAi4CLgItQi1CLUItQi1CLUItQi1CLUItQiAAAAANEiAADRIgAAAAAAAAAAAADRItEi0SLRItEi0SLRItEi0SLRItIi
+    0iLSItIi0iLSItIi0iLSItIiAAAAAAAAAADRItEiAAAAAAAAAADUIgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADU
+    IgAAAAAAANQiAAAAAAAAAAAAAAAAAADUItQi1CLUItQiziLUItQi1CLUIs4iziLhIs4iziLOIs4iziLOIs4i4iLiIuIi4iLiIuIi
+    4iLiIuIi4iLiIuIi4yLjIuMi4yLjIuMi4yLiIuMi4iLiIuIi4iLiIuIi4iLiIuIi4yLiIuIi4iLiIuIi4iLiIuMi4yLkIuQi5CLk
+    IuQi5CLkIuQi5CLkIuUi5iLcItwi3CLcItwi3CLcItwi5yLnIuci5yLnIuci5yLnIuci5yLoIugi6CLoIugi6CLoIugi6CLoIuki
+    6SLpIuki6SLpIuki6SLpIuki4CLiIuIi4iLiIuIi4iLiIuIi4iLqIuIi4iLiIuIi4iLiIuIi4iLiIusi6yLrIusi6yLrIusi6yLr
+    Iusi7CLsIuwi7CLsIuwi7CLsIuwi7CLtIu0i7SLtIu0i7SLtIu0i7SLtIuQi5yLnIuci5yLnIuci5yLnIuci7iLuIu4i7iLuIu4i
+    7iLuIu4i7iLvIu8i7yLvIu8i7yLvIu8i7yLvIvAi8CLwIvAi8CLwIvAi8CLwIvAi8SLxIvEi8SLxIvEi8SLxIvEi8SLyIvIi8iLy
+    IvIi8iLyIvIi8iLyIgAAAAAAAAAAAAAAAAAAAAAAAAAA8CLwIvAi8CLwIvAi8CLwIvAi8CLxIvEi8SLxIvEi8SLxIvEi8SLxIgAA
+    AAAAAPQi9SL2Ivci+CL5IvoiAAAAAAAAAAAAAAAAAAAAAPsiAAAAAPwi/SL+Iv8iACMBI/4iAiMDIwQjASMFIwYjByMBIwEjCCMJ
+    IwojAAALIwwjDSMOIw8jECMRIxIjASMAAAAAAAAAAAAAEyMBIwEjASMBIwEjAAAUIwEjASMBIwEjFSMWIwEjFyMAAAAAAAAAABgj
+    AAAAAAAAAAAAAAAAAAAAAAAAGSMAAAAAGSMZIxojGiMaIwAAGiMaIxojAAAAABojGiMaIxojGiMaIxojGiMaIwAAAAAaIxojGiMa
+    IxojGiMaIxojGiMAABojGiMaIwAAGiMaIwAAAAAaIxojGiMaIxojGiMaIxojGiMAABojAAAaIxojGiMaIxojGiMaIxojGiMaIxoj
+    GiMaIxojAAAAABojGiMaIwAAGiMaIxojAAAaIxojGiMaIwAAGiMAAAAAAAAAAAAAGiMAAAAAAAAAABojAAAaIwAAAAAaIwAAGiMa
+    IwAAGiMaIxojGiMaIxojAAAaIwAAGiMaIwAAAAAaIxojGiMaIxojAAAAABojGiMaIwAAAAAaIwAAGiMaIwAAGiMaIxojGiMAABoj
+    GiMaIxojGiMaIxojAAAaIxojGiMaIwAAGiMaIwAAGiMaIxojGiMaIxojGiMaIwAAGiMaIxojGiMaIxojGiMAAAAAAAAaIwAAGiMA
+    AAAAAAAaIxojGiMaIxojGiMAAAAAGiMAABojGiMAABojGiMaIwAAAAAAABojAAAAAAAAGiMaIxojGiMaIxojGiMaIwAAAAAaIxoj
+    AAAAAAAAAAAAAAAAAAAAAAAAGiMAAAAAAAAAAAAAGiMaIxojGiMaIwAAAAAAAAAAGiMAABojAAAAABojGiMaIxojGiMaIwAAAAAA
+    ABojAAAaIxojAAAAAAAAAAAAABojAAAaIwAAGiMaIwAAAAAAAAAAGiMAABojGyMcIx0jHiMfIwAAICMhIwAAAAAAAAAAAAAaIwAA
+    AAAAABojAAABIwEjASMBIwEjASMBIwEjASMBIyIjIiMiIyIjIiMiIyIjIiMiIyIjAAAAAAAAAAAAACIjIiMiIwAAIiMiIyIjAAAA
+    AAAAIiMiIyIjAAAiIwAAIiMAACIjAAAiIyIjIiMAACIjAAAiIyIjAAAAACIjIiMiIwAAAAAAAAAAIiMAAAAAIiMiIyIjAAAiIwAA
+    IiMiIyIjAAAAAAAAIiMAAAAAIiMiIyIjIiMAACIjIiMiIwAAAAAjIyMjIyMjIyMjIyMjIyMjIyMjIyQjJCMkIyQjJCMkIyQjJCMk
+    IyQjJSMlIyUjJSMlIyUjJSMlIyUjJSMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAnIycjKCMnIykjKiMrIywjAAAtIy4jLiMuIy4j
+    LSMtIy0jLSMAAAAALiMuIy8jMCMxIy4jLiMuIwAAAAAAAAAAAAAAAAAAMiMyIzMjNCMAAAAAAAAAAAAAAAAAAAAAAAA1Iy0jLiMu
+    Iy4jLiMtIy0jLSMtIzYjAAAAAAAAAAAAAAAAAAAAAAAANyM3IzcjNyM3IzcjNyM3IzcjNyMAAAAAOCM4IzgjOCM4IzgjOCM4IwAA
+    OSM4IzgjOCM4IzgjOCM4IzgjOiMAADgjOCM4IzgjOCM4IzgjOCM4IzgjOCM4IzgjOCM4IzgjOCM4IwAAAAAxIzEjMSMxIzEjMSMx
+    IzEjMSMxIzEjMSMxIzEjMSMxIzEjMSM3IwAAAAAAAAAAAAAAAAAAAAAAADsjAAAAAAAAAAAAAAAAAAA8IwAAPCMAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAOyM7IzsjOyM7IzsjOyM7IzsjOyM7IzsjOyM7IzsjOyM7IzsjOyMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAPSMAAAAAAAAAAD4jPiM+Iz4jPiM+Iz4jPiM+Iz4jAAA/Iz8jPyM/Iz8jPyM/Iz8jPyM+Iz4jPiMAAAAAAAAAAAAAAAAAAD8j
+    PyM/Iz8jPyM/Iz8jPyM/Iz8jQCNAI0AjQCNAI0AjQCNAI0AjQCNBI0EjQSNBI0EjQSNBI0EjQSNBIwAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAEMjRCMAAEUjAABGI0cjSCNJI0ojSiNKIwAASiNLI0ojAAAAAAAAAAAAAAAAAABMIwAAAAAAAAAATSNOI04jAAAAAAAA
+    AAAAAAAAAAAAAE8jUCMAAAAAAAAAAEojAABKI1EjAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEojAAAAAAAAUiMAAFMjSiMAAFQjAABV
+    IwAAAABWIwAAAABUI1QjVCNUI1QjVCNUI1QjVCNUI1QjVCMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVyMAAAAAAAAAAFgj
+    VCMAAAAAAAAAAFQjVyMAAFkjWiNaI1ojWiNaI1ojWiNaI1ojWiMAAFsjAAAAAAAAAAAAAAAAAAAAAAAAVyMAAAAAAAAAAAAAAAAA
+    AAAAXCMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABdIwAAXiMAAAAAAAAAAAAAAABfI1sjYCNgI2AjYCNgI2Aj
+    YCNgI2AjYCMAAGAjYCNgI2AjAAAAAAAAAAAAAGAjAAAAAAAAAABgIwAAAAAAAGAjYCMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABh
+    I2IjAAAAAAAAAAAAAGAjYCMAAAAAAAAAAGAjAABgIwAAYyMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGAjAAAAAGQj
+    AAAAAGAjYCMAAGAjYCMAAAAAAAAAAAAAAAAAAAAAYCNgIwAAAAAAAGAjYCNgIwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AGAjZSNlI2UjZSNlI2UjZSNlI2UjZSMAAAAAAAAAAAAAAAAAAGUjAAAAAAAAAAAAAGUjAAAAAAAAAAAAAAAAAABlI2UjZSNlI2Uj
+    AAAAAAAAAAAAAAAAZSMAAAAAAAAAAAAAAAAAAGYjZiNmI2YjZiNmI2YjZiNmI2YjZyNnI2cjZyNnI2cjZyNnI2cjZyNoI2gjaCNo
+    I2gjaCNoI2gjaCNoIwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGojAAAAAGsjAABsI2sjbSMAAAAAbiNuI24jbiNuIwAAAAAAAG4j
+    AAAAAAAAAAAAAAAAAAAAAAAAbyMAAAAAAAAAAAAAAABuIwAAAABwI28jAAAAAG4jbiNuI24jAABuI3EjcSNxI3EjcSNxI3EjcSNx
+    I3EjcSMAAAAAAAAAAAAAAAAAAAAAAABxIwAAAAAAAAAAAAAAAAAAAABxI3IjciNyI3IjciNyI3IjciNyI3IjcyNzI3MjcyNzI3Mj
+    cyNzI3MjcyN0I3QjdCN0I3QjdCN0I3QjdCN0I3UjdSN1I3UjdSN1I3UjdSN1I3UjdiN2I3YjdiN2I3YjdiN2I3YjdiMAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAeCN5I3ojeyN8I30jfiN/I4AjgSMAAAAAgiOCI4IjgiOCI4IjgyOEI4UjhSOFI4UjhSOFI4UjhSOBI4Ej
+    hSOFI4UjhSOFI4UjhSOFI4EjgSOBI4EjgSOBI4EjgSOBI4EjAACBI4UjhSOFI4UjhSOFI4UjhSMAAIYjhSOFI4UjhSOFI4UjhSOF
+    IwAAhyOIIwAAiSMAAIojAAAAAAAAAACLI4UjhSOFI4UjhSOFI4UjhSMAAIwjhSOFI4UjhSOFI4UjhSOFIwAAhSOFI4UjhSOFI4Uj
+    hSOFI4UjhSMAAI0jjSONI40jjSONI40jjSMAAAAAjiOOI44jjiOOI44jjiOOIwAAhSOFI48jjyOPI48jhSOFI4UjjyOOI44jjiOO
+    I44jjiOOI44jjiOOI5AjkCOQIwAAAAAAAIgjAAAAAAAAkCORI5EjkSORI5EjAACII4gjkiOTI5MjkyOTI5MjkyOTI5MjkyOTI4gj
+    iCOII4gjiCOII4gjiCOII4gjhSMAAAAAhSOFI4UjhSOFI4UjhSOUIwAAAAAAAAAAAAAAAAAAAAAAAI4jAAAAAAAAAAAAAAAAAAAA
+    AAAAlSOVI5UjlSOVI5UjlSOVI5UjlSOWI5YjliOWI5YjliOWI5YjliOWI5cjlyOXI5cjlyOXI5cjlyOXI5cjmCOYI5gjmCOYI5gj
+    mCOYI5gjmCOBI4EjgSOBI4EjgSOBI4EjgSOBIwAAAAAAAAAAAAAAAAAAAAAAAJgjmSOZI5kjmSOZI5kjmSOZI5kjmSOaI5ojmiOa
+    I5ojmiOaI5ojmiOaI5sjmyObI5sjmyObI5sjmyObI5sjnCOcI5wjnCOcI5wjnCOcI5wjnCOdI50jnSOdI50jnSOdI50jnSOdI54j
+    niOeI54jniOeI54jniOeI54jnyOfI58jnyOfI58jnyOfI58jnyOgI6AjoCOgI6AjoCOgI6AjoCOgI6EjoSOhI6EjoSOhI6EjoSOh
+    I6EjoSOhI6EjoSOhI6EjoSOhI6EjoSOcI5wjnCOcI5wjnCOcI5wjnCOcI6IjoiOiI6IjoiOiI6IjoiOiI6IjoyOjI6MjoyOjI6Mj
+    oyOjI6MjoyOkI6QjpCOkI6QjpCOkI6QjpCOkI6UjpSOlI6UjpSOlI6UjpSOlI6UjpiOmI6YjpiOmI6YjpiOmI6YjpiOnI6cjpyOn
+    I6cjpyOnI6cjpyOnI6UjpSOlI6UjpSOlI6UjpSOlI6UjqCOoI6gjqCOoI6gjqCOoI6gjqCOoI6gjqCOoI6gjqCOoI6gjqCOoI6kj
+    qSOpI6kjqSOpI6kjqSOpI6kjqiOqI6ojqiOqI6ojqiOqI6ojqiOqI6ojqiOqI6ojqiOqI6ojqiOqIwAAAAAAAAAAAAAAAAAAAAAA
+    AAAArCMAAK0jriOvI7AjriOxI7IjsyO0IwAAAAAAAAAAAAAAAAAAAAAAALUjtSO1I7UjtSO1I7UjtSO1I7UjtiO2I7YjtiO2I7Yj
+    tiO2I7YjtiMAALYjtiO3I7YjtiO2I7YjAAAAAAAAtiO2I7YjtiO2I7YjtiO2I7YjuCO2I7YjtiO2I7YjtiO2I7YjtiO5I7YjtiO2
+    I7YjtiO2I7ojuiO6I7sjtiO2I7YjtiO2I7YjtiO6I7wjAAAAAAAAAAAAAAAAAAAAAL0jAAC+I74jviO+I74jviO+I74jviO+I78j
+    vyO/I78jvyO/I78jvyO/I78jwCO/I78jvyO/I78jvyPAI8AjwCPAI78jvyO/I78jvyO/I78jvyO/I8AjAAAAAAAAAAAAAAAAAAAA
+    AAAAuyO7I7sjuyO7I7sjuyO7I7sjuyPAI8AjwCPAI8AjwCPAI8AjwCPAIwAAAAAAAAAAAAAAALsjAAAAALsjwSMAAAAAAAAAAAAA
+    AAAAAAAAAADCI8IjwiPCI8IjwiPCI8IjwiPCI8MjwyPDI8MjwyPDI8MjwyPDI8MjxCPEI8QjxCPEI8QjxCPEI8QjxCO6IwAAAAAA
+    AAAAAAAAAAAAAAAAAMUjxSPFI8UjxSPFI8UjxSPFI8UjxiPGI8YjxiPGI8YjxiPGI8YjxiPHI8cjxyPHI8cjxyPHI8cjxyPHI8gj
+    yCPII8gjyCPII8gjyCPII8gjySPJI8kjySPJI8kjySPJI8kjySPKI8ojyiPKI8ojyiPKI8ojyiPKI8sjyyPLI8sjyyPLI8sjyyPL
+    I8sjyyPLI8sjyyPLI8sjyyPLI8sjyyPMI8wjzCPMI8wjzCPMI8wjzCPMI80jzSPNI80jzSPNI80jzSPNI80jzSPNI80jzSPNI80j
+    zSPNI80jzSMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAM8j0CPRI9Ij0yPUI9UjAADWIwAAAADWIwAAAADWI9YjAAAAANYj1iMA
+    ANYj1iPWIwAAAAAAAAAAAADWIwAAAAAAAAAAAAAAAAAA1iPWI9Yj1iPWI9Yj1iPWI9Yj1iPXIwAAAAAAAAAAAAAAAAAAAAAAANgj
+    AAAAAAAAAAAAAAAAAAAAAAAA2SPaIwAAAAAAAAAAAAAAAAAAAADbI9sj2yPbI9sj2yPbI9sj2yPbI9sjAAAAAAAAAADbI9sj2yMA
+    AAAA2yPbI9sjAAAAAAAAAAAAANsjAADbI9sj2yPbIwAAAAAAAAAAAADbI9sjAAAAAAAAAAAAAAAAAAAAAAAA3CPcI9wj3CPcI9wj
+    3CPcI9wj3CPdI90j3SPdI90j3SPdI90j3SPdI94j3iPeI94j3iPeI94j3iPeI94j3yPfI98j3yPfI98j3yPfI98j3yPgI+Aj4CPg
+    I+Aj4CPgI+Aj4CPgIwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOIjAAAAAAAA4yMAAOQj5SPmI+Yj5iPnI+Yj5iPmI+Yj5iPmI+Yj
+    5iPmI+Yj5iPmI+Yj5iPmI+Yj5iPmIwAAAAAAAAAAAAAAAAAAAADmIwAAAAAAAAAAAAAAAAAAAAAAAOgj6CPoI+gj6CPoI+gj6CPo
+    I+gj6SPoI+oj6yPoI+gj6CPoI+gj6CPsI+wj7CPsI+wj7CPsI+wj7CPsI+wjAAAAAAAAAAAAAAAA7CMAAAAA7CMAAOwj7CPsI+wj
+    7CPsI+wj7CPsI+wj7CPtI+wj7CPsI+wj7CPsI+4j7iPuI+4j7iPuI+4j7iPuI+4j7iPuI+4j7iPuI+4j7iPuI+4jAADvI+8j7yPv
+    I+8j7yPvI+8j7yPvI/Aj8CPwI/Aj8CPwI/Aj8CPwI/Aj8SPxI/Ej8SPxI/Ej8SPxI/Ej8SMAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAPMj9CP1I/Yj9yP4I/kjAAAAAPoj+iMAAPojAAAAAPoj+iP2IwAAAAD6I/oj+iP6I/oj+iMAAPsj/CP7I/Yj9iP9I/4j9iP2
+    I/Yj+iP6I/oj+iP6I/oj+iP6I/oj+iP/I/oj+iP6I/oj+iP6I/oj+iP6IwAkASQCJPYj9iMAAAAAAAD6I/YjAyQAAAAAAAAAAAAA
+    AAAAAAAAAAAEJAQkBCQEJAQkBCQEJAQkBCQEJAUkBSQFJAUkBSQFJAUkBSQFJAUkBSQFJAUkBSQFJAUkBSQFJAUkBiQFJAUkBSQF
+    JAUk+iP6IwUkBST6I/oj+iP6I/ojByQIJPoj+iP6I/oj+iP6I/ojAAAAAAAAAAAAAAAAAAAJJAAAAAAAAAAAAAAAAAAAAAAAAAok
+    CyT6I/oj+iP6I/oj+iMAAPojDCT6I/ojDST6I/oj+iMOJA8k+iMEJAAAAAAAAAAAAAAAAAAAAAAAABAkECQQJBAkECQQJBAkECQQ
+    JBAkESQRJBEkESQRJBEkESQRJBEkESQEJAQkBCQEJAQkESQEJAQkBCQEJBEkESQRJBEkESQEJAQkBCQEJAQkBCQRJBEkESQRJBEk
+    BCQEJBEkEST2IwQkECQQJBAkECQQJBAkECQQJBIkAAAAAAQkBCQEJAQkBCQEJAQkEyQEJAAAAAAAAAAAAAAAAAAAAAAUJAQkBCQE
+    JAQkBCQEJAQkAAAAAAAAAAAAAAAAAAAEJAQkBCQEJAQkBCQEJAQkBCQEJAQkBCQEJBUkBCQAAAAABCQEJAQkBCQEJBYkAAAAABck
+    FyQXJBckFyQXJBckFyQXJBckGCQYJBgkGCQYJBgkGCQYJBgkGCQZJBAkAAAAAAAAAAAAABAkECQAAAAAAAAQJBAkECQQJBAkAAAA
+    AAAAGSQAAAAAAAAQJAAAAAAAAAAAAAAQJBAkAAAQJBAkECQQJBAkECQQJBAkECQAAAAAAAAAAAAAAAAAAAAAGiQaJBokGiQaJBok
+    GiQaJBokGiQbJBskGyQbJBskGyQbJBskGyQbJBckAAAAAAAAAAAAAAAAAAAAAAAAHCQcJBwkHCQcJBwkHCQcJBwkHCQdJB0kHSQd
+    JB0kHSQdJB0kHSQdJAAAAAAAAAAAAAAAAAAAAAAAAAAAHCQcJBwkHCQcJBwkHCQcJBwkHCQAAAAAHyQgJAAAISQgJCIkIyQkJAAA
+    JSQlJCUkJSQlJCUkJSQlJCUkJSQlJCUkJSQlJCUkJSQlJCUkJSQAAAAAAAAmJAAAJyQoJAAAAAAAAAAAJSQAAAAAAAAAACUkJSQl
+    JCUkKSQAAAAAAAAAAAAAAAAAAAAAAAAqJAAAAAAAAAAAAAAAAAAAAAAAACskKyQrJCskKyQrJCskKyQrJCskAAAAAAAAKyQAAAAA
+    AAAAAAAAAAAAAAAAKyQAAAAAKyQAACskAAAAAAAAAAArJAAAAAAAAAAAAAAAAAAAKyQAAAAAKyQAAAAAAAAAACskAAArJAAAAAAA
+    AAAAKyQrJAAAAAAAACwkLCQsJCwkLCQsJCwkLCQsJCwkLSQtJC0kLSQtJC0kLSQtJC0kLSQuJC4kLiQuJC4kLiQuJC4kLiQuJC8k
+    LyQvJC8kLyQvJC8kLyQvJC8kMCQwJDAkMCQwJDAkMCQwJDAkMCQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMiQzJDQkNSQ2JDckOCQ5
+    JDokOyQ7JDskAAAAADskAAAAAAAAAAAAAAAAPCQ9JD4kPyRAJAAAQSQAAAAAQiRCJDskAAAAAAAAAAAAAAAAAAA7JAAAOyQ7JAAA
+    AAA7JAAAOyQAAAAAAAAAAAAAOyQAAAAAAAAAAEMkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA7JAAAAABEJAAAAAAA
+    AAAAAAAAAAAAOyQAAEUkOyQAADskOyQ7JDskOyQ7JDskRiRGJEYkRiRGJEYkRiRGJEYkRiQAAAAARiRGJEYkAABGJAAAAAAAAAAA
+    RiRGJEYkRiRGJEYkRiRGJAAAAAAAAEYkRiRGJEYkRiQAAAAARiQAAAAARiRGJEYkRiRGJEYkAAAAAAAARiRGJEYkRiRGJEYkRiRG
+    JEYkAABGJEYkRiRGJEYkRiRGJAAAAAAAAAAARiQAAAAAAAAAAAAAAAAAAAAAAABHJEgkSSRKJEYkRiRGJEskRiRGJEYkRiRGJAAA
+    AAAAAAAAAABGJEYkAAAAAAAAAABGJAAAAAAAAEwkTCRMJEwkTCRMJEwkTCRMJEwkAAAAAAAAAAAAAAAAAABMJEwkAAAAAAAAAAAA
+    AAAATCRMJEwkTCRMJEwkAABMJEwkTCRMJEwkTCRMJEwkTCRMJEwkTCRMJAAATCRMJEwkTCRMJEwkTCQAAAAAAAAAAAAAAAAAAE0k
+    TSRNJE0kTSRNJE0kTSRNJE0kTiROJE4kTiROJE4kTiROJE4kTiRPJE8kTyRPJE8kTyRPJE8kTyRPJFAkUCRQJFAkUCRQJFAkUCRQ
+    JFAkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFIkUyRUJFUkAAAAAAAAViRXJAAAAAAAAAAAAABYJFkkWiQAAAAAAABbJFwkXSReJF8k
+    AAAAAAAAYCQAAAAAAABaJAAAAAAAAAAAAAAAAAAAAAAAAAAAWiQAAAAAAAAAAAAAYSRiJGMkAAAAAAAAAAAAAAAAAABkJAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAZSRmJAAAZiQAAGckAAAAAGgkAAAAAGYkZiRoJGYkAAAAAAAAAABmJGYkZiRmJGYkZiRmJGYkZiRmJAAA
+    AABmJGkkZiRqJGYkAAAAAAAAAAAAAGYkZiRrJGYkAAAAAAAAAAAAAAAAZiRsJG0kbiRmJAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AGYkAAAAAAAAAAAAAGYkZiRmJAAAZiQAAGYkZiRmJGYkZiRmJGYkZiRmJG8kWiQAAFokAAAAAAAAAAAAAAAAWiQAAAAAAAAAAAAA
+    AAAAAAAAAABwJAAAAAAAAAAAAAAAAAAAAAAAAAAAAABaJAAAAAAAAAAAAAAAAAAAAABxJHEkcSRxJHEkAAAAAAAAAABxJHEkcSRx
+    JHEkcSRxJHEkcSRxJAAAAABxJHEkcSQAAAAAAAAAAAAAAABxJHEkcSRxJHEkcSRxJAAAAABxJHEkcSRxJAAAcSRxJHEkcSRxJAAA
+    cSRxJHEkcSRxJHEkcSRxJHEkcSRxJHEkcSRxJHEkcSRxJHEkAABxJAAAcSRxJHEkcSRxJHEkAABxJHEkAABxJAAAcSRxJHEkcSQA
+    AAAAcSQAAAAAcSRxJHEkcSRxJAAAAAByJHIkciRyJHIkciRyJHIkciRyJFokWiRaJFokWiRaJFokWiRaJFokcyRzJHMkcyRzJHMk
+    cyRzJHMkcyR0JHQkdCR0JHQkdCR0JHQkdCR0JHUkdSR1JHUkdSR1JHUkdSR1JHUkdiR2JHYkdiR2JHYkdiR2JHYkdiR3JHckdyR3
+    JHckdyR3JHckdyR3JHgkeCR4JHgkeCR4JHgkeCR4JHgkeSR5JHkkeSR5JHkkeSR5JHkkeSR6JHokeiR6JHokeiR6JHokeiR6JHsk
+    eyR7JHskeyR7JHskeyR7JHskfCR8JHwkfCR8JHwkfCR8JHwkfCQAAAAAAAAAAAAAAAAAAAAAAAAAAHskeyR7JHskeyR7JHskeyR7
+    JHskAAB+JAAAfyQAAH8kgCR/JH8kfySBJIEkgSSBJIEkgSSBJIEkgiSBJIEkgSSBJIEkgSSBJIEkgSSBJIEkgSSBJIEkgSSBJIEk
+    gSSBJIEkgySEJIQkhCSEJIQkhCSEJIQkhCSEJIUkhCSEJIQkhCSEJIQkhCSEJIQkhiSEJIQkhCSEJIQkhCSEJIQkhCSHJIckhySH
+    JIckhySHJIckhySHJIgkhySIJIckhySHJIckhySHJIckiSSJJIkkiSSJJIkkiSSJJIkkiSSKJIokiiSKJIokiiSKJIokiiSKJIsk
+    iySLJIskiySLJIskiySLJIskjCSMJIwkjCSMJIwkjCSMJIwkjCSNJI0kjSSNJI0kjSSNJI0kjSSNJI4kjiSOJI4kjiSOJI4kjiSO
+    JI4kjySPJI8kjySPJI8kjySPJI8kjyQAAAAAAAAAAAAAAAAAAAAAAAAAAIokiiSKJIokiiSKJIokiiSKJIokhySHJIckhySHJIck
+    hySHJIckhyQAAAAAAACRJJIkAACTJJMklCSVJJYkliSWJJYkliSWJJYkliSWJJYkAAAAAAAAAACWJJckliQAAAAAAACRJJEkkSSR
+    JJEkkSSRJJEkkSSRJJgkAAAAAAAAAAAAAAAAmCQAAAAAliQAAJYkliSWJAAAAACWJJYkliSZJJkkmSSZJJkkmSSZJJkkmSSZJAAA
+    mSSZJJkkmSSZJJkkmSSZJJkkmSQAAAAAAAAAAAAAAAAAAAAAAACaJJokmiSaJJokmiSaJJokmiSaJJskmySbJJskmySbJJskmySb
+    JJsknCScJJwknCScJJwknCScJJwknCSdJJ0knSSdJJ0knSSdJJ0knSSdJJ4kniSeJJ4kniSeJJ4kniSeJJ4kAAAAAAAAAAAAAAAA
+    AAAAAAAAAACgJAAAAAAAAAAAoSSiJKMkAAAAAAAAAAAAAAAAAACkJAAAAAAAAAAAAAClJAAAAAAAAKUkAAAAAKUkAAAAAKUkAAAA
+    AAAAAAClJAAAAAAAAAAApSQAAAAAAAAAAAAApSSlJAAAAAAAAAAAAACmJAAAAAAAAAAAAACnJKckpySnJKckpySnJKckpySnJAAA
+    AAAAAAAAAAAAAAAAAAAAAKgkqSSpJKkkqSSpJKkkqSSpJKkkqSQAAAAAAAAAAAAAAAAAAAAAqiSnJKskqySrJKskqySrJKskqySr
+    JKskqSSpJAAAAAAAAKkkAACpJKkkqSSsJKwkrCSsJKwkrCSsJKwkrCSsJK0krSStJK0krSStJK0krSStJK0kriSuJK4kriSuJK4k
+    riSuJK4kriQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALAksSSyJLAksyS0JLUkAAC2JLYktiS2JLYktiS2JLYktiQAALYkAAC2
+    JLYktiS2JLYktiQAALYktiS2JLYktiS2JLYktiQAAAAAAAC2JLYktiQAALYkAAC2JAAAtyS4JAAAAAAAAAAAAAAAAAAAAAC5JLok
+    tiS2JLYktiS2JLYktiS2JLYkuyS7JLskuyS7JLskuyS7JLskuyS7JAAAAAAAAAAAAAAAAAAAAAAAALwkAAAAAAAAAAAAAAAAAAAA
+    AAAAAAC7JLskuyS7JLskAAC7JAAAuyS9JAAAAAAAAAAAAAAAAAAAAAAAAL4kviS+JL4kviS+JL4kviS+JL4kAAC/JL8kvyS/JL8k
+    vyS/JL8kAAAAAAAAvyS/JAAAAAAAAAAAAAC/JMAkwCTAJMAkwCTAJMAkwCTAJMAkwSTBJMEkwSTBJMEkwSTBJMEkwSTCJMIkwiTC
+    JMIkwiTCJMIkwiTCJMMkwyTDJMMkwyTDJMMkwyTDJMMkxCTEJMQkxCTEJMQkxCTEJMQkxCTFJMUkxSTFJMUkxSTFJMUkxSTFJMYk
+    xiTGJMYkxiTGJMYkxiTGJMYkxyTHJMckxyTHJMckxyTHJMckxyTIJMgkyCTIJMgkyCTIJMgkyCTIJMkkySTJJMkkySTJJMkkySTJ
+    JMkkAAAAAAAAAAAAAAAAAAAAAAAAAADIJMgkyCTIJMgkyCTIJMgkyCTIJAAAyyTMJM0kAAAAAM4kzyTQJNEk0iTTJNIk0iTSJNIk
+    0iTSJNIk0iTSJNIk0iTUJNIk0iTSJNIk1CTUJNIk0iTSJNIk0iTSJNIk0iTSJNQk1STVJNUk1STVJNUk1STWJNUk1STXJAAAAAAA
+    AAAAAADXJAAA2CQAANkkAAAAAAAAAAAAAAAAAAAAAAAA2iQAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2yTbJNsk2yTbJNsk2yTbJAAA
+    2yTbJNsk2yTbJNsk2yTbJNsk3CQAANsk2yTbJNsk2yTbJNsk2yTdJN0k3STdJN0k3STdJN0k3STdJNUk1STVJNUk1STVJNUk1STV
+    JNUk3iTeJN4k3iTeJN4k3iTeJN4k3iTfJN8k3yTfJN8k3yTfJN8k3yTfJN4kAAAAAAAAAAAAAAAAAAAAAAAA3yTfJAAAAAAAAAAA
+    3yQAAAAA3yTgJOAk4CTgJOAk4CTgJOAk4CTgJAAAAADgJOAk4CTgJOAk4CTgJOAk4SThJOEk4SThJOEk4SThJOEk4STiJOIk4iTi
+    JOIk4iTiJOIk4iTiJOMk4yTjJOMk4yTjJOMk4yTjJOMk5CTkJOQk5CTkJOQk5CTkJOQk5CTlJOUk5STlJOUk5STlJOUk5STlJOYk
+    5iTmJOYk5iTmJOYk5iTmJOYk5yTnJOck5yTnJOck5yTnJOck5yToJOgk6CToJOgk6CToJOgk6CToJOkk6STpJOkk6STpJOkk6STp
+    JOkk6iTqJOok6iTqJOok6iTqJOok6iTrJOsk6yTrJOsk6yTrJOsk6yTrJOwk7CTsJOwk7CTsJOwk7CTsJOwk7STtJO0k7STtJO0k
+    7STtJO0k7STsJOwk7CTsJOwk7CTsJOwk7CTsJO4k7iTuJO4k7iTuJO4k7iTuJO4k6yTrJOsk6yTrJOsk6yTrJOsk6yTvJO8k7yTv
+    JO8k7yTvJO8k7yTvJPAk8CTwJPAk8CTwJPAk8CTwJPAk8STxJPEk8STxJPEk8STxJPEk8STvJO8k7yTvJO8k7yTvJO8k7yTvJAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAPMk9CT1JPYk9yT4JPkk+iT7JAAAAAAAAAAAAAAAAAAAAAAAAPwk/CT8JP0kAAAAAAAAAAAA
+    AAAA/iT/JAAAAAAAAAAAAAAAAAAAAAD/JP0k/iQAAAAAAAAAAAAAAAAAAAAlAAAAAAElAAAAAAIlACUAJQAlAAAAAAAAAAAAAAAA
+    AAADJQQlAAAFJQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABiUHJQAAAAAAAAAAAAAAAAglCCUIJQglCCUIJQglAAAAAAAACCUI
+    JQglCCUIJQglAAAAAAAAAAAIJQAACCUIJQglCCUAAAAAAAAAAAglCCUIJQAACCUIJQAAAAAAAAAACCUAAAglAAAIJQglAAAAAAgl
+    CCUIJQglCCUIJQglCCUIJQglCCUAAAglAAAIJQAAAAAAAAAAAAAIJQglCCUAAAAACCUAAAAAAAAAAAAACCUIJQglCCUIJQglCCUI
+    JQglAAAIJQglCCUIJQAAAAAAAAAACCUIJQglCCUAAAAACCUAAAglCCUAJQAACCUAAAAAAAAIJQglAAAIJQAAAAAIJQAAAAAAAAAA
+    AAAIJQglAAAJJQklCSUJJQklCSUJJQklCSUJJQolCiUKJQolCiUKJQolCiUKJQolCyULJQslCyULJQslCyULJQslCyUMJQwlDCUM
+    JQwlDCUMJQwlDCUMJQ0lDSUNJQ0lDSUNJQ0lDSUNJQ0lAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADyUQJRElAAAAAAAAEiUSJQAA
+    AAAAAAAAAAAAAAAAAAATJRMlAAAAAAAAAAAAAAAAAAAAABQlEyUAAAAAAAAVJRUlFSUVJRUlFSUVJRYlAAAAAAAAAAAAAAAAAAAA
+    AAAAFyUYJRglGCUYJRglGCUYJRglGCUZJRklGSUZJRklGSUZJRklGSUZJRglGCUYJRglGCUYJRglGCUYJRglGCUAAAAAAAAAAAAA
+    AAAAAAAAAAAaJRolGiUaJRolGiUaJRolGiUaJRslGyUbJRslGyUbJRslGyUbJRslHCUcJRwlHCUcJRwlHCUcJRwlHCUdJR0lHSUd
+    JR0lHSUdJR0lHSUdJR4lHiUeJR4lHiUeJR4lHiUeJR4lHyUfJR8lHyUfJR8lHyUfJR8lHyUgJSAlICUgJSAlICUgJSAlICUgJSEl
+    ISUhJSElISUhJSElISUhJSElIiUiJSIlIiUiJSIlIiUiJSIlIiUjJSMlIyUjJSMlIyUjJSMlIyUjJSQlJCUkJSQlJCUkJSQlJCUk
+    JSQlJSUlJSUlJSUlJSUlJSUlJSUlJSUmJSYlJiUmJSYlJiUmJSYlJiUmJSclJyUnJSclJyUnJSclJyUnJSclKCUoJSglKCUoJSgl
+    KCUoJSglKCUnJSclJyUnJSclJyUnJSclJyUnJQAAAAAAAAAAAAAAAAAAAAAAAAAAKSUpJSklKSUpJSklKSUpJSklKSUqJSolKiUq
+    JSolKiUqJSolKiUqJSYlJiUmJSYlJiUmJSYlJiUmJSYlAAAsJS0lLiUvJTAlMSUyJTMlNCU1JTUlNSU1JTUlNSU1JTUlNSU1JTYl
+    NiU2JTYlAAAAAAAAAAAAAAAAAAA2JTYlNiU2JTYlAAAAAAAAAAA2JQAANiU2JTYlAAAAADYlNiU2JQAANiU2JTYlAAAAAAAAAAAA
+    AAAANyU3JTYlAAA1JTUlAAAAAAAANSUAAAAANSUAADUlNSUAAAAAAAAAADglAAAAAAAAAAAAAAAAAAAAAAAAOSUsJSwlAAAAACwl
+    AAA6JTYlLCU7JTslOyU7JTslOyU7JTslOyU7JTclNyU3JTclNyU3JTclNyU3JTclPCU8JTwlPCU8JTwlPCU8JTwlPCU9JT0lPSU9
+    JT0lPSU9JT0lPSU9JQAANSU1JTUlNSU1JTUlNSU1JTUlNSUAAAAAAAAAAD4lNSU1JQAANSU/JT8lPyU/JT8lPyU/JT8lPyU/JUAl
+    QCVAJUAlQCVAJUAlQCVAJUAlQSVBJUElQSVBJUElQSVBJUElQSU7JTslAAAAAEIlQyUAAEQlAABFJUYlRiVGJUYlRiVGJUYlRiVG
+    JUYlRyVHJUclRyVHJUclRyVHJUclRyVIJUglSCVIJUglSCVIJUglSCVIJQAAAAAAAAAAPyUAAAAAAAAAAAAAAAAAAAAAAAAAAD8l
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAD8lAAAAAAAAAAAAAAAAAAA/JT8lPyUAAD8lSSVJJUklSSVJJUklSSVJJUklSSVKJUolSiVK
+    JUolSiVKJUolSiVKJUslSyVLJUslSyVLJUslSyVLJUslTCVMJUwlTCVMJUwlTCVMJUwlTCVNJU0lTSVNJU0lTSVNJU0lTSVNJU4l
+    TiVOJU4lTiVOJU4lTiVOJU4lTyVPJU8lTyVPJU8lTyVPJU8lTyVPJU8lTyVPJU8lTyVPJU8lTyVPJU0lTSVNJU0lTSVNJU0lTSVN
+    JU0lAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFElUSVSJVIlUyVUJVIlVSVWJQAAAABXJVclVyVXJVclVyVXJQAAVyVXJVclVyVXJVcl
+    VyVXJVclAAAAAFclVyVXJVclVyVXJVclVyVXJQAAAAAAAAAAVyVYJQAAAABXJVclWSVaJVslXCUAAAAAAAAAAAAAXSVZJQAAAAAA
+    AAAAAAAAAAAAAAAAAF4lXiVeJV4lXiVeJV4lXiVeJV4lAABeJQAAAAAAAF8lYCVeJV4lAABhJWElYSVhJWElYSVhJWElYSVhJQAA
+    AAAAAAAAAAAAAF4lXiViJQAAXiUAAGMlAAAAAAAAAAAAAGQlAAAAAAAAAABeJQAAAAAAAAAAXiVeJQAAZSVlJWUlAAAAAAAAAAAA
+    AAAAZiVmJWYlZiVmJWYlZiVmJWYlZiUAAAAAAAAAAAAAZiVmJQAAAAAAAGYlZiUAAAAAAAAAAAAAAAAAAAAAZyVnJWclZyVnJWcl
+    ZyVnJWclZyVmJWYlZiVmJWYlZiUAAAAAZiVmJWYlZiVmJWYlAAAAAAAAZiVmJWYlZiVmJWYlAABmJQAAAAAAAGYlZiVoJWglaCVo
+    JWglaCVoJWglaCVoJWklaSVpJWklaSVpJWklaSVpJWklaiVqJWolaiVqJWolaiVqJWolaiVrJWslayVrJWslayVrJWslayVrJWwl
+    bCVsJWwlbCVsJWwlbCVsJWwlbSVtJW0lbSVtJW0lbSVtJW0lbSVtJW0lbSVtJW0lbSVtJW0lbSVtJW4lbiVuJW4lbiVuJW4lbiVu
+    JW4lbyVvJW8lbyVvJW8lbyVvJW8lbyVwJXAlcCVwJXAlcCVwJXAlcCVwJXAlcCVwJXAlcCVwJXAlcCVwJXAlAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAByJXMldCV1JXYldyV4JXkleiV7JXslfCV5JXkleSV9JXklAAAAAAAAAAAAAAAAAAAAAAAAfiV/JXklgCV5
+    JYElgiWAJYMlgCV8JYQlhSWFJYUlhiWFJYUlhyUAAAAAiCUAAAAAAAAAAAAAAAAAAAAAAACFJYUlhSUAAAAAAAAAAAAAhSUAAIUl
+    AACFJQAAhSUAAIUlAAAAAAAAAAAAAIkliSWJJYkliSWJJYkliSUAAAAAAAAAAIkliSUAAIklAACJJQAAAACJJQAAiSWJJYkliSWJ
+    JYklAAAAAIkliSWJJQAAiSUAAIkliSUAAAAAiSUAAIkliSUAAIkliSWJJQAAAACJJYkliSWJJQAAiSUAAIklAAAAAIkliSWJJQAA
+    AAAAAAAAiSUAAAAAiSWJJYklAACJJYklAACJJQAAAAAAAAAAiSUAAIklAACJJYklAAAAAIkliSWJJYkliSWJJQAAiSUAAAAAiSWJ
+    JYkliSWJJQAAAACJJQAAAAAAAIUliiUAAAAAAAAAAAAAiSWJJYkliSWJJYkliSWJJYkliSUAAAAAAAAAAIUlAAAAAAAAAAAAAIUl
+    hSWFJYUlhSWFJYUlhSWFJYUlAAAAAIsljCUAAI0ljSUAAAAAAACOJY4ljiWOJY4ljiWOJY4ljiWOJYklAAAAAAAAAAAAAAAAAAAA
+    AAAAjiWOJY4ljiWOJY4lAAAAAAAAAACOJY4ljyWPJY4ljyWOJQAAAAAAAI4lAAAAAAAAAAAAAAAAAAAAAAAAkCWQJZAlkCWQJZAl
+    kCWQJZAlkCWQJQAAAAAAAAAAAAAAAAAAAAAAAJElkSWRJZElkSWRJZElkSWRJZElkiWSJZIlkiWSJZIlkiWSJZIlkiWTJZMlkyWT
+    JZMlkyWTJZMlkyWTJQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJUlliWXJZglAACZJZglAACaJZolmiWaJQAAmyWcJZ0lniUAAAAA
+    nyWgJaAloSUAAAAAAAAAAAAAAAAAAKAloiWfJaMlpCWlJaYlAACaJZolmiWaJZolmiWaJZolmiWaJZolmiWaJaclqCWaJZolmiWa
+    JaklqiWqJaolqiWqJaolqiWqJaolqiWqJaolqiWqJaolqiUAAKolqiUAAKolqiWrJQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AACrJQAAAAAAAAAAqiUAAAAAAAAAAAAAAAAAAAAAAAAAAKolqiWqJaolAACqJQAAAAAAAKolqiWqJaolqiUAAKolAAAAAAAAqiWq
+    JawlqiWqJa0lqiUAAAAAAACqJaolqiWqJaolrSWqJQAAAAAAAKolAACuJaolqiWtJaolAAAAAAAAqiUAAK4lqiWqJaolqiUAAAAA
+    AACqJQAAqiWqJaolrSWqJQAAAAAAAAAAAACqJaolqiUAAKolAAAAAKolqiWqJaolryWwJaolqiUAAAAAAACqJQAAAAAAAKslsSUA
+    AAAAsiWyJaolqiWqJbAlAACzJQAAsiW0JbQltCW0JbQltCW0JbQltCW0JbQlAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC0JQAA
+    AAAAAAAAAAC1JQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAtSUAAAAAAAAAAAAAAAAAAAAAAAAAALYlAAAAAAAAAAC0JbQlAAAA
+    AAAAAAAAAAAAAAAAALQltCUAAAAAtyW0JQAAtCW0JQAAAAAAAAAAAAAAAAAAAAC3JQAAAAC0JbQlAAAAAAAAtCUAAAAAAAAAALgl
+    uCW4JbgluCW4JbgluCW4JbgluCUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAuCUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAuCUA
+    AAAAuSW5JbkluSW5JbkluSW5JbkluSW6JboluiW6JboluiW6JboluiW6JbsluyW7JbsluyW7JbsluyW7JbslAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAvSW+Jb8lwCXBJcIlwyXEJcUlxSXFJcUlxSXFJcUlxSXFJcUlAADFJcUlAAAAAMUlAADFJcUlxSUAAMUlAAAA
+    AAAAAADFJcUlxSXFJQAAxSUAAMUlxSXFJcUlxSXFJcUlxiUAAAAAAAAAAAAAAAAAAAAAAADHJcglxSXFJQAAAAAAAMUlAADFJckl
+    xSUAAMUlxSUAAAAAAAAAAAAAyiXJJQAAyyUAAMUlzCXNJQAAAADOJc4lziXOJc4lziXOJc4lziXOJQAAziXOJc4lziXOJc4lziXO
+    JQAAziXOJc4lziXOJc4lzyUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADOJc4lAAAAAAAAAAAAAAAAAAAAAAAAziUAAAAAAAAAAM4l
+    ziUAAM4lziW9Jb0lvSW9Jb0lvSW9Jb0lvSW9JdAl0CXQJdAl0CXQJdAl0CXQJdAlziUAAM4lziXOJQAAziUAAAAAAADRJdEl0SXR
+    JdEl0SXRJdEl0SXRJdElAAAAAAAAAAAAAAAAAAAAAAAA0iXSJdIl0iXSJdIl0iXSJdIl0iXTJdMl0yXTJdMl0yXTJdMl0yXTJdQl
+    1CXUJdQl1CXUJdQl1CXUJdQl1SXVJdUl1SXVJdUl1SXVJdUl1SXWJdYl1iXWJdYl1iXWJdYl1iXWJdcl1yXXJdcl1yXXJdcl1yXX
+    Jdcl2CXYJdgl2CXYJdgl2CXYJdgl2CXZJdkl2SXZJdkl2SXZJdkl2SXZJdol2iXaJdol2iXaJdol2iXaJdol2yXbJdsl2yXbJdsl
+    2yXbJdsl2yXcJdwl3CXcJdwl3CXcJdwl3CXcJQAAAAAAAAAAAAAAAAAAAAAAAAAA3SXdJd0l3SXdJd0l3SXdJd0l3SXeJd4l3iXe
+    Jd4l3iXeJd4l3iXeJdsl2yXbJdsl2yXbJdsl2yXbJdslAAAAAOAl4SXhJeEl4iUAAOMl5CUAAOUl5iXmJeYl5iXmJeYl5iXmJQAA
+    5yXnJecl5yXnJecl5yXnJQAA6CUAAAAAAAAAAOklAAAAAAAA6iXrJewlAAAAAAAA5iXmJeYl5iXmJe0l7iUAAAAA7yXmJeYl5iXm
+    JQAAAAAAAAAAAAAAAAAA8CXxJQAAAADyJfIl8iXyJfIl8iXyJfIl8iXyJfIl8yXyJfIl8iXyJfIl8iXyJfIlAAD0JfIlAAAAAAAA
+    AAAAAAAAAADyJfIl8iXyJfIlAAAAAAAAAAAAAPIl8iXyJfIl8iXyJfIlAAAAAAAA8iUAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAADyJfIl8iXyJfIl8iXyJfIl8iXyJfUl8iXyJfIlAADyJfIl8iXyJfIl8iXyJQAAAADyJfIl8iUAAPIl8iXyJfYl
+    9iX2JfYl9iX2JfYl9iX2JfYl9yX3Jfcl9yX3Jfcl9yX3Jfcl9yX4Jfgl+CX4Jfgl+CX4Jfgl+CX4Jfgl+CX4Jfgl+CX4Jfkl+iX4
+    JfglAAD4Jfgl+CX4JfglAAAAAAAAAADxJfgl+CX4Jfgl+CX4Jfgl+CX4Jfsl+yX7Jfsl+yX7Jfsl+yX7Jfsl/CX8Jfwl/CX8Jfwl
+    /CX8Jfwl/CX9Jf0l/SX9Jf0l/SX9Jf0l/SX9Jf4l/iX+Jf4l/iX+Jf4l/iX+Jf4l/yX/Jf8l/yX/Jf8l/yX/Jf8l/yUAJgAmACYA
+    JgAmACYAJgAmACYAJgEmASYBJgEmASYBJgEmASYBJgEm8SXxJfEl8SXxJfEl8SXxJfEl8SUCJgImAiYCJgImAiYCJgImAiYCJgMm
+    AyYDJgMmAyYDJgMmAyYDJgMmASYBJgEmASYBJgEmASYBJgEmASYAAAAAAAAAAAAAAAAAAAAAAAAAAAQmBCYEJgQmBCYEJgQmBCYE
+    JgQmBCYEJgQmBCYEJgQmBCYEJgQmBCb8Jfwl/CX8Jfwl/CX8Jfwl/CX8JQAAAAAGJgcmAAAAAAgmCSYKJgsmDCYNJg4mDyYAAAAA
+    ECYAAAAAESYAAAAAEiYTJhImAAAAABQmFSYWJgAAAAAAAAAAFyYYJhkmAAAAABomAAAAAAAADyYbJhwmAAAPJg8mDyYdJgAAAAAA
+    AAAAAAAAAB4mAAAAAB8mAAAAAAAAAAAAAAAAAAAAAAAAAAAgJgAAAAAAAAAAAAAAAAAAAAAAAAAAICYAAAAAAAAAACAmAAAAACAm
+    AAAgJgAAICYAAAAAAAAAAAAAICYgJiAmICYgJiAmICYgJiAmICYgJgAAICYgJiAmICYAACAmICYAACAmAAAAAAAAAAAAACAmAAAA
+    AAAAICYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgJgAAAAAAAAAAAAAAACAmICYAACAmAAAgJiAmICYAAAAAICYAAAAAAAAgJgAA
+    AAAAACAmAAAgJgAAICYAAAAAAAAgJgAAAAAgJgAAAAAAAAAAAAAhJiEmISYhJiEmISYhJiEmISYhJiEmISYhJiEmISYhJiImISYj
+    JiEmISYhJiQmISYAAAAAAAAAAAAAAAAAAAAAJSYAAAAAAAAAACAmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgJgAAAAAAACYm
+    AAAAAAAAAAAAAAAAAAAAACAmJyYAAAAAAAAAAAAAAAAAAAAAAAAoJikmAAAAAAAAAAAqJgAAAAAAACsmKyYrJismKyYrJismKyYr
+    JismDyYPJg8mDyYPJg8mDyYPJg8mDyYPJg8mAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADyYPJg8mDyYAAA8mAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAABsmHCYAAA8mDyYAAAAAAAAsJgAAAAAPJgAAAAAAAAAAAAAAAC0mAAAAAAAAAAAAAC4mAAAAAAAALyYA
+    AAAAAAAAAAAAAAAAAAAAAAAwJjEmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMiYAAAAAAAAzJjMmMyYzJjMmMyYzJjMmMyYzJgAA
+    AAAzJgAAAAAAAAAAAAAzJgAAAAAAAAAAAAAAAAAAAAAAADMmAAAAAAAAAAAAAAAAAAAAADMmAAAAAAAAAAAzJgAAAAAzJgAAAAAz
+    JgAAAAAAAAAAMyYAAAAAAAAAAAAAAAAAADMmAAAAADMmAAAAAAAAAAAAAAAAMyYAADMmAAAAADMmAAAAAAAANCY0JjQmNCY0JjQm
+    NCY0JjQmNCY1JjUmNSY1JjUmNSY1JjUmNSY1JgAAAAAAAAAAAAAAAAAAAAAAAAAANyYAADgmOSY5JjkmOiY7JjkmAAAAAAAAAAAA
+    AAAAAAAAAAAAPCYAAD0mAAA9Jj4mAAAAAD8mAAA/JgAAPSYAAD0mAAAAAAAAPyYAAD8mAAA9Jj0mPSY9JgAAPSY9Jj0mAAAAAD0m
+    AAA9JkAmAAAAAD8mAAA/JgAAQSYAAAAAAAAAAAAAAAAAAAAAAABCJkImQiZCJkImQiZCJkImQiZCJgAAAAAAAAAAAAAAAEImAAAA
+    AAAAQiYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQiYAAAAAAAAAAAAAAAAAAEMmAAAAAAAAAAAAAAAAAAAAAAAARCZEJkQmRCZEJkQm
+    RCZEJkQmRCZFJkUmRSZFJkUmRSZFJkUmRSZFJkYmRiZGJkYmRiZGJkYmRiZGJkYmPSY9Jj0mPSY9Jj0mPSY9Jj0mPSZHJkcmRyZH
+    JkcmRyZHJkcmRyZHJkgmSCZIJkgmSCZIJkgmSCZIJkgmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEomSyZMJkwmTCZLJksmTSYAAAAA
+    AAAAAAAAAAAAAAAAAABOJk8mAAAAAFAmUCZQJlAmUCZQJlAmUCZQJlAmUCZQJlAmUCZQJlAmUCZQJlEmAAAAAAAAAAAAAAAAAAAA
+    AAAAUiZSJgAAAAAAAAAAAAAAAAAAAABSJlImUiZSJlImUiZSJlImUiZSJlMmUyZTJlMmUyZTJlMmUyZTJlMmUyZTJlMmUyZTJgAA
+    AAAAAAAAAABMJkwmTCZMJkwmTCZMJkwmTCZMJlQmVCZUJlQmVCZUJlQmVCZUJlQmVSZVJlUmVSZVJlUmVSZVJlUmVSZWJlYmViZW
+    JlYmViZWJlYmViZWJlcmVyZXJlcmVyZXJlcmVyZXJlcmWCZYJlgmWCZYJlgmWCZYJlgmWCYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AABaJgAAAABbJlsmWyZcJl0mAABeJl4mXiZeJl4mXiZfJmAmXiZeJl4mXiZeJl4mXiZeJl4mXiZeJmEmAAAAAAAAAAAAAAAAAAAA
+    AAAAYiYAAAAAAAAAAAAAAAAAAAAAAABjJmMmYyZjJmMmYyZjJmMmYyZjJmMmYyZjJmMmYyZjJmMmYyZjJmQmYyZjJmMmYyZjJmMm
+    YyZjJmMmZSZmJmcmAAAAAAAAAAAAAAAAAAAAAGYmAAAAAAAAAAAAAAAAAAAAAAAAZyZnJmcmZyZnJmcmZyZnJmcmZyZoJmcmZyZn
+    JmcmZyZnJmcmZyZnJmkmZyZnJmcmZyZnJmcmZyZnJmcmaiZqJmomaiZqJmomaiZqJmomaiZrJmsmayZrJmsmayZrJmsmayZrJmsm
+    AAAAAGsmayYAAAAAayZrJmsmayYAAGsmAABrJmsmAAAAAGsmayZsJmwmbCZsJmwmbCZsJmwmbCZsJm0mbSZtJm0mbSZtJm0mbSZt
+    Jm0mbiZuJm4mbiZuJm4mbiZuJm4mbiZvJm8mbyZvJm8mbyZvJm8mbyZvJnAmcCZwJnAmcCZwJnAmcCZwJnAmcSZxJnEmcSZxJnEm
+    cSZxJnEmcSZrJmsmayZrJmsmayZrJmsmayZrJgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAHMmdCYAAAAAAAB0JnUmdCYAAAAAdiYA
+    AHcmeCZ5JnomeyYAAHwmfCZ8JnwmfCZ8JnwmfCZ8JnwmfSZ8JnwmfCZ8JnwmfCZ8JnwmfCZ+Jn8mgCaAJoEmgiaDJoQmhSaGJocm
+    AACIJokmiiaLJgAAAACMJgAAjSaOJgAAAACPJoAmkCaRJowmAACAJpImkyaUJpUmgCaAJpYmliaXJpgmAACXJgAAAAAAAJkmmiab
+    JpwmAAAAAAAAAAAAAAAAAACdJp4mnyaAJoAmgCaAJoAmgCaAJoAmgCaAJqAmgCaAJoAmgCaAJoAmgCaAJoAmoSahJqEmoSahJqEm
+    AAAAAAAAoSYAAKEmoSahJqEmoSahJqEmoSahJqEmoSahJqEmoSahJqEmoSahJqEmoSYAAKEmoSahJqEmoSahJqEmAAAAAAAAAAAA
+    AAAAoSYAAKEmAAAAAAAAAAChJgAAoSahJgAAAAChJgAAoSahJgAAoSYAAKEmoSYAAKEmoSahJqEmAAChJqEmAAChJqEmoSahJqEm
+    oSahJgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKEmAAChJqEmAAAAAAAAAAChJqEmoSYAAAAAAAChJgAAoSYAAKEmoSahJqEmoSah
+    JqEmoSahJqEmoSahJqEmoSYAAKEmAAAAAKEmoSahJgAAoSYAAAAAoSahJqEmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKEmoSYAAKEm
+    AAChJqEmoSYAAKEmoSahJqEmoSahJgAAAAAAAKEmAAAAAKEmoSahJgAAAAChJgAAoSahJgAAAAChJqEmoSYAAAAAoSahJgAAAAAA
+    AKEmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoSYAAAAAoSYAAAAAAAAAAAAAoSahJgAAAAChJgAAAAAAAKEmAAAAAKEmAAAAAKEm
+    oSahJqEmAAAAAAAAoSahJgAAoSahJqEmoSahJqEmoSahJqEmAAChJqEmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAChJqEmoSYA
+    AKEmAAAAAAAAAAChJgAAoSahJqEmoSahJgAAoSahJqEmoSahJqEmoSahJqEmAAAAAKEmoSYAAAAAAAAAAAAAAAChJgAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAChJqEmoSahJqEmAAChJgAAoSahJqEmAAChJqEmoSahJqEmAAChJqEmoSahJqEmoiah
+    JqEmoSahJqEmoSahJqMmoyajJqMmoyajJqMmoyajJqMmpCakJqQmpCakJqQmpCakJqQmpCalJqUmpSalJqUmpSalJqUmpSalJqYm
+    piamJqYmpiamJqYmpiamJqYmpyanJqcmpyanJqcmpyanJqcmpyaoJqgmqCaoJqgmqCaoJqgmqCaoJqkmqSapJqkmqSapJqkmqSap
+    JqkmqiaqJqomqiaqJqomqiaqJqomqiYAAAAAAAAAAAAAAAAAAAAAAAAAAKUmpSalJqUmpSalJqUmpSalJqUmAACsJq0mAAAAAK4m
+    ryawJq0mAAAAAAAAAAAAAAAAAAAAAAAAsSYAALImsiayJrImsiayJrImsiayJrImAAAAAAAAAAAAALMmAACyJrImAAAAAAAAtCa1
+    JrYmtyYAALgmuSa6JgAAAAAAAAAAAACyJrImsiayJgAAuyYAAAAAAAAAAAAAAAAAAAAAAAC8JrwmvCa8JrwmvCa8JrwmvCa8Jrwm
+    vCa8JrwmvCa8JrwmvCYAAAAAvCYAAAAAAAAAAAAAAAAAAAAAAAC8JgAAAAC8JgAAvCYAAAAAAAAAALwmAAAAAAAAvCa8JgAAAAAA
+    AAAAvCYAAAAAAAAAALwmAAAAAAAAAAAAAAAAAAAAAAAAAAAAALwmAAAAAAAAvCa8JrwmvCa8JrwmvCa8JrwmvCYAAAAAAAAAALwm
+    AAAAAAAAvCa9JgAAAAAAAAAAAAAAAAAAAAAAAL0mvSa9Jr0mvSa9Jr0mvSa9Jr0mvia+Jr4mvia+Jr4mvia+Jr4mvia/Jr8mvya/
+    Jr8mvya/Jr8mvya/JsAmwCbAJsAmwCbAJsAmwCbAJsAmwSbBJsEmwSbBJsEmwSbBJsEmwSYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AADDJsQmxSbGJscmyCbJJsomyybMJswmAADMJswmzCbMJgAAAADNJgAAAAAAAAAAAAAAAAAAAAAAAMwmzCbMJswmzCbMJswmzCbM
+    JswmzCbOJgAAAAAAAAAAAADMJgAAAADMJswmzCbMJswmzyYAAAAAAAAAAMwmzCbMJswmAAAAAAAAAAAAAAAA0CYAAAAAzCbMJswm
+    zCbMJswmzCbRJgAAAAAAAAAAAAAAAAAAAAAAANIm0yYAAAAAAAAAAAAAAAAAAAAA1CbUJtQm1CbUJtQm1CbUJtQm1CbVJgAAAAAA
+    AAAAAAAAAAAAAAAAANMmAAAAAAAAAAAAAAAAAAAAAAAA1iYAAAAAAAAAAAAAAAAAAAAAAADFJgAAAAAAAAAAAAAAAAAAAAAAAMUm
+    AAAAAAAAAADFJgAAAAAAAMUm1ybXJtcm1yYAAAAAAAAAAAAAAADXJgAAAAAAAAAAAAAAAAAAAAAAANcm1ybXJtcm1ybXJtcm1ybX
+    JtcmAAAAAAAAAAAAANcmAAAAAAAAAADYJgAAAAAAAAAAAAAAAAAAAAAAANkm2SbZJtkm2SbZJtkm2SbZJtkm2SbZJgAAAAAAAAAA
+    AAAAAAAAAADaJtom2ibaJtom2ibaJtom2ibaJtsm2ybbJtsm2ybbJtsm2ybbJtsm3CbcJtwm3CbcJtwm3CbcJtwm3CYAAAAAAAAA
+    AAAAAAAAAAAAAAAAAN4m3ybgJuEm4ibjJuQm5SbmJucm6CYAAAAAAAAAAAAAAAAAAAAAAADpJuom6ybsJu0m7ibvJvAm8SbyJukm
+    6SbpJukm8ybpJukm6Sb0Jukm6SbpJvUm9ibpJvUm9ybpJukm6Sb4JgAAAAD5JukmAAAAAPomAAAAAOkm6Sb7JgAAAAD4Jvgm/CYA
+    AAAA/Sb9Jv0m/Sb9Jv0m/Sb9Jv0m/Sb+JgAA/yYAJwEnAicDJwQnBSf4JgYnBycIJ+kmCScKJ/gmCycMJwAAAicNJw4nDyf4JhAn
+    AicRJxIn6SYAAAAAAAAAAAAAAAAAAAAAEycAABQnFCcUJxQnFCcUJxQnFCcUJxQnFCcUJwAAAAAUJwAAAAAUJwAAFCcAAAAAAAAU
+    JwAAAAAAABQnAAAAABQnFCcAABQnAAAAAAAAFCcAAAAAAAAUJwAAAAAUJwAAAAAUJwAAAAAUJwAAAAAAAAAAFCcAAAAAAAAAABQn
+    FCcAAAAAAAAUJwAAAAAUJwAAFCcUJwAAAAAAAAAAFCcUJwAAAAAAAAAAFCcUJwAAFCcAAAAAFCcAAAAAFCcAABQnAAAAAAAAAAAU
+    JxQnFCcUJwAAFCcUJxQnFCcUJxQnFCcUJwAAFCcUJxQnFCcUJxQnFCcUJxQnFCcUJxQnFCcUJwAAAAAAAAAAAAAAAAAAFCcAAAAA
+    AAAAAAAAAAAUJwAAAAAAAAAAAAAUJwAAFCcAABQnAAAAAAAAAAAAAAAAAAAAAAAAFCcUJxQnFCcUJxQnAAAUJwAAFCcUJxQnFCcU
+    JxQnFCcAABQnFCcUJxQnFCcUJxQnFCcUJxQnFCcAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFCfpJukm6SbpJukm6SbpJukm6SbpJhQn
+    AAAAAAAAAAAAAAAAAAAAABQnFCcUJxQnAAAAAAAAFCcUJxQnAAAUJwAAAAAUJwAAAAAAAAAAAAAAABQnAAAAAAAAFCcAAAAAAAAA
+    AAAAFCcAAAAAAAAAABQnFCcUJxQnFCcUJxQnAAAAAAAAFCcUJwAAAAAAABQnFCcUJwAAFCcUJxQnFCcUJxQnAAAAAAAAAAAUJxQn
+    FCcUJxQnFCcVJwAAAAAAAAAAAAAAAAAAAAAUJxQnFCcAAAAAAAAAAAAAAAAAAAAAAAAAABQnAAAAAAAAAAAAABQnFCcUJxQnFCcA
+    ABQnFCcUJwAAFCcUJxQnFCcAAAAAFCcUJwAAAAAAAAAAAAAAABQnFCcAAAAAAAAUJxQnAAAUJwAAFCcAAAAAAAAUJwAAAAAAABQn
+    FCcUJxQnAAAUJxQnFCcUJwAAFCcAAAAAFCcAAAAAFCcUJxQnFCcAAAAAAAAUJwAAFCcUJxQnAAAUJxQnAAAAAAAAFCcUJwAAFCcU
+    JxQnFCcAAAAAAAAUJxQnFCcUJxQnFCcAABQnFCcUJwAAFCcUJxQnFCcAABYnAAAAAAAAAAAAAAAAAAAAAAAAFycXJxcnFycXJxcn
+    FycXJxcnFycYJxgnGCcYJxgnGCcYJxgnGCcYJ/0mAAAAAAAAAAAAAAAAAAAAAAAAGScZJxknGScZJxknGScZJxknGScaJxonGica
+    JxonGicaJxonGicaJxsnGycbJxsnGycbJxsnGycbJxsnHCccJxwnHCccJxwnHCccJxwnHCcdJx0nHScdJx0nHScdJx0nHScdJx4n
+    HiceJx4nHiceJx4nHiceJx4nAAAAAAAAAAAAAAAAAAAAAAAAAAAfJx8nHycfJx8nHycfJx8nHycfJxsnGycbJxsnGycbJxsnGycb
+    JxsnAAAAACEnISchJyEnISciJyMnISckJyQnJCckJyQnJCckJyQnJCckJyUnJCckJyQnJCckJyQnJCckJyQnJicmJyYnJCckJyQn
+    JCckJyQnJicnJycnJycnJycnJycnJycnJycnJycnJycnJycnJycnJycnJycoJycnKScpJyknKScpJyknKScpJyknKScqJyonKicq
+    JyonKicqJyonKicqJyonKicqJyonKycsJyonKicqJyonLSctJy0nLSctJy0nLSctJy0nLScuJy4nLicuJy4nLicuJy4nLicuJy8n
+    LycvJy8nLycvJy4nLicuJy4nLycvJy8nLycvJy8nLycuJy4nLicvJy8nLycvJy8nLycvJy8nLycvJzAnMCcwJzAnMCcwJzAnMCcw
+    JzAnMScxJzEnMScxJzEnMScxJzEnMScAAAAAAAAAAAAAAAAAAAAAAAAAAConKicqJyonKicqJyonKicqJyonAAAAADMnNCc0JzUn
+    AAAAADQnNicAAAAANycAAAAAOCcAAAAAOSc6JzcnNyc3JzcnNyc3JzcnNyc3JzcnAAAAAAAAAAAAADcnNycAADcnAAAAAAAAAAAA
+    AAAAAAA7JzsnPCc3Jz0nPSc9Jz0nPSc9Jz0nPSc9Jz0nAAA9Jz0nPSc9Jz0nAAAAAAAAAAAAAD0nAAAAAAAAAAAAAAAAAAAAAAAA
+    PScAAAAAPScAAAAAAAAAAD0nPSc9Jz0nPSc9JwAAAAAAAAAAAAA9Jz0nPSc9JwAAPScAAAAAPSc9Jz4nPic+Jz4nPic+Jz4nPic+
+    Jz4nPyc/Jz8nPyc/Jz8nPyc/Jz8nPydAJ0AnQCdAJ0AnQCdAJ0AnQCdAJ0EnQSdBJ0EnQSdBJ0EnQSdBJ0EnQidCJ0InQidCJ0In
+    QidCJ0InQicAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABEJ0UnRidHJ0gnAAAAAAAAAAAAAAAAAAAAAAAASScAAAAAAAAA
+    AAAAAAAAAAAAAABKJ0snAAAAAAAAAAAAAAAAAAAAAAAATCdMJ0wnAAAAAAAAAAAAAAAATCcAAAAAAABNJ04nAAAAAE8nAAAAAFAn
+    AAAAAAAAAAAAAAAAAABRJwAAUidTJwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABUJ1InUidSJ1InUidSJ1InUidS
+    J1InAAAAAAAAAAAAAAAAAAAAAAAAVScAAAAAAAAAAAAAAAAAAFYnAAAAAAAAAAAAAAAAAAAAAFcnAAAAAAAAWCdYJ1gnWCdYJ1gn
+    WSdaJ1gnWCcAAAAAAAAAAAAAAAAAAFgnAAAAAFgnWCdYJ1gnWCdYJ1gnWCdYJ1gnAAAAAFsnXCcAAAAAAAAAAAAAAABdJwAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAABYJ1gnWCcAAAAAAAAAAAAAAAAAAF4nAAAAAAAAAABYJ1gnAAAAAAAAAAAAAAAAWCcAAF8n
+    XydfJ18nXydfJ18nXydfJ18nXydfJ18nXydfJ18nXycAAF8nXydfJwAAAAAAAAAAAAAAAF8nXydfJwAAAABfJ18nXydfJ18nXydf
+    J18nXydfJ18nXydfJ18nAAAAAAAAAABfJ18nXydfJ18nAAAAAAAAAAAAAF8nXydfJ18nXydfJ18nAAAAAAAAYCdgJ2AnYCdgJ2An
+    YCdgJ2AnYCdhJ2EnYSdhJ2EnYSdhJ2EnYSdhJ2InYidiJ2InYidiJ2InYidiJ2InYydjJ2MnYydjJ2MnYydjJ2MnYycAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAABlJ2YnZydoJ2knaSdqJwAAAAAAAGsnAAAAAGwnbScAAG4nAAAAAAAAAABrJ28nAAAAAAAAcCdxJwAA
+    AAAAAAAAaycAAHInAAAAAAAAaycAAAAAAAAAAAAAAABrJwAAAABrJ2snaydrJ2snaydrJ2snaydrJ3MnAAAAAAAAAAAAAAAAAAAA
+    AAAAdCd0J3QndCd0J3QndCd0J3QndCcAAHUndCcAAAAAdCcAAAAAdCd2JwAAdyd0JwAAAAAAAAAAAAAAAHgnAAAAAHgneScAAAAA
+    dycAAAAAAAAAAAAAAAAAAAAAAAB0JwAAeicAAAAAAAB7JwAAdyd8JwAAAAB9J34nAAAAAHQnfyeAJ3ongSd0JwAAAAAAAHUndCcA
+    AHQnAAB0J3cndCd0J4InAAAAAAAAAAAAAAAAAAAAAAAAgyeDJ4MngyeDJ4MngyeDJ4MngycAAIMnAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAIMngycAAAAAAAAAAIMnAAAAAAAAAAAAAAAAAAAAAAAAAACDJ4MnAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AIMnAAAAAIMnAACDJwAAAAAAAAAAAAAAAAAAAAAAAAAAgycAAAAAAAAAAAAAAACDJwAAAACDJwAAgycAAAAAAAAAAAAAAAAAAAAA
+    gycAAAAAAAAAAAAAgycAAAAAgycAAAAAAAAAAAAAAACDJ4MngycAAAAAAAAAAAAAAAAAAIMnAACDJwAAAAAAAIMnAAAAAAAAgyeD
+    J4MngyeDJwAAAAAAAAAAhCcAAAAAAAAAAAAAAAAAAAAAhSeFJ4UnhSeFJ4UnhSeFJ4UnhSeDJwAAAAAAAAAAAAAAAIMnAAAAAIYn
+    hieGJ4YnhieGJ4YnhieGJ4YnhyeHJ4cnhyeHJ4cnhyeHJ4cnhyeIJ4gniCeIJ4gniCeIJ4gniCeIJwAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAIoniyeMJ40njiePJ5AnkScAAJInkyeUJwAAlSeWJ5cnmCcAAAAAAACZJ5YnAAAAAAAAAAAAAAAAAAAAAAAAAACaJ5sn
+    AAAAAAAAAACcJ50nAAAAAAAAAAAAAAAAAAAAAJYnlieWJ5YnlieWJ5YnlieWJ5YnlieWJ5YnlieWJ5YnlieeJ58nAACgJwAAAAAA
+    AAAAAAChJwAAoieYJ6MnAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApCekJ6QnpCekJ6QnpCekJwAApCekJ6QnpCekJwAA
+    pCekJ6QnpCcAAAAAAAAAAAAAAAAAAAAApCekJ6QnpCekJ6QnpCekJ6QnpCekJ6QnpCekJ6QnpCekJ6QnpCekJ6QnpCekJ6QnpCcA
+    AKQnAAAAAAAAAAAAAAAAAAAAAAAApCcAAAAApCcAAAAApCekJ6QnpCekJ6QnpCekJwAApCcAAAAAAAAAAAAAAAAAAAAAAAAAAKQn
+    pCcAAAAAAACkJ6QnpCekJ6QnpCekJwAAAAAAAKQnpCcAAAAAAACkJ6QnAAAAAAAApCekJ6QnpCekJ6QnAACkJwAAAACkJ6QnAAAA
+    AAAAAACkJ6QnAAAAAKQnAAAAAAAAAAAAAAAAAAAAAAAAAAAAAKQnAAAAAAAAAAAAAKQnAAAAAAAAAAAAAAAAAAAAAAAApCcAAKUn
+    AAAAAAAAAAAAAAAAAAAAAAAApiemJ6YnpiemJ6YnpiemJ6YnpicAAAAAAAAAAAAAAAAAAAAApicAAKcnpyenJ6cnpyenJ6cnpyen
+    J6cnqCeoJ6gnqCeoJ6gnqCeoJ6gnqCepJ6knqSepJ6knqSepJ6knqSepJwAAAAAAAAAAAAAAAAAAAAAAAAAAAACrJ6wnrCesJ6wn
+    rCesJwAArScAAAAAAAAAAAAAAAAAAK4nrycAAAAAAACwJ7AnsCewJ7AnsCexJwAAAAAAAAAAsicAALMntCezJ7UntSe2JwAAAAAA
+    AAAAAAAAAAAAAAAAALcnAAAAAAAAAAAAAAAAAAAAAAAAuCe4J7gnuCe4J7gnuCe4J7gnuCcAAAAAAAAAAAAAAAAAAAAAAAC5J7An
+    sCewJwAAAAAAAAAAAAAAALAnAAAAAAAAAAAAAAAAAAAAALAnsCewJ7AnsCewJ7onAACwJ7AnsCewJ7AnsCewJ7AnsCewJ7AnsCew
+    J7AnsCcAAAAAAAAAAAAAAAAAAAAAAAC7JwAAAAAAAAAAAAAAAAAAAAAAALwnvCe8J7wnvCe8J7wnvCe8J7wnvCcAAAAAAAAAAAAA
+    AAAAAAAAAAC4J7gnuCcAAAAAAAAAAAAAAAAAAL0nvSe9J70nvSe9J70nvSe9J70nvie+J74nvie+J74nvie+J74nvie/J78nvye/
+    J78nvye/J78nvye/J8AnwCfAJ8AnwCfAJ8AnwCfAJ8AnwSfBJ8EnwSfBJ8EnwSfBJ8EnwSfCJ8InwifCJ8InwifCJ8InwifCJ8Mn
+    wyfDJ8MnwyfDJ8MnwyfDJ8MnxCfEJ8QnxCfEJ8QnxCfEJ8QnxCfFJ8UnxSfFJ8UnxSfFJ8UnxSfFJwAAAAAAAAAAAAAAAAAAAAAA
+    AAAAxifGJ8YnxifGJ8YnxifGJ8YnxifEJ8QnxCfEJ8QnxCfEJ8QnxCfEJwAAAAAAAAAAAADIJ8knyifLJ8wnAAAAAAAAAAAAAAAA
+    AAAAAAAAzScAAAAAAAAAAAAAAAAAAAAAAADOJ88nAAAAAAAAAAAAAAAAAAAAAAAA0CfQJ9AnAAAAAAAAAAAAAAAA0CcAAAAAAADR
+    J9InAAAAANMnAAAAAAAAAAAAAAAA1CcAAAAAAADVJwAAAAAAAAAAAADWJwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADXJ9gn
+    2CfYJ9gn2CfYJ9gn2CfYJ9gnAAAAAAAAAAAAAAAAAAAAAAAA2ScAAAAAAAAAAAAAAAAAANonAAAAAAAAAAAAAAAAAAAAANgnAAAA
+    AAAA2yfcJ9sn2yfbJ90n3icAAN8n2ycAAAAAAAAAAAAAAAAAAAAA2ycAANsn2yfbJ+An2ycAAAAAAAAAANsnAAAAAAAA3icAAAAA
+    AAAAAAAAAADbJ9sn2yfbJ9sn2yfbJ9sn2yfbJwAAAAAAAAAAAAAAANsnAAAAAAAAAAAAAAAAAAAAAAAA4ScAAAAAAADiJ+In4ifi
+    J+In4ifiJ+In4ifiJ+In4ifiJ+In4ifiJwAAAAAAAAAAAAAAAAAAAAAAAAAA4ifiJ+In4ifiJ+In4ifiJwAAAAAAAAAAAAAAAOIn
+    AAAAAAAAAAAAAAAAAAAAAAAA4ifiJ+In4ifiJ+In4ifiJ+InAADiJ+In4ifiJ+In4ifiJwAAAAAAAOMn4yfjJ+Mn4yfjJ+Mn4yfj
+    J+Mn5CfkJ+Qn5CfkJ+Qn5CfkJ+Qn5CflJ+Un5SflJ+Un5SflJ+Un5SflJ+Yn5ifmJ+Yn5ifmJ+Yn5ifmJ+YnAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA6CfpJ+on6yfsJ+0n7ifvJ/An8CfxJwAA8CfwJ/An8ifwJ/Mn9Cf1J/Yn9yf4J/kn8CfwJ/Yn9ifwJ/An9if6
+    J/Yn+yf2J/Yn9if8J/An8CfwJ/An8Cf9JwAAAAAAAAAA9Cf2JwAA/if/JwAAAAAAKAAAAAD0J/Yn9if2JwEo8CcCKAMoBCgAAPQn
+    9if2J/YnAAD1J/YnBSgAAAAA9CcAAAAAAAAAAAYoBygIKAkoCigLKAsoCygLKAsoCygLKAsoCygLKAAAAAAAAAAACygLKAsoAAAL
+    KAAAAAALKAAAAAAAAAsoAAAAAAAAAAAAAAsoCygLKAsoCygAAAAAAAAAAAwoDCgMKAwoDCgMKAwoDCgMKAwoAAAAAAAAAAAAAAAA
+    AAAAAAsoAAANKA0oDSgNKA0oDSgNKA0oDSgNKAAACygAAAAAAAAAAAsoCygAAAAAAAAAAAsoCygAAAsoAAALKAAAAAAAAAsoAAAA
+    AAAAAAAAAAAAAAAAAAAACygLKAAAAAAAAAAAAAAAAAAAAAALKAAACygAAAAAAAAAAAAAAAAAAAsoCygLKAsoAAAAAAsoAAAAAAso
+    AAALKAsoCygAAAAAAAAAAAAAAAALKAsoCygAAAAAAAAAAAAAAAAAAAAAAAAAAAsoAAAAAAAAAAAAAAAACygLKAsoCygLKAsoCygL
+    KAAACygLKAsoCygLKAAAAAAAAAAAAAAAAAsoCygLKAsoCygAAAsoCygAAAAAAAAAAAAAAAALKAAAAAAAAAAACygLKAsoCygLKAso
+    CygLKAsoAAAOKAAAAAAAAAAAAAAAAAAAAAAAAAAADygAAAAAAAAAAAAAAAAAAAAAAAAPKA8oAAAAAAAAAAAAAAAADygAAA8oDygP
+    KA8oDygPKAAAAAAAABAoDygPKA8oDygPKA8oDygRKAAAAAAPKA8oDygPKA8oAAAAAAAAAAASKBIoEigSKBIoEigSKBIoEigSKBMo
+    EygTKBMoEygTKBMoEygTKBMoFCgUKBQoFCgUKBQoFCgUKBQoFCgVKAAAAAAAAAAAAAAAAAAAAAAAABYoFigWKBYoFigWKBYoFigW
+    KBYo9icAAAAAAAAAAAAAAAAAAAAAAAAAABYoAAAAAAAAAAAAAAAAAAAAABcoFygXKBcoFygXKBcoFygXKBcoGCgYKBgoGCgYKBgo
+    GCgYKBgoGCgZKBkoGSgZKBkoGSgZKBkoGSgZKBooGigaKBooGigAAAAAAAAAAAAAGigaKBooGigaKBooGigaKBooGigbKBsoGygb
+    KBsoGygbKBsoGygbKBwoHCgcKBwoHCgcKBwoHCgcKBwoHSgdKB0oHSgdKB0oHSgdKB0oHSgeKB4oHigeKB4oHigeKB4oHigeKB8o
+    HygfKB8oHygfKB8oHygfKB8oICggKCAoICggKCAoICggKCAoICggKCAoICggKCAoICggKCAoICggKCEoISghKCEoISghKCEoISgh
+    KCEoIigiKCIoIigiKCIoIigiKCIoIigiKCIoIigiKCIoIigiKCIoIigiKCMoIygjKCMoIygjKCMoIygjKCMoJCgkKCQoJCgkKCQo
+    JCgkKCQoJCgkKCQoJCgkKCQoJCgkKCQoJCgkKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACYoJygoKCkoKigAAAAAAAAA
+    AAAAAAAAAAAAAAArKAAAAAAAAAAAAAAAAAAAAAAAACwoLSgAAAAAAAAAAAAAAAAAAAAAAAAuKC4oLigAAAAAAAAAAAAAAAAuKAAA
+    AAAAAC8oMCgAAAAAMSgAAAAAAAAAAAAAAAAAAAAAMigAADMoAAAAAAAAAAAAAAAAAAA0KDQoAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    ADUoNCg0KDQoNCg0KDQoNCg0KDQoNCgAAAAAAAAAAAAAAAAAAAAAAAA2KAAAAAAAAAAAAAAAAAAANygAAAAAAAAAAAAAAAAAAAAA
+    OCgAAAAAAAA5KDooOyg5KDkoOSg5KDkoPCg9KAAAAAAAAAAAAAAAAAAAAAAAADkoOSg5KDkoOSg5KDkoOSg5KDkoOSgAAD4oAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPigAAAAAAAAAAAAAAAAAAAAAAAA5KAAAAAAAAAAAAAAAAAAAAAA5KDkoAAAAAD8o
+    Pyg/KD8oPyg/KD8oPyg/KD8oPygAAAAAAAAAAD8oAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD8oPyg/KD8oPyg/KD8oAAAAAAAAAAAA
+    AD8oPygAAAAAAAA/KD8oPyg/KD8oPyg/KD8oPyg/KAAAAAAAAAAAAAAAAEAoQChAKEAoQChAKEAoQChAKEAoQShBKEEoQShBKEEo
+    QShBKEEoQShCKEIoQihCKEIoQihCKEIoQihCKEMoQyhDKEMoQyhDKEMoQyhDKEMoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAARShG
+    KEcoSChJKEooSyhMKAAATShNKE0oAAAAAAAAAAAAAAAATShNKE0oTShNKE0oTShNKAAAAABNKE0oTShNKE0oTShNKE0oTShNKAAA
+    AABNKE0oTShNKE0oTShNKAAARygAAAAAAAAAAAAAAAAAAEcoAAAAAEcoRyhHKEcoRyhHKEcoAABHKEcoRyhHKEcoRyhHKEcoRyhH
+    KEcoRyhHKAAAAAAAAAAAAAAAAAAAAABOKE4oTihOKE4oTihOKE4oTihOKE8oTyhPKE8oTyhPKE8oTyhPKE8oUChQKFAoUChQKFAo
+    UChQKFAoUChRKFEoUShRKFEoUShRKFEoUShRKAAAAAAAAAAAAAAAAAAAAAAAAAAAUyhUKFUoAABWKAAAAAAAAFcoWChZKAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAWigAAFsoXChdKFwoXChcKFwoXChcKFwoXCheKAAAXChcKFwoXChcKFwoAAAAAF8o
+    AAAAAAAAAAAAAAAAAAAAAAAAYChcKFwoXChcKFwoXChcKFwoXChhKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYigA
+    AAAAAAAAAGIoAAAAAAAAAAAAAGMoYyhkKGQoZChkKGQoZChkKGQoZChkKGUoZShlKGUoZShlKGUoZShlKGUoAAAAAAAAAAAAAGYo
+    AAAAAAAAAABmKAAAAAAAAAAAZigAAAAAAAAAAGYoZihmKGYoZihmKGYoZihmKAAAAAAAAAAAAABnKAAAAAAAAAAAAABmKAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAZigAAAAAZihmKGYoZihmKGYoZihmKGYoZihoKGgoaChoKGgoaChoKGgoaChoKGko
+    aShpKGkoaShpKGkoaShpKGkoaihqKGooaihqKGooaihqKGooaihrKGsoayhrKGsoayhrKGsoayhrKGwobChsKGwobChsKGwobChs
+    KGwobShtKG0obShtKG0obShtKG0obShsKGwobChsKGwobChsKGwobChsKG4obihuKG4obihuKG4obihuKG4obyhvKG8obyhvKG8o
+    byhvKG8obyhwKHAocChwKHAocChwKHAocChwKHEocShxKHEocShxKHEocShxKHEoAAAAAAAAAAAAAAAAAAAAAAAAAAByKHIocihy
+    KHIocihyKHIocihyKHMocyhzKHMocyhzKHMocyhzKHModCh0KHQodCh0KHQodCh0KHQodCh1KHUodSh1KHUodSh1KHUodSh1KHAo
+    cChwKHAocChwKHAocChwKHAoAAAAAAAAdyh4KAAAeSh6KAAAeygAAHwoAAAAAAAAAAAAAAAAAAAAAAAAfSgAAAAAAAAAAAAAAAAA
+    AAAAfigAAAAAAAAAAAAAAAAAAAAAAAB/KIAogSgAAAAAgigAAIMohCiFKAAAAAAAAAAAhiiHKIgoiSiKKAAAAAAAAAAAAAAAAAAA
+    AAAAAIsojCgAAAAAAAAAAAAAAACNKI4oAAAAAI0ojSiNKAAAAAAAAAAAAAAAAAAAjSiNKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAjSgAAI0ojSgAAI0oAAAAAAAAAACNKAAAAAAAAAAAjSgAAAAAAAAAAAAAAAAAAAAAAACNKAAAAAAAAAAAAAAAAI0oAAAAAI0o
+    jSiNKI0ojSiNKI0ojSiNKI0ojSgAAAAAAAAAAI0ojSgAAAAAAAAAAAAAAACPKJAoAACEKAAAAAAAAIQohCiEKH8ohCiEKIQohCgA
+    AAAAAAAAAAAAAAAAAIQohCiEKIQohCgAAAAAkSiSKJMoAACUKJUoligAAAAAAAAAAJcohCgAAIQofyiYKAAAmSiZKJkomSiZKJko
+    mSiZKJkoAAAAAJkoAAAAAJkomSgAAJkomSgAAJkomSiZKJkomSiZKJkomSiZKJkomSgAAAAAAAAAAAAAAAAAAAAAAACNKI0ojSiN
+    KI0ojSgAAAAAAAAAAAAAjSgAAAAAjSgAAAAAAAAAAAAAjSiNKAAAAACNKAAAAAAAAAAAAACNKAAAjSiNKI0ojSiNKI0ojSiNKAAA
+    AAAAAAAAjSiNKI0ojSiNKI0oAAAAAAAAjSgAAI0oAACNKAAAAAAAAAAAAAAAAAAAAAAAAI0oAAAAAAAAAAAAAAAAAAAAAAAAjSiN
+    KI0oAAAAAAAAjSgAAAAAAAAAAAAAjSgAAAAAAAAAAAAAjSgAAI0ojSiNKJoomiiaKJoomiiaKJoomiiaKJoomyibKJsomyibKJso
+    myibKJsomyicKJwonCicKJwonCicKJwonCicKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJ4onyigKAAAAAChKKIooigAAKMooyij
+    KKMooygAAAAAAAAAAAAAoyijKKMooyijKKMooyijKKMoAACjKKMooyijKAAAAAAAAAAAAACjKAAApCikKKQopCikKKQopCgAAKMo
+    AAAAAAAAAAAAAAAAAAAAAAAApSilKKUopSilKKUopSilKKUopSijKKMooyijKKMooyijKKMooyijKKYopiimKKYopiimKKYopiim
+    KKYopyinKKcopyinKKcopyinKKcopyioKKgoqCioKKgoqCioKKgoqCioKKkoqSipKKkoqSipKKkoqSipKKkoAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAKsoAACsKAAAAAAAAAAAAAAAAK0oriivKLAosSgAAAAAAAAAAAAAsSixKLEoAAAAALEoAAAAALEoAAAAAAAAAAAA
+    AAAAAACyKAAAAAAAAAAAAAAAAAAAAAAAAAAAsigAAAAAAAAAAAAAAAAAAAAAAAAAALIoAAAAAAAAAAAAAAAAAAAAAAAAAACyKLIo
+    siiyKLIosiiyKLIosiiyKLIosyizKLMosyizKLMosyizKLMosyi0KLQotCi0KLQotCi0KLQotCi0KLUotSi1KLUotSi1KLUotSi1
+    KLUoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAtygAALgouSi6KLsovCi9KAAAAAC+KAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC/KAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAwCgAAAAAAAAAAAAAAAAAAAAAAAAAAMEoAAAAAAAAAAAAAAAAAAAAAAAAAADCKAAAAADDKMMowyjD
+    KMMowyjDKMMowyjDKAAAAAAAAAAAAAAAAAAAAAAAAMQoAAAAAMUoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAMUoAAAAAAAAAAAAAAAA
+    AAAAAMUoxSjFKMUoxSjFKMUoAAAAAAAAAAAAAAAAxSgAAAAAAAAAAAAAAAAAAAAAAAAAAMUoAAAAAMUoxSjFKMUoxSjFKMUoxSjF
+    KMUoAAAAAAAAAAAAAAAAAAAAAAAAxSjGKMYoxijGKMYoxijGKMYoxijGKMcoxyjHKMcoxyjHKMcoxyjHKMcoyCjIKMgoyCjIKMgo
+    yCjIKMgoyCjJKMkoySjJKMkoySjJKMkoySjJKAAAAAAAAAAAAAAAAAAAAAAAAAAAAADLKMwozSjOKM8o0CjRKNIo0ygAAAAAAAAA
+    AAAAAAAAAAAA1CgAANUoAAAAAAAAAAAAAAAA1igAAAAA1yjXKNcoAAAAAAAAAAAAAAAAAAAAAAAA1ygAAAAA1ygAANcoAAAAAAAA
+    AAAAANco1ygAAAAAAAAAAAAAAAAAAAAAAADYKAAAAAAAAAAAAADZKNko2SjZKNko2SjZKNko2SjZKAAA2SjZKNko2SjaKAAAAADZ
+    KAAAAAAAAAAAAAAAAAAAAADXKNcoAADbKAAAAAAAAAAAAAAAAAAAAAAAANso2yjbKNso2yjbKNso2ygAAAAA2yjbKAAAAAAAANso
+    2ygAANsoAADbKNso2yjbKNso2yjbKNso2yjbKAAA2yjbKNso2yjbKNso2yjbKNso1yjXKNco1yjXKNco1yjXKNco1yjcKNco3Cjc
+    KNwo1yjcKNwo3CjcKN0o3SjdKN0o3SjdKN0o3SjdKN0o3ijeKN4o3ijeKN4o3ijeKN4o3ijfKN8o3yjfKN8o3yjfKN8o3yjfKOAo
+    4CjgKOAo4CjgKOAo4CjgKOAo4SjhKOEo4SjhKOEo4SjhKOEo4SjiKOIo4ijiKOIo4ijiKOIo4ijiKOMo4yjjKOMo4yjjKOMo4yjj
+    KOMo5CjkKOQo5CjkKOQo5CjkKOQo5CgAAAAAAAAAAAAAAAAAAAAAAAAAAOMo4yjjKOMo4yjjKOMo4yjjKOMo5igAAOco6CjpKOoo
+    6yjsKO0o7igAAAAAAAAAAAAAAAAAAAAA7ygAAPAo8CjwKPAo8CjwKPAo8CjwKPAo8CjwKPAo8CjwKPAo8CjwKPAoAADwKPAo8Cjw
+    KPAoAAAAAAAAAAAAAPAoAAAAAAAA8SjyKAAAAAAAAAAA8ygAAAAA9CgAAAAAAAAAAPUo8yjzKPMo8yjyKPMo8yjzKPIo8ijzKPAo
+    AAAAAAAA8ijwKPIo8ijyKPIoAAAAAAAAAAAAAAAAAAAAAAAA9ij3KAAAAAAAAAAAAAAAAAAAAAAAAPgo+Cj4KPgo+Cj4KPgo+Cj4
+    KPgo5yjnKOco5yjnKOcoAAAAAAAAAADnKOco5yjnKOco5yjnKOco5yjnKPko+Sj5KPko+Sj5KPko+Sj5KPko5ygAAOcoAAAAAAAA
+    AAAAAAAAAAAAAOcoAAAAAAAA5yjnKOco5yjnKAAAAAAAAAAAAAAAAAAAAAAAAOco8CgAAAAAAAAAAAAAAAAAAAAAAAD6KPoo+ij6
+    KPoo+ij6KPoo+ij6KPso+yj7KPso+yj7KPso+yj7KPso/Cj8KPwo/Cj8KPwo/Cj8KPwo/Cj9KP0o/Sj9KP0o/Sj9KP0o/Sj9KAAA
+    AAAAAAAAAAAAAAAAAAAAAAAA+ij6KPoo+ij6KPoo+ij6KPoo+igAAP8oACkAKQEpAikDKQQpBSkGKQAAAAAAAAcpBykHKQcpBykH
+    KQcpBykHKQcpBykHKQcpBykHKQcpBykHKQcpBykAAAAAAAAAAAAABykAAAcpBykHKQcpAAAAAAAAAAAAAAAABykHKQcpBykAAAAA
+    AAAHKQgpCCkAAAgpCCkIKQgpCCkIKQgpCCkIKQAAAAAAAAAACCkIKQgpCCkIKQgpCCkIKQgpCCkIKQgpCCkIKQgpCSkKKQopCikK
+    KQopCikKKQopCikKKQApACkAKQApACkAKQApACkAKQApACkAKQApACkAKQApACkAKQApAAALKQspCykLKQspCykLKQspCykLKQwp
+    DCkMKQwpDCkMKQwpDCkMKQwpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADikPKRApESkAABIpEykUKRUpAAAVKRUpFSkVKRUpFSkV
+    KRUpFSkAAAAAFSkVKRUpFSkVKRYpAAAAAAAAAAAAAAAAAAAAAAAAFykAABgpGCkYKRgpGCkYKRgpGCkYKRgpGCkYKRgpGCkYKRgp
+    GCkYKQAAAAAYKRkpGCkYKRgpGCkYKRgpGikYKRgpGykAAAAAAAAAAAAAAAAAAAAAHCkcKRwpHCkcKRwpHCkcKRwpHCkcKRwpHCkc
+    KRwpHCkcKRwpHCkAAAAAAAAAAAAAHCkcKRwpHCkcKRwpHSkdKR0pHSkdKR0pHSkdKR0pHSkdKR4pHSkdKR0pHSkdKR0pHikdKR4p
+    HikeKR4pHikeKR4pHikeKR4pHSkdKQAAAAAAAAAAAAAAAAAAAAAfKR8pHykfKR8pHykfKR8pHykfKRUpFSkVKRUpFSkVKRUpFSkV
+    KRUpICkgKSApICkgKSApICkgKSApICkhKSEpISkhKSEpISkhKSEpISkhKSIpIikiKSIpIikiKSIpIikiKSIpAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAfKR8pHykfKR8pHykfKR8pHykfKSQpAAAlKSYpJykoKSkpJSkqKSUpAAAAAAAAAAAAAAAAAAAAACspAAAsKSwpLCks
+    KSwpLCksKSwpLCksKSwpLCksKSwpLCksKSwpAAAAAAAAAAAAAAAAAAAAACwpAAAAAAAAAAAsKSwpAAAAAAAALCksKQAALCkAAC0p
+    AAAsKQAAAAAsKSwpLCkAAAAALCkAAAAALCksKSwpLCksKSwpLCkuKQAAAAAAAAAAAAAAAAAAAAAAAC8pLykvKS8pLykvKS8pLykv
+    KS8pAAAAAAAALykAAAAAAAAAAAAAAAAwKQAAAAAAAAAAAAAAAAAAAAAAADEpMSkxKTEpMSkxKTEpMSkxKTEpJSklKSUpJSklKSUp
+    JSklKSUpJSkyKTIpMikyKTIpMikyKTIpMikyKTMpMykzKTMpMykzKTMpMykzKTMpNCk0KTQpNCk0KTQpNCk0KTQpNCkAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAA2KTcpOCk5KTopOyk8KT0pAAAAAAAAAAAAAD4pAAA/KQAAAAAAAAAAAAAAAD4pAAAAAAAAAAAAAAAA
+    AAAAAAAAAABAKUEpAABCKQAAAAAAAAAAPilDKQAAAAAAAD8pAAAAAAAARClFKUUpQylFKUYpRSlFKQAAAAAAAEcpPykAAAAAQClF
+    KQAAAAAAAEMpQSkAAD4pAABIKUApAABFKQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABJKQAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AABJKQAAAABJKUkpSSlJKUkpSSlJKUkpSSlJKUkpSSlJKUkpSSlJKQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEkpAAAAAAAAAAAA
+    AEkpAAAAAAAAAAAAAEkpAABJKQAAAAAAAAAAAAAAAAAASSkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABJKQAA
+    AAAAAEkpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAASSkAAAAAAABKKUopSilKKUopSilKKUopSilKKUspSylLKUspSylLKUspSylL
+    KUspTClMKUwpTClMKUwpTClMKUwpTClNKU0pTSlNKU0pTSlNKU0pTSlNKQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABPKQAA
+    AABQKVEpUilTKQAAAAAAAAAAAAAAAAAAAAAAAAAAAABTKQAAAAAAAAAAAAAAAAAAVCkAAFMpUykAAAAAAAAAAAAAAAAAAAAAUylT
+    KQAAAAAAAAAAAAAAAFUpVSlVKVUpVSlVKVUpVSlVKVUpVilWKVYpVilWKVYpVSlVKVUpVSlXKVcpVylXKVcpVylXKVcpVylXKVgp
+    WClYKVgpWClYKVgpWClYKVgpWSlZKVkpWSlZKVkpWSlZKVkpWSlaKVopWilaKVopWilaKVopWilaKVspWylbKVspWylbKVspWylb
+    KVspXClcKVwpXClcKVwpXClcKVwpXCkAAAAAAAAAAAAAAAAAAAAAAAAAAFcpVylXKVcpVylXKVcpVylXKVcpAAAAAF4pXylgKV4p
+    AABeKV4pAABhKWEpYSlhKWEpYSlhKWEpYSlhKQAAYSkAAGEpYSlhKWEpYSkAAAAAAABhKWEpYSlhKWEpAAAAAAAAAABiKWIpYili
+    KWIpYiliKWIpYiliKWMpYyljKWMpYyljKWMpYyljKWMpZClkKWQpZClkKWQpZClkKWQpZCkAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAZilmKWYpZilnKQAAaCloKWgpaCloKWgpaCloKWgpaCkAAAAAAAAAAAAAAAAAAAAAaSkAAGopailqKWopailqKWopailq
+    KWopAAAAAAAAAAAAAAAAAAAAAGspAABsKWwpbClsKWwpbClsKWwpbClsKQAAZilmKWYpZilmKWYpZilmKWYpAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAbiluKW4pbilvKXApcSkAAHIpcilyKXIpcilyKXIpcilyKXIpbilyKXIpcilyKXIpcilyKXIpcikAAHMpcylz
+    KQAAcylzKXMpcykAAHQpAAAAAHMpcylzKXMpcykAAHUpdil2KXYpdil2KXYpdil2KXYpdiluKW4pbiluKW4pbiluKW4pbiluKXIp
+    AAAAAAAAAAAAAAAAAAAAAAAAdyl3KXcpdyl3KXcpdyl3KXcpdyl4KXgpeCl4KXgpeCl4KXgpeCl4KXkpeSl5KXkpeSl5KXkpeSl5
+    KXkpeil6KXopeil6KXopeil6KXopeilzKXMpcylzKXMpcylzKXMpcylzKQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAHwpfSl8KX4p
+    fymAKYEpAACCKYIpgimCKYIpgimCKYIpgimCKYMpgimCKYIpgimCKYIpgimCKYIpgikAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhCmF
+    KQAAhikAAAAAAAAAAIUphSmFKYUphSmFKYUphSmFKYUpgimCKYIpgimCKYIpAAAAAAAAAACHKYcphymHKYcphymHKYcphymHKYgp
+    iSkAAAAAAAAAAAAAAAAAAAAAiikAAAAAAAAAAAAAAAAAAAAAAACLKYspiymLKYspiymLKYspiymLKYwpjSmOKY8pjymPKQAAAAAA
+    AAAAkCmQKZApkCmQKZApkCmQKZApkCl8KXwpAAAAAAAAAAAAAAAAAAAAAAAAAACRKQAAAAAAAAAAAAAAAAAAkikAAAAAAAAAAAAA
+    AAAAAAAAAAB8KXwpfCl8KXwpfCl8KXwpfCl8KQAAAACTKQAAAAAAAAAAAAAAAAAAAAAAAJQpAAAAAAAAAAAAAAAAAAAAAAAAlSkA
+    AAAAAAAAAAAAAAAAAH4pAAAAAAAAAAAAAAAAAAAAAAAAlimWKZYplimWKZYplimWKZYplikAAJcpmCkAAAAAAAAAAAAAAAAAAIIp
+    gikAAAAAAAAAAAAAAAAAAAAAAACCKYIpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgimCKQAAAAAAAAAAAAAAAAAAAAAAAAAAAACC
+    KYIpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIcpAAAAAAAAAAAAAAAAAAAAAIcpAAAAAAAAAAAAAAAAAAAAAAAAmikAAJspnCmdKZ4p
+    AACeKZ4pnikAAAAAAAAAAAAAnykAAAAAAAAAAKApAAAAAKApoCmgKaApoCmgKaApoCmgKaApoCmgKaApoCkAAAAAAAAAAKApoCmg
+    KaApoCmgKaApAAAAAKApoCmgKaApoCmgKaApoCmgKaApoSkAAAAAAAAAAAAAAAAAAAAAAAChKaEpoSmhKaEpoSmhKaEpoSmhKaIp
+    oimiKaIpoimiKaIpoimiKaIpoymjKaMpoymjKaMpoymjKaMpoymkKaQppCmkKaQppCmkKaQppCmkKQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAKYpAAAAAAAAAACnKQAAqCmpKQAAqSmpKakpqSmpKakpqSmpKaopqikAAAAAAAAAAAAAAAAAAAAAqykAAAAAAAAAAAAA
+    AAAAAAAAAACsKawprCmsKawprCmsKawprCmsKaspqymrKaspqymrKaspqymrKaspqSmpKakpqSmpKakpqSmpKakpqSmtKa0prSmt
+    Ka0prSmtKa0prSmtKa4primuKa4primuKa4primuKa4pAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALApAAAAAAAAsSkAALIp
+    AAAAAAAAsykAAAAAAAAAALIptCkAAAAAAAAAAAAAAAC1KbUptSkAAAAAAAAAALYptim2KQAAtim2Kbcptym3Kbcptym3Kbcptym3
+    KbcptSm1KbUptSm1KbUpAAAAAAAAAAC2KbYptim2KbYptim2KbYptim2KbMpsymzKbMpsymzKbMpsymzKbMpuCm4KbgpuCm4Kbgp
+    uCm4KbgpuCm5KbkpuSm5KbkpuSm5KbkpuSm5Kbopuim6Kbopuim6Kbopuim6KbopAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAvCm9
+    Kb0pAAAAALwpAAAAAAAAAAC+Kb4pvikAAAAAAAAAAAAAvim+Kb4pvim+Kb4pvim+Kb4pvim/Kb8pvym/Kb8pvym/Kb8pvym/KcAp
+    wCnAKcApwCnAKcApwCnAKcApwSnBKcEpwSnBKcEpwSnBKcEpwSnCKcIpwinCKcIpwinCKcIpwinCKcMpwynDKcMpwynDKcMpwynD
+    KcMpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADFKQAAAAAAAAAAxinHKQAAyCnJKckpAADJKcopySnLKcwpAAAAAM0pAAAAAAAA
+    AAAAAAAAAAAAAAAAzinOKc4pzinOKc4pAAAAAM8pAADQKdEpAAAAAAAAAAAAAAAA0ikAAAAAAAAAAAAAAAAAAAAAAADTKQAAAAAA
+    AAAAAAAAAAAAAAAAANQpAAAAAAAAAAAAAAAAAAAAAAAA1SkAAAAAAAAAAAAAAAAAAAAAAADWKQAAAAAAAAAAAAAAAAAAAAAAANYp
+    1inWKdYp1inWKdYp1inWKdYp1ykAAAAAAAAAAAAAAAAAAAAAAADYKQAAAAAAAAAAAAAAAAAAAAAAANkpAAAAAAAAAAAAAAAAAAAA
+    AAAAAADaKdop2inaKdop2inaKdop2ikAAAAA2ikAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2ikAAAAAAAAAAAAAAAAAAAAAAAAAANop
+    AAAAAAAAAADaKdop2inaKdop2inaKdop2inaKQAAAAAAAAAAAAAAANsp2ykAAAAAAAAAAAAAAAAAAAAAAAAAANspAAAAAAAAAAAA
+    AAAAAAAAAAAAAADbKdsp2ynbKdsp2ynbKdsp2ynbKdsp3CncKdwp3CncKdwp3CncKdwp3CndKd0p3SndKd0p3SndKd0p3SndKQAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAN8p4CnhKeIp4ykAAAAAAAAAAAAAAADkKeUpAAAAAAAAAAAAAAAAAADmKQAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAOcpAAAAAAAAAAAAAAAA6CkAAOQpAAAAAAAAAAAAAAAAAADkKeQpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOkp
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAOkpAAAAAAAAAAAAAAAAAAAAAAAAAAAAAOkpAAAAAAAA6SkAAOkp6SnpKekpAAAAAAAAAAAA
+    AAAAAAAAAAAA6SkAAOop6inqKeop6inqKeop6inqKeop6ynrKesp6ynrKesp6ynrKesp6ynsKewp7CnsKewp7CnsKewp7CnsKe0p
+    7SntKe0p7SntKe0p7SntKe0pAAAAAAAAAAAAAAAAAAAAAAAAAAAAAO8p8CnxKfIp8yn0KfUp9ikAAAAAAAAAAAAAAAAAAAAAAAAA
+    APcp+Cn4Kfgp+Cn4Kfgp+Cn4Kfgp+CkAAPgpAAAAAAAAAAAAAAAAAAD4KQAA+CkAAAAAAAD4KQAAAAAAAPgpAAAAAAAA+CkAAAAA
+    AAD4KQAAAAAAAPgpAAAAAAAAAAAAAPgpAAAAAAAAAAAAAPgpAAAAAAAAAAAAAPgpAAAAAAAAAAAAAPgpAAAAAAAAAAAAAPAp8Cnw
+    KQAA8CkAAAAAAAAAAPkp+Sn5Kfkp+Sn5Kfkp+Sn5Kfkp+in6Kfop+in6Kfop+in6Kfop+in7Kfsp+yn7Kfsp+yn7Kfsp+yn7Kfwp
+    /Cn8Kfwp/Cn8Kfwp/Cn8Kfwp/Sn9Kf0p/Sn9Kf0p/Sn9Kf0p/Sn+Kf4p/in+Kf4p/in+Kf4p/in+KQAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAqASoCKgMqBCoFKgYqByoAAAgqCSoIKggqCCoIKggqCCoIKgoqCyoAAAAADCoLKgsqDSoOKgsqDyoAABAqAAARKgAA
+    EioTKgAAAAAAABQqFSoWKhQqFCoXKhgqGSoaKhsqCCocKggqCCoIKh0qHiofKggqICohKiIqIyokKiUqJionKigqKSoqKisqLCot
+    Ki4qAAAAAAAAAAAAAC8qMCoxKjIqCCozKggqCCo0KgAANSo1KjUqNSo1KjUqNSo1KjUqNSo1KjUqAAA1KjUqNSo1KjUqNSo1KjYq
+    NSo3KgAAAAA1KjUqNSo4KgAANSo1KjUqAAA1KjUqNSo1KjUqNSo1KjUqNSoAADUqAAA1KjUqNSo1KjUqNSo1KgAANSo1KjUqAAAA
+    ADUqAAAAAAAAAAA5KjUqOio1KgAANSoAAAAAAAAAAAAAAAA7KgAAAAA8KgAAAAAAAAAAPCoAAAAAAAAAAAAANSo1KjUqNSo9KjUq
+    NSo1KjUqNSo1KjUqNSo1Kj4qNSo/KjUqNSo1KjUqNSo1KjUqQCo1KjoqAAAAAAAANSo1KjUqNSo1KgAANSo1KjUqNSo1KjUqNSo1
+    KjUqQSo1KjUqNSo1KjUqNSo1KjUqNSpCKjUqNSo1KjUqNSo1KjUqNSo1KgAANSoAADUqNSo1KjUqNSo/KjUqAAA1KjUqNSo1KjYq
+    QyoAAAAAAAAAAAAAAAAAAAAANSo1KjUqNSo1KjkqNSo1KjUqNSoAADUqNSo1KjUqNSo1KjUqNSo1KjUqNSo1KjUqNSo1KkQqNSo1
+    KjUqNSo1KjUqNSo1KjUqOio1KjUqNSo1KjUqNSo1KjUqNSo1KjUqOio1KjUqNSo1KjUqNSo1KgAANSo1KjUqAAA1KjUqNSo1KjUq
+    AABFKjkqNSpAKkYqAABHKgAAAAA4KgAAAABIKjUqSSo1KjUqAAAAAAAASio1KjUqNSo1KjUqNSoAAAAAAABLKjUqTCoAAAAAAAAA
+    AAAAAAAAADUqAAAAAAAANSoAAAAAAAA6KgAANSo1KgAATSoAAE4qNSoAADUqAAAAAAAAAAAAAAAANSoAAAAAAAAAADUqTyoAAAAA
+    AAA1KjUqAAAAADUqNio1KjUqNSoAADUqAAAAADUqUCpRKlIqAAAIKgAAAAAAAAAAAAAAAAAAAAAAADUqNSo1KjUqNSoAADUqNSoA
+    ADUqNSo1KjUqNSoAAAAANSpTKgAAAAA1KgAAVCo1KjUqAAAAAFUqAAAAADUqNSo1KjUqVioAAAAAAAA9KjUqVyo1KjUqNSo1KjUq
+    NSo1KjUqNSo1KgAANSo1KjUqNSo1KjUqNSo1KjUqNSo1KjUqNSo1KjUqNSo1KlgqNSo1KjUqNSo1KjUqNSo1KjUqWSo1KjUqNSo1
+    KjUqNSo1KjUqNSpaKjUqNSo1KjUqNSo1KjUqNSo1KjgqWypbKlsqWypbKlsqWypbKlsqWyoAAFsqWypbKlsqWypbKlsqWypbKlsq
+    AAAAAAAAWyoAAAAAWyoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAWypbKlsqWypbKlsqWypbKlsqWyoAAFsqWypbKlsqWypbKgAAAAAA
+    AAAAWypbKlsqWyoAAAAAAAAAAAAAAAAAAAAAAABbKlsqWypbKgAAAAAAAFsqWypbKlsqAABbKlsqWypbKlsqWypbKlsqWypbKlsq
+    AABbKlsqWypbKlsqWypbKlsqWypbKgAAAAAAAFsqWypbKlsqWyoAAAAAAABbKgAAAAAAAAAAWypbKlsqWypbKgAAAAAAAAAAAAAA
+    AFsqWypbKlsqWyoAAAAAAABbKlsqWypbKlsqWypbKlsqWypbKgAAWypbKlsqWypbKlsqAAAAAFsqWypbKlsqWypbKlsqWyoAAFsq
+    WypbKlsqAAAAAFsqWyoAAFsqWypbKgAAWyoAAAAAAAAAAAAAAABbKlsqAABbKgAAAABbKgAAAAAAAAAAWyoAAAAAAAAAAAAAAABb
+    KgAAAAAAAFsqAAAAAAAAAABbKlsqWypbKlsqWypbKgAAAABbKgAAAABbKgAAAABbKlsqAABbKgAAWypbKlsqWypbKlsqWypbKlsq
+    WypbKgAAAAAAAAAAWypbKgAAAABbKlsqWypbKgAAAAAAAAAAAAAAAAAAWypbKlsqWypbKlsqAABbKgAAWypbKlsqAABbKlsqWypb
+    KgAAAABbKlsqWypbKgAAAABbKlsqAAAAAAAAAABbKgAAWypbKlsqWypbKgAAAAAAAAAAAABbKgAAAAAAAAAAAAAAAAAAAABbKlsq
+    AAAAAAAAAAAAAAAAAAAAAAAAWypbKlsqAAAAAAAAAAAAAAAAAABcKlwqXCpdKlwqXCpcKlwqXCpcKlsqWyoAAFsqWypbKlsqWypb
+    KlsqWypbKgAAAABbKlsqWypbKlsqWypbKlsqWypbKlsqAABbKlsqAAAAAF4qXipeKl4qXipeKl4qXipeKl4qCCoIKggqCCoIKggq
+    CCoIKggqCCpfKl8qXypfKl8qXypfKl8qXypfKmAqYCpgKmAqYCpgKmAqYCpgKmAqYSphKmEqYSphKmEqYSphKmEqYSpiKmIqYipi
+    KmIqYipiKmIqYipiKmMqYypjKmMqYypjKmMqYypjKmMqZCpkKmQqZCpkKmQqZCpkKmQqZCpkKmQqZCpkKmQqZCpkKmQqZCpkKgAA
+    AAAAAAAAAAAAAAAAAAAAAAAAZioAAGcqAAAAAAAAaCoAAGkqAAAAAAAAAAAAAAAAAAAAAAAAaioAAAAAAAAAAAAAAAAAAAAAAABr
+    KgAAAAAAAGwqbCoAAGwqbSoAAG4qAAAAAG8qbCpsKmwqbCoAAGwqbCpsKnAqAAAAAAAAAAAAAAAAAAAAAAAAAAAAAHEqcSpxKnEq
+    cSpxKnEqcSpxKnEqcSpxKnEqcSpxKnEqcSpxKnIqcSpxKnEqcSpxKnEqcSpxKnEqcypxKnQqdSpxKnEqcSpxKnEqdSoAAHEqAAAA
+    AAAAAAAAAAAAAAAAAHYqAAAAAAAAAAAAAAAAAAAAAAAAdyp3Kncqdyp3Kncqdyp3Kncqdyp3Kncqdyp3KncqdyoAAAAAAAAAAHgq
+    dyp3Kncqdyp3Kncqdyp3KncqAAAAAAAAAAAAAHcqdyp3Kncqdyp3Kncqdyp3KncqAAAAAAAAAAAAAHkqeSp5KnkqeSp5KnkqeSp5
+    Knkqdip2KnYqdip2KnYqdip2KnYqdip2KnYqdip2KnYqdip2KnYqAAB2Knoqeip6Knoqeip6Knoqeip6Knoqeyp7Knsqeyp7Knsq
+    eyp7KnsqeyoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAfSp+Kn8qgCqBKoIqgyqEKoUqhiqGKocqhiqGKoYqhiqGKogqiSoAAAAAAACK
+    KosqiyqLKgAAAAAAAAAAjCqLKosqiyqLKosqAACMKgAAAAAAAIsqiyqLKgAAAAAAAAAAAAAAAAAAiyqLKosqiyoAAAAAAAAAAIYq
+    hiqLKosqiyqLKoYqhiqGKoYqhiqMKosqiyqLKosqjCqGKoYqhiqGKoYqAACGKoYqhiqGKoYqjCqGKoYqhiqGKoYqhiqGKowqhyqG
+    KoYqjSqNKo0qjSqNKo0qjSqNKo0qjSqOKo4qjiqOKo4qjiqOKo4qjiqOKo8qjiqOKo4qjiqOKo4qjiqOKo4qkCqNKo0qjSqNKo0q
+    jSqNKo0qjSoAAAAAjSqNKpEqhiqOKo0qjiqNKgAAAACNKo0qkiqGKo4qjSqNKo0qhiqGKoYqhiqGKoYqhiqGKoYqhiqTKpMqkyqT
+    KpMqkyqTKpMqkyqTKpQqlCqUKpQqlCqUKpQqlCqUKpQqlSqUKpQqlCqUKpQqlCqUKpQqlCqWKpMqkyqTKpMqkyqTKpMqkyqTKgAA
+    AACTKpMqkyqNKo0qAACNKgAAAAAAAAAAAAAAAI0qjSoAAI0qAACXKpcqlyqXKpcqlyqXKpcqlyqXKpgqmCqYKpgqmCqYKpgqmCqY
+    KpgqmCqZKpoqmCqYKpgqmCqYKpgqmCqXKpsqnCqXKpcqlyqXKpcqlyqXKp0qnSqdKp0qnSqdKp0qnSqdKp0qniqeKp4qniqeKp4q
+    niqeKp4qniqfKp8qnyqfKp8qnyqfKp8qnyqfKp8qnyqeKp4qniqeKp4qniqeKp8qoCqgKqAqoCqgKqAqoCqgKqAqoCqgKp0qnSqd
+    Kp0qnSqdKp0qnSqgKqEqoSqhKqEqoSqhKqEqoSqhKqEqoiqiKqIqoiqiKqIqoiqiKqIqoiqjKqMqoyqjKqMqoyqjKqMqoyqjKqQq
+    pCqkKqQqpCqkKqQqpCqkKqQqpSqlKqUqpSqlKqUqpSqlKqUqpSqmKqYqpiqmKqYqpiqmKqYqpiqmKqcqpyqnKqcqpyqnKqcqpyqn
+    KqcqqCqoKqgqqCqoKqgqqCqoKqgqqCoAAAAAAAAAAAAAAAAAAAAAAAAAAKUqpSqlKqUqpSqlKqUqpSqlKqUqpiqmKqYqpiqmKqYq
+    piqmKqYqpiqhKqEqoSqhKqEqoSqhKqEqoSqhKgAAAACqKqsqrCqtKq0qrSquKgAAryqwKgAAsCoAAAAAAAAAAAAAAACxKrAqAAAA
+    ALAqAAAAAAAAAAAAAAAAsCoAAAAAAAAAAAAAAAAAAAAAAACwKgAAAACwKgAAAAAAAAAAAAAAALAqAAAAALAqAACwKgAAsCoAAAAA
+    AACxKrEqAACxKgAAsSqyKrEqsyqzKrMqsyqzKrMqsyqzKrMqsyqwKrAqsCqwKrAqsCqwKrAqsCqwKgAAAAAAAAAAAAAAAAAAsCqw
+    KgAAtCq0KrQqtCq0KrQqtCq0KrQqtCq1KrUqtSq1KrUqtSq1KrUqtSq1KrYqtiq2KrYqtiq2KrYqtiq2KrYqtyq3Krcqtyq3Krcq
+    tyq3Krcqtyq4KrgquCq4KrgquCq4KrgquCq4KgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALoquioAALoquiq7KgAAAAC8KrwqvCq8
+    KrwqvCq8KrwqvCq8KgAAAAAAAAAAAAAAALwqvSq8KgAAviq+Kr4qviq+Kr4qviq+Kr4qviq+Kr4qviq+Kr8qviq+Kr4qviq+KsAq
+    wCrAKsAqwCrAKsAqwCrAKsAqwCrAKsAqwCrBKsEqwCrAKsAqwCrCKsIqwirCKsIqwirCKsIqwirCKsMqwyrDKsMqwyrDKsMqwyrD
+    KsMqxCrEKsQqxCrEKsQqxCrEKsQqxCrFKsUqxSrFKsUqxSrFKsUqxSrFKsYqxirGKsYqxirGKsYqxirGKsYqxyrHKscqxyrHKscq
+    xyrHKscqxyrIKsgqyCrIKsgqyCrIKsgqyCrIKskqySrJKskqySrJKskqySrJKskqyirKKsoqyirKKsoqyirKKsoqyirLKssqyyrL
+    KssqyyrLKssqyyrLKgAAAAAAAAAAAAAAAAAAAAAAAAAAxirGKsYqxirGKsYqxirGKsYqxioAAM0qzirPKtAq0SrSKtMq1CrVKgAA
+    1ioAANYq1irWKtYq1irWKtYqAAAAANYq1irXKtcqAADYKtkq2irbKtwq3SreKt8q4CrhKuIq4yoAAOQq5SrmKucq6CrpKuoq4Srr
+    Kuwq7SruKu8q8CrxKvIq8yr0KvUq4Sr2KgAA9yr4Kvkq+ir7Kvwq/Sr+Kv8qACsBKwIrAysEKwUrBisHKwgrCSsKKwsrDCsNKw4r
+    DisOKwAAAAAPK+4qECsRKw4rEisTKwAAFCsAANcq1yrXKtcq1yrXKtcq1yrXKtcq5SrlKuUq5SrlKuUq5SrlKuUq5SoAABUrFisX
+    KxgrGSsaKxsrAAAUKxwrHSseKx8rFCsAACArISsiKyMrJCslKyYrJysAACgrKSsqKysrAAAAAAAALCstKwAAAAAAAAAAAAAAAAAA
+    AAAuKwAAAADuKu4q7ioUKwAAAADuKi8rAAAAAAAAAAAAAAAAAAAAAO4qMCsAAAAAAAAAAAAAAAAAAAAA7ioxKwAAAAAAAAAAAAAA
+    AAAAAADuKjIrAAAAAAAAAAAAAAAAAAAAAO4qAAAAAAAAAAAAAAAAAAAAANcq7irXKtcq1yrXKtcq1yrXKtcq1yruKjMr1yrXKtcq
+    1yrXKtcq1yoAAAAANCs1KwAAAAAAAAAAAAAAAO4q7iruKu4q7iruKu4q7iruKu4qAADuKjYrAAAAAAAAAAAAAAAAAAAAADcrOCv/
+    KgAAAAAAAAAAAAAAANcq7io5K9cq1yo6K9cq1yo3K9cqAADuKjsrAAAAAAAAAAAAAAAAAAAAAO4qPCsAAAAAPSv/KgAA7ioAAAAA
+    7io1KwAAAAA+KwAAAADuKgAAAADuKj8rAAAAAEArAAAAAO4qAAAAAAAAQSsAAAAAAAAAAAAAAAAAAEIrQitCK0IrQitCK0IrQitC
+    K0IrAADuKkMrAAAAAAAAAAAAAAAAAAAAAO4qRCsAAAAAAAAAAAAAAAAAAAAA7ipFKwAAAAAAAAAAAAAAAAAAAADuKkYrAAAAAAAA
+    AAAAAAAAAAAAAO4qRysAAAAANSsAAAAA7ioAAAAA7io+KwAAAAAAAAAAAAAAAAAAAADuKkgrAAAAAAAAAAAAAAAAAAAAAO4qSSsA
+    AAAAAAAAAAAAAAAAAAAAAAA/KwAAAABKKwAAAADuKgAAAADuKksrAAAAAAAAAAAAAAAAAADXKjcrTCvXKtcq1yrXKtcq1yrXKgAA
+    7ipNKwAAAAAAAAAAAAAAAAAA1yruKtcq1yrXKtcqTivXKjcr1yoAAAAAPysAAAAAAAAAAAAAAAAAAAAA7io/KwAAAAAAAAAAAAAA
+    AAAAAADuKk8rAAAAAAAAAAAAAAAAAAAAAAAA7ioAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABQK1ErUisyKwAAAADlKlMrAAAAAAAA
+    AAAAAAAAAAAAAO4qRysAAAAAAAAAAAAAAAAAAAAA7ipUKwAAAAAAAAAAAAAAAAAAAADuKlUrAAAAAAAAAAAAAAAAAAAAAO4q7ioA
+    AAAAAAAAAAAAAAAAAAAAVitXKwAAAAAAAAAAAAAAAAAAAADuKlgrAAAAAAAAAAAAAAAAAAAAAO4qWSsAAAAAAAAAAAAAAAAAANcq
+    QitCK9cqQitCK0IrQitCK0IrWitaK1orWitaK1orWitaK1orWisAAFsrXCtdKwAAAAAAAAAAAAAAAAAA7iruKl4rAAAAAAAAAAAA
+    AAAAAABCK0IrAAAAAAAAAAAAAAAAAAAAAO4qQisAAAAAAAAAAAAAAAAAAAAAAABCK18rAAAAAAAAAAAAAAAAAADuKkIrYCsAAAAA
+    AAAAAAAAAAAAAEcrAAAAAAAAAAAAAAAAAAAAAAAARythKwAAAAAAAAAAAAAAAAAAYitjK2QrZStmK2craCtpK2orAAAAAEIrAAAA
+    AAAAAAAAAAAAAAAAAEIrQitCKwAAAAAAAEIrQisAAAAAQitCK0IrAAAAAAAAAAAAAEIrQitCK0IrQisAAAAAAAAAAAAAAABCK0Ir
+    QisAAAAAAAAAAAAAAAAAAAAAAABCK0IrQisAAAAAAAAAAAAAAABCK0IrAABCKwAAAAAAAAAAAAAAAEIrQisAAAAAAAAAAAAAQitC
+    KwAAAABCK0IrAAAAAEIrAAAAAAAAAAAAAEIrQitCK0IrQitCKwAAAAAAAEIrQisAAAAAAABCKwAAQitCK0IrAABCK0IrQitCK0Ir
+    QisAAAAAQisAAEIrQitCKwAAQisAAAAAAAAAAAAAQitCK0IrQitCKwAAAAAAAAAAAABCK0IrQitCK0IrQitCK0IrAABCK0IrQitC
+    K0IrQitCKwAAAAAAAEIrQitCKwAAAAAAAAAAAAAAAAAAQitCK0IrQitCKwAAAAAAAAAAAAAAAAAAAAAAAAAAQitCKwAAQisAAAAA
+    AAAAAEIrQitCK0IrAAAAAAAAAAAAAAAAAAAAAEIrQitCKwAAAABCK0IrAABCKwAAAABCK0IrQitCK0IrQitCK0IrQitCK0IrQisA
+    AAAAQitCKwAAAABCK0IrQitCK0IrQitCKwAAQisKKworQitCK0IrCitCKwAAAABCK0IrQitaK1orAAAAAAAAAAAAAAAAAAAAAO4q
+    7iruKgAAAAAAAEIrQisKK1orCisAAAAAAAAAAAAAAABCK0IrCitCK0IrAAAAAAAAAAAAAAorAABHK+4qAABHKwAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAABHK+Uq5SprK2wrbSvlKuUq5SrlKuUqQisAAAAAAAAAAAAAAABHKwAAQisAAAAAAADuKgAAAAAAAAAAAAAAAAAA
+    AABaK0IrQitaKworCitCKwAAbSttK20rbSttK20rbSttK20rbStCKwAACisKK0IrQisKKworCisKK+Uq5SprK24rayvlKmsr5Srl
+    KuUq5SrlKmsr5SrlKmsr5SrlKuUq5SoAAAAAAABCKwAARysAAAAAAAAAAAAAAAAAAO4qCivuKgorQisAAAAAAAAAAG8rWitCKwor
+    7ioKK0crAAAAAAAAAAAAAO4qAAAAAAAAAAAAAAAAAADuKu4q7iruKgAAAAAAAAAAAAAAAAAACisAAAAAAAAAAAAAAADuKgAAAADu
+    Ku4qAAAAAAAA7iruKkcrRytHK0crRytHK0crRytHK0crAAAAAHArAADuKu4qAADuKgAAAAAAAAAAAADuKgAA7iruKu4qAADuKgAA
+    AAAAAAAA7ioAAO4qAAAAAAAAAAAAAAAAAAAAAAAACisAAAAAAABxK3ErcStxK3ErcStxK3ErcStxKwAAAAAAAAAAAAAAAO4qAAAA
+    AAAAAAAAAAAA7ioKKwAAAAAAAAAAAAAAAAAAAADuKu4q7ioAAEcrAAAAAAAAAAAAAO4q7ioAAAAA7iruKgAA5SrlKuUqaytrK+Uq
+    5SrlKuUq5SoAAAAAAAAAAO4qAAAAAO4qAAAAAOUq5SpyK+Uq5SpzK+Uq5SrlKuUqAAAAAO4q7iruKu4q7ioAAAAAAAAAAAAAAABH
+    K0crRysAAAAAAAAAAAAARytHKwAAAAAAAAAAAAAAAAAAAABHKwAAAAAAAEcrRysAAAAAAAAAAAAAAAAAAAAAdCsAAHUrdCt0KwAA
+    AAAAAAAAAAB1K3YrAAAAAAAAAAAAAHcrbytvK3crdytvK3crdysAAAAAAAAAAAAAAAB4K3krMisAAAAAAADuKgAA7ioAAAAAAAAA
+    AAAAAAAAAAAAdSsAAHUrAAAAAAAAAAAAAAAAAAB6KwAAAAAAAAAAAAAAAHsreyt7K3sreyt7K3sreyt7K3srAAAAAAAAAAAAAAAA
+    AADuKhQrAAB1KwAAdSt1K3UrfCt1K3UrAAB0KwAAAAB8KwAAAAAAAAAAAAAAAAAAAAAAAH0rAAAAAAAAAAAAAAAAAAAAAAAAfCt8
+    KwAAAAAAAAAAAAAAAAAAAAB0K34rAAAAAAAAAAAAAAAAAAAAAAAAAAB8K3wrAAAAAHwrfCsAAOUq5SrlKuUq5SrlKgAAAADlKuUq
+    5SrlKuUq5SoAAAAA5SoAAOUqAAAAAOUqAAAAAAAAAADlKuUqAAAAAOUqAADlKuUq5SrlKuUq5SrlKuUq5SrlKuUq5SoAAAAA5Srl
+    KuUqAAAAAAAAAADlKgAAAAAAAAAAAAAAAAAAAAAAAAAAAADlKgAAAADlKgAAAAAAAAAAAAAAAAAA5SrlKgAAAAAAAAAAAAAAAAAA
+    AAAAAOUqAAAKKworCisKKworCisKKworCisKK38rfyt/K38rfyt/K38rfyt/K38rcCtwK3ArcCtwK3ArcCtwK3ArcCuAK4ArgCuA
+    K4ArgCuAK4ArgCuAKwAAAAAAAAAAAAAAAAAAAABHKwAAgSuBK4ErgSuBK4ErgSuBK4ErgSuCK4IrgiuCK4IrgiuCK4IrgiuCK+4q
+    7ioKK+4q7iruKu4q7iruKu4q7iruKu4qCivuKgor7iruKu4q7ioAAAAAAAAAAAAAgysAAAAAQisAAAAAAAAAAAAAAAAAAAAAAABC
+    KwAAAAAAAAAAAAAAAAAAAAB5K0IrAAAAAAAAAAAAAAAAgysAAAAARysAAAAARytHKwAAAAAAAEcrRysAAAAAAAAAAAAAAAAAAEcr
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAIQrAAAAAIUrhSuFK4UrhSuFK4UrhSuFK4UrAAAAAAAAAAAAAIMrAAAAAAAAAAAAAAAAAAAA
+    AAAAAABxK3ErcStxKwAAAAAAAAAAAAAAAAAAhisAAAAAhyuHK4crhyuHK4crhyuHK4crhyuIK4griCuIK4griCuIK4griCuIK4kr
+    iSuJK4kriSuJK4kriSuJK4kriiuKK4oriiuKK4oriiuKK4oriisAAAAAAAAAAAAAAABHKwAAAAAAAAAAAAAAAAAARysAAAAAAAAA
+    AAAAiyuLK4sriyuLK4sriyuLK4sriysAAAAAAABHKwAAAAAAAAAAAAAAAIwrjCuMK4wrjCuMK4wrjCuMK4wrjSuNK40rjSuNK40r
+    jSuNK40rjSuOK44rjiuOK44rjiuOK44rjiuOKwAAAAAAAAAAAAAAAAAAAAAAAAAAiiuKK4oriiuKK4oriiuKK4oriitxK3ErcStx
+    K3ErcStxK3ErcStxK4UrhSuFK4UrhSuFK4UrhSuFK4UrgiuCK4IrgiuCK4IrgiuCK4IrgisAAJArkSuSK5MrlCsAAAAAAACVK5Yr
+    AAAAAJcrAAAAAJgrAAAAAAAAAAAAAAAAlisAAAAAAAAAAJkrAAAAAJYrmiubK5wrliudK50rAACdKwAAlisAAAAAAACWK5YrliuW
+    K54rnSuWK58rAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAniueK5ormiuaK5ormiuaK5ormiuaK5oroCuhK6IroSujKwAA
+    pCulK6YrpyuoK6grqCuoK6grqCuoK6grqCuoKwAAAAAAAAAAAACpKwAAAAAAAAAAniueK54rniueK54rniueK54rnisAAAAAAAAA
+    AAAAAAAAAJ4rAAAAAAAAAACqKwAAAACaKwAAmiurKwAAqSupK6krqSupK6krqSupK6krqSusK6wrrCusK6wrrCusK6wrrCusK5or
+    miuaKwAAAAAAAAAAAAAAAAAAqisAAAAAqiuqKwAAAACqKwAAAACqK6orAACqKwAAAAAAAAAAAACqK6orAAAAAKorAACqKwAAAAAA
+    AAAAqiuqKwAAqisAAKorqisAAKorAACqKwAAAAAAAKorqisAAAAAAACqK6orAAAAAAAAAAAAAKorAAAAAAAAAACqKwAAAAAAAKor
+    qiuqK6orAACqKwAAAAAAAAAAAACqKwAAqiuqK60rrSutK60rrSutK60rrSutK60rliuWK5YrliuWK5YrliuWK5YrliuuK64rriuu
+    K64rriuuK64rriuuKwAAAAAAAAAAAACaKwAAmisAAAAAqiuqK6orqiuqK6orqiuqK6orqiuvK68rryuvK68rryuvK68rryuvK7Ar
+    sCuwK7ArsCuwK7ArsCuwK7ArsSuxK7ErsSuxK7ErsSuxK7ErsSuyK7IrsiuyK7IrsiuyK7IrsiuyK7MrsyuzK7MrsyuzK7Mrsyuz
+    K7MrtCu0K7QrtCu0K7QrtCu0K7QrtCu1K7UrtSu1K7UrtSu1K7UrtSu1KwAAAAAAAAAAAAAAAAAAAAAAAAAAtiu2K7Yrtiu2K7Yr
+    tiu2K7Yrtiu3K7crtyu3K7crtyu3K7crtyu3K7gruCu4K7gruCu4K7gruCu4K7grtCu0K7QrtCu0K7QrtCu0K7QrtCsAALoruyu8
+    K70rvisAAAAAAAAAAL8rvyu/K78rvyu/K78rvysAAL8rwCvBK78rAAC/K78rvysAAL8rvyu/KwAAvyu/K78rvyu/K8Irvyu/K78r
+    vyu/K78rvysAAAAAAAAAAAAAAADDKwAAAAAAAAAAAAAAAAAAAADEKwAAAAAAAAAAAAAAAAAAAAAAAMUrAAAAAAAAAAAAAAAAAAAA
+    AAAAxisAAAAAAAAAAAAAAAAAAAAAAADHKwAAAAAAAAAAAAAAAAAAAAAAAMgrySvKK8kryivKK8oryivKK8oryyvLK8sryyvLK8sr
+    yyvLK8sryyvMK8wrzCvMK8wrzCvMK8wrzCvMK80rzSvNK80rzSvNK80rzSvNK80rAADMK8wrzCvMK8wrzCvMK8wrzCvOKwAAAAAA
+    AAAAAAAAAAAAAAAAAMwrAAAAAAAAAAAAAAAAAAAAAAAAyysAAAAAAAAAAAAAAAAAAAAAAADPK88rzyvPK88rzyvPK88rzyvPK8Yr
+    xivGK8YrxivGK8YrxivGK8Yr0CvQK9Ar0CvQK9Ar0CvQK9Ar0CvRK9Er0SvRK9Er0SvRK9Er0SvRK9Ir0ivSK9Ir0ivSK9Ir0ivS
+    K9Ir0yvTK9Mr0yvTK9Mr0yvTK9Mr0yvUK9Qr1CvUK9Qr1CvUK9Qr1CvUK9Ur1SvVK9Ur1SvVK9Ur1SvVK9Ur1ivWK9Yr1ivWK9Yr
+    1ivWK9Yr1ivXK9cr1yvXK9cr1yvXK9cr1yvXK9gr2CvYK9gr2CvYK9gr2CvYK9gr2SvZK9kr2SvZK9kr2SvZK9kr2SvaK9or2iva
+    K9or2ivaK9or2ivaK9sr2yvbK9sr2yvbK9sr2yvbK9sr3CvcK9wr3CvcK9wr3CvcK9wr3CvdK90r3SvdK90r3SvdK90r3SvdK94r
+    3iveK94r3iveK94r3iveK94r3yvfK98r3yvfK98r3yvfK98r3yvZK9kr2SvZK9kr2SvZK9kr2SvZK+Ar4CvgK+Ar4CvgK+Ar4Cvg
+    K+ArAAAAAAAAAAAAAAAAAAAAAAAAAADfK98r3yvfK98r3yvfK98r3yvfKwAAAADiK+Mr5CvlK+Yr5yvoK+kr6isAAOsr7CvtK+4r
+    7yvwK/ErAAAAAAAA8ivyK/Ir8ivyK/Mr8ivyK/Qr9Sv2K/cr+CsAAAAA8ivyK/kr+isAAPIr8ivyK/sr8ivyK/IrAADtK+0r8ivy
+    K/wr8ivyK/IrAADyK/0r8ivyK/Ir8ivyK/Ir8ivyK/Ir/isAAP8rACz8KwAAAADyK/Ir8yvxK/Er8SvxK/Er8SvxK/Er8SvxK/Ir
+    8isBLPIr8ivyK/Ir8ivyK/IrAizyK/Ir8isDLPIr8ivyK/Ir8isCLAQs8ivyK/Ir8ivyK/Ir8isCLAIsAiwCLAIsAiwCLAIsAiwC
+    LAIsAiwCLAIsAiwCLPIr8ivyK/IrAiwCLAIsAizyK/Ir8ivyK/Ir8isCLAIsAiwCLAIsAiwCLPIr8ivyK/Ir8ivyK/Ir8ivyK/Ir
+    8ivyK/Ir8isFLAUsBSwFLAUsBSwFLAUsBSwFLAIsBSwFLAUsBSwFLAUsBSwFLAUsBiwAAAIsAiwCLAAAAAAAAAIsAAACLAAAAiwC
+    LAAAAAAAAAAAAAAAAAIs8ivyK/Ir8ivyK/IrBywCLAIsAiwCLAIsAiwCLPIr8ivyK/Ir8isILAksAAAAAAosAAAAAAAAAAAAAAIs
+    AizyK/Ir8ivyK/Ir8ivyK/Ir8ivyK/Ir8ivyKwAA8ivyK/Ir8isCLAIsBSwFLAUsBSwFLAUsBSwFLAssDCwNLAAADiwAAAAAAAAA
+    AAAA8SsPLPEr8SvxK/Er8SvxK/Er8SsCLPIr8ivyK/Ir8ivyK/IrAADyKwAAAAAAAAUsECwRLBIsESwRLAAAAAAAAAAAAAAAAAAA
+    EywAAAAAAAAULBQsFCwULBQsFCwULBQsFCwULBUsFSwVLBUsFSwVLBUsFSwVLBUsFiwFLBcsGCwXLBksGiwFLAUsFywVLBUsFSwV
+    LBUsBSwFLAUsBSwFLAEsASwBLAEsASwBLAEsASwBLAEsGywVLBUsFSwVLBUsFSwVLBUsFSwFLBUsFSwVLBUsFSwVLBUsFSwVLAAA
+    AAAAAAAAAAAFLAUsAAAAAAAAAAAAAAUsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFLAAAAAAAAAAAAAAVLBUsAAAA
+    AAAAAAAAABUsAAAAAAAAAAAAAAAAAAAAAAAAAAAAABUsAAAAAAAAAAAAABUsAAAAAAAAAAAAAAAAAAAAABUsHCzyK/Ir8ivyK/Ir
+    8ivyK/Ir8isBLAEsASwAAAAAAAABLAAAAAABLAEsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAASwAAAAAAAAAAAAAASwA
+    AAEsASwBLAEsASwBLB0sHSwdLB0sHSwdLB0sHSwdLB0sHiweLB4sHiweLB4sHiweLB4sHiwBLAEsASwBLAEsASweLAEsHiwBLB4s
+    ASwBLAEsASwBLAEsASwBLAEsHiweLB4sHiweLAEsHiweLAEsASweLB4sHiwBLAEsHiweLB4sHiweLB4sASweLB4sASweLB4sASwe
+    LB4sAAAfLAAAAAAAAAAAAAAAAAAAAAACLAIsAiwgLAUsBSwCLAIsISwCLCIsIiwiLCIsIiwiLCIsIiwiLCIsIywjLCMsIywjLCMs
+    IywjLCMsIywULBQsFCwAAAAAAAAAAAAAAAAAABUsFSwVLBUsFSwVLBUsFSwBLAEsFSwVLBUsFSwVLBUsASwBLAEsASwkLCQsJCwk
+    LCQsJCwkLCQsJCwkLCUsJSwlLCUsJSwlLCUsJSwlLCUsAAAAAAAAAAAAAAAAAAAAAAAAAAAmLCYsJiwmLCYsJiwmLCYsJiwmLCQs
+    JCwkLCQsJCwkLCQsJCwkLCQsAAAAAAAAKCwpLAAAKiwrLCwsLSwuLAAAAAAvLAAAAAAAAAAAAAAAADAsAAAAAAAAAAAxLDIsAAAA
+    AAAAAAAAAAAAAAAAADMsNCw1LDMsAAA2LDYsNiw2LDYsNiw2LDYsNiw2LDcsAAAAAAAAAAAAAAAAAAAAAAAAOCw2LDYsNiw2LDYs
+    Niw2LDYsNiw5LDksOSw5LDksAAAAAAAAAAAAADksOSw5LDksOSw5LAAAAAAAADksOSw5LAAAAAAAAAAAAAAAAAAAAAA5LAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAOSwAADksAAAAAAAAOSwAADksAAA5LAAAOSwAADksOSw5LAAAOSwAADksOSw5LAAAOSwAADks
+    AAA5LAAAOSwAADksAAA5LAAAOSw5LDksOSw5LDksOSw5LDksOSw6LAAAAAAAAAAAAAAAAAAAAAAAADssOSw5LDksOSw5LDksOSw5
+    LDksPCw8LDwsPCw8LDwsPCw8LDwsPCwrLCssKywrLCssKywrLCssKywrLD0sPSw9LD0sPSw9LD0sPSw9LD0sPiw+LD4sPiw+LD4s
+    Piw+LD4sPiw/LD8sPyw/LD8sPyw/LD8sPyw/LEAsQCxALEAsQCxALEAsQCxALEAsQSxBLEEsQSxBLEEsQSxBLEEsQSxCLEIsQixC
+    LEIsQixCLEIsQixCLEMsQyxDLEMsQyxDLEMsQyxDLEMsAAAAAAAAAAAAAAAAAAAAAAAAAAA+LD4sPiw+LD4sPiw+LD4sPiw+LAAA
+    RSxGLEUsRSxFLEUsRyxILEksSixKLEosSixKLEosSixKLEosSiwAAEUsAAAAAEUsRSxFLEssSyxFLEUsRSxKLEosSixKLEwsSixN
+    LE4sTyxFLEosSixKLEosSixKLEosSixPLE8sSixKLEosSixKLEosSixKLFAsUCxQLFAsUCxQLFAsUCxQLFAsAABKLEosSixKLEos
+    SixKLEosSixKLEosUCxKLEosSixKLEosSixKLFAsUCxQLFAsUCxQLFAsSixKLEosUSxKLEosSixRLFAsUCxQLFAsUCxRLFEsUSxR
+    LFEsUSxRLFEsUSxRLFIsUixSLFIsUixSLFIsUixSLFIsUyxTLFMsUyxTLFMsUyxTLFMsUyxULFQsVCxULFQsVCxULFQsVCxULFUs
+    VSxVLFUsVSxVLFUsVSxVLFUsVixWLFYsVixWLFYsVixWLFYsVixXLFcsVyxXLFcsVyxXLFcsVyxXLFgsWCxYLFgsWCxYLFgsWCxY
+    LFgsWSxZLFksWSxZLFksWSxZLFksWSwAAAAAAAAAAAAAAAAAAAAAAAAAAFgsWCxYLFgsWCxYLFgsWCxYLFgsAAAAAFssXCxdLF4s
+    XyxgLGEsYiwAAAAAAAAAAAAAAABjLGQsAAAAAAAAAABlLAAAAAAAAAAAAAAAAAAAAAAAAGYsAAAAAAAAAAAAAAAAAAAAAAAAAABn
+    LAAAAAAAAAAAAAAAAAAAAABoLGksaixrLAAAAAAAAAAAYixsLGIsAABtLAAAAABuLG4sYixvLHAsAAAAAAAAbywAAHEsbywAAG8s
+    byxvLG8sbyxvLG8sbyxvLG8sAAAAAHIscyx0LHUsdix2LHYsdyx4LHkseix7LHwsfSwAAAAAAAAAAH4sfyyALIEsdyx2LHYsdiwA
+    AAAAAAAAAAAAAAAAAAAAAABvLAAAAAB3LHYsgix2LIMsciyELIUshiyHLHksAACILAAAAAB5LAAAAAAAAAAAeSwAAAAAiSwAAAAA
+    AAAAAAAAAACKLIssjCyNLI4sAACPLIEsjSyQLJEskSySLJMslCyVLHIsliyXLJgsAABvLAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAACZLJosAAAAAG8sbyxvLAAAAABvLG8sbyxvLG8sgSyBLIEsgSyBLIEsgSyBLIEsgSyBLAAAAAAAAAAAAAAAAAAAAAAAAJss
+    AAB5LAAAAAAAAAAAnCwAAJ0sniyeLJ4sniwAAJ4sniyeLJ4sniyeLJ4sniyeLJ4sniwAAJ4sniwAAAAAAACeLAAAniyeLJ4sniwA
+    AAAAniyeLJ4sAACeLJ4sniyeLJ4sAACeLAAAniyeLAAAAAAAAAAAAAAAAJ4sniyeLJ4sAAAAAAAAAAAAAAAAAACeLJ4sniyeLJ4s
+    niyeLAAAniyeLAAAAAAAAAAAAAAAAAAAAAAAAJ4sniwAAAAAniyeLJ4sniwAAAAAniyeLJ4sniyeLJ4sniwAAJ4sniyeLJ4sAAAA
+    AAAAAAAAAAAAAACeLJ4sniyeLJ4sAACeLAAAniyeLAAAAACeLJ4sniyeLJ4sniwAAAAAniwAAJ4sniyeLAAAniyeLJ4sAAAAAJ4s
+    AACeLAAAniyeLJ4sniwAAAAAniyeLJ4sniyeLJ4sniyeLJ4sniyeLJ4sniyeLJ4sniwAAAAAAACeLAAAAAAAAAAAAAAAAAAAAAAA
+    AJ4sAACeLAAAAAAAAJ4sAAAAAAAAAAAAAAAAAAAAAJ4sniwAAAAAAAAAAAAAniyeLJ4sniyeLJ4sAAAAAAAAniyeLJ4sniwAAAAA
+    niyeLJ4sniwAAAAAniwAAAAAAAAAAAAAAAAAAAAAAAAAAJ4sAAAAAAAAAAAAAAAAniyeLJ4sAAAAAJ4sAAAAAAAAAAAAAAAAniye
+    LJ4sniyeLJ4sAAAAAJ4sAAAAAAAAAACeLJ4sAAAAAJ4sniwAAAAAAAAAAAAAAACeLJ4sniyeLAAAniwAAAAAniyeLAAAniyeLJ4s
+    niyeLJ4sniyeLAAAAACeLJ4sniyeLJ4sAAAAAAAAAAAAAAAAAACeLAAAAAAAAAAAniyeLAAAAAAAAJ4sAAAAAJ4sniwAAAAAAAAA
+    AAAAniyeLJ4sniyeLJ4sAACeLJ4sniwAAJ4sAAAAAAAAAAAAAJ4sniwAAJ4sniyeLJ4sniyeLJ4sAAAAAJ4sAACeLJ4sniwAAAAA
+    AACeLAAAniyeLJ4sniyeLJ4sniyeLAAAniwAAJ4sAACeLJ4sAAAAAAAAAAAAAJ4sAAAAAAAAAAAAAAAAgSwAAAAAAAAAAAAAAAAA
+    AAAAAAAAAIEsAAAAAJ8sAAAAAAAAAAAAAAAAAAAAAAAAniwAAAAAAAAAAAAAAACeLJ4sAACgLAAAAAAAAAAAAAAAAAAAAACeLKEs
+    oSyhLKEsoSyhLKEsoSyhLKEsoSwAAAAAAAAAAAAAAAAAAAAAAAChLKEsAAAAAAAAAAAAAAAAAAAAAKIsoiyiLKIsoiyiLKIsoiyi
+    LKIsoyyjLKMsoyyjLKMsoyyjLKMsoyykLKQspCykLKQspCykLKQspCykLAAAAAAAAAAAAAAAAAAAAAAAAAAAAACmLKcsqCypLKos
+    AAAAAAAAqywAAKwsrSytLKwsrSytLKwsrCwAAAAAriytLK0srSytLAAAAAAAAAAAAACsLAAArCytLAAAAAAAAAAAAAAAAK0sAACt
+    LK0sAAAAAAAAAAAAAKwsrSytLK0sAAAAAAAAAAAAAAAArCwAAAAArCysLKwsrCwAAKwsrCytLK0srSytLK0srSytLK0srSytLK8s
+    ryyvLK8sryyvLK8sryyvLK8ssCywLLAssCywLLAssCywLLAssCyxLLEssSyxLLEssSyxLLEssSyxLLIssiyyLLIssiyyLLIssiyy
+    LLIssyyzLLMssyyzLLMssyyzLLMssyy0LLQstCy0LLQstCy0LLQstCy0LLUstSy1LLUstSy1LLUstSy1LLUstiy2LLYstiy2LLYs
+    tiy2LLYstiy3LLcstyy3LLcstyy3LLcstyy3LLgsuCy4LLgsuCy4LLgsuCy4LLgsuSy5LLksuSy5LLksuSy5LLksuSy6LLosuiy6
+    LLosuiy6LLosuiy6LAAAAAAAAAAAAAAAAAAAAAAAAAAAuSy5LLksuSy5LLksuSy5LLksuSwAALwsvSy+LL8swCzBLMIsAAAAAMMs
+    wyzDLMMswyzDLMMswyzDLMMsAADELAAAxCzELMQsAAAAAAAAAADELAAAxCzELAAAAADELMQsAAAAAMQsAADELMQsAAAAAAAAAAAA
+    AAAAxCwAAAAAxCwAAAAAAAAAAAAAAADELAAAxCwAAAAAAADELAAAAAAAAAAAAAAAAMUsxSzFLMUsxSzFLMUsxizGLMYsxizGLMYs
+    xizGLMYsxizHLMcsxyzHLMcsxyzHLMcsxyzHLLwsvCy8LLwsvCy8LLwsvCy8LLwsyCzILMgsyCzILMgsyCzILMgsyCzJLMksySzJ
+    LMksySzJLMksySzJLMosyizKLMosyizKLMosyizKLMosyyzLLMssyyzLLMssyyzLLMssyyzMLMwszCzMLMwszCzMLMwszCzMLM0s
+    zSzNLM0szSzNLM0szSzNLM0szizOLM4szizOLM4szizOLM4szizPLM8szyzPLM8szyzPLM8szyzPLNAs0CzQLNAs0CzQLNAs0CzQ
+    LNAs0SzRLNEs0SzRLNEs0SzRLNEs0SwAAAAAAAAAAAAAAAAAAAAAAAAAANAs0CzQLNAs0CzQLNAs0CzQLNAsAADTLNQsAADVLNYs
+    1ywAAAAA2CwAAAAAAAAAAAAAAAAAAAAA2SwAAAAAAADaLNos2yzcLAAAAAAAAAAAAADaLAAAAAAAAAAAAAAAAAAAAADaLN0s3iwA
+    AAAA2izfLOAs4SziLOMs5CzlLOYs5yzoLNos6SzqLOss2izsLO0s7izaLO8s2izaLPAs2izxLPEs8SzxLPEs8SzxLPEs8SzxLNks
+    2SzZLNks2SzZLNks2SzZLNksAADZLNks2SzyLNks2SzZLNks2SzzLAAA2SzZLNks9CzZLPUsAAAAANks2SzZLNks2SzZLNks2SwA
+    AAAAAAAAAPYsAAAAAPcsAAAAAAAAAAAAAAAAAAAAAAAA2SzZLAAAAAAAAAAAAAAAAAAAAAD4LAAA+SwAAAAAAAAAAAAAAAAAAAAA
+    AAAAAPosAAAAAAAAAAAAAAAAAAAAAAAAAAD7LNksAAAAANks2SwAANks2SwAANks/Cz9LAAAAAAAAAAA/iwAAAAAAAAAAAAA9iwA
+    AAAAAAD2LAAAAAAAAAAAAAAAAP8sAAAAAP8sAAAAAAAAAAAAAAAAAADyLAAA8iwAAAAAAADZLNksAAAAAAAA2SzZLNks2SzZLAAt
+    AAAAAAAAAAAAANks2SwAAAAAAAAAAAAAAAAAAAAAAS0AAAEtAADZLAAAAAACLQAAAADZLAAAAADZLPwsAy0AAAAAAAAAAAAAAAAA
+    APss/CwAANksAAAAAAAAAAAAAAAAAAD8LAAAAAAELQAAAAAAAAAAAAAAAPwsAAAAAAAAAADZLAAAAAAAAAAA2SwAAAAAAAAAANks
+    AADZLNks2SwFLQUtBS0FLQUtBS0FLQUtBS0FLQAAAAAAAAAA8SwAAAAAAAAAAAAA8SwAAAAA8SzxLAAAAAAAAAAAAAAAAPEs8Szx
+    LAAAAAAAAAAAAAAAAAAA8SzxLPEs8SzxLPEs8SwAAAAAAAAAAPEsAAAAAAAAAAAAAAAAAAAAAAAA8SwAAAAA8SwAAAAAAAAAAAAA
+    AAAAAAAAAADxLAAAAAAAAAAAAAAAAAAAAAAAAAAAAADxLAAAAAAAAAAAAAAAAAAA8SwAAAAA8SwAAAAAAAAAAAAAAAAAAAAAAAAA
+    APEs8SwAAAAAAAAAAAAAAAAAAAAAAAAAAPEsAAAAAAAAAAAAAAAAAAAAAAAA8SwAAAAAAAAAAPEsAAAAAAAAAAAAAAAA8SwAAAAA
+    AAAAAAAAAADxLPEsAADxLPEs8SzxLPEs8SzxLAAAAAAAAAAAAAAAAAAAAADxLAAA8SwAAAAA8SwAAAAAAAAAAAAA8SzxLPEsAAAA
+    AAAAAAAAAAAAAAAAAPEsAAAAAPEsAAAAAAAAAAAAAAAABi0GLQYtBi0GLQYtBi0GLQYtBi0HLQctBy0HLQctBy0HLQctBy0HLQgt
+    CC0ILQgtCC0ILQgtCC0ILQgtAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAotAAAAAAAACy0AAAAADC0NLQAADi0PLRAtES0AABItEy0A
+    AAAADi0OLQAADi0OLQ4tDi0ULQ4tDi0VLQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAWLQAAAAAAAAAAAAAAAAAAFy0XLRctFy0XLRct
+    Fy0XLRctFy0AAAAAFy0AABctFy0XLRctFy0AAAAAAAAAABctAAAXLRctFy0XLQAAAAAAAAAAFy0XLRctFy0AABctAAAAAAAAFy0X
+    LRctFy0AAAAAAAAAAAAAAAAXLRctAAAXLRctFy0AAAAAFy0XLRctFy0XLRctFy0XLRctGC0OLQAAAAAAAAAAAAAAAAAAAAAAABct
+    AAAAAAAAAAAXLQAAAAAAAAAAGS0ZLRktGS0ZLRktGS0ZLRktGS0ZLRktGS0ZLRktGS0ZLRktGS0AABotGi0aLRotGi0aLRotGi0a
+    LRotGy0bLRstGy0bLRstGy0bLRstGy0cLRwtHC0cLRwtHC0cLRwtHC0cLR0tHS0dLR0tHS0dLR0tHS0dLR0tHi0eLR4tHi0eLR4t
+    Hi0eLR4tHi0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAIC0hLSItIy0kLSUtJi0AAAAAAAAAACctJy0nLSctJy0oLSctAAAAAAAAJy0n
+    LSctJy0nLQAAJy0AAAAAAAAnLSctAAAnLQAAAAAnLQAAAAAAACctJy0nLSctAAAAACctAAAAAAAAJy0nLSctJy0nLQAAAAAAAAAA
+    AAAAACctJy0nLQAAAAAnLQAAKS0pLSctKS0nLSctJy0pLSotAAArLSstKy0rLSstKy0rLSstKy0rLSctJy0nLSctJy0nLSctJy0n
+    LSctKC0oLSgtKC0oLSgtKC0oLSgtKC0sLSwtLC0sLSwtLC0sLSwtKC0oLS0tLS0tLS0tLS0tLS0tLS0tLS0tLi0uLS4tLi0uLS4t
+    Li0uLS4tLi0vLS8tLy0vLS8tLy0vLS8tLy0vLTAtMC0wLTAtMC0wLTAtMC0wLTAtMS0xLTEtMS0xLTEtMS0xLTEtMS0yLTItMi0y
+    LTItMi0yLTItMi0yLTMtMy0zLTMtMy0zLTMtMy0zLTMtNC00LTQtNC00LTQtNC00LTQtNC0AAAAAAAAAAAAAAAAAAAAAAAAAADEt
+    MS0xLTEtMS0xLTEtMS0xLTEtAAA2LTctAAAAADgtAAA5LTotOy0AAAAAAAAAAAAAPC0AAAAAAAAAAAAAPS09LT0tPS09LT0tAAAA
+    AAAAPi0AAAAAAAAAAAAAAAAAAAAAAAAAAD0tPS0AAD0tPS09LT0tPS09LT8tAAAAAAAAAAAAAAAAAAAAAAAAPS09LT0tPS09LT0t
+    PS09LT0tPS1ALQAAAAAAAAAAAAAAAAAAAAAAAEEtQS1BLUEtQS1BLUEtQS1BLUEtQi0AAAAAAAAAAAAAAAAAAAAAAABDLQAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAABCLQAAAAAAAAAAQi1CLUItQi1CLUItQi1CLUItQi1ELUQtRC1ELUQtRC1ELUQtRC1ELUIt
+    AAAAAAAAAABCLQAARS0AAAAARi1GLUYtRi1GLUYtRi1GLUYtRi1HLUctRy1HLUctRy1HLUctRy1HLUgtSC1ILUgtSC1ILUgtSC1I
+    LUgtSS1JLUktSS1JLUktSS1JLUktSS1KLUotSi1KLUotSi1KLUotSi1KLUstSy1LLUstSy1LLUstSy1LLUstAAAAAAAAAAAAAAAA
+    AAAAAAAAAABMLUwtTC1MLUwtTC1MLUwtTC1MLUotSi1KLUotSi1KLUotSi1KLUotAABOLU8tAABQLVEtAAAAAFItUy0AAAAAAAAA
+    AAAAAAAAAFQtVC0AAAAAAABVLQAAAAAAAAAAAAAAAAAAAAAAAFYtAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABXLQAAAABXLQAA
+    AABYLQAAAAAAAAAAAAAAAAAAAAAAAFktAAAAAAAAAAAAAAAAAABaLQAAAAAAAAAAAAAAAAAAAAAAAAAAAABbLVstWy0AAAAAWy1b
+    LVstAAAAAAAAAABbLVstAAAAAAAAAABcLVwtXC1cLVwtXC1cLVwtXC1cLVstWy0AAAAAWy1bLVstAABbLQAAAAAAAAAAWy0AAFst
+    Wy0AAAAAWy1cLQAAAAAAAAAAAAAAAAAAAAAAAF0tXS1dLV0tXS1dLV0tXS1dLV0tWy1bLVstWy1bLVstWy1bLVstWy1eLV4tXi1e
+    LV4tXi1eLV4tXi1eLV8tXy1fLV8tXy1fLV8tXy1fLV8tYC1gLWAtYC1gLWAtYC1gLWAtYC1hLWEtYS1hLWEtYS1hLWEtYS1hLQAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAAAGMtYy1kLWUtZi1nLWgtaS0AAAAAai1qLWotai1qLWotai0AAGstAABqLWotai1qLWotai1q
+    LQAAbC0AAGwtbC1sLWwtbC0AAGwtAABtLQAAai1qLWotai1qLWotai0AAG4tAABqLWotai1qLWotai1qLQAAby0AAAAAAAAAAAAA
+    AAAAAAAAAABwLQAAai1qLWotai1qLWotai0AAHEtcS1xLXEtcS1xLXEtcS1xLXEtai0AAAAAAAAAAAAAAAAAAAAAAABqLWotai1q
+    LWotai1qLWotai1qLXItAAAAAAAAAAAAAAAAAAAAAAAAcy0AAAAAAAAAAAAAAAAAAAAAAAB0LQAAAAAAAAAAAAAAAAAAAAAAAHUt
+    AAAAAAAAAAAAAAAAAAAAAAAAdi12LXYtdi12LXYtdi12LXYtdi0AAAAAcS0AAAAAcS0AAAAAAAAAAHEtAAAAAAAAAABxLQAAAAAA
+    AAAAdy13LXctdy13LXctdy13LXctdy1xLQAAcS0AAAAAAAAAAAAAAAAAAHgteC14LXgteC14LXgteC14LXgteS15LXkteS15LXkt
+    eS15LXkteS16LXotei16LXotei16LXotei16LXstey17LXstey17LXstey17LXstfC18LXwtfC18LXwtfC18LXwtfC19LX0tfS19
+    LX0tfS19LX0tfS19LX4tfi1+LX4tfi1+LX4tfi1+LX4tfy1/LX8tfy1/LX8tfy1/LX8tfy0AAAAAAAAAAAAAAAAAAAAAAAAAAIAt
+    gC2ALYAtgC2ALYAtgC2ALYAtgS2BLYEtgS2BLYEtgS2BLYEtgS2CLYItgi2CLYItgi2CLYItgi2CLX4tfi1+LX4tfi1+LX4tfi1+
+    LX4tAACELYUthi2GLYctAACILYYthi0AAAAAiS0AAAAAii0AAIstjC2NLY4tji2OLY4tji2OLY4tji2OLY8tji2OLY4tji2OLY4t
+    ji2OLY4tji2QLZAtkC2GLZEtki2GLQAAky2RLQAAlC2VLZYtly0AAJgthi2ZLZEtmi2bLQAAAAAAAJwtAAAAAAAAAAAAAJ0tAACd
+    LQAAAAAAAAAAAACeLZotAAAAAAAAAAAAAAAAAAAAAAAAny0AAAAAAAAAAAAAAAAAAAAAAACgLZ4tAAAAAAAAAAAAAAAAAACGLaEt
+    oS2hLaEtoS2hLaEtoS2hLaEtAAChLaEtoS2hLaEtoS2hLaEtoS2OLQAAji2OLY4tji2OLY4tji2OLQAAAACOLY4tji2OLY4tji2O
+    LY4toi0AAI4toy2kLaUtpi2nLagtjy0AAAAAAACOLY4tji2OLY4tAAAAAAAAAAAAAAAAAAAAAAAAAACOLQAAAAAAAI4tji0AAAAA
+    AAAAAKktAAAAAAAAji2OLQAAAAAAAI4tqi0AAAAAAAAAAAAAAAAAAAAAji0AAAAAAAAAAI4tAAAAAI4tAAAAAI4tAAAAAAAAji2r
+    LQAArC0AAK0toi0AAI4tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAK4tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAry0AAAAAAAAAALAt
+    sC2wLbAtsC2wLbAtsC2wLbAtAAAAAAAAAAAAAAAAAAAAAAAAji2OLY4tAAAAAAAAAAAAAAAAAACOLY4tji2OLQAAAAAAAAAAAAAA
+    AAAAri2uLa4tri2uLa4tri2uLa4tri0AAKEtAAAAAAAAAAAAAAAAAAAAAKEtoS2hLaEtAAAAAAAAAAAAAAAAsS2yLQAAoS2hLaEt
+    sy0AAAAAAAChLaEtoS0AAAAAoS2hLbQtoS2hLQAAAAAAAAAAAAAAAKEtoS2hLQAAoS2hLaEtAAAAAAAAoS2hLQAAAAC1LQAAAAAA
+    AAAAAAC1LaEtoS2hLbYtAAAAAAAAAAAAAAAAAAAAAAAAoS0AAAAAAAAAAKEtAAAAALctAAAAAAAAAAChLQAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAChLQAAAAAAAAAAAAAAAAAAAAAAAAAAAAChLQAAAACvLa8try2vLa8try2vLa8try2vLbgtuC24LbgtuC24LbgtuC24
+    LbgtuS25LbktuS25LbktuS25LbktuS2uLa4tri2uLa4tAAAAAAAAAAAAAK4tAAAAAAAAAAAAAAAAAAAAAAAAri2uLQAAAAAAAK4t
+    ri2uLa4tri2uLa4tri0AAAAAAAAAAAAAri2uLa4tri2uLQAAAAAAAAAAAAAAAAAAri2uLQAAAAAAAAAAAAAAAAAAAACuLa4tri2u
+    LQAAri0AAAAAri0AALotui26Lbotui26Lbotui26Lbotuy27Lbstuy27Lbstuy27Lbstuy28LbwtvC28LbwtvC28LbwtvC28Lb0t
+    vS29Lb0tvS29Lb0tvS29Lb0tAAAAAAAAAAAAAAAAAAAAAAAAAAC+Lb4tvi2+Lb4tvi2+Lb4tvi2+Lb8tvy2/Lb8tvy2/Lb8tvy2/
+    Lb8twC3ALcAtwC3ALcAtwC3ALcAtwC3BLcEtwS3BLcEtwS3BLcEtwS3BLbwtvC28LbwtvC28LbwtvC28LbwtAADDLQAAxC0AAAAA
+    xS3GLcctyC0AAAAAAADJLQAAAADKLcstAAAAAMstyy3LLcstyy3LLcstyy3MLcstAADNLQAAzi3PLdAt0S0AAAAA0i3LLdMtAAAA
+    AAAAAAAAAMstAAAAAMstAADLLcstyy0AAMstyy0AAMstyy3LLcstyy3LLcstyy3LLcstAAAAANQtAADULQAA1C3ULQAAAAAAANQt
+    1C0AAAAAAADULdQtAAAAAAAA1C3ULdQt1C3ULdQt1C3ULdQt1C3ULdQt1C3ULdQt1C0AANQt1C3ULQAA1C0AAAAAAAAAANQtAAAA
+    AAAA1S0AAAAA1i0AAAAA1y0AAAAAAAAAAAAAAAAAANgtAAAAAAAAAAAAANUtAAAAAAAAAAAAAAAAAAAAAAAA1C0AAAAA1C3ZLdot
+    1C3ULdst1C0AAAAAAAAAAAAAAADcLQAAAADcLQAA2C0AAAAAAAAAAAAA2y0AAAAA3S3dLd0t3S3dLd0t3S3dLd0t3S3dLQAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAN0tAAAAAAAAAAAAAAAAAADdLQAAAAAAAAAA3S0AAAAAAAAAAN0tAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAA3S0AAAAAAAAAAAAAAAAAAAAAAAAAAN0tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3S0AAAAAAAAAAAAAAAAAAN0tAAAA
+    AN0t3i3eLd4t3i3eLd4t3i3eLd4t3i3fLd8t3y3fLd8t3y3fLd8t3y3fLeAt4C3gLeAt4C3gLeAt4C3gLeAt4S3hLeEt4S3hLeEt
+    4S3hLeEt4S0AAAAAAAAAAAAAAAAAAAAAAAAAAOMtAADkLeUt5i3lLeUt5S3nLQAA6C0AAAAAAAAAAAAAAAAAAAAAAAAAAOktAADp
+    LQAAAADpLQAAAAAAAOot6i3qLeot6i3qLeot6i3qLeot6i3qLestAADqLQAAAAAAAAAA7C3tLQAAAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAADuLQAA7y3vLe8t7y3vLe8t7y3vLe8t7y3pLekt6S3pLekt6S3pLekt6S3pLfAtAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAAAA8S3yLQAAAAAAAAAAAAAAAAAAAAAAAPMtAAAAAAAAAAAAAAAAAAAAAAAA9C30LfQt9C30LfQt
+    9C30LfQt9C0AAAAA9S0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAO8t9i32LfYt9i32LfYt9i32LfYt9i3qLeotAAAA
+    AAAAAAAAAAAAAAAAAPct9y33Lfct9y33Lfct9y33LfctAAAAAPQtAAAAAAAAAAAAAAAAAAD4Lfgt+C34Lfgt+C34Lfgt+C34Lfkt
+    +S35Lfkt+S35Lfkt+S35Lfkt+i36Lfot+i36Lfot+i36Lfot+i37Lfst+y37Lfst+y37Lfst+y37Lfwt/C38Lfwt/C38Lfwt/C38
+    LfwtAAAAAAAAAAAAAAAAAAAAAAAAAAD5Lfkt+S35Lfkt+S35Lfkt+S35LQAA/i3/LQAuAC4BLgIuAy4ELgAAAAAAAAAAAAAAAAAA
+    BS4FLgAAAAAAAAAAAAAGLgYuBi4GLgAAAAAAAAAAAAAAAAAAAAAGLgYuBi4AAAAAAAAAAAYuBi4AAAAABi4AAAAAAAAAAAAABi4G
+    LgYuAAAGLgAAAAAAAAAAAAAGLgAABi4AAAYuBS4AAAAAAAAAAAYuBi4GLgAAAAAFLgAAAAAGLgYuBi4GLgYuBi4GLgYuBi4GLgcu
+    By4HLgcuBy4HLgcuBy4HLgcuCC4ILgguCC4ILgguCC4ILgguCC4JLgkuCS4JLgkuCS4JLgkuCS4JLgouCi4KLgouCi4KLgouCi4K
+    LgouCy4LLgsuCy4LLgsuCy4LLgsuCy4AAAAAAAAAAAAAAAAAAAAAAAAAAAAADS4OLgAAAAAPLhAuES4SLhMuAAAULhUuFi4XLhgu
+    AAAAAAAAAAAAABQuFS4WLhcuGC4ULgAAAAAAABQuAAAAABQuAAAULhQuAAAULgAAFC4AAAAAAAAAAAAAFC4AAAAAFC4ZLhQuFC4A
+    AAAAFC4ULhQuFC4ULhQuFC4AABQuAAAULhQuGi4ULhQuFC4ULhsuFC4ULhQuFC4ULhQuFC4cLhwuHC4cLhwuHC4cLhwuHC4cLgAA
+    HS4dLh0uAAAAAAAAFC4AAAAAAAAAAB4uHi4eLh4uHi4eLh4uAAAAAAAAHi4eLh4uHi4eLgAAHi4AAAAAHi4eLh4uHi4AAB4uAAAe
+    Lh4uHC4cLhwuHC4cLhwuAAAfLiAuAAAcLhwuAAAAAAAAAAAAAAAAAAAAABwuHC4AABwuAAAAAAAAAAAAABwuIS4hLiEuIS4hLiEu
+    IS4hLiEuIS4iLiIuIi4iLiIuIi4iLiIuIi4iLh0uHS4dLh0uHS4dLh0uHS4dLh0uIS4AAAAAAAAAAAAAAAAhLiEuAAAhLgAAAAAA
+    AAAAAAAAAAAAAAAAACMuIy4jLiMuIy4jLiMuIy4jLiMuJC4kLiQuJC4kLiQuJC4kLiQuJC4lLiUuJS4lLiUuJS4lLiUuJS4lLiYu
+    Ji4mLiYuJi4mLiYuJi4mLiYuJy4nLicuJy4nLicuJy4nLicuJy4oLiguKC4oLiguKC4oLiguKC4oLikuKS4pLikuKS4pLikuKS4p
+    LikuKi4qLiouKi4qLiouKi4qLiouKi4AAAAAAAAAAAAAAAAAAAAAAAAAACkuKS4pLikuKS4pLikuKS4pLikuAAAsLi0uLi4vLjAu
+    MS4yLjMuNC41LjUuNS41LjUuNS42LgAANy4AAAAAOC4AADguOC44LjguOC4AADguAAA4LgAAOC4AADguOC44LjguAAAAADguAAAA
+    ADguAAA4LjguOC44LgAAOC4AADguAAA4LjguOC4AAAAAAAA4LgAAOC44LjguOC44LjguOC4AADguAAAAAAAAOC44LjguOC44LgAA
+    OC44LjguOC4AADguOC44LjguOS44LjguOC44LjguOi47LjwuPS4+Lj4uPi4+Lj4uPi4+Lj4uPi4+Lj4uPi4+Lj4uPi4+Lj8uPi4+
+    Lj4uOS4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAPi4+Lj4uPi4+LgAAAAAAAEAuAAAAAAAAAAAAAAAAAAAAAAAAQC5ALkEuQS4+Lj4u
+    Pi4AAAAAAABALkAuQS4+LkEuQS5BLgAAAAAAAEAuQC5ALgAAQC5ALkAuAABALgAAPi4AAD4uPi4+Lj4uPi4AAAAAAABCLkIuQi5C
+    LkIuQi5CLkIuQi5CLkMuQi5CLkIuQi5CLkIuQi5CLkIuNS41LjUuNS41LjUuNS41LjUuNS5ELkQuRC5ELkQuRC5ELkQuRC5ELkUu
+    RS5FLkUuRS5FLkUuRS5FLkUuRi5FLkUuRS5FLkUuRS5FLkUuRS5HLkcuRy5HLkcuRy5HLkcuRy5HLkguSC5ILkguSC5ILkguSC5I
+    LkguSC5JLkguSC5ILkguSC5ILkguSC5KLkouSi5KLkouSi5KLkouSi5KLksuSy5LLksuSy5LLksuSy5LLksuTC5MLkwuTC5MLkwu
+    TC5MLkwuTC5NLk0uTS5NLk0uTS5NLk0uTS5NLk4uTi5OLk4uTi5OLk4uTi5OLk4uTy5PLk8uTy5PLk8uTy5PLk8uTy5QLlAuUC5Q
+    LlAuUC5QLlAuUC5QLgAAAAAAAAAAAAAAAAAAAAAAAAAASC5ILkguSC5ILkguSC5ILkguSC5LLksuSy5LLksuSy5LLksuSy5LLlIu
+    Uy5ULlUuVi5XLlguWS5aLlIuWy5bLlsuWy5bLlsuWy5bLlsuWy5bLlsuWy4AAAAAAAAAAFsuWy5bLlsuWy5bLgAAAAAAAAAAWy4A
+    AAAAWy5cLl0uWy5eLl8uAABgLlsuAABbLmEuAAAAAGIuAAAAAGMuZC4AAFsuAAAAAAAAAABbLgAAAAAAAAAAAAAAAAAAAAAAAAAA
+    Wy4AAAAAAABbLlsuAAAAAAAAWy4AAFsuWy5bLlsuZS4AAAAAAAAAAAAAWy5bLlsuZi5mLmYuZi5mLmYuZi5mLmYuZi4AAAAAAABm
+    LmYuZi4AAAAAAAAAAAAAAABmLgAAZi5mLgAAAAAAAAAAAAAAAGYuAABmLmYuZi5mLgAAAAAAAAAAZi4AAAAAZi4AAAAAAAAAAAAA
+    AABmLgAAAAAAAAAAAAAAAAAAAABmLgAAAAAAAAAAAAAAAGYuAABmLgAAZi5mLmYuAABmLmYuAABmLgAAAAAAAAAAZi4AAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAABmLgAAAAAAAGYuZi5mLmYuZi5mLmYuZi5mLmcuZy5nLmcuZy5nLmcuZy5nLmcuaC5oLmguaC5oLmgu
+    aC5oLmguaC5pLmkuaS5pLmkuaS5pLmkuaS5pLmouai5qLmouai5qLmouai5qLmouay5rLmsuay5rLmsuay5rLmsuay5sLmwubC5s
+    LmwubC5sLmwubC5sLgAAAAAAAAAAAAAAAAAAAAAAAAAAAABuLm8ucC5xLnIucy50LgAAAAAAAAAAdS52LgAAAAAAAAAAAAAAAAAA
+    AAB3LgAAeC4AAAAAAAAAAAAAAAAAAHcuAAB5LgAAAAAAAAAAAAAAAAAAdy56LnUuAAB7LgAAAAAAAAAAAAB3LgAAAAB8Ln0uAAAA
+    AAAAdS51LnUudS51LnUudS51LnUudS4AAHUudS4AAAAAAAAAAAAAAAAAAH4ufi5+Ln4ufi5+Ln4ufi5+Ln4uAAB+Ln4ufi5+Ln4u
+    fi5+Ln4ufi4AAAAAfi4AAAAAAAAAAAAAAAAAAH4ufi5+Ln4uAAB+Ln4ufi5+LgAAfi4AAAAAfi5+Ln4ufi5+Ln4ufi4AAH4ufi4A
+    AAAAAAAAAAAAfi4AAAAAfi4AAAAAAAB+LgAAAAAAAAAAAAAAAAAAAAAAAAAAAAB+Ln4ufi5+Ln4uAAAAAH4ufi5+LgAAfi5+Ln8u
+    fy5/Ln8ufy5/Ln8ufy5/Ln8ugC6ALoAugC6ALoAugC6ALoAugC6BLoEugS6BLoEugS6BLoEugS6BLoIugi6CLoIugi6CLoIugi6C
+    LoIugy6DLoMugy6DLoMugy6DLoMugy4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAhS6GLocuiC6JLoouiy6MLo0uji4AAI4uAAAAAAAA
+    AAAAAI4uAACPLpAukS6SLo8ujy6TLgAAAAAAAAAAAAAAAAAAAAAAAJQuAAAAAAAAji4AAAAAAACOLgAAji4AAAAAAACOLo4uAAAA
+    AAAAji4AAAAAAAAAAI4uAAAAAAAAAAAAAAAAAAAAAAAAji4AAAAAAAAAAAAAAACOLgAAAAAAAAAAAAAAAAAAAAAAAAAAji4AAJUu
+    AAAAAAAAAAAAAAAAAAAAAI4uli6WLpYuli6WLpYuli6WLpYuli4AAAAAli4AAAAAAAAAAAAAAAAAAAAAAACWLgAAly4AAAAAAAAA
+    AAAAAAAAAJguli6XLgAAAAAAAAAAAAAAAAAAAACWLgAAAAAAAAAAAAAAAAAAAACWLpkuAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJou
+    AAAAAAAAAACbLgAAAAAAAAAAAAAAAAAAAAAAAJwunC6cLpwunC6cLpwunC6cLpwuAAAAAJ0uAAAAAAAAAAAAAAAAAACcLpwunC6c
+    LpwunC6cLpwuAACcLpwunC6cLgAAAAAAAAAAAACcLgAAAAAAAAAAAACcLp4uAAAAAAAAAAAAAAAAny4AAAAAAAAAAAAAAAAAAKAu
+    oC6gLqAuoC6gLqAuoC6gLqAuAAAAAAAAAAAAAAAAAAAAAKAuAACgLgAAoC4AAKAuAAAAAAAAAAAAAKEuAAAAAAAAAAAAAAAAAAAA
+    AAAAoi6iLqIuoi6iLqIuoi6iLqIuoi6iLgAAAAAAAAAAAAAAAAAAAAAAAKMuoy6jLqMuoy6jLqMuoy6jLqMupC6kLqQupC6kLqQu
+    pC6kLqQupC6lLqUupS6lLqUupS6lLqUupS6lLgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAApy6oLqkuAACqLqsuAAAAAAAArC4A
+    AK0urC6sLq4uAAAAAAAArC6vLrAusS4AAAAAsi4AALMutC61LrYuty64Lrkuui67LrwuvS6+LgAAAAAAAAAAAAAAAAAAAAC/Lr8u
+    AAAAAAAAAAAAAAAAAAAAAAAAwC7ALsAuwC7ALsAuwC7ALsAuwC4AAMAuwC4AAMAuwC7ALsAuwC7ALsAuwC7ALsAuwC4AAAAAAAAA
+    AAAAAAAAAMAuwC7ALsAuwC7ALgAAAAAAAMAuwC7ALsAuwC7ALsAuAADALgAAAADALsAuwC7ALsAuwC7ALgAAAAAAAMAuwC4AAAAA
+    AAAAAAAAwC4AAMAuwC7ALsAuwC7ALsAuAAAAAMEuwC7CLgAAwC7DLgAAxC7FLgAAxi7HLgAAAADALsguAADJLgAAAADKLgAAyy4A
+    AAAAzC4AAAAAAAAAAM0uAAAAAM4uAADMLgAAAAAAAAAAzy4AAAAAAADQLswuAAAAAAAAAADALsAu0S7SLtMuwC4AAMAuwC7ALgAA
+    AAAAAAAAAAAAAAAAAADALsAuwC7ALtQuAADALtUuAADALsAuwC7WLgAAAAAAAAAA1y4AAAAA2C4AANkuwC7ALsAuAADALsAuwC7A
+    LsAuAAAAAAAAAAAAAAAAwC7ALgAAAADALgAAAAAAAAAAAAAAAAAAAAAAANou2i7aLtou2i7aLtou2i7aLtou2i7bLtwu3S7eLt8u
+    AADgLuEu4i4AAAAA3C4AAAAAAAAAAAAAAAAAAOMuAAAAAAAAAADkLgAAAAAAAAAAAAAAAAAAAAAAAAAAAADaLgAAAAAAAAAAAAAA
+    AAAAAAAAAAAA4S4AAOUu5S4AAAAAAAAAAAAAAAAAAAAA5i7aLtou5y7aLuguAADpLgAAAAAAAAAAAAAAAAAA5C4AAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAA6i4AAAAA5S4AAOUuAAAAAAAAAAAAAAAAAAAAAAAA6y4AAAAA7C4AAAAAAAAAAAAAAAAAAAAAAADtLgAAAAAA
+    AAAA5S4AAAAA5S4AAAAAAAAAAAAAAAAAAAAAAADuLgAA7i4AAAAAAAAAAOUuAAAAAAAA5S4AAAAAAAAAAAAA2i7vLtou2i7aLtou
+    2i7aLtou2i7wLgAA7C4AAAAAAAAAAAAAAAAAAAAAAAAAAPEuAAAAAAAAAAAAAAAAAAAAAAAAAADyLu0uAAAAAAAAAAAAAAAA2i4A
+    AAAAAAAAAAAAAAAAAPAuAAAAAAAAAADtLgAA8y4AAAAA2i7aLvQuAAAAAAAAAAAAANouAAAAAAAAAAAAAAAA7S4AAAAA9S4AAAAA
+    AAAAAAAAAADtLgAAAADhLgAA5S4AAAAAAAAAAAAAAAAAAAAA8C72LvYu9i72LvYu9i72LvYu9i72Lvcu9i72LgAAAAAAAAAAAAAA
+    APcu9i4AAPYuAAAAAAAAAAAAAAAAAAD2LvYu9i72LvYu9i72LgAAAAAAAPYuAAAAAAAA9i4AAAAAAAAAAAAA9i4AAAAAAAAAAPYu
+    AAAAAAAAAAD3LgAAAAAAAAAAAAAAAPYuAAAAAAAAAAAAAAAAAAAAAAAAAAD2LgAA9i4AAAAAAAAAAAAAAAAAAAAA9i4AAAAAAAAA
+    AAAA9y4AAAAAAAAAAAAAAAAAAAAAAAD4LgAAAAAAAAAA9y4AAAAAAAAAAAAAAAAAAAAAAAD2LvYuAAAAAAAAAAAAAPcuAAAAAPYu
+    9i4AAPcuAAAAAAAAAAAAAAAA9i73LvYu9i72LvYu9i4AAAAAAAD2LvYu9i72LvYu9i72LvguAAAAAAAAAAAAAAAAAAAAAAAA+C4A
+    AAAAAAAAAPcuAAAAAPkuAAAAAPYuAAAAAAAA9y4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD2LgAAAAAAAAAAAAAAAAAA9y4AAAAA
+    AAAAAAAAAAAAAPcuAAAAAPYuAAAAAAAAAAAAAPYuAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA9i4AAAAAAAAAAAAAAAAAAAAAAAAA
+    APYuAAAAAAAAAAAAAAAAAAAAAAAAAAD2LgAA+i77LgAA9i72LvYu9i72LgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA9i72Lvwu
+    /C78Lvwu/C78Lvwu/C78Lvwu/C78Lvwu/C78LgAAAAAAAAAAAAAAAAAAAAAAAAAA/C78Lvwu/C78LgAAAAD9LgAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAD8Lvwu/C78LvwuAAAAAAAAAAAAAAAAAAAAAP4u/i7+Lv4u/i7+Lv4u/i7+Lv4u/i7+Lv4u/i7+LgAA
+    AAAAAAAAAAD/Lv8u/y7/Lv8u/y7/Lv8u/y7/LgAvAC8ALwAvAC8ALwAvAC8ALwAvAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAi8D
+    LwAABC8FLwYvBy8ILwkvAAAKLwAAAAAAAAAAAAAAAAAAAAALLwwvAAANLw4vDy8QLwAAES8KLwovCi8AAAovCi8KLwovAAAAABIv
+    Ey8ULwAAAAAAAAAAAAAAAAAACi8AAAAAAAAAABUvAAAKLwAAAAAWLwAAAAAAAAAAAAAAAAAAFy8AAAAAEy8AAAAAAAAAAAAAAAAA
+    ABgvGS8ZLxkvGS8AABkvAAAAAAAAAAAZLxkvGS8ZLxkvGS8ZLxkvGS8ZLwAAAAAZLxovGy8ZLxkvAAAAAAAAAAAAABwvHS8AAAAA
+    Hi8AAAAAAAAAAAAAHC8AAAAAHy8ZLwAAAAAAAAAAAAAcLyAvAAAhLxkvAAAAAAAAAAAAABwvAAAAACIvGS8AAAAAAAAAAAAAHC8j
+    LxovIS8ZLxkvAAAAAAAAAAAcLwAAJC8AABkvAAAAAAAAGS8AAAAAAAAAAAAAAAAAAAAAGS8AAAAAGS8AAAAAAAAAAAAAAAAAAAAA
+    AAAZLxkvGS8AAAAAAAAAAAAAAAAAAAAAAAAAABkvAAAAAAAAAAAlLwAAAAAAAAAAAAAAAAAAAAAAABkvAAAAAAAAAAAAAAAAAAAZ
+    LwAAGS8AAAAAAAAAABkvGS8ZLxkvGS8mLyYvJi8mLyYvJi8mLyYvJi8mLwAAJi8mLyYvJi8mLyYvJi8mLyYvAAAAAAAAAAAAAAAA
+    AAAmLwAAAAAAAAAAJi8AAAAAAAAAAAAAAAAAACYvJi8mLyYvJi8AAAAAJi8AACYvJi8mLyYvJi8mLyYvJi8mLwAAAAAAAAAAAAAA
+    AAAAAAAmLyYvJi8mLwAAAAAAAAAAJi8mLyYvJi8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAJi8AAAAAAAAmLwAAJi8mLyYvAAAAAAAA
+    AAAAAAAAJi8AACYvAAAmLwAAAAAmLyYvJi8mLyYvJi8mLyYvAAAnLycvJy8nLycvJy8nLycvJy8nLygvKC8oLygvKC8oLygvKC8o
+    LygvKS8pLykvKS8pLykvKS8pLykvKS8qLyovKi8qLyovKi8qLyovKi8qLysvKy8rLysvKy8rLysvKy8rLysvLC8sLywvLC8sLywv
+    LC8sLywvLC8tLy0vLS8tLy0vLS8tLy0vLS8tLy4vLi8uLy4vLi8uLy4vLi8uLy4vLy8vLy8vLy8vLy8vLy8vLy8vLy8wLzAvMC8w
+    LzAvMC8wLzAvMC8wLzEvMS8xLzEvMS8xLzEvMS8xLzEvAAAAAAAAAAAAAAAAAAAAAAAAAAAwLzAvMC8wLzAvMC8wLzAvMC8wLwAA
+    AAAzLzQvAAA1LzYvNy84LzkvOi8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA6LwAAAAAAAAAAAAAAADovAAAAAAAAAAA6LwAAAAAA
+    AAAAAAA7LzwvAAAAAD0vOi8+LwAAOi86LzovPy9AL0EvQi86LzovOi9DLzovAAAAAAAAAAAAAAAAOi86LwAAOi86LzovOi86Lzov
+    AAA6LzovOi9EL0QvRC9EL0QvRC9EL0QvRC9ELwAAAABFL0YvRy9IL0kvSi8AAAAAAABLL0wvTS9LL04vAABELwAAAAAAAE8vUC9R
+    LwAAUi8AAEQvAAAAAAAAAABEL0QvAABTLwAAVC8AAFUvAAAAAFYvVy9YL1kvAABaLwAAAAAAAAAARC9bL1wvXS9LL14vAABfLwAA
+    AABEL2AvAABhLwAAYi8AAGMvAABkL2UvZi8AAGcvaC9pLwAAAAAAAAAAai9rLwAAZy8AAGwvAAAAAG0vbS9tL20vbS9tL20vbS9t
+    L20vAAAAAG0vAAAAAAAAAAAAAAAAbi8AAG0vbS8AAG0vby8AAAAAAAAAAAAAbS9tL20vbS8AAAAAAAAAAAAAbS9tL20vbS8AAG0v
+    AABtL20vAAAAAHAvAAAAAG0vAAAAAAAAAAAAAHEvcS8AAAAAbS9yLwAAAAAAAHMvAABtLwAAAAAAAAAAAAAAAAAAAAAAAHQvbS8A
+    AAAAAAAAAAAAAAB1L20vbS9tL20vbS9tLwAAbS9tL20vAABtL20vby8AAAAAbS8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB2LwAA
+    AABtLwAAAAAAAAAAAAAAAHcvbS8AAAAAbS9tL20vbS9tLwAAAABtLwAAbS8AAG0vbS9tL20vbS9tLwAAAAAAAAAAAAAAAAAAeC95
+    LwAAbS8AAAAAei8AAAAAbS8AAAAAbS9tLwAAAAAAAAAAAAAAAHsvAAAAAAAAAABtLwAAAAAAAAAAAAAAAHIvAABtL3MvbS9tL20v
+    fC9tL20vbS8AAG0vbS9tLwAAbS8AAG0vAABtLwAAbS8AAAAAbS8AAAAAbS8AAAAAbS99L34vfy+AL4Evgi8AAG4vAAAAAG0vAABt
+    LwAAbS8AAG0vbS8AAAAAbS9tL20vAABtL20vbS8AAAAAby9tL20vbS9tL20vAABtLwAAbS9tL20vbS9tL4MvbS+EL20vhS9tLwAA
+    AAAAAAAAbS9tL20vAAAAAAAAAABtL20vbS9tL20vAABtLwAAbS8AAG8vAAAAAAAAAAAAAAAAbS9zL20vbS9tL20vbS9tL20vbS8A
+    AG0vAAAAAAAAAAAAAAAAAACGL20vbS8AAIcvAAAAAAAAAAAAAAAAAAAAAG0vAABtLwAAgC8AAAAAAAAAAIAvAABtLwAAAAAAAG0v
+    bS8AAG0vAAAAAG0vbS9tL20vbS9tL20vbS9tLwAAbS8AAAAAbS9tLwAAbS8AAAAAiC9xL4kviS+KL20vbS9tL4svey8AAAAAbS8A
+    AAAAAAAAAAAAAAAAAAAAAABvLwAAAAAAAAAAbS8AAAAAAAAAAIwvfy9tLwAAjS+OL4kvei+PL48vjy+PL48vjy+PL48vjy+PLwAA
+    AAAAAAAAAAAAAAAAAACPLwAAjy+PL48vjy+PLwAAAAAAAAAAAAAAAAAAjy+PLwAAAAAAAAAAAAAAAI8vjy8AAAAAAAAAAAAAjy8A
+    AAAAAAAAAAAAAAAAAI8vAAAAAAAAAAAAAAAAAAAAAAAAjy+PL48vjy+PLwAAjy8AAAAAAAAAAAAAAAAAAAAAjy+PLwAAjy8AAAAA
+    AACPLwAAjy+PL48vAAAAAAAAAAAAAAAAAAAAAAAAAACPLwAAAAAAAI8vAAAAAAAAAACPL48vAAAAAAAAAAAAAAAAAACPLwAAAAAA
+    AAAAjy8AAAAAjy+PL48vAAAAAAAAAAAAAAAAjy8AAAAAjy8AAAAAAAAAAAAAAACPLwAAjy+PL48vjy+PL48vjy+PLwAAAAAAAAAA
+    jy8AAAAAAAAAAAAAjy8AAAAAAAAAAI8vAAAAAAAAAACPLwAAAAAAAAAAAACPLwAAAAAAAI8vAAAAAAAAAAAAAAAAjy8AAAAAAAAA
+    AAAAjy8AAAAAAAAAAI8vAACPLwAAAAAAAAAAAAAAAAAAAACPLwAAAAAAAI8vAAAAAAAAjy8AAI8vjy8AAAAAAAAAAAAAAAAAAAAA
+    jy+PLwAAAACPLwAAAAAAAAAAAAAAAI8vjy8AAI8vjy8AAAAAAACPL48vjy+PL48vAAAAAI8vAAAAAAAAAAAAAAAAAACPL48vAAAA
+    AAAAjy8AAI8vjy8AAAAAAAAAAAAAAAAAAAAAjy8AAAAAjy8AAAAAAACPLwAAAACPLwAAAAAAAAAAAAAAAAAAAAAAAI8vjy8AAI8v
+    AAAAAAAAAACPL48vjy+PL48vjy8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAjy8AAAAAjy8AAI8vAACPL5AvkC+QL5AvkC+QL5AvkC+Q
+    L5AvkS+RL5EvkS+RL5EvkS+RL5EvkS+SL5Ivki+SL5Ivki+SL5Ivki+SL5Mvky+TL5Mvky+TL5Mvky+TL5MvAAAAAAAAAAAAAAAA
+    AAAAAAAAAABPAAAAAQAFAAEAAQABAAEAAAAAAAEAAwABAAEAAAAAAAEABwABAAEAAQACAAEAAgAAAAEAsgAbAAIAAwAYAAQAAgAB
+    ALAAAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8DBAADAAUAAwAaAAEAAgAAAAEAtgAbAAIAAwAYAAQAAgABALQAAQD/AwEA/wMBAP8D
+    AQD/AwEA/wMBAP8DBAADAAUAAwAaAAEAAgAAAAEAD4CzAgIAAwAFAAEAAQACAAgAsgIEAAIAAgANABMAAQACAAEAAgADAKwCAgAW
+    AEcBAQAEAAIAGwBsAAEABAACACAAKQABAAEAAgAlACcAAQAEAAMAagACACwAMAABAAoAAwBqAAIAMwA5AAEABAABAPoCAwBqAAIA
+    PABCAAEAEAABAH4AAwBqAAIARQBLAAEAIAABALQAAwBqAAIATgBUAAEAQAABAPYBAwBqAAIAVwBdAAEAgAABAB4AAwBqAAIAYABm
+    AAEAAAEBAHoAAwBqAAEAAAIBAMYAAwBFAQIAbwCuAAEACAACAHQAfQABAAEAAgB5AHsAAQAEAAMArAACAIAAhgABAAIAAQDQAAMA
+    rAACAIkAjwABAAQAAQB5AAMArAACAJIAmAABAAgAAQD6AQMArAACAJsAoQABABACAQB8AAMArAACAKQAqgABACAAAQD8AQMArAAB
+    AMAAAwBFAQIAsQDAAAEAEAACALYAvAABAIAAAQC4AQMAvgABAAACAwBFAQIAwwDnAAEAQAACAMgAzAABAEsAAwDlAAIAzwDVAAEA
+    BAABAHQAAwDlAAIA2ADhAAEAEAACAN0A3wABAMABAwDlAAEAIAABAOIBAwBFAQIA6gDwAAEAAAEBAAEAAwBFAQEAAAICAPUA+wAB
+    AAEAAQAOAAMARQECAP4AAgEBAAICAwBFAQIABQELAQEABAABAP8DAwBFAQIADgEUAQEACAABAH4AAwBFAQIAFwEgAQEAEAACABwB
+    HgEBAGUBAwBFAQIAIwEpAQEAIAABABwAAwBFAQIALAEyAQEAQAABAFwAAwBFAQIANQE+AQEAgAACADoBPAEBAAQAAwBFAQEAAAEC
+    AEMBRQEBAAwAAwCsAgEACAACAEwBZAEBAAgAAgBRAVcBAQAEAAEAgAIDAGIBAgBaAV4BAQBAAAMAYgEBAAABAQCkAQMArAICAGcB
+    vgEBABAAAgBsAXIBAQABAAEA9wMDALwBAgB1AXkBAQAGAAMAvAECAHwBhQEBAAgAAgCBAYMBAQDgAQMAvAECAIgBjgEBABAAAQD0
+    AAMAvAECAJEBmgEBACAAAgCWAZgBAQBwAQMAvAECAJ0BowEBAEAAAQD9AwMAvAECAKYBrAEBAIAAAQBGAAMAvAECAK8BuAEBAAAB
+    AgC0AbYBAQCMAgMAvAEBAAACAQDOAQMArAICAMEBAwIBACAAAgDGAcoBAQACAAMAAQICAM0B0wEBAAQAAQA2AAMAAQICANYB3wEB
+    AAgAAgDbAd0BAQCMAAMAAQICAOIB6AEBABAAAQDeAwMAAQICAOsB8QEBAEAAAQAcAAMAAQICAPQB+gEBAIAAAQB+AAMAAQIBAAAB
+    AgD/AQECAQA8AAMArAICAAYCDAIBAEAAAQAUAAMArAICAA8CVAIBAIAAAgAUAhgCAQBBAgMAUgICABsCIQIBAAIAAQBiAQMAUgIC
+    ACQCKgIBAAQAAQAiAAMAUgICAC0CMwIBAAgAAQAyAAMAUgICADYCPAIBABAAAQAKAAMAUgICAD8CRQIBACAAAQDyAQMAUgICAEgC
+    TgIBAIAAAQC8AAMAUgIBAAABAQBGAAMArAIBAAABAgBZAl0CAQADAAMArAICAGACZgIBAAQAAQDiAAMArAICAGkCcgIBAAgAAgBu
+    AnACAQCkAQMArAICAHUCewIBABAAAQB6AAMArAICAH4ChwIBACAAAgCDAoUCAQDwAQMArAICAIoCkAIBAEAAAQCuAwMArAICAJMC
+    nAIBAIAAAgCYApoCAQDIAQMArAICAJ8CqAIBAAABAgCkAqYCAQDgAQMArAIBAAACAQAWAAQAAwABAAIAAQAgAAAAAQDGABsAAgAD
+    ABgABAACAAEAxAABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMEAAMABQADABoAAQACAAAAAAADAEsAAgADAA0AAQABAAEAAQABAAIA
+    AQByAwMASgABAAIAAQAQAAIAFAAaAAEAAgABABIAAwBCAAIAHQAjAAEACAABABAAAwBCAAIAJgAsAAEAEAABAIIAAwBCAAIALwA1
+    AAEAYAABAEAAAwBCAAIAOAA+AAEAgAABAJAAAwBCAAEAAAEBAAABAQABAAEAAQABAAIAAQACAAAAAQADABQAAgADABEABAACAAEA
+    AgABAAABAQAIAAEABgAEAAMAAwATAAEAAQAAAAAAAQJIAAIAAwAJAAEAAQABAAEAAwBHAAEAAAIBAAACAgAQABQAAQBTAgMARwAB
+    ACAAAgAZAB8AAQASAAEAAgADAEcAAgAiACgAAQAIAAEADAADAEcAAgArADEAAQAgAAEAIAIDAEcAAgA0ADoAAQCAAAEAgAADAEcA
+    AgA9AEMAAQAAAQEAAAEDAEcAAQAAAgEAAQIAAAEA/gMbAAIAAwAYAAQAAgABAPwDAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8DBAAD
+    AAUAAwAaAAEAAgAAAAAAAQAMAAEAAQABAAEAAgAHAAsAAQACAAEA/wMAAAEAAQAOAAEAAQACAAUADQAEAAIAAQACAAEA/wMEAAMA
+    AAAAAAEANgABAAEAAQABAAIABwANAAEAAgABADQAAwA1AAIAEAAWAAEABAABAC4AAwA1AAIAGQAfAAEACAABAAIAAwA1AAIAIgAo
+    AAEAEAABAAoAAwA1AAIAKwAxAAEAYAABACAAAwA1AAEAAAIBAAACAAACAAECYQACAAMABwABAAEAAwALAAEAAAIBAAEAAgAOAGAA
+    BAACAAIAEwAZAAEAAgABADQAAwBBAAIAHAAiAAEABAABAC4AAwBBAAIAJQArAAEACAABAAIAAwBBAAIALgA0AAEAEAABAAoAAwBB
+    AAIANwA9AAEAYAABACAAAwBBAAEAAAIBAAACBAADAAQABAABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8D
+    AgBcAF4AAQD/AwQABQAAAAEA+gEbAAIAAwAYAAQAAgABAPgBAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8DBAADAAUAAwAaAAEAAgAA
+    AAAAAAEHAAEAAAEBAAIAAQABAAAAAAABAQ8AAgADAAcAAQABAAMADgABAAABAgAMAA4AAQABAAAAAAACAAMAAQACAAAAAQAhAh0A
+    AgADABoABAACAAEAIAIBAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8DBAADAAUAAwAcAAEAAQAAAAAAAwA9AAIAAwAHAAEAAQAD
+    ADoAAQACAAIADAASAAEAAgABAH8CAwA6AAIAFQAbAAEABAABAD0AAwA6AAIAHgAkAAEAIAABADoBAwA6AAIAJwAtAAEAQAABAAAC
+    AwA6AAIAMAA2AAEAgAABAMMAAwA6AAEAAAEBAAMBAQABAAAAAAADACEAAgADAAkAAQABAAEAAQADACAAAQACAAIADgAUAAEABgAB
+    AP8DAwAYAAEAgAABAAACAQD/AwEA/wMBAAEAAQABAAAAAQADAB8AAgADABwABAACAAEAAgACAAoAEAABAAYAAQD/AwMAFAABAIAA
+    AQAAAgEA/wMBAP8DBAADAAMAHgABAAEAAAAAAAEAGwABAAEAAQABAAIABwAYAAEAEAACAAwAEgABABIAAQAQAAMAFgABACAAAQBA
+    AAMAGgABAKACAAABAAEAIAABAAEAAgAFAB8ABAACAAIACgAOAAEAqAIDAB0AAQAQAAIAEwAZAAEAEgABABAAAwAdAAEAIAABAEAA
+    BAADAAAAAQACADoABAACAAEAAgABAAACAgAJAA8AAQABAAEAVwEDADcAAgASABgAAQACAAEAAQIDADcAAgAbACEAAQAEAAEAAQAD
+    ADcAAgAkACoAAQBAAAEAQAADADcAAgAtADMAAQCAAAEAgAADADcAAQAAAgEAAAIEAAMAAAAAAAIABwABAAIAAQACAAEAAAIAAAEA
+    /gAbAAIAAwAYAAQAAgABAPwAAQD/AwEA/wMBAP8DAQD/AwEA/wMBAP8DBAADAAUAAwAaAAEAAgAAAAAAAQAOAAEAAQACAAUACQAB
+    AAEAAwANAAEAIAABAAQAAAABAAIAHwAEAAIAAQACAAEAAQACAAkADwABAAEAAQACAAMAHAACABIAGAABAAYAAQABAAMAHAABAAAB
+    AQAAAQQAAwAAAAEAAQBrAAEAAQAEAAIAAgAHABkAAQACAAEAAgABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMDAGgAAgAcAC4AAQBA
+    AAEAAQABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMDAGgAAgAxAEMAAQBAAAEAAgABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMDAGgA
+    AgBGAFgAAQBAAAEAZAABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMDAGgAAQCAAAEA0AABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wME
+    AAMAAAAAAAMAFAACAAMABwABAAEAAwATAAEAAgABAAABAQABAAEAAQABAAQAAQABAAAAAQDnAyoAAgADABYABAACAAEA5AMBAP8D
+    AQD/AwEA/wMBAP8DAQD/AwQAAwAFAAMAKQACABkAHQABAAEAAwApAAEAAgABAAABAQABAAEAAQABAAQAAQABAAAAAAABAAcAAQAB
+    AAEAAQABAAIAAAAAAAEAHAABAAEAAQABAAIABwANAAEACAABAAEAAwAbAAIAEAAWAAEAIAABAAECAwAbAAIAGQAbAAEAxgMAAAAA
+    AQAFAAEAAQABAEAAAAAAAAEABwABAAEAAQABAAEAAAMAAAAAAQAXAAEAAQACAAUACQABAAEAAwAWAAEAAgACAA4AFAABAAEAAQAg
+    AAMAFgABAPwDAAABAOcBKgACAAMAFgAEAAIAAQDkAQEA/wMBAP8DAQD/AwEA/wMBAP8DBAADAAUAAwApAAIAGQAdAAEAAQADACkA
+    AQACAAEAAAEBAAEAAQABAAEABAABAAEAAAAAAAMAJgACAAMACQABAAEAAQABAAMAJQABAAIAAgAOAB8AAQABAAIAEwAZAAEAAQAB
+    AAIAAwAdAAEABgABAAEAAwAlAAEAAgABAAEAAQABAAAAAQD3ASoAAgADABYABAACAAEA9wEBAP8DAQD/AwEA/wMBAP8DAQD/AwQA
+    AwAFAAMAKQACABkAHQABAAEAAwApAAEAAgABAAABAQABAAEAAQABAAQAAQABAAAAAAABAAcAAQABAAEAAgABAAEAAAABAAEAPQAC
+    AAMAJAAEAAIAAQABAAEAAQABAAEAAQBkAgEA/wMBAP8DAQD/AwEA/wMCABgAHwABAP8DAgAdAB8AAQD/AwQAAwAFAAMAPAACACcA
+    OgABAAEAAQABAAEACAABAIAAAQBAAAEAAAECADYAOAABAAEAAwA8AAEAAQAAAAAAAQAHAAEAAQABAAEAAQABAAAAAAABAAcAAQAB
+    AAEAAQABAPIDAAAAAAECDgACAAMACQABAAEAAQABAAMADQABAAACAQAAAgAAAAABAEgAAQABAAEAAQACAAcACwABAGYDAwBHAAIA
+    DgAfAAEACAACABMAGQABAFAAAQAgAAMAHQABAAACAQACAAMARwABAIAAAgAkACoAAQABAAEAAQADAEcAAgAtADMAAQAEAAEAgAAD
+    AEcAAgA2ADoAAQAIAAMARwACAD0AQwABACAAAQAgAAMARwABAEAAAQBGAAAAAQABABkAAQABAAIABQAYAAQAAgABAAABAgAMABAA
+    AQDeAQMAFgABACAAAQD/AwEA/wMEAAMAAAAAAAABAwABAAABAAABAP4BGwACAAMAGAAEAAIAAQD8AQEA/wMBAP8DAQD/AwEA/wMB
+    AP8DAQD/AwQAAwAFAAMAGgABAAIAAAABAAMAFAACAAMAEQAEAAIAAQACAAEAAQABAAEAAQACAAQAAwADABMAAQABAAAAAAABAQMA
+    AQABAQAAAQACAE4ABAACAAEAAgABACAAAgAJAA8AAQABAAEAQQADAEkAAgASABgAAQACAAEABgADAEkAAgAbACEAAQAoAAEAIAAD
+    AEkAAgAkACoAAQAQAAEAEQADAEkAAgAtADMAAQBAAAEARAADAEkAAgA2ADwAAQCAAAEAgAADAEkAAgA/AEUAAQAAAQEAAAEDAEkA
+    AQAAAgEAAAIBAP8DBAADAAAAAQD1AxsAAgADABgABAACAAEA9AMBAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMEAAMABQADABoAAQAB
+    AAAAAQAaABsAAgADABgABAACAAEAGAABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMEAAMABQADABoAAQACAAAAAAABABcAAQABAAIA
+    BQAJAAEAAQADABYAAgAMABIAAQD0AAEAAQADABYAAQAIAAEACQAAAAAAAQAOAAEAAQACAAUACQABAAEAAwANAAEAAgABAAACAAAA
+    AAEABQABAAEAAQABAgAAAQAnARAABAACAAEAJwEBAP8DAQD/AwEA/wMBAP8DBAADAAUAAAAAAAEABwABAAEAAQABAAEAAAIAAAAA
+    AQAQAAEAAQACAAUACQABAAEAAwAPAAEAAgABAEAAAQACAAAAAAADACgAAgADAAkAAQABAAEAAQADACcAAQACAAEAAAICABAAFgAB
+    AAIAAQAWAAMAIwACABkAHwABAIAAAQCAAAMAIwABAAACAQABAAEAAQABAAEAAAAAAAMAEgACAAMACQABAAEAAQABAAMAEQABAAIA
+    AQAQAAEAAQABAA4AAAAAAAEABwABAAEAAQACAAEABgAAAAAAAQAFAAEAAQABAAMAAAAAAAEAEAACAAMACwABAAEAAQACAAEAAQAD
+    AA8AAQABAAEABwAAAAAAAQAHAAEAAQABAA8AAQD/AwAAAAADAC0AAgADAAkAAQABAAEAAQADACwAAQACAAEAAQACABAAFgABAAQA
+    AQAEAAMALAACABkAHwABAEAAAQBAAAMALAACACIAKAABAAABAQAAAQMALAABAAACAQAAAgAAAQAAAxIABAACAAEAAAMBAP8DAQD/
+    AwEA/wMBAP8DAQD/AwQAAwAFAAAAAQAiABsAAgADABgABAACAAEAIAABAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMEAAMABQADABoA
+    AQACAAAAAQCeAhsAAgADABgABAACAAEAnAIBAP8DAQD/AwEA/wMBAP8DAQD/AwEA/wMEAAMABQADABoAAQACAAAAAAADAA4AAgAD
+    AAkAAQABAAEAAQADAA0AAQACAAEAQAAAAAAAAQAHAAEAAQABAAEAAQD+AwAAAQDeARsAAgADABgABAACAAEA3AEBAP8DAQD/AwEA
+    /wMBAP8DAQD/AwEA/wMEAAMABQADABoAAQACAAAAAAABABAAAQABAAIABQALAAEAAQABAOQCAwAPAAEAAgABAAACAAAAAAEABwAB
+    AAEAAQABAAEAYQAAAAAAAQAHAAEAAQABAAEAAQChAAAAAAABABAAAQABAAIABQAJAAEAAQADAA8AAQACAAEA+AMBAP8DAAABAL4B
+    GwACAAMAGAAEAAIAAQC8AQEA/wMBAP8DAQD/AwEA/wMBAP8DAQD/AwQAAwAFAAMAGgABAAIAAADXAAEA7AAEEQcAwwBaEhQASAC5
+    EhsA+wDZEh4AYAADEx8AqwBCEyAAHAB5EyEAUgCaEyIASwCyEyQAaQDGEycAcwDeEygAwQAxFCkAMgBOFCsAFABmFCwAVAC6FC0A
+    QgCaFS4AyQCpFS8ArAD+FTAAuAAWFjEAQABAFjMAswDOFjQAogDuFjUAOgAiFzYAEgA+FzcAJwCvFzgANQDWFzkAOAATGDoA8QA7
+    GDwAowBRGD0AFQCuGD4AagDyGD8AtgBeGUAAsACPGUEAygDKGUIA3gDfGVEAdwD/GVIAfwA+GlQA9ACAGlYANwC4GloA5QA5G1sA
+    bgBuG1wAtwDLG10ADAAJHF4AhwAXHF8AlwAwHGIAcQC3HNMA1AD3HNQAjgACHdUARQAjHdgA4wA5HdoAjQBMHdwAXABqHd0A0QCO
+    Hd4AnACgHd8AlgCvHeAAXQDCHeEAMwDXHeIAHQDuHeMApwAHHuQA3QAfHuUAIQAwHuYAnwA7HucAiABdHugAzwB/HukAWQCPHuoA
+    qQC8HusA3ADiHuwAMADzHu0ANgABH+4AOwAYH+8A1QAsH/AAXwA3H/EAUwBNH/IAMQBhH/MALwB2H/QAEQCWH/UAYwCjH/YAbwCx
+    H/cACQC5H/gAxwDBH/kAyADQH/oAxADcH/sATADqH/wA0gBaIP0AQQB+IP4AeACKIP8A6QCwIAAB6wDCIAEBIADiIAIBpADuIAQB
+    /AD9IAUBkwANIQYBwAAgIQcB/QBWIQgBpQCDIQkBoQC1IQoBiQDEIQsBKgDQIQwB2QD4IQ0BfAAHIiIBywAQIiMBSgAYIikBFgAm
+    IioBUQA7IisBWwBKIl4BWgBUIl8BvABqImABiwCkImEBawDFImIBcgDzImMBDwAmI2QBngBCI2UBPgBpI2YBTQB3I2cBHgCrI3IB
+    igDOI3MBjADhI3QBRwDyI3UBkAAeJHYBEAAxJHcBKwBRJHgBCgB9JHkBjwCQJHoB0ACfJHwB6gCvJH0BwgDKJH4BkQDyJH8B+AAO
+    JYEBZwArJYIBzABQJYMBGQBxJYUBlQCUJaQBPwC8JaUBzgDfJacBhgAFJvQBTwB6BfUBLAA2JvYBYQBJJvcB1gBZJvgBZgByJvkB
+    qgCrJvoBOQDCJvsBsgDdJvwBuQAgJ/0BaAAyJ04CXgBDJ08CJQBkJ1ACZACJJ1ECRgCqJ1ICVwDHJ1MCvgDnJ1QCmwAlKFUC0wBE
+    KFYC7QBSKFcCPAB2KJ4C4QCdKKACqACqKKECJACNAqICrgC2KKMCtQDKKKQC5ADlKKUCxgD+KKYC9QANKacCTgAjKagCvQA1KakC
+    9gBOKaoCNABdKasCrwBlKa0C9wBtKa4CewB7Ka8CpgCZKbAC5wClKbECtACvKbIC4AC7KbMCUADEKbQClADeKSADAAABACgDAQAL
+    AFIDfgDuKVQDZQD/KVUDmQBlKlcDegB8KlgDgwCpKmYDAgC5Km4DAwAnAHADGwDMKnEDBAA0AHIDBQCPK3MDBgC5K3YD6ADhK3gD
+    BwB7AMADoAAnLMEDhABELMIDdgBaLMMD2AClLMQDcAC7LMUDgADSLMYDxQAJLccD+QAfLcgDsQA1LcoDuwBNLcsDCwBiLcwDbACD
+    Lc0DHwDCLc4DvwDiLc8DKQD9LdADmAAMLtEDrQArLtMDCACHAOAD3wBRLuED4gBtLuIDGACELuMDVgCmLuQDeQABL+YD7gAyLwAE
+    CABgAAgAYAAAAEwfwAdAAIEAAAcAkPwAAgABgAAAHAABBAAAAwABAAAIIEDApwDA3QYgAAAAcQcAAQAMAAQAAOAKADBAAABSAAQQ
+    gAAgABAQAAECAADIAYAAwABAAAAAwP8ACAAkAAC3HQAAAA8AASAAgAEIAgCAAwAMAAAAAP8nABAAAAYAQAUQgAACAPAAAAT9BxAg
+    ABAAAhAAQAEA4AEAAA4gIAAEIABgHwCCAAIBBAAMAABSACAAAgACAIgBAAYQIAAYAAFAAAAADgABgAAgAQgASB4AMAAAcIAAgAEA
+    AACG5AEAAJgEANoAQAAAqAcEADBAiwACAAAAhEFcACAAEAAEAADsHwAAoAEADAA4ADAgAAIAAADDwBSAAEAAAAwAADgAMAAQAGAA
+    AIADEIAAbCsAAggggAAAAwhAgAABAFgBAAeAACAACEAAIAAIAAwAMAAgAQgAYAABBggQCAAAHwABABBhBwgAABwAgIAAAAAQ0gMA
+    oAAAHEAAxAAABgCA4AAAAAAAgH8AAGBXAAwAARAABEAAAACkDgBgAAgAEQAAAPAOAIABIAAEwAABBAAAAAhzAwCAQQAgDSAAQBJA
+    AAQgAAAA6gEBAgAMAAgAMAAIAYAABAgAAA5AeABggAABgAEAgGABAgAAiAVAAAADQACASP4ACAAAQAyxAEAAEAAIAAIAANAGgAHA
+    AIANAADwAQBwAIAAVAcAAYAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAwAAAAAAAAAAAAAAAQAA
+    wAEAAIAkBQAAAAAAAIADAAAAAADCAQAAAAIAAAIAIAAAMAAAAAAAAAAAMJMBAAAkAAAgAAAAAAAAAAQh0gMAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAABgDAAEAAAAAAAAAACA1AAAgAAAAAF0AAAAAAAAAAAAAGAAgADkQhDEAAAAgAAAAAAAAAgAALAAAAAAAAAAA
+    AAAAAABgAAAAACwAAAAAAAAABwAAAAAEAAABAAAAAAAAAAAAADAAAAAAAAAIvAIAAAAAAAAAAAAAADU1AAAAAGBIAAAAAAAg5AMA
+    QAAAAGAAAAAAAACQPwAAAAAAAISwAAAAAAAA8AAAAAAAAAAAAAAAAAAAdOkBAAAAAIAoAAAAAAAAAAAAANIHAAAAAAAAwAFAAACA
+    AAAAAAAAAAAAAAAAAAAAAD4AAAAAAAgAFgACAAAABAAAAQAIAAAAAgAAADAAgABAAAACAEAAACAAAEAAAEAAgAAEAAAAGAAAAHAA
+    QAAAAAAADAAAAOADAAQAAQDAAAAIQAAAEACAAQAgAAAAPAAEAAEBAYAACAACAAAAAAAAAAAAAAAAAAIAAAA8AAIAAADQAAACAAAA
+    AiAAEAAQAIAAAAAAAAAgAAAAAAAEAAAAAAAYAAiAAAAAAIAAQICAACAAAAQAAggAAAIAAAAAAAAIAACsHgAAAAAABwAAAAAAIAAA
+    AAIAAAAAAUAAAAAAMCIFAAAAKQAAAQACAAAAADAAAAEAAAABAAAAQB0A4ABAAEAAAAADAAAA3AMAACAAAMAHAAAA4AAAAKgBAAAA
+    CAAAAAAIAAAAeAAAAAAXAAAAAAAgAAABAAEAAAMAAAAAAAAGAAACAAAQAAAAAAAAAOAAAAMABAAAAAgAAAAAAQAAAAIAAFAAAABA
+    AAAAAAAAEBUAAAAIAAIAAKk/AAAAABAAAiAAAAIAABgAADAAEAAABgAQAAAgABgQEAAEAABAABBAAAQPAAAgACAAQAAAAAAAAAAA
+    AAAAgBoAAAgAAAAA4AEAAQAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB8AAAAAPgBAAAA6QEAAAAAAAAAUAAAAAwAAAMAAAAAAAAA
+    ABAAAAYAAAMAAAAAAAABAEAAABgAABQAAAIAAOoHAAAAAAAAEAIAAAACAAAYAAgAAAAGAAAAwAEAABAAAAgAAAAgAAAAAAAAAAAA
+    AAABAAAAAAADAAAAAAAAAAAAAAAI
+    """
 }
