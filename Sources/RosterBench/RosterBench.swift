@@ -18,7 +18,7 @@ struct RosterBench {
       writeError("usage: roster-bench phone|email INPUTS [SECONDS]\n")
       exit(2)
     }
-    let seconds = arguments.count > 3 ? Double(arguments[3]) ?? 2 : 2
+    let seconds = max(0.1, arguments.count > 3 ? Double(arguments[3]) ?? 2 : 2)
     switch arguments[1] {
     case "phone": benchPhones(lines, seconds: seconds)
     case "email": benchEmails(lines, seconds: seconds)

@@ -46,7 +46,7 @@ public struct GroupMembers: Hashable, Sendable {
 /// The one contact model every reader maps onto and every writer writes.
 ///
 /// Output key order and names (the canonical record): `id`, `type`, `name`, `first_name`,
-/// `last_name`, `email`, `phone`, `address`, `groups`, `group_contacts`, `referenced_contacts`,
+/// `last_name`, `email`, `phone`, `phone_extension`, `address`, `groups`, `group_contacts`, `referenced_contacts`,
 /// `metadata`. Absent values are omitted.
 public struct Contact: Hashable, Sendable {
   public var id: String = ""
@@ -55,7 +55,10 @@ public struct Contact: Hashable, Sendable {
   public var firstName: String?
   public var lastName: String?
   public var email: String?
+  /// E.164 after validation.
   public var phone: String?
+  /// The extension dialled after the number (`x123`, `ext. 123`, `;ext=123`), digits only.
+  public var phoneExtension: String?
   /// `address_line1`, `address_line2` and any `address.*` columns, in column order.
   public var address = NestedFields()
   /// The groups this contact belongs to (from `Groups` and `Primary Groups`), each once.

@@ -1,7 +1,8 @@
 /// Checks and normalizes a draft contact's email and phone.
 ///
 /// Blank email or phone is allowed. Surrounding ASCII whitespace is trimmed before checking; the
-/// output carries the normalized value (email with its domain lowercased, phone in E.164).
+/// output carries the normalized value (email as email-validator normalizes it, phone in E.164 with
+/// any extension in `phoneExtension`).
 public struct ContactValidator: Sendable {
   public var email = EmailValidator()
   public var phone: PhoneNumberValidator
@@ -32,8 +33,10 @@ public struct ContactValidator: Sendable {
       if value.isEmpty {
         contact.phone = nil
       } else {
-        switch phone.validate(value) {
-        case .valid(let normalized): contact.phone = normalized
+        switch phone.parse(value) {
+        case .valid(let number):
+          contact.phone = number.e164
+          contact.phoneExtension = number.phoneExtension
         case .invalid(let code, let message):
           problems.append(
             IssueDetail(header: headers[.phone], field: "phone", code: code, message: message, value: raw))

@@ -54,6 +54,10 @@ public struct JSONContactWriter: ContactWriter {
       try output.write(",\"phone\":")
       try output.writeJSONString(value)
     }
+    if let value = contact.phoneExtension {
+      try output.write(",\"phone_extension\":")
+      try output.writeJSONString(value)
+    }
     if !contact.address.isEmpty {
       try output.write(",\"address\":")
       try writeFields(contact.address, to: output)
