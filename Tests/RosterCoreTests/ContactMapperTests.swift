@@ -118,6 +118,16 @@ struct IdentityTests {
         .description == "56596f37-716c-57a9-a735-2561f8608390")
   }
 
+  @Test func uuidTextRoundTripsOnlyInCanonicalForm() {
+    let text = "886313e1-3b8a-5372-9b90-0c9aee199e5d"
+    let bytes = NameBasedUUID.bytes(ofText: text)
+    #expect(bytes?.count == 16)
+    #expect(bytes.map { NameBasedUUID.text(of: $0) } == text)
+    #expect(NameBasedUUID.bytes(ofText: text.uppercased()) == nil)
+    #expect(NameBasedUUID.bytes(ofText: "crm-42") == nil)
+    #expect(NameBasedUUID.bytes(ofText: "886313e1_3b8a-5372-9b90-0c9aee199e5d") == nil)
+  }
+
   @Test func groupNamesNormalizeBeforeHashing() {
     #expect(GroupDirectory.normalizedName("  West\t Coast  ") == "west coast")
     #expect(GroupDirectory.normalizedName("STRASSE") == GroupDirectory.normalizedName("straße"))

@@ -75,7 +75,10 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// Lowercase hex in the 8-4-4-4-12 form.
-  public var description: String {
+  public var description: String { Self.text(of: bytes) }
+
+  /// The lowercase 8-4-4-4-12 form of 16 UUID bytes.
+  public static func text(of bytes: some Collection<UInt8>) -> String {
     let hex: [UInt8] = Array("0123456789abcdef".utf8)
     var text: [UInt8] = []
     text.reserveCapacity(36)
@@ -85,6 +88,34 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
       text.append(hex[Int(byte & 0x0F)])
     }
     return String(decoding: text, as: UTF8.self)
+  }
+
+  /// The 16 bytes of a UUID written in the lowercase 8-4-4-4-12 form, or `nil` for any other text
+  /// (so `text(of:)` gives back exactly `text`).
+  public static func bytes(ofText text: String) -> [UInt8]? {
+    guard text.utf8.count == 36 else { return nil }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(16)
+    var high: UInt8?
+    for (index, character) in text.utf8.enumerated() {
+      if index == 8 || index == 13 || index == 18 || index == 23 {
+        guard character == UInt8(ascii: "-") else { return nil }
+        continue
+      }
+      let nibble: UInt8
+      switch character {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+      default: return nil
+      }
+      if let value = high {
+        bytes.append(value << 4 | nibble)
+        high = nil
+      } else {
+        high = nibble
+      }
+    }
+    return bytes
   }
 
   /// RFC 9562's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8.

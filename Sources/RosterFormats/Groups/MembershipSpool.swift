@@ -232,7 +232,7 @@ extension [UInt8] {
   }
 
   mutating func appendMemberEntry(isPrimary: Bool, id: String, name: String, email: String) {
-    let uuid = UUIDBytes(id)
+    let uuid = NameBasedUUID.bytes(ofText: id)
     let named = !name.isEmpty || !email.isEmpty
     append((isPrimary ? 1 : 0) | (uuid != nil ? 2 : 0) | (named ? 4 : 0))
     if let uuid { append(contentsOf: uuid) } else { appendString(id) }
@@ -241,46 +241,6 @@ extension [UInt8] {
       appendString(email)
     }
   }
-}
-
-/// The 16 bytes of a UUID in lowercase 8-4-4-4-12 form, or `nil` for any other string.
-func UUIDBytes(_ text: String) -> [UInt8]? {
-  guard text.utf8.count == 36 else { return nil }
-  var bytes: [UInt8] = []
-  bytes.reserveCapacity(16)
-  var high: UInt8?
-  for (index, character) in text.utf8.enumerated() {
-    if index == 8 || index == 13 || index == 18 || index == 23 {
-      guard character == UInt8(ascii: "-") else { return nil }
-      continue
-    }
-    let nibble: UInt8
-    switch character {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-    default: return nil
-    }
-    if let value = high {
-      bytes.append(value << 4 | nibble)
-      high = nil
-    } else {
-      high = nibble
-    }
-  }
-  return bytes
-}
-
-/// The lowercase 8-4-4-4-12 form of 16 UUID bytes.
-func UUIDString(_ bytes: some Collection<UInt8>) -> String {
-  let hex = Array("0123456789abcdef".utf8)
-  var text: [UInt8] = []
-  text.reserveCapacity(36)
-  for (index, byte) in bytes.enumerated() {
-    if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-    text.append(hex[Int(byte >> 4)])
-    text.append(hex[Int(byte & 0x0F)])
-  }
-  return String(decoding: text, as: UTF8.self)
 }
 
 extension ArraySlice<UInt8> {
@@ -307,7 +267,7 @@ extension ArraySlice<UInt8> {
     let id: String
     if flags & 2 != 0 {
       guard count >= 16 else { return nil }
-      id = UUIDString(prefix(16))
+      id = NameBasedUUID.text(of: prefix(16))
       self = dropFirst(16)
     } else {
       guard let text = popString() else { return nil }

@@ -73,6 +73,28 @@ public final class ByteOutput {
     if pending.count >= Self.flushThreshold { try flush() }
   }
 
+  /// Appends `strings` as a JSON array of string literals.
+  public func writeJSONArray(_ strings: some Sequence<String>) throws(RosterError) {
+    try write(byte: UInt8(ascii: "["))
+    var first = true
+    for string in strings {
+      if !first { try write(byte: UInt8(ascii: ",")) }
+      first = false
+      try writeJSONString(string)
+    }
+    try write(byte: UInt8(ascii: "]"))
+  }
+
+  /// Appends `,"key":"value"` when there is a value (keys are written as given, unescaped).
+  public func writeJSONMember(_ key: StaticString, _ value: String?) throws(RosterError) {
+    guard let value else { return }
+    try write(byte: UInt8(ascii: ","))
+    try write(byte: UInt8(ascii: "\""))
+    try write(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+    try write("\":")
+    try writeJSONString(value)
+  }
+
   /// Writes everything buffered.
   ///
   /// - Throws: `RosterError` (output) when the system refuses the write (a full disk, a closed pipe).

@@ -38,51 +38,32 @@ public struct JSONContactWriter: ContactWriter {
     try output.writeJSONString(contact.id)
     try output.write(contact.type == .group ? ",\"type\":\"group\",\"name\":" : ",\"type\":\"person\",\"name\":")
     try output.writeJSONString(contact.name)
-    if let value = contact.firstName {
-      try output.write(",\"first_name\":")
-      try output.writeJSONString(value)
-    }
-    if let value = contact.lastName {
-      try output.write(",\"last_name\":")
-      try output.writeJSONString(value)
-    }
-    if let value = contact.email {
-      try output.write(",\"email\":")
-      try output.writeJSONString(value)
-    }
-    if let value = contact.phone {
-      try output.write(",\"phone\":")
-      try output.writeJSONString(value)
-    }
-    if let value = contact.phoneExtension {
-      try output.write(",\"phone_extension\":")
-      try output.writeJSONString(value)
-    }
+    try output.writeJSONMember("first_name", contact.firstName)
+    try output.writeJSONMember("last_name", contact.lastName)
+    try output.writeJSONMember("email", contact.email)
+    try output.writeJSONMember("phone", contact.phone)
+    try output.writeJSONMember("phone_extension", contact.phoneExtension)
     if !contact.address.isEmpty {
       try output.write(",\"address\":")
       try writeFields(contact.address, to: output)
     }
     if !contact.groups.isEmpty {
       try output.write(",\"groups\":")
-      try writeStrings(contact.groups.map(\.id), to: output)
+      try output.writeJSONArray(contact.groups.lazy.map(\.id))
     }
     if let members = contact.members {
       try output.write(",\"group_contacts\":{\"children\":")
-      try writeStrings(members.children, to: output)
+      try output.writeJSONArray(members.children)
       try output.write(",\"primary\":")
-      try writeStrings(members.primary, to: output)
+      try output.writeJSONArray(members.primary)
       try output.write(byte: UInt8(ascii: "}"))
       if let referenced = members.referenced {
         try output.write(",\"referenced_contacts\":[")
         for (index, member) in referenced.enumerated() {
           try output.write(index == 0 ? "{\"id\":" : ",{\"id\":")
           try output.writeJSONString(member.id)
-          try output.write(",\"name\":")
-          try output.writeJSONString(member.name)
-          if let email = member.email {
-            try output.write(",\"email\":")
-            try output.writeJSONString(email)
-          }
+          try output.writeJSONMember("name", member.name)
+          try output.writeJSONMember("email", member.email)
           try output.write(byte: UInt8(ascii: "}"))
         }
         try output.write(byte: UInt8(ascii: "]"))
@@ -93,15 +74,6 @@ public struct JSONContactWriter: ContactWriter {
       try writeFields(contact.metadata, to: output)
     }
     try output.write(byte: UInt8(ascii: "}"))
-  }
-
-  static func writeStrings(_ strings: [String], to output: ByteOutput) throws(RosterError) {
-    try output.write(byte: UInt8(ascii: "["))
-    for (index, string) in strings.enumerated() {
-      if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
-      try output.writeJSONString(string)
-    }
-    try output.write(byte: UInt8(ascii: "]"))
   }
 
   static func writeFields(_ fields: NestedFields, to output: ByteOutput) throws(RosterError) {

@@ -153,28 +153,17 @@ public final class IssueReportWriter: IssueSink {
 
   private func writeIssueObject(_ issue: RowIssue, kind: Bool, to out: ByteOutput) throws(RosterError) {
     try out.write(kind ? "{\"kind\":\"issue\",\"index\":" : "{\"index\":")
-    try out.write("\(issue.position.index),\"line\":\(issue.position.line),\"errors\":[")
-    for (index, header) in issue.headersInError.enumerated() {
-      if index > 0 { try out.write(byte: UInt8(ascii: ",")) }
-      try out.writeJSONString(header)
-    }
-    try out.write("],\"details\":[")
+    try out.write("\(issue.position.index),\"line\":\(issue.position.line),\"errors\":")
+    try out.writeJSONArray(issue.headersInError)
+    try out.write(",\"details\":[")
     for (index, detail) in issue.details.enumerated() {
       if index > 0 { try out.write(byte: UInt8(ascii: ",")) }
       try out.write("{\"field\":")
       try out.writeJSONString(detail.field)
-      if let header = detail.header {
-        try out.write(",\"header\":")
-        try out.writeJSONString(header)
-      }
-      try out.write(",\"code\":")
-      try out.writeJSONString(detail.code.rawValue)
-      try out.write(",\"message\":")
-      try out.writeJSONString(detail.message)
-      if let value = detail.value {
-        try out.write(",\"value\":")
-        try out.writeJSONString(value)
-      }
+      try out.writeJSONMember("header", detail.header)
+      try out.writeJSONMember("code", detail.code.rawValue)
+      try out.writeJSONMember("message", detail.message)
+      try out.writeJSONMember("value", detail.value)
       try out.write(byte: UInt8(ascii: "}"))
     }
     try out.write("]}")
@@ -183,12 +172,8 @@ public final class IssueReportWriter: IssueSink {
   private func writeWarningObject(_ warning: RunWarning, kind: Bool, to out: ByteOutput) throws(RosterError) {
     try out.write(kind ? "{\"kind\":\"warning\",\"code\":" : "{\"code\":")
     try out.writeJSONString(warning.code.rawValue)
-    try out.write(",\"message\":")
-    try out.writeJSONString(warning.message)
-    if let header = warning.header {
-      try out.write(",\"header\":")
-      try out.writeJSONString(header)
-    }
+    try out.writeJSONMember("message", warning.message)
+    try out.writeJSONMember("header", warning.header)
     if let position = warning.position {
       try out.write(",\"index\":\(position.index),\"line\":\(position.line)")
     }
