@@ -79,6 +79,40 @@ struct ContactMapperTests {
     #expect(problems.first?.header == "email")
   }
 
+  @Test func documentColumnsMergeKeyByKeyThroughTheDecoder() throws {
+    var mapper = ContactMapper(
+      headerMap: try HeaderMap(headers: ["Name", "metadata", "metadata.extra", "address_extra"]))
+    mapper.documentDecoder = { text in
+      guard text != "bad" else { throw HeaderError(code: "x", message: "not a map", headers: []) }
+      var fields = NestedFields()
+      for pair in text.split(separator: ",") {
+        let parts = pair.split(separator: "=").map(String.init)
+        fields.set(parts[1], at: parts[0].split(separator: ".").map(String.init)[...])
+      }
+      return fields
+    }
+    var problems: [IssueDetail] = []
+    let contact = mapper.draft(from: StringCells(values: ["Ann", "a.b=1,c=2", "3", "wing=B"]), problems: &problems)
+    #expect(problems.isEmpty)
+    var expected = NestedFields()
+    expected.set("1", at: ["a", "b"])
+    expected.set("2", at: ["c"])
+    expected.set("3", at: ["extra"])
+    #expect(contact.metadata == expected)
+    #expect(contact.address.entries.map(\.key) == ["wing"])
+
+    problems.removeAll()
+    _ = mapper.draft(from: StringCells(values: ["Ann", "extra=4", "3", ""]), problems: &problems)
+    #expect(problems.map(\.code) == ["row.duplicate_column_conflict"])
+    problems.removeAll()
+    _ = mapper.draft(from: StringCells(values: ["Ann", "extra.deep=4", "3", ""]), problems: &problems)
+    #expect(problems.map(\.code) == ["row.path_conflict"])
+    problems.removeAll()
+    _ = mapper.draft(from: StringCells(values: ["Ann", "bad", "", ""]), problems: &problems)
+    #expect(problems.map(\.code) == ["row.invalid_document"])
+    #expect(problems.first?.header == "metadata")
+  }
+
   @Test func groupsSplitTrimAndMarkPrimaryMembership() throws {
     let (contact, _) = try map(["Name", "Groups", "Primary Groups"], ["a", " Avengers ;; west  coast;", "Avengers"])
     #expect(contact.groups.map(\.name) == ["Avengers", "west  coast"])

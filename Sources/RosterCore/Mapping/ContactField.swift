@@ -7,6 +7,7 @@ public enum ContactField: String, Hashable, Sendable, CaseIterable {
   case lastName = "last_name"
   case email
   case phone
+  case phoneExtension = "phone_extension"
   case groups
   case primaryGroups = "primary_groups"
 
@@ -20,6 +21,7 @@ public enum ContactField: String, Hashable, Sendable, CaseIterable {
       (.lastName, ["lastname", "surname", "familyname"]),
       (.email, ["email", "emailaddress", "mail"]),
       (.phone, ["phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "tel", "cell"]),
+      (.phoneExtension, ["phoneextension", "extension", "ext"]),
       (.groups, ["groups", "group"]),
       (.primaryGroups, ["primarygroups", "primarygroup"]),
     ]
@@ -37,6 +39,9 @@ public enum ColumnTarget: Hashable, Sendable {
   case address([String])
   /// A path inside the `metadata` object (`["facebook", "psid"]`).
   case metadata([String])
+  /// A whole nested map in one cell (Roster's own `metadata` and `address_extra` columns, as YAML),
+  /// merged into `metadata` (`isAddress == false`) or `address`.
+  case document(isAddress: Bool)
 
   /// The dotted canonical name used in reports (`email`, `address.city`, `metadata.facebook.psid`).
   public var fieldName: String {
@@ -44,6 +49,7 @@ public enum ColumnTarget: Hashable, Sendable {
     case .field(let field): field.rawValue
     case .address(let path): "address." + path.joined(separator: ".")
     case .metadata(let path): "metadata." + path.joined(separator: ".")
+    case .document(let isAddress): isAddress ? "address" : "metadata"
     }
   }
 }

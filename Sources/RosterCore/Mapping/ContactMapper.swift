@@ -18,6 +18,8 @@ public struct ContactMapper {
   public let fieldHeaders: [ContactField: String]
   /// Separator between group names in a Groups cell (`--group-separator`).
   public var groupSeparator: UInt8
+  /// Reads a map written in one cell (YAML for Roster's own CSV); `nil` keeps such cells as strings.
+  public var documentDecoder: ((String) throws -> NestedFields)?
 
   public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
     self.headerMap = headerMap
@@ -59,6 +61,24 @@ public struct ContactMapper {
         mergePath(value, at: path, in: &contact.address, column: column, problems: &problems)
       case .metadata(let path):
         mergePath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
+      case .document(let isAddress):
+        guard let documentDecoder else {
+          mergePath(value, at: [column.header], in: &contact.metadata, column: column, problems: &problems)
+          continue
+        }
+        do {
+          let document = try documentDecoder(value)
+          if isAddress {
+            mergeDocument(document, path: [], into: &contact.address, column: column, problems: &problems)
+          } else {
+            mergeDocument(document, path: [], into: &contact.metadata, column: column, problems: &problems)
+          }
+        } catch {
+          problems.append(
+            IssueDetail(
+              header: column.header, field: column.target.fieldName, code: "row.invalid_document",
+              message: "is not a YAML mapping Roster can read: \(error)", value: value))
+        }
       }
     }
     guard anyValue else {
@@ -73,6 +93,7 @@ public struct ContactMapper {
     contact.lastName = values[ContactField.lastName.slotIndex]
     contact.email = values[ContactField.email.slotIndex]
     contact.phone = values[ContactField.phone.slotIndex]
+    contact.phoneExtension = values[ContactField.phoneExtension.slotIndex]
     resolveType(values[ContactField.type.slotIndex], of: &contact, problems: &problems)
     resolveName(values[ContactField.name.slotIndex], of: &contact, problems: &problems)
     if let groups = values[ContactField.groups.slotIndex] {
@@ -100,8 +121,30 @@ public struct ContactMapper {
   ) {
     if let existing = fields.string(at: path[...]), existing != value {
       problems.append(duplicateConflict(column: column, value: value, existing: existing))
-    } else {
-      fields.set(value, at: path[...])
+    } else if !fields.set(value, at: path[...]) {
+      // Only a map cell can collide with another column's path: `metadata.a` beside {a: {b: x}}.
+      problems.append(
+        IssueDetail(
+          header: column.header, field: column.target.fieldName, code: "row.path_conflict",
+          message: "sets \(path.joined(separator: ".")), which another column fills with a different shape",
+          value: value))
+    }
+  }
+
+  /// Merges every leaf of `document` into `fields`; a leaf that another column already set differently
+  /// is a row issue.
+  private func mergeDocument(
+    _ document: NestedFields, path: [String], into fields: inout NestedFields, column: ColumnMapping,
+    problems: inout [IssueDetail]
+  ) {
+    for entry in document.entries {
+      let entryPath = path + [entry.key]
+      switch entry.value {
+      case .string(let value):
+        mergePath(value, at: entryPath, in: &fields, column: column, problems: &problems)
+      case .object(let child):
+        mergeDocument(child, path: entryPath, into: &fields, column: column, problems: &problems)
+      }
     }
   }
 
@@ -234,6 +277,7 @@ extension ContactField {
     case .phone: 6
     case .groups: 7
     case .primaryGroups: 8
+    case .phoneExtension: 9
     }
   }
 }

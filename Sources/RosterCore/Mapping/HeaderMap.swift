@@ -32,6 +32,7 @@ public struct ColumnMapping: Hashable, Sendable {
 /// - A header with dots is a path: `metadata.a.b` nests in metadata, `address.city` in the address.
 ///   Other dotted headers and unknown headers are kept in metadata under their own name (nested
 ///   when dotted) and listed once in the warnings.
+/// - `metadata` and `address_extra` (Roster's own CSV) hold a whole map as YAML, merged key by key.
 /// - Empty path segments, and one path being a prefix of another, are fatal errors naming both headers.
 /// - Two columns with the same target are fatal, unless their headers are the same after
 ///   normalization (`Email` and `email`): then they are merged, and differing values in one row
@@ -108,6 +109,10 @@ public struct HeaderMap: Sendable {
       return ColumnMapping(header: raw, target: .address(["address_line1"]), isUnknown: false)
     case "addressline2", "address2":
       return ColumnMapping(header: raw, target: .address(["address_line2"]), isUnknown: false)
+    case "metadata":
+      return ColumnMapping(header: raw, target: .document(isAddress: false), isUnknown: false)
+    case "addressextra":
+      return ColumnMapping(header: raw, target: .document(isAddress: true), isUnknown: false)
     default:
       return ColumnMapping(header: raw, target: .metadata([header]), isUnknown: true)
     }

@@ -13,6 +13,11 @@ public struct NestedFields: Hashable, Sendable {
   public struct Entry: Hashable, Sendable {
     public var key: String
     public var value: Value
+
+    public init(key: String, value: Value) {
+      self.key = key
+      self.value = value
+    }
   }
 
   public private(set) var entries: [Entry] = []
@@ -25,6 +30,11 @@ public struct NestedFields: Hashable, Sendable {
   public subscript(key: String) -> Value? {
     for entry in entries where entry.key == key { return entry.value }
     return nil
+  }
+
+  /// Appends `entry` at this level; the caller makes sure its key is new.
+  public mutating func append(_ entry: Entry) {
+    entries.append(entry)
   }
 
   /// Sets `value` at `path` (non-empty), creating intermediate objects.

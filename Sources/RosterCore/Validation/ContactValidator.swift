@@ -36,7 +36,8 @@ public struct ContactValidator: Sendable {
         switch phone.parse(value) {
         case .valid(let number):
           contact.phone = number.e164
-          contact.phoneExtension = number.phoneExtension
+          // An extension in the phone itself wins over a separate phone_extension column.
+          if let digits = number.phoneExtension { contact.phoneExtension = digits }
         case .invalid(let code, let message):
           problems.append(
             IssueDetail(header: headers[.phone], field: "phone", code: code, message: message, value: raw))

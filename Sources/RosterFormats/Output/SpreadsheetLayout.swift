@@ -1,0 +1,53 @@
+public import RosterCore
+
+/// The fixed columns of Roster's CSV and XLSX output, and how a contact fills them.
+///
+/// Fixed rather than "the first row's keys", so no column that appears later is lost:
+/// `id`, `type`, `name`, `first_name`, `last_name`, `email`, `phone`, `phone_extension`, the seven
+/// Airy address fields as `address.*` columns, `address_extra` (any other address keys, as a YAML
+/// flow mapping), `groups` and `primary_groups` (group names, `;`-separated, a name with `;` or `"`
+/// in double quotes), and `metadata` (a one-line YAML flow mapping). Every header re-imports onto the
+/// same field.
+public enum SpreadsheetLayout {
+  /// The address keys that get a column of their own, in column order.
+  public static let addressKeys = [
+    "address_line1", "address_line2", "city", "state", "postcode", "country", "organization_name",
+  ]
+
+  /// The header row.
+  public static let headers: [String] =
+    ["id", "type", "name", "first_name", "last_name", "email", "phone", "phone_extension"]
+    + addressKeys.map { "address." + $0 } + ["address_extra", "groups", "primary_groups", "metadata"]
+
+  /// The cells of `contact`, one per header; `yaml` renders a nested map as a one-line YAML flow
+  /// mapping (empty maps become empty cells).
+  public static func cells(
+    for contact: Contact, yaml: (NestedFields) throws -> String
+  ) rethrows -> [String] {
+    var cells: [String] = [
+      contact.id, contact.type.rawValue, contact.name, contact.firstName ?? "", contact.lastName ?? "",
+      contact.email ?? "", contact.phone ?? "", contact.phoneExtension ?? "",
+    ]
+    var extra = NestedFields()
+    for key in addressKeys {
+      if case .string(let value)? = contact.address[key] { cells.append(value) } else { cells.append("") }
+    }
+    for entry in contact.address.entries {
+      if case .string = entry.value, addressKeys.contains(entry.key) { continue }
+      extra.append(entry)
+    }
+    cells.append(extra.isEmpty ? "" : try yaml(extra))
+    cells.append(groupCell(contact.groups.map(\.name)))
+    cells.append(groupCell(contact.groups.filter(\.isPrimary).map(\.name)))
+    cells.append(contact.metadata.isEmpty ? "" : try yaml(contact.metadata))
+    return cells
+  }
+
+  /// Group names joined by `;`, quoting any name that holds `;` or `"` (as the Groups reader expects).
+  public static func groupCell(_ names: [String]) -> String {
+    names.map { name in
+      name.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\"") })
+        ? "\"" + name.replacing("\"", with: "\"\"") + "\"" : name
+    }.joined(separator: ";")
+  }
+}
