@@ -44,6 +44,7 @@ struct Convert: ParsableCommand {
       input: options.input, output: (format, destination), report: (options.reportFormat, report),
       defaultRegion: options.defaultRegion)
     job.groups = options.groupOptions
+    job.rejects = options.rejects
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }
   }

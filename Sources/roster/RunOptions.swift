@@ -26,6 +26,12 @@ struct RunOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))
   var report: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Write the rejected rows, as read, with the input's header and a roster_errors column, to fix and import again.",
+      valueName: "path"))
+  var rejects: String?
+
   @Option(help: "The report layout: json, jsonl, text or github.")
   var reportFormat: ReportFormat = .text
 

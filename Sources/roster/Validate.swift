@@ -21,6 +21,7 @@ struct Validate: ParsableCommand {
       input: options.input, output: nil, report: (options.reportFormat, report),
       defaultRegion: options.defaultRegion)
     job.groups = options.groupOptions
+    job.rejects = options.rejects
     let summary = try runWithProgress(job, quiet: options.quiet)
     if summary.rejected > 0 { throw ExitCode(1) }
   }

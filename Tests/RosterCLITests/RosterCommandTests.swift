@@ -79,6 +79,27 @@ struct RosterCommandTests {
     #expect(badSeparator.status == 2)
   }
 
+  @Test func rejectedRowsComeBackInTheInputsOwnShapeAndReimport() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let rejects = directory.appendingPathComponent("rejects.csv")
+    let result = try TestSupport.run(roster, ["validate", packagex, "--rejects", rejects.path, "--quiet"])
+    #expect(result.status == 1)
+    let text = try String(contentsOf: rejects, encoding: .utf8)
+    #expect(
+      text == """
+        name,email,phone,address,address_line2,type,groups,metadata.csv_import,roster_errors\r
+        Thor Odinson,thor@asgard,+47 22 12 34 56,Asgard,,person,Avengers,yes,"email ""thor@asgard"": the domain needs a dot (for example example.com)"\r
+
+        """)
+    // Fixed by hand and imported again: the reasons column is ignored, with a warning.
+    try Data(text.replacing("thor@asgard,", with: "thor@asgard.no,").utf8).write(to: rejects)
+    let again = try TestSupport.run(roster, ["convert", rejects.path, "--unknown-groups", "warn"])
+    #expect(again.status == 0)
+    #expect(again.stdoutText.contains("\"email\":\"thor@asgard.no\""))
+    #expect(again.stderrText.contains("column \"roster_errors\" holds the reasons"))
+  }
+
   @Test func outputFormatFollowsTheExtension() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

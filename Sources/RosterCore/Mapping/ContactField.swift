@@ -42,6 +42,8 @@ public enum ColumnTarget: Hashable, Sendable {
   /// A whole nested map in one cell (Roster's own `metadata` and `address_extra` columns, as YAML),
   /// merged into `metadata` (`isAddress == false`) or `address`.
   case document(isAddress: Bool)
+  /// Not imported: the `roster_errors` column of a rejects file.
+  case ignored
 
   /// The dotted canonical name used in reports (`email`, `address.city`, `metadata.facebook.psid`).
   public var fieldName: String {
@@ -50,6 +52,7 @@ public enum ColumnTarget: Hashable, Sendable {
     case .address(let path): "address." + path.joined(separator: ".")
     case .metadata(let path): "metadata." + path.joined(separator: ".")
     case .document(let isAddress): isAddress ? "address" : "metadata"
+    case .ignored: "ignored"
     }
   }
 }

@@ -61,6 +61,8 @@ public struct ContactMapper {
         mergePath(value, at: path, in: &contact.address, column: column, problems: &problems)
       case .metadata(let path):
         mergePath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
+      case .ignored:
+        continue
       case .document(let isAddress):
         guard let documentDecoder else {
           mergePath(value, at: [column.header], in: &contact.metadata, column: column, problems: &problems)

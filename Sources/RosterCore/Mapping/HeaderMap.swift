@@ -33,6 +33,7 @@ public struct ColumnMapping: Hashable, Sendable {
 ///   Other dotted headers and unknown headers are kept in metadata under their own name (nested
 ///   when dotted) and listed once in the warnings.
 /// - `metadata` and `address_extra` (Roster's own CSV) hold a whole map as YAML, merged key by key.
+/// - `roster_errors` (the reasons column of a `--rejects` file) is ignored, with a warning.
 /// - Empty path segments, and one path being a prefix of another, are fatal errors naming both headers.
 /// - Two columns with the same target are fatal, unless their headers are the same after
 ///   normalization (`Email` and `email`): then they are merged, and differing values in one row
@@ -49,6 +50,13 @@ public struct HeaderMap: Sendable {
     for (position, raw) in headers.enumerated() {
       let header = raw.trimmingASCIIWhitespace()
       let mapping = try Self.mapping(for: header, spelled: raw, column: position + 1)
+      if mapping.target == .ignored {
+        warnings.append(
+          RunWarning(
+            code: "header.ignored_column",
+            message: "column \"\(raw)\" holds the reasons of an earlier run's rejected rows; it is not imported",
+            header: raw))
+      }
       if mapping.isUnknown {
         warnings.append(
           RunWarning(
@@ -113,6 +121,8 @@ public struct HeaderMap: Sendable {
       return ColumnMapping(header: raw, target: .document(isAddress: false), isUnknown: false)
     case "addressextra":
       return ColumnMapping(header: raw, target: .document(isAddress: true), isUnknown: false)
+    case "rostererrors":
+      return ColumnMapping(header: raw, target: .ignored, isUnknown: false)
     default:
       return ColumnMapping(header: raw, target: .metadata([header]), isUnknown: true)
     }

@@ -13,6 +13,8 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   public private(set) var writer: Writer
   public private(set) var sink: Sink
   public private(set) var summary = RunSummary()
+  /// The issue of the last row `process` or `reject` rejected, `nil` when the last row was accepted.
+  public private(set) var lastRejection: RowIssue?
   /// Resolves group names after validation; `nil` leaves group references as mapped.
   public var linker: GroupLinker?
   private var warnings: [RunWarning] = []
@@ -51,9 +53,12 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     }
     guard problems.isEmpty else {
       summary.rejected += 1
-      try sink.rejected(RowIssue(position: position, details: problems))
+      let issue = RowIssue(position: position, details: problems)
+      lastRejection = issue
+      try sink.rejected(issue)
       return
     }
+    lastRejection = nil
     summary.accepted += 1
     try writer.write(contact)
     try sink.accepted(id: contact.id, position: position)
@@ -63,7 +68,9 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   public mutating func reject(at position: RowPosition, problems: [IssueDetail]) throws {
     summary.rows += 1
     summary.rejected += 1
-    try sink.rejected(RowIssue(position: position, details: problems))
+    let issue = RowIssue(position: position, details: problems)
+    lastRejection = issue
+    try sink.rejected(issue)
   }
 
   /// Writes a group that `--unknown-groups create` made: it has no input row, so it is counted in

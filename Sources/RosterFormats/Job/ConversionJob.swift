@@ -64,6 +64,8 @@ public struct ConversionJob: Sendable {
   /// The region for national phone numbers (ISO 3166 alpha-2), if any.
   public var defaultRegion: String?
   public var groups = GroupOptions()
+  /// Where to write the rejected rows in the input's own shape (`--rejects`), if anywhere.
+  public var rejects: String?
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -144,13 +146,17 @@ public struct ConversionJob: Sendable {
 
     let reportWriter = try IssueReportWriter(
       format: report.format, inputName: file.displayName, output: try open(report.destination))
+    let rejectsWriter = try rejects.map { path throws(RosterError) in
+      try RejectedRowsWriter(output: try open(.file(path)), header: headers, inputName: file.displayName)
+    }
     func run<Writer: ContactWriter>(_ writer: Writer) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
-      try Self.stream(reader, mapper: mapper, into: &pipeline, every: progressEvery) {
+      try Self.stream(reader, mapper: mapper, into: &pipeline, rejects: rejectsWriter, every: progressEvery) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
       try Self.writeCreatedGroups(linker, into: &pipeline)
+      try rejectsWriter?.finish()
       return try Self.finish(&pipeline)
     }
     let summary: RunSummary
@@ -245,7 +251,7 @@ public struct ConversionJob: Sendable {
   /// Calls `progress(rows, bytesRead)` every `every` rows.
   public static func stream<Source: ByteSource, Writer: ContactWriter, Sink: IssueSink>(
     _ reader: CSVRecordReader<Source>, mapper: ContactMapper,
-    into pipeline: inout ContactPipeline<Writer, Sink>, every: Int = 8192,
+    into pipeline: inout ContactPipeline<Writer, Sink>, rejects: RejectedRowsWriter? = nil, every: Int = 8192,
     progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
@@ -263,6 +269,7 @@ public struct ConversionJob: Sendable {
           let draft = mapper.draft(from: record, problems: &problems)
           try pipeline.process(draft, at: record.position, problems: problems, headers: mapper.fieldHeaders)
         }
+        if let rejects, let issue = pipeline.lastRejection { try rejects.write(record, issue: issue) }
         if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, reader.bytesRead) }
       }
     } catch let error as RosterError {
