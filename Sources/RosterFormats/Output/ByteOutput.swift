@@ -1,3 +1,5 @@
+public import RosterCore
+
 #if canImport(Glibc)
   import Glibc
 #endif

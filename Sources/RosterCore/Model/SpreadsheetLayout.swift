@@ -1,5 +1,3 @@
-public import RosterCore
-
 /// The fixed columns of Roster's CSV and XLSX output, and how a contact fills them.
 ///
 /// Fixed rather than "the first row's keys", so no column that appears later is lost:
