@@ -22,8 +22,11 @@ let package = Package(
     // Contact model, header mapping, dot-notation, validation, identity, issues, pipeline.
     // No dependencies: everything else builds on it.
     .target(name: "RosterCore"),
+    // libyaml 0.2.5 from Debian's libyaml-dev, and the one Swift layer over it (the metadata cell).
+    .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"])]),
+    .target(name: "RosterYAML", dependencies: ["CLibYAML", "RosterCore"]),
     // Readers and writers: bytes in, bytes out.
-    .target(name: "RosterFormats", dependencies: ["RosterCore"]),
+    .target(name: "RosterFormats", dependencies: ["RosterCore", "RosterYAML"]),
     // The thin command-line front end.
     .executableTarget(
       name: "roster",
@@ -39,10 +42,11 @@ let package = Package(
     .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
     .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
+    .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML", "RosterCore", "RosterTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
   target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

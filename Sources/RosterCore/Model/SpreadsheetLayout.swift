@@ -3,9 +3,9 @@
 /// Fixed rather than "the first row's keys", so no column that appears later is lost:
 /// `id`, `type`, `name`, `first_name`, `last_name`, `email`, `phone`, `phone_extension`, the seven
 /// Airy address fields as `address.*` columns, `address_extra` (any other address keys, as a YAML
-/// flow mapping), `groups` and `primary_groups` (group names, `;`-separated, a name with `;` or `"`
-/// in double quotes), and `metadata` (a one-line YAML flow mapping). Every header re-imports onto the
-/// same field.
+/// flow mapping), `groups` and `primary_groups` (group names separated by the run's group separator,
+/// `;` by default, a name holding the separator or `"` in double quotes), and `metadata` (a one-line
+/// YAML flow mapping). Every header re-imports onto the same field.
 public enum SpreadsheetLayout {
   /// The address keys that get a column of their own, in column order.
   public static let addressKeys = [
@@ -20,7 +20,7 @@ public enum SpreadsheetLayout {
   /// The cells of `contact`, one per header; `yaml` renders a nested map as a one-line YAML flow
   /// mapping (empty maps become empty cells).
   public static func cells(
-    for contact: Contact, yaml: (NestedFields) throws -> String
+    for contact: Contact, groupSeparator: UInt8 = UInt8(ascii: ";"), yaml: (NestedFields) throws -> String
   ) rethrows -> [String] {
     var cells: [String] = [
       contact.id, contact.type.rawValue, contact.name, contact.firstName ?? "", contact.lastName ?? "",
@@ -35,17 +35,18 @@ public enum SpreadsheetLayout {
       extra.append(entry)
     }
     cells.append(extra.isEmpty ? "" : try yaml(extra))
-    cells.append(groupCell(contact.groups.map(\.name)))
-    cells.append(groupCell(contact.groups.filter(\.isPrimary).map(\.name)))
+    cells.append(groupCell(contact.groups.map(\.name), separator: groupSeparator))
+    cells.append(groupCell(contact.groups.filter(\.isPrimary).map(\.name), separator: groupSeparator))
     cells.append(contact.metadata.isEmpty ? "" : try yaml(contact.metadata))
     return cells
   }
 
-  /// Group names joined by `;`, quoting any name that holds `;` or `"` (as the Groups reader expects).
-  public static func groupCell(_ names: [String]) -> String {
+  /// Group names joined by `separator`, quoting any name that holds it or `"` (as the Groups reader
+  /// expects).
+  public static func groupCell(_ names: [String], separator: UInt8 = UInt8(ascii: ";")) -> String {
     names.map { name in
-      name.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\"") })
+      name.utf8.contains(where: { $0 == separator || $0 == UInt8(ascii: "\"") })
         ? "\"" + name.replacing("\"", with: "\"\"") + "\"" : name
-    }.joined(separator: ";")
+    }.joined(separator: String(decoding: [separator], as: UTF8.self))
   }
 }

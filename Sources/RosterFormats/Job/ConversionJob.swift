@@ -1,17 +1,22 @@
 public import RosterCore
+import RosterYAML
 
 /// The formats `roster convert` writes.
 public enum OutputFormat: String, CaseIterable, Sendable {
   case jsonl
   case json
+  /// CSV with `SpreadsheetLayout`'s fixed header and YAML `metadata` cells.
+  case csv
 
-  /// The format a file name's extension implies, if any (`.jsonl`/`.ndjson`, `.json`).
+  /// The format a file name's extension implies, if any (`.jsonl`/`.ndjson`, `.json`, `.csv`).
   public init?(pathExtensionOf path: String) {
     let lowered = path.lowercased()
     if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") {
       self = .jsonl
     } else if lowered.hasSuffix(".json") {
       self = .json
+    } else if lowered.hasSuffix(".csv") {
+      self = .csv
     } else {
       return nil
     }
@@ -102,7 +107,8 @@ public struct ConversionJob: Sendable {
     } catch {
       throw RosterError(.header, file: file.displayName, line: headerLine, error.message)
     }
-    let mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
+    var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
+    mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
     let validator = ContactValidator(phone: phoneValidator)
     let directory = GroupDirectory()
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: mapper.fieldHeaders)
@@ -161,8 +167,17 @@ public struct ConversionJob: Sendable {
     }
     let summary: RunSummary
     if let output {
-      let layout: JSONContactWriter.Layout = output.format == .json ? .array : .lines
-      summary = try run(JSONContactWriter(output: try open(output.destination), layout: layout))
+      switch output.format {
+      case .json, .jsonl:
+        let layout: JSONContactWriter.Layout = output.format == .json ? .array : .lines
+        summary = try run(JSONContactWriter(output: try open(output.destination), layout: layout))
+      case .csv:
+        let yaml = FlowYAMLEncoder()
+        let writer = CSVContactWriter(output: try open(output.destination), groupSeparator: groups.separator) {
+          try yaml.encode($0)
+        }
+        summary = try run(writer)
+      }
     } else {
       summary = try run(DiscardingContactWriter())
     }

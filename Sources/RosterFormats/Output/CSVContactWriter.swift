@@ -7,16 +7,22 @@ public import RosterCore
 public struct CSVContactWriter: ContactWriter {
   public let output: ByteOutput
   private let yaml: (NestedFields) throws -> String
+  private let groupSeparator: UInt8
   private var wroteHeader = false
 
-  public init(output: ByteOutput, yaml: @escaping (NestedFields) throws -> String) {
+  /// `groupSeparator` joins group names, as the run read them, so the file re-imports with the same flags.
+  public init(
+    output: ByteOutput, groupSeparator: UInt8 = UInt8(ascii: ";"), yaml: @escaping (NestedFields) throws -> String
+  ) {
     self.output = output
+    self.groupSeparator = groupSeparator
     self.yaml = yaml
   }
 
   public mutating func write(_ contact: Contact) throws {
     if !wroteHeader { try writeHeader() }
-    try Self.writeRecord(try SpreadsheetLayout.cells(for: contact, yaml: yaml), to: output)
+    try Self.writeRecord(
+      try SpreadsheetLayout.cells(for: contact, groupSeparator: groupSeparator, yaml: yaml), to: output)
   }
 
   public mutating func finish() throws {

@@ -1,0 +1,75 @@
+import Foundation
+import RosterCore
+import RosterFormats
+import RosterTestSupport
+import Testing
+
+@Suite("Round trips through Roster's own CSV")
+struct RoundTripTests {
+  /// Converts `input` to `format` at `output` with the fixture's options; returns the output's bytes.
+  private func convert(_ input: URL, to format: OutputFormat, at output: URL, like fixture: FixtureCase) throws
+    -> Data
+  {
+    var job = ConversionJob(
+      input: input.path, output: (format, .file(output.path)),
+      report: (.json, .file(output.path + ".report.json")), defaultRegion: fixture.defaultRegion)
+    job.groups = fixture.groupOptions
+    _ = try job.run()
+    return try Data(contentsOf: output)
+  }
+
+  @Test(arguments: FixtureCase.all)
+  func csvOutputReadsBackToTheSameContacts(_ fixture: FixtureCase) throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let json = try convert(
+      fixture.input, to: .jsonl, at: directory.appendingPathComponent("direct.jsonl"), like: fixture)
+    let csvURL = directory.appendingPathComponent("a.csv")
+    let csv = try convert(fixture.input, to: .csv, at: csvURL, like: fixture)
+    let again = try convert(csvURL, to: .csv, at: directory.appendingPathComponent("b.csv"), like: fixture)
+    #expect(
+      again == csv,
+      "CSV → CSV changed \(fixture.name):\n\(String(decoding: csv, as: UTF8.self))\n---\n\(String(decoding: again, as: UTF8.self))"
+    )
+    let viaCSV = try convert(csvURL, to: .jsonl, at: directory.appendingPathComponent("via.jsonl"), like: fixture)
+    #expect(
+      viaCSV == json,
+      "CSV → JSONL differs from the input's JSONL for \(fixture.name):\n\(String(decoding: json, as: UTF8.self))\n---\n\(String(decoding: viaCSV, as: UTF8.self))"
+    )
+  }
+
+  @Test func metadataCellsLoadAsTheOriginalStringsInPyYAMLAndRuamel() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("in.csv")
+    let values = [
+      "yes", "No", "on", "~", "null", "0123", "1e3", "12:30", "2001-12-14", "a: b", "x #y", "- z", "[1]", "", " lead",
+      "é😀", "two\nlines",
+    ]
+    var text = "Name," + values.indices.map { "metadata.k\($0)" }.joined(separator: ",") + "\n" + "Ann,"
+    text += values.map { "\"" + $0.replacing("\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\n"
+    try Data(text.utf8).write(to: input)
+    let fixture = FixtureCase(name: "none")
+    let csv = try convert(input, to: .csv, at: directory.appendingPathComponent("out.csv"), like: fixture)
+    let script = """
+      import csv, io, json, sys, yaml
+      from ruamel.yaml import YAML
+      rows = list(csv.DictReader(io.StringIO(sys.stdin.read(), newline='')))
+      cell = rows[0]['metadata']
+      print(json.dumps([yaml.safe_load(cell), YAML(typ='safe', pure=True).load(cell)]))
+      """
+    let python =
+      ProcessInfo.processInfo.environment["ROSTER_PYTHON"]
+      ?? TestSupport.packageRoot.appendingPathComponent(".build-venv/bin/python").path
+    let result = try TestSupport.run(URL(fileURLWithPath: python), ["-c", script], stdin: csv)
+    #expect(result.status == 0, "\(result.stderrText)")
+    let loaded = try JSONSerialization.jsonObject(with: result.stdout) as? [[String: String]]
+    let expected = Dictionary(
+      uniqueKeysWithValues: values.enumerated().compactMap { index, value in
+        value.isEmpty ? nil : ("k\(index)", value)
+      })
+    #expect(loaded?.count == 2)
+    #expect(loaded?[0] == expected, "PyYAML")
+    #expect(loaded?[1] == expected, "ruamel.yaml")
+  }
+}
