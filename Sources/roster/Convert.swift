@@ -24,6 +24,9 @@ struct Convert: ParsableCommand {
     help: ArgumentHelp("The output file (default: standard output).", valueName: "path"))
   var output: String?
 
+  @Flag(help: "In CSV output, write each metadata column of the input header as its own metadata.* column.")
+  var flattenMetadata = false
+
   @Flag(help: "Exit with 1 when any row is rejected (the accepted rows are still written).")
   var strict = false
 
@@ -45,6 +48,7 @@ struct Convert: ParsableCommand {
       defaultRegion: options.defaultRegion)
     job.groups = options.groupOptions
     job.rejects = options.rejects
+    job.flattenMetadata = flattenMetadata
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }
   }

@@ -7,13 +7,14 @@ import Testing
 @Suite("Round trips through Roster's own CSV")
 struct RoundTripTests {
   /// Converts `input` to `format` at `output` with the fixture's options; returns the output's bytes.
-  private func convert(_ input: URL, to format: OutputFormat, at output: URL, like fixture: FixtureCase) throws
-    -> Data
-  {
+  private func convert(
+    _ input: URL, to format: OutputFormat, at output: URL, like fixture: FixtureCase, flatten: Bool = false
+  ) throws -> Data {
     var job = ConversionJob(
       input: input.path, output: (format, .file(output.path)),
       report: (.json, .file(output.path + ".report.json")), defaultRegion: fixture.defaultRegion)
     job.groups = fixture.groupOptions
+    job.flattenMetadata = flatten
     _ = try job.run()
     return try Data(contentsOf: output)
   }

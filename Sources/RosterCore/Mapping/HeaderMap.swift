@@ -78,6 +78,15 @@ public struct HeaderMap: Sendable {
     }
   }
 
+  /// The metadata paths the columns fill, each once, in column order (for flattened output).
+  public var metadataPaths: [[String]] {
+    var paths: [[String]] = []
+    for column in columns {
+      if case .metadata(let path) = column.target, !paths.contains(path) { paths.append(path) }
+    }
+    return paths
+  }
+
   /// The header of the first column that fills `field`, as spelled.
   public func header(for field: ContactField) -> String? {
     columns.first { $0.target == .field(field) }?.header

@@ -37,6 +37,22 @@ public struct NestedFields: Hashable, Sendable {
     entries.append(entry)
   }
 
+  /// Removes and returns the string at `path`, dropping objects left empty.
+  public mutating func removeString(at path: ArraySlice<String>) -> String? {
+    guard let key = path.first, let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+    switch entries[index].value {
+    case .string(let value):
+      guard path.count == 1 else { return nil }
+      entries.remove(at: index)
+      return value
+    case .object(var child):
+      guard path.count > 1 else { return nil }
+      let value = child.removeString(at: path.dropFirst())
+      if child.isEmpty { entries.remove(at: index) } else { entries[index].value = .object(child) }
+      return value
+    }
+  }
+
   /// Sets `value` at `path` (non-empty), creating intermediate objects.
   ///
   /// Returns `false`, changing nothing, when the path runs through an existing string or ends on an

@@ -6,19 +6,54 @@
 /// flow mapping), `groups` and `primary_groups` (group names separated by the run's group separator,
 /// `;` by default, a name holding the separator or `"` in double quotes), and `metadata` (a one-line
 /// YAML flow mapping). Every header re-imports onto the same field.
-public enum SpreadsheetLayout {
+///
+/// With flattened metadata (`--flatten-metadata`), each metadata path known from the input's header
+/// gets a `metadata.a.b` column before the `metadata` column, which then holds only the other keys.
+public struct SpreadsheetLayout: Sendable {
+  /// Metadata paths written as columns of their own, in order.
+  public let metadataColumns: [[String]]
+
+  /// The standard layout (`metadataColumns` empty), or one with flattened metadata.
+  public init(metadataColumns: [[String]] = []) {
+    self.metadataColumns = metadataColumns
+  }
+
+  /// This layout's header row.
+  public var headers: [String] {
+    var headers = Self.headers
+    let metadata = headers.removeLast()
+    return headers + metadataColumns.map { "metadata." + $0.joined(separator: ".") } + [metadata]
+  }
+
+  /// This layout's cells for `contact`.
+  public func cells(
+    for contact: Contact, groupSeparator: UInt8 = UInt8(ascii: ";"), yaml: (NestedFields) throws -> String
+  ) rethrows -> [String] {
+    guard !metadataColumns.isEmpty else {
+      return try Self.cells(for: contact, groupSeparator: groupSeparator, yaml: yaml)
+    }
+    var flattened = contact
+    var columns: [String] = []
+    for path in metadataColumns {
+      columns.append(flattened.metadata.removeString(at: path[...]) ?? "")
+    }
+    var cells = try Self.cells(for: flattened, groupSeparator: groupSeparator, yaml: yaml)
+    let rest = cells.removeLast()
+    return cells + columns + [rest]
+  }
+
   /// The address keys that get a column of their own, in column order.
   public static let addressKeys = [
     "address_line1", "address_line2", "city", "state", "postcode", "country", "organization_name",
   ]
 
-  /// The header row.
+  /// The standard header row.
   public static let headers: [String] =
     ["id", "type", "name", "first_name", "last_name", "email", "phone", "phone_extension"]
     + addressKeys.map { "address." + $0 } + ["address_extra", "groups", "primary_groups", "metadata"]
 
-  /// The cells of `contact`, one per header; `yaml` renders a nested map as a one-line YAML flow
-  /// mapping (empty maps become empty cells).
+  /// The cells of `contact` in the standard layout, one per header; `yaml` renders a nested map as a
+  /// one-line YAML flow mapping (empty maps become empty cells).
   public static func cells(
     for contact: Contact, groupSeparator: UInt8 = UInt8(ascii: ";"), yaml: (NestedFields) throws -> String
   ) rethrows -> [String] {

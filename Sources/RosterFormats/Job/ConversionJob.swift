@@ -71,6 +71,8 @@ public struct ConversionJob: Sendable {
   public var groups = GroupOptions()
   /// Where to write the rejected rows in the input's own shape (`--rejects`), if anywhere.
   public var rejects: String?
+  /// Whether CSV output writes metadata paths known from the input header as columns of their own.
+  public var flattenMetadata = false
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -173,9 +175,10 @@ public struct ConversionJob: Sendable {
         summary = try run(JSONContactWriter(output: try open(output.destination), layout: layout))
       case .csv:
         let yaml = FlowYAMLEncoder()
-        let writer = CSVContactWriter(output: try open(output.destination), groupSeparator: groups.separator) {
-          try yaml.encode($0)
-        }
+        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? headerMap.metadataPaths : [])
+        let writer = CSVContactWriter(
+          output: try open(output.destination), layout: layout, groupSeparator: groups.separator
+        ) { try yaml.encode($0) }
         summary = try run(writer)
       }
     } else {

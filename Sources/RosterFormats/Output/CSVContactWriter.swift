@@ -8,13 +8,16 @@ public struct CSVContactWriter: ContactWriter {
   public let output: ByteOutput
   private let yaml: (NestedFields) throws -> String
   private let groupSeparator: UInt8
+  private let layout: SpreadsheetLayout
   private var wroteHeader = false
 
   /// `groupSeparator` joins group names, as the run read them, so the file re-imports with the same flags.
   public init(
-    output: ByteOutput, groupSeparator: UInt8 = UInt8(ascii: ";"), yaml: @escaping (NestedFields) throws -> String
+    output: ByteOutput, layout: SpreadsheetLayout = SpreadsheetLayout(), groupSeparator: UInt8 = UInt8(ascii: ";"),
+    yaml: @escaping (NestedFields) throws -> String
   ) {
     self.output = output
+    self.layout = layout
     self.groupSeparator = groupSeparator
     self.yaml = yaml
   }
@@ -22,7 +25,7 @@ public struct CSVContactWriter: ContactWriter {
   public mutating func write(_ contact: Contact) throws {
     if !wroteHeader { try writeHeader() }
     try Self.writeRecord(
-      try SpreadsheetLayout.cells(for: contact, groupSeparator: groupSeparator, yaml: yaml), to: output)
+      try layout.cells(for: contact, groupSeparator: groupSeparator, yaml: yaml), to: output)
   }
 
   public mutating func finish() throws {
@@ -32,7 +35,7 @@ public struct CSVContactWriter: ContactWriter {
 
   private mutating func writeHeader() throws(RosterError) {
     wroteHeader = true
-    try Self.writeRecord(SpreadsheetLayout.headers, to: output)
+    try Self.writeRecord(layout.headers, to: output)
   }
 
   /// Writes one CSV record, quoting the cells that need it.
