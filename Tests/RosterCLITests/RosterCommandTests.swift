@@ -162,6 +162,25 @@ struct RosterCommandTests {
     #expect(nowhere.stderrText.hasPrefix("roster: /nonexistent/dir/out.jsonl: cannot write here"))
   }
 
+  @Test func aFullDiskIsExitTwoWithTheDestinationUntouched() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("big.csv")
+    var text = "Name,Email\n"
+    for index in 0..<20_000 { text += "Person \(index),person\(index)@example.com\n" }
+    try Data(text.utf8).write(to: input)
+    let output = directory.appendingPathComponent("out.jsonl")
+    try Data("previous\n".utf8).write(to: output)
+    // `ulimit -f 64` caps files at 64 KiB: the output cannot be written in full.
+    let result = try TestSupport.run(
+      URL(fileURLWithPath: "/bin/sh"),
+      ["-c", "ulimit -f 64 && exec \"$0\" convert \"$1\" -o \"$2\" --quiet", roster.path, input.path, output.path])
+    #expect(result.status == 2)
+    #expect(result.stderrText.hasPrefix("roster: \(output.path): write failed: File too large"))
+    #expect(try String(contentsOf: output, encoding: .utf8) == "previous\n")
+    #expect(try listing(directory) == ["big.csv", "out.jsonl"])
+  }
+
   @Test func interruptedRunsLeaveNoTemporaryFiles() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

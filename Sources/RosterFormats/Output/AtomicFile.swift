@@ -83,7 +83,8 @@ public enum TemporaryFiles {
     .allocate(capacity: capacity)
   nonisolated(unsafe) private static var installed = false
 
-  /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files and exit with 128 + signal.
+  /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files and exit with 128 + signal,
+  /// and ignores SIGXFSZ so that a file size limit is an ordinary write error.
   /// Call once, early, from the main thread.
   public static func installSignalHandlers() {
     guard !installed else { return }
@@ -94,6 +95,8 @@ public enum TemporaryFiles {
     sigemptyset(&handled)
     for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, signalNumber) }
     sigprocmask(SIG_UNBLOCK, &handled, nil)
+    // Over a file size limit, let write(2) fail with EFBIG (reported, exit 2) instead of killing us.
+    signal(SIGXFSZ, SIG_IGN)
     for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
       signal(signalNumber) { received in
         for slot in 0..<TemporaryFiles.capacity {
