@@ -12,6 +12,7 @@ let package = Package(
   products: [
     .library(name: "RosterCore", targets: ["RosterCore"]),
     .library(name: "RosterFormats", targets: ["RosterFormats"]),
+    .library(name: "RosterXLSX", targets: ["RosterXLSX"]),
     .executable(name: "roster", targets: ["roster"]),
     .executable(name: "roster-bench", targets: ["RosterBench"]),
   ],
@@ -25,8 +26,11 @@ let package = Package(
     // libyaml 0.2.5 from Debian's libyaml-dev, and the one Swift layer over it (the metadata cell).
     .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"])]),
     .target(name: "RosterYAML", dependencies: ["CLibYAML", "RosterCore"]),
+    // libxlsxwriter 1.1.4 from Debian's libxlsxwriter-dev, and the one Swift layer over it (XLSX output).
+    .systemLibrary(name: "CXLSXWriter", providers: [.apt(["libxlsxwriter-dev"])]),
+    .target(name: "RosterXLSX", dependencies: ["RosterCore", "CXLSXWriter"]),
     // Readers and writers: bytes in, bytes out.
-    .target(name: "RosterFormats", dependencies: ["RosterCore", "RosterYAML"]),
+    .target(name: "RosterFormats", dependencies: ["RosterCore", "RosterYAML", "RosterXLSX"]),
     // The thin command-line front end.
     .executableTarget(
       name: "roster",
@@ -43,6 +47,8 @@ let package = Package(
     .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML", "RosterCore", "RosterTestSupport"]),
+    .testTarget(
+      name: "RosterXLSXTests", dependencies: ["RosterXLSX", "RosterCore", "RosterFormats", "RosterTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,7 @@ struct Convert: ParsableCommand {
 
   @OptionGroup var options: RunOptions
 
-  @Option(help: "The output format (default: from the output's extension, else jsonl).")
+  @Option(help: "The output format: jsonl, json, csv or xlsx (default: from the output's extension, else jsonl).")
   var to: OutputFormat?
 
   @Option(
@@ -33,6 +33,10 @@ struct Convert: ParsableCommand {
   func validate() throws {
     if to == nil, let output, output != "-", OutputFormat(pathExtensionOf: output) == nil {
       throw ValidationError("cannot tell the output format from \"\(output)\"; pass --to jsonl or --to json")
+    }
+    let format = to ?? output.flatMap { OutputFormat(pathExtensionOf: $0) } ?? .jsonl
+    if format == .xlsx, output == nil || output == "-" {
+      throw ValidationError("XLSX output needs a file: pass -o contacts.xlsx")
     }
     if output == nil || output == "-", options.report == "-" {
       throw ValidationError("the output already goes to standard output; give --report a file path")

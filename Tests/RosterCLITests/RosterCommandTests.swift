@@ -79,6 +79,39 @@ struct RosterCommandTests {
     #expect(badSeparator.status == 2)
   }
 
+  @Test func xlsxOutputHasTheContactsAndAnIssuesSheet() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let workbook = directory.appendingPathComponent("contacts.xlsx")
+    let result = try TestSupport.run(roster, ["convert", packagex, "-o", workbook.path, "--quiet"])
+    #expect(result.status == 0, "\(result.stderrText)")
+    let script = """
+      import json, sys, openpyxl
+      book = openpyxl.load_workbook(sys.argv[1])
+      print(json.dumps({ws.title: [[c for c in row] for row in ws.iter_rows(values_only=True)] for ws in book}))
+      """
+    let python =
+      ProcessInfo.processInfo.environment["ROSTER_PYTHON"]
+      ?? TestSupport.packageRoot.appendingPathComponent(".build-venv/bin/python").path
+    let read = try TestSupport.run(URL(fileURLWithPath: python), ["-c", script, workbook.path])
+    #expect(read.status == 0, "\(read.stderrText)")
+    let sheets = try #require(try JSONSerialization.jsonObject(with: read.stdout) as? [String: [[Any]]])
+    let contacts = try #require(sheets["Contacts"])
+    #expect(contacts.count == 4)
+    #expect(contacts[2][6] as? String == "+12125550100")
+    let issues = try #require(sheets["Issues"])
+    #expect(issues.count == 2)
+    #expect(issues[1][0] as? Int == 2)
+    #expect(issues[1][1] as? Int == 4)
+    #expect((issues[1][3] as? String)?.contains("the domain needs a dot") == true)
+    #expect(issues[1][4] as? String == "Thor Odinson")
+    #expect(try listing(directory) == ["contacts.xlsx"])
+
+    let toStdout = try TestSupport.run(roster, ["convert", packagex, "--to", "xlsx"])
+    #expect(toStdout.status == 2)
+    #expect(toStdout.stderrText.contains("XLSX output needs a file"))
+  }
+
   @Test func rejectedRowsComeBackInTheInputsOwnShapeAndReimport() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

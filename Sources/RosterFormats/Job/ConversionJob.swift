@@ -1,4 +1,5 @@
 public import RosterCore
+import RosterXLSX
 import RosterYAML
 
 /// The formats `roster convert` writes.
@@ -7,6 +8,8 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   case json
   /// CSV with `SpreadsheetLayout`'s fixed header and YAML `metadata` cells.
   case csv
+  /// An Excel workbook: the same columns, every value as text, and an Issues sheet.
+  case xlsx
 
   /// The format a file name's extension implies, if any (`.jsonl`/`.ndjson`, `.json`, `.csv`).
   public init?(pathExtensionOf path: String) {
@@ -17,6 +20,8 @@ public enum OutputFormat: String, CaseIterable, Sendable {
       self = .json
     } else if lowered.hasSuffix(".csv") {
       self = .csv
+    } else if lowered.hasSuffix(".xlsx") {
+      self = .xlsx
     } else {
       return nil
     }
@@ -154,13 +159,25 @@ public struct ConversionJob: Sendable {
 
     let reportWriter = try IssueReportWriter(
       format: report.format, inputName: file.displayName, output: try open(report.destination))
+    var observers: [RowObserver] = []
     let rejectsWriter = try rejects.map { path throws(RosterError) in
       try RejectedRowsWriter(output: try open(.file(path)), header: headers, inputName: file.displayName)
     }
-    func run<Writer: ContactWriter>(_ writer: Writer) throws(RosterError) -> RunSummary {
+    if let rejectsWriter {
+      observers.append { record, issue in
+        if let issue { try rejectsWriter.write(record, issue: issue) }
+        return []
+      }
+    }
+    func run<Writer: ContactWriter>(_ writer: Writer, warnings: [RunWarning] = []) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
-      try Self.stream(reader, mapper: mapper, into: &pipeline, rejects: rejectsWriter, every: progressEvery) {
+      do {
+        for warning in warnings { try pipeline.warn(warning) }
+      } catch {
+        throw RosterError(.output, "\(error)")
+      }
+      try Self.stream(reader, mapper: mapper, into: &pipeline, observers: observers, every: progressEvery) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
       try Self.writeCreatedGroups(linker, into: &pipeline)
@@ -180,12 +197,39 @@ public struct ConversionJob: Sendable {
           output: try open(output.destination), layout: layout, groupSeparator: groups.separator
         ) { try yaml.encode($0) }
         summary = try run(writer)
+      case .xlsx:
+        guard case .file(let path) = output.destination else {
+          throw RosterError(.usage, "XLSX output needs a file: pass -o contacts.xlsx")
+        }
+        let yaml = FlowYAMLEncoder()
+        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? headerMap.metadataPaths : [])
+        let workbook = try XLSXContactWriter(
+          destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
+        ) { try yaml.encode($0) }
+        let opening = workbook.takeAdjustments().map { Self.warning(for: $0, at: nil) }
+        observers.append { record, issue in
+          if let issue { try workbook.recordIssue(issue, originalValues: record.lossyStrings) }
+          return workbook.takeAdjustments().map { Self.warning(for: $0, at: record.position) }
+        }
+        defer { workbook.abandon() }
+        summary = try run(workbook, warnings: opening)
       }
     } else {
       summary = try run(DiscardingContactWriter())
     }
     for file in files { try file.commit() }
     return summary
+  }
+
+  /// Called after each row with its record and, when the row was rejected, its issue; returns warnings
+  /// to report (the rejects file and the XLSX Issues sheet listen here).
+  public typealias RowObserver = (CSVRecord, RowIssue?) throws -> [RunWarning]
+
+  /// A cell the XLSX writer had to change or drop, as a warning at the row that caused it.
+  static func warning(for adjustment: XLSXCellAdjustment, at position: RowPosition?) -> RunWarning {
+    RunWarning(
+      code: adjustment.code, message: adjustment.description, position: adjustment.position ?? position,
+      header: adjustment.column)
   }
 
   /// The first pass of a run with group memberships: records every group row and membership.
@@ -269,7 +313,7 @@ public struct ConversionJob: Sendable {
   /// Calls `progress(rows, bytesRead)` every `every` rows.
   public static func stream<Source: ByteSource, Writer: ContactWriter, Sink: IssueSink>(
     _ reader: CSVRecordReader<Source>, mapper: ContactMapper,
-    into pipeline: inout ContactPipeline<Writer, Sink>, rejects: RejectedRowsWriter? = nil, every: Int = 8192,
+    into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [], every: Int = 8192,
     progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
@@ -287,7 +331,9 @@ public struct ConversionJob: Sendable {
           let draft = mapper.draft(from: record, problems: &problems)
           try pipeline.process(draft, at: record.position, problems: problems, headers: mapper.fieldHeaders)
         }
-        if let rejects, let issue = pipeline.lastRejection { try rejects.write(record, issue: issue) }
+        for observer in observers {
+          for warning in try observer(record, pipeline.lastRejection) { try pipeline.warn(warning) }
+        }
         if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, reader.bytesRead) }
       }
     } catch let error as RosterError {
