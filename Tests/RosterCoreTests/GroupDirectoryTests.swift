@@ -63,6 +63,30 @@ struct GroupDirectoryTests {
     #expect(counts == (policy != .reject))
   }
 
+  @Test func referencesByIDResolveBeforeAndAfterTheGroupRow() throws {
+    let directory = GroupDirectory()
+    let early = directory.slot(for: GroupReference(name: "", id: "g-1"), mentionedAt: RowPosition(index: 0, line: 2))
+    _ = directory.define(name: "Crew", id: "g-1", at: RowPosition(index: 1, line: 3))
+    let late = directory.slot(for: GroupReference(name: "", id: "g-1"), mentionedAt: RowPosition(index: 2, line: 4))
+    let ghost = directory.slot(for: GroupReference(name: "", id: "g-9"), mentionedAt: nil)
+    directory.settle(policy: .warn)
+    #expect(early == late)
+    #expect(directory.existingSlot(named: "crew") == early)
+    #expect(directory.accepts(early) && !directory.accepts(ghost))
+    let linker = GroupLinker(directory: directory, policy: .warn, headers: [:])
+    var person = Contact()
+    person.name = "Ann"
+    person.groups = [GroupReference(name: "", id: "g-1"), GroupReference(name: "", id: "g-9")]
+    var problems: [IssueDetail] = []
+    var warnings: [RunWarning] = []
+    try linker.link(&person, at: RowPosition(index: 2, line: 4), problems: &problems, warnings: &warnings)
+    #expect(person.groups.map(\.name) == ["Crew"])
+    #expect(
+      warnings.map(\.message) == [
+        "Groups names group id \"g-9\", which no group row defines; the membership is dropped"
+      ])
+  }
+
   @Test func explicitGroupIDsWinOverDerivedOnes() throws {
     let directory = GroupDirectory()
     _ = directory.define(name: "Crew", id: "crm-7", at: RowPosition(index: 1, line: 3))

@@ -114,7 +114,7 @@ struct FixtureTests {
     let validator = ContactValidator(phone: try #require(PhoneNumberValidator(defaultRegion: fixture.defaultRegion)))
     let sink = RecordingSink()
     var pipeline = ContactPipeline(validator: validator, writer: DiscardingContactWriter(), sink: sink)
-    try ConversionJob.stream(reader, mapper: mapper, into: &pipeline)
+    try ConversionJob.stream(CSVRowReader(reader, mapper: mapper), headers: mapper.fieldHeaders, into: &pipeline)
     let summary = try pipeline.finish()
     #expect(summary.rows == summary.accepted + summary.rejected)
     #expect(sink.accepted.count == summary.accepted)

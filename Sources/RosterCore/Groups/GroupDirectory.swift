@@ -50,6 +50,8 @@ public final class GroupDirectory {
   private var definitions: [RowPosition?] = []
   private var slotsByNormalizedName: [String: Int] = [:]
   private var slotsByWrittenName: [String: Int] = [:]
+  /// Slots by group id, for references that carry only an id (Roster's own JSON).
+  private var slotsByID: [String: Int] = [:]
 
   public init() {}
 
@@ -74,6 +76,24 @@ public final class GroupDirectory {
     return slot
   }
 
+  /// The slot of the group `reference` names: by name, or by id when it has no name.
+  ///
+  /// An id no group row has defined yet gets a slot of its own, which the group row that defines that
+  /// id later takes over.
+  public func slot(for reference: GroupReference, mentionedAt position: RowPosition?) -> Int {
+    guard reference.name.isEmpty, !reference.id.isEmpty else {
+      return slot(named: reference.name, mentionedAt: position)
+    }
+    if let slot = slotsByID[reference.id] { return slot }
+    let slot = groups.count
+    groups.append(
+      Group(name: reference.id, normalizedName: "", id: reference.id, firstMention: position))
+    statuses.append(.unknown)
+    definitions.append(nil)
+    slotsByID[reference.id] = slot
+    return slot
+  }
+
   /// The slot of an existing group, without adding one.
   public func existingSlot(named name: String) -> Int? {
     slotsByWrittenName[name] ?? slotsByNormalizedName[GroupDirectory.normalizedName(name)]
@@ -83,12 +103,20 @@ public final class GroupDirectory {
   ///
   /// Returns the earlier definition when the group was already defined by another row (a duplicate).
   public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
+    let normalized = GroupDirectory.normalizedName(name)
+    if slotsByNormalizedName[normalized] == nil, let byID = slotsByID[id], definitions[byID] == nil {
+      // Members named this group by id before its row: that slot becomes the group's.
+      groups[byID].name = name
+      groups[byID].normalizedName = normalized
+      slotsByNormalizedName[normalized] = byID
+    }
     let slot = slot(named: name, mentionedAt: position)
     if let earlier = definitions[slot] { return earlier == position ? nil : earlier }
     groups[slot].definition = position
     definitions[slot] = position
     setStatus(.defined, of: slot)
     groups[slot].id = id
+    if slotsByID[id] == nil { slotsByID[id] = slot }
     return nil
   }
 

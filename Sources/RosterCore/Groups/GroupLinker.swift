@@ -68,7 +68,7 @@ public struct GroupLinker {
     var dropped: [(GroupReference, String)] = []
     var keptSlots: [Int] = []
     for reference in contact.groups {
-      let slot = directory.slot(named: reference.name, mentionedAt: position)
+      let slot = directory.slot(for: reference, mentionedAt: position)
       if directory.accepts(slot) {
         // Two spellings of one group are one membership.
         if let index = keptSlots.firstIndex(of: slot) {
@@ -77,22 +77,24 @@ public struct GroupLinker {
         }
         var resolved = reference
         resolved.id = directory.groups[slot].id
+        resolved.name = directory.groups[slot].name
         kept.append(resolved)
         keptSlots.append(slot)
         continue
       }
       let cyclic = directory.status(of: slot) == .cyclic
+      let named = reference.name.isEmpty ? "group id \"\(reference.id)\"" : "group \"\(reference.name)\""
       let reason =
         cyclic
-        ? "names group \"\(reference.name)\", which is rejected because it contains itself"
-        : "names group \"\(reference.name)\", which no group row defines"
+        ? "names \(named), which is rejected because it contains itself"
+        : "names \(named), which no group row defines"
       let header = reference.isPrimary && groupsHeader == nil ? primaryGroupsHeader : groupsHeader
       if policy == .reject {
         problems.append(
           IssueDetail(
             header: header, field: "groups", code: "group.unknown",
             message: reason + (cyclic ? "" : "; add a group row with that name or use --unknown-groups warn|create"),
-            value: reference.name))
+            value: reference.name.isEmpty ? reference.id : reference.name))
       } else {
         dropped.append((reference, reason))
       }

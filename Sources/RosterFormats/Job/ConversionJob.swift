@@ -125,8 +125,8 @@ public struct ConversionJob: Sendable {
     if passes == 2 {
       let memberships = try MembershipSpool()
       try Self.scanGroups(
-        reader, mapper: mapper, validator: validator, into: directory, memberships: memberships,
-        keepingNames: groups.referencedContacts
+        CSVRowReader(reader, mapper: mapper), validator: validator, headers: mapper.fieldHeaders, into: directory,
+        memberships: memberships, keepingNames: groups.referencedContacts
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
@@ -164,8 +164,8 @@ public struct ConversionJob: Sendable {
       try RejectedRowsWriter(output: try open(.file(path)), header: headers, inputName: file.displayName)
     }
     if let rejectsWriter {
-      observers.append { record, issue in
-        if let issue { try rejectsWriter.write(record, issue: issue) }
+      observers.append { row, issue in
+        if let issue, case .csv(let record) = row.original { try rejectsWriter.write(record, issue: issue) }
         return []
       }
     }
@@ -173,11 +173,14 @@ public struct ConversionJob: Sendable {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
       do {
-        for warning in warnings { try pipeline.warn(warning) }
+        for warning in mapper.headerMap.warnings + warnings { try pipeline.warn(warning) }
       } catch {
         throw RosterError(.output, "\(error)")
       }
-      try Self.stream(reader, mapper: mapper, into: &pipeline, observers: observers, every: progressEvery) {
+      try Self.stream(
+        CSVRowReader(reader, mapper: mapper), headers: mapper.fieldHeaders, into: &pipeline, observers: observers,
+        every: progressEvery
+      ) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
       try Self.writeCreatedGroups(linker, into: &pipeline)
@@ -207,9 +210,9 @@ public struct ConversionJob: Sendable {
           destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
         ) { try yaml.encode($0) }
         let opening = workbook.takeAdjustments().map { Self.warning(for: $0, at: nil) }
-        observers.append { record, issue in
-          if let issue { try workbook.recordIssue(issue, originalValues: record.lossyStrings) }
-          return workbook.takeAdjustments().map { Self.warning(for: $0, at: record.position) }
+        observers.append { row, issue in
+          if let issue { try workbook.recordIssue(issue, originalValues: row.original.displayValues) }
+          return workbook.takeAdjustments().map { Self.warning(for: $0, at: row.position) }
         }
         defer { workbook.abandon() }
         summary = try run(workbook, warnings: opening)
@@ -223,7 +226,7 @@ public struct ConversionJob: Sendable {
 
   /// Called after each row with its record and, when the row was rejected, its issue; returns warnings
   /// to report (the rejects file and the XLSX Issues sheet listen here).
-  public typealias RowObserver = (CSVRecord, RowIssue?) throws -> [RunWarning]
+  public typealias RowObserver = (SourceRow, RowIssue?) throws -> [RunWarning]
 
   /// A cell the XLSX writer had to change or drop, as a warning at the row that caused it.
   static func warning(for adjustment: XLSXCellAdjustment, at position: RowPosition?) -> RunWarning {
@@ -235,23 +238,23 @@ public struct ConversionJob: Sendable {
   /// The first pass of a run with group memberships: records every group row and membership.
   ///
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them.
-  static func scanGroups<Source: ByteSource>(
-    _ reader: CSVRecordReader<Source>, mapper: ContactMapper, validator: ContactValidator,
+  static func scanGroups(
+    _ rows: some ContactRowReader, validator: ContactValidator, headers: [ContactField: String],
     into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
     progress: (Int, Int) -> Void
   ) throws(RosterError) {
     var problems: [IssueDetail] = []
-    var rows = 0
-    while let record = try reader.next() {
-      rows += 1
-      if rows % 8192 == 0 { progress(rows, reader.bytesRead) }
-      guard record.unterminatedQuoteLine == nil else { continue }
+    var count = 0
+    while let row = try rows.next() {
+      count += 1
+      if count % 8192 == 0 { progress(count, rows.bytesRead) }
+      guard row.problems.isEmpty else { continue }
+      var contact = row.contact
       problems.removeAll(keepingCapacity: true)
-      var contact = mapper.draft(from: record, problems: &problems)
-      guard problems.isEmpty else { continue }
-      validator.validate(&contact, headers: mapper.fieldHeaders, problems: &problems)
+      validator.validate(&contact, headers: headers, problems: &problems)
       guard problems.isEmpty else { continue }
       if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+      let record = row
       var ownSlot = -1
       var defines = false
       if contact.type == .group {
@@ -259,7 +262,7 @@ public struct ConversionJob: Sendable {
         ownSlot = directory.slot(named: contact.name, mentionedAt: record.position)
       }
       for reference in contact.groups {
-        let slot = directory.slot(named: reference.name, mentionedAt: record.position)
+        let slot = directory.slot(for: reference, mentionedAt: record.position)
         if defines { directory.nest(ownSlot, in: slot) }
         try memberships.append(
           MembershipRecord(
@@ -308,33 +311,21 @@ public struct ConversionJob: Sendable {
     }
   }
 
-  /// Streams every record of `reader` through `mapper` into `pipeline` (which the caller finishes).
+  /// Streams every row of `rows` into `pipeline` (which the caller finishes).
   ///
   /// Calls `progress(rows, bytesRead)` every `every` rows.
-  public static func stream<Source: ByteSource, Writer: ContactWriter, Sink: IssueSink>(
-    _ reader: CSVRecordReader<Source>, mapper: ContactMapper,
+  public static func stream<Writer: ContactWriter, Sink: IssueSink>(
+    _ rows: some ContactRowReader, headers: [ContactField: String],
     into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [], every: Int = 8192,
     progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
-      for warning in mapper.headerMap.warnings { try pipeline.warn(warning) }
-      var problems: [IssueDetail] = []
-      while let record = try reader.next() {
-        problems.removeAll(keepingCapacity: true)
-        if let quoteLine = record.unterminatedQuoteLine {
-          problems.append(
-            IssueDetail(
-              header: nil, field: "row", code: "row.unterminated_quote",
-              message: "the quoted field opened on line \(quoteLine) is never closed"))
-          try pipeline.reject(at: record.position, problems: problems)
-        } else {
-          let draft = mapper.draft(from: record, problems: &problems)
-          try pipeline.process(draft, at: record.position, problems: problems, headers: mapper.fieldHeaders)
-        }
+      while let row = try rows.next() {
+        try pipeline.process(row.contact, at: row.position, problems: row.problems, headers: headers)
         for observer in observers {
-          for warning in try observer(record, pipeline.lastRejection) { try pipeline.warn(warning) }
+          for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }
         }
-        if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, reader.bytesRead) }
+        if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, rows.bytesRead) }
       }
     } catch let error as RosterError {
       throw error

@@ -1,0 +1,72 @@
+public import RosterCore
+
+/// An input row as read, kept for the rejects file and the XLSX Issues sheet.
+public enum OriginalRow {
+  /// A CSV record's cells.
+  case csv(CSVRecord)
+  /// A JSON element's exact bytes.
+  case json([UInt8])
+
+  /// The values to show a person beside the reasons (cells, or the JSON text as one value).
+  public var displayValues: [String] {
+    switch self {
+    case .csv(let record): record.lossyStrings
+    case .json(let bytes): [String(decoding: bytes, as: UTF8.self)]
+    }
+  }
+}
+
+/// One input row ready for the pipeline: the mapped draft, the problems found so far, and the original.
+public struct SourceRow {
+  public var position: RowPosition
+  /// A draft: not validated, no derived id.
+  public var contact: Contact
+  public var problems: [IssueDetail]
+  public var original: OriginalRow
+
+  public init(position: RowPosition, contact: Contact, problems: [IssueDetail], original: OriginalRow) {
+    self.position = position
+    self.contact = contact
+    self.problems = problems
+    self.original = original
+  }
+}
+
+/// Reads an input's rows as drafts, whatever its format, for one pass.
+public protocol ContactRowReader: AnyObject {
+  /// The next row, or `nil` at the end.
+  /// - Throws: `RosterError` when the input cannot be followed any further (rows before are returned).
+  func next() throws(RosterError) -> SourceRow?
+  /// Bytes taken from the input so far, for progress.
+  var bytesRead: Int { get }
+}
+
+/// CSV records mapped through the header map.
+public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
+  private let reader: CSVRecordReader<Source>
+  private let mapper: ContactMapper
+  private var problems: [IssueDetail] = []
+
+  /// `reader` must be past its header.
+  public init(_ reader: CSVRecordReader<Source>, mapper: ContactMapper) {
+    self.reader = reader
+    self.mapper = mapper
+  }
+
+  public var bytesRead: Int { reader.bytesRead }
+
+  public func next() throws(RosterError) -> SourceRow? {
+    guard let record = try reader.next() else { return nil }
+    problems.removeAll(keepingCapacity: true)
+    var contact = Contact()
+    if let quoteLine = record.unterminatedQuoteLine {
+      problems.append(
+        IssueDetail(
+          header: nil, field: "row", code: "row.unterminated_quote",
+          message: "the quoted field opened on line \(quoteLine) is never closed"))
+    } else {
+      contact = mapper.draft(from: record, problems: &problems)
+    }
+    return SourceRow(position: record.position, contact: contact, problems: problems, original: .csv(record))
+  }
+}
