@@ -10,18 +10,15 @@ extension ReportFormat: ExpressibleByArgument {}
 extension UnknownGroupPolicy: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
 
-/// The input formats Roster reads.
-enum InputFormat: String, CaseIterable, ExpressibleByArgument {
-  case csv
-}
+extension InputFormat: ExpressibleByArgument {}
 
 /// Options shared by `convert` and `validate`.
 struct RunOptions: ParsableArguments {
   @Argument(help: "The input file; - or nothing reads standard input.")
   var input: String = "-"
 
-  @Option(help: "The input format.")
-  var from: InputFormat = .csv
+  @Option(help: "The input format: csv, json or jsonl (default: from the input's extension, else csv).")
+  var from: InputFormat?
 
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))
   var report: String?

@@ -79,6 +79,38 @@ struct RosterCommandTests {
     #expect(badSeparator.status == 2)
   }
 
+  @Test func jsonInputStreamsUntilAFaultAndRejectsComeBackAsJSONLines() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let rejects = directory.appendingPathComponent("rejects.jsonl")
+    let input = Data(
+      """
+      [{"name": "Ada", "email": "ada@example.com"},
+       {"name": "Thor", "email": "thor@asgard",
+        "metadata": {"realm": "Asgard"}},
+       {"name": "Bad" "email": "x@y.z"}]
+      """.utf8)
+    let result = try TestSupport.run(
+      roster, ["convert", "--from", "json", "--rejects", rejects.path, "--report-format", "jsonl"], stdin: input)
+    #expect(result.status == 2)
+    #expect(result.stdoutText.contains("\"name\":\"Ada\""))
+    #expect(result.stderrText.hasSuffix("roster: <stdin>:4: at byte offset 140: expected ',' or '}', found '\"'\n"))
+    #expect(!FileManager.default.fileExists(atPath: rejects.path))
+
+    let valid = Data(#"[{"name": "Ada", "email": "ada@example.com"}]"#.utf8)
+    let thor = Data(
+      "[{\"name\": \"Thor\", \"email\": \"thor@asgard\",\n \"metadata\": {\"realm\": \"Asgard\"}}]".utf8)
+    let ok = try TestSupport.run(roster, ["convert", "--from", "json", "--quiet"], stdin: valid)
+    #expect(ok.status == 0)
+    let rejected = try TestSupport.run(
+      roster, ["validate", "--from", "json", "--rejects", rejects.path, "--quiet"], stdin: thor)
+    #expect(rejected.status == 1)
+    #expect(
+      try String(contentsOf: rejects, encoding: .utf8)
+        == "{\"name\": \"Thor\", \"email\": \"thor@asgard\",  \"metadata\": {\"realm\": \"Asgard\"},\"roster_errors\":[\"email: the domain needs a dot (for example example.com)\"]}\n"
+    )
+  }
+
   @Test func xlsxOutputHasTheContactsAndAnIssuesSheet() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

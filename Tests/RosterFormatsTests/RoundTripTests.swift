@@ -39,6 +39,28 @@ struct RoundTripTests {
     )
   }
 
+  @Test(arguments: FixtureCase.all)
+  func jsonOutputReadsBackToTheSameContacts(_ fixture: FixtureCase) throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let jsonlURL = directory.appendingPathComponent("a.jsonl")
+    let jsonl = try convert(fixture.input, to: .jsonl, at: jsonlURL, like: fixture)
+    let csv = try convert(fixture.input, to: .csv, at: directory.appendingPathComponent("a.csv"), like: fixture)
+    // JSONL → JSONL and JSONL → CSV → JSONL give the same bytes; JSONL → CSV gives the CSV.
+    let again = try convert(jsonlURL, to: .jsonl, at: directory.appendingPathComponent("b.jsonl"), like: fixture)
+    #expect(again == jsonl, "JSONL → JSONL changed \(fixture.name):\n\(String(decoding: again, as: UTF8.self))")
+    let csvURL = directory.appendingPathComponent("b.csv")
+    let viaJSON = try convert(jsonlURL, to: .csv, at: csvURL, like: fixture)
+    #expect(viaJSON == csv, "JSONL → CSV differs for \(fixture.name):\n\(String(decoding: viaJSON, as: UTF8.self))")
+    let back = try convert(csvURL, to: .jsonl, at: directory.appendingPathComponent("c.jsonl"), like: fixture)
+    #expect(back == jsonl, "JSONL → CSV → JSONL changed \(fixture.name)")
+    // The streamed JSON array reads back like the lines.
+    let arrayURL = directory.appendingPathComponent("a.json")
+    _ = try convert(fixture.input, to: .json, at: arrayURL, like: fixture)
+    let fromArray = try convert(arrayURL, to: .jsonl, at: directory.appendingPathComponent("d.jsonl"), like: fixture)
+    #expect(fromArray == jsonl, "JSON array → JSONL differs for \(fixture.name)")
+  }
+
   @Test func metadataCellsLoadAsTheOriginalStringsInPyYAMLAndRuamel() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -27,7 +27,7 @@ public final class GroupDirectory {
 
   /// One group.
   public struct Group: Sendable {
-    /// The name as first written.
+    /// The name as its group row writes it, else as first written.
     public var name: String
     public var normalizedName: String
     /// The id members refer to: the group row's `id`, else derived from the normalized name.
@@ -116,6 +116,8 @@ public final class GroupDirectory {
     definitions[slot] = position
     setStatus(.defined, of: slot)
     groups[slot].id = id
+    // The group row spells the group's name; members may have written it another way.
+    groups[slot].name = name
     if slotsByID[id] == nil { slotsByID[id] = slot }
     return nil
   }

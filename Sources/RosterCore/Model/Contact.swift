@@ -46,7 +46,7 @@ public struct GroupMembers: Hashable, Sendable {
 /// The one contact model every reader maps onto and every writer writes.
 ///
 /// Output key order and names (the canonical record): `id`, `type`, `name`, `first_name`,
-/// `last_name`, `email`, `phone`, `phone_extension`, `address`, `groups`, `group_contacts`, `referenced_contacts`,
+/// `last_name`, `email`, `phone`, `phone_extension`, `address`, `groups`, `primary_groups`, `group_contacts`, `referenced_contacts`,
 /// `metadata`. Absent values are omitted.
 public struct Contact: Hashable, Sendable {
   public var id: String = ""

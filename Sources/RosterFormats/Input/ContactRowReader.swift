@@ -39,6 +39,12 @@ public protocol ContactRowReader: AnyObject {
   func next() throws(RosterError) -> SourceRow?
   /// Bytes taken from the input so far, for progress.
   var bytesRead: Int { get }
+  /// Warnings known only once every row was read (JSON keys Roster does not know, say).
+  var closingWarnings: [RunWarning] { get }
+}
+
+extension ContactRowReader {
+  public var closingWarnings: [RunWarning] { [] }
 }
 
 /// CSV records mapped through the header map.
@@ -68,5 +74,40 @@ public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
       contact = mapper.draft(from: record, problems: &problems)
     }
     return SourceRow(position: record.position, contact: contact, problems: problems, original: .csv(record))
+  }
+}
+
+/// JSON arrays, JSON Lines and Airy payloads, element by element.
+public final class JSONRowReader<Source: ByteSource>: ContactRowReader {
+  private let reader: JSONContactReader<Source>
+
+  public init(_ reader: JSONContactReader<Source>) {
+    self.reader = reader
+  }
+
+  public var bytesRead: Int { reader.bytesRead }
+
+  /// Top-level keys Roster does not know, in first-seen order (kept in metadata).
+  public var unknownKeys: [String] { reader.unknownKeys }
+
+  public var closingWarnings: [RunWarning] {
+    unknownKeys.map { key in
+      RunWarning(
+        code: "json.unknown_key",
+        message: "key \"\(key)\" is not a Roster field; its values are kept as metadata.\(key)",
+        header: key)
+    }
+  }
+
+  public func next() throws(RosterError) -> SourceRow? {
+    guard let row = try reader.next() else { return nil }
+    return SourceRow(position: row.position, contact: row.contact, problems: row.problems, original: .json(row.raw))
+  }
+
+  /// The JSON key for each field, for naming it in reports.
+  public static var fieldHeaders: [ContactField: String] {
+    var headers: [ContactField: String] = [:]
+    for field in ContactField.allCases { headers[field] = field.rawValue }
+    return headers
   }
 }

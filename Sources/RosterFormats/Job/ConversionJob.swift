@@ -28,6 +28,29 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   }
 }
 
+/// The formats `roster` reads.
+public enum InputFormat: String, CaseIterable, Sendable {
+  case csv
+  /// A JSON array of contacts, or an Airy `{"contacts": [...]}` payload (JSON Lines are recognized too).
+  case json
+  /// JSON Lines: one contact object per line.
+  case jsonl
+
+  /// The format a file name's extension implies, if any (`.csv`, `.json`, `.jsonl`/`.ndjson`).
+  public init?(pathExtensionOf path: String) {
+    let lowered = path.lowercased()
+    if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") {
+      self = .jsonl
+    } else if lowered.hasSuffix(".json") {
+      self = .json
+    } else if lowered.hasSuffix(".csv") {
+      self = .csv
+    } else {
+      return nil
+    }
+  }
+}
+
 /// Where a stream of bytes goes: a file (written atomically) or a standard stream.
 public enum Destination: Hashable, Sendable {
   case file(String)
@@ -78,6 +101,8 @@ public struct ConversionJob: Sendable {
   public var rejects: String?
   /// Whether CSV output writes metadata paths known from the input header as columns of their own.
   public var flattenMetadata = false
+  /// The input's format; `nil` follows the input's extension, else CSV.
+  public var inputFormat: InputFormat?
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -102,31 +127,63 @@ public struct ConversionJob: Sendable {
         "--default-region \(defaultRegion ?? ""): not a region code Roster knows (use ISO 3166 alpha-2, e.g. GB, US, DE)"
       )
     }
+    let format = inputFormat ?? InputFormat(pathExtensionOf: input) ?? .csv
     let file = try InputFile(path: input)
     // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
     let inputCopy = file.size == nil ? try SpoolFile() : nil
     file.tee = inputCopy?.output
-    var reader = CSVRecordReader(source: file, displayName: file.displayName)
-    let (headers, headerLine) = try reader.readHeader()
-    let headerMap: HeaderMap
-    do {
-      headerMap = try HeaderMap(headers: headers)
-    } catch {
-      throw RosterError(.header, file: file.displayName, line: headerLine, error.message)
-    }
-    var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
-    mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
     let validator = ContactValidator(phone: phoneValidator)
+
+    // What each input format gives: its rows, its field names for reports, its own header.
+    var headers: [String] = []
+    var headerWarnings: [RunWarning] = []
+    var metadataPaths: [[String]] = []
+    let fieldHeaders: [ContactField: String]
+    let rowsAgain: (InputFile) throws(RosterError) -> any ContactRowReader
+    var rows: any ContactRowReader
+    var passes: Int
+    switch format {
+    case .csv:
+      let reader = CSVRecordReader(source: file, displayName: file.displayName)
+      let headerLine: Int
+      (headers, headerLine) = try reader.readHeader()
+      let headerMap: HeaderMap
+      do {
+        headerMap = try HeaderMap(headers: headers)
+      } catch {
+        throw RosterError(.header, file: file.displayName, line: headerLine, error.message)
+      }
+      var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
+      mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
+      fieldHeaders = mapper.fieldHeaders
+      headerWarnings = headerMap.warnings
+      metadataPaths = headerMap.metadataPaths
+      rows = CSVRowReader(reader, mapper: mapper)
+      rowsAgain = { again throws(RosterError) in
+        let reader = CSVRecordReader(source: again, displayName: again.displayName)
+        _ = try reader.readHeader()
+        return CSVRowReader(reader, mapper: mapper)
+      }
+      passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
+    case .json, .jsonl:
+      let layout: JSONInputLayout = format == .jsonl ? .lines : .automatic
+      fieldHeaders = JSONRowReader<InputFile>.fieldHeaders
+      rows = JSONRowReader(JSONContactReader(source: file, displayName: file.displayName, layout: layout))
+      rowsAgain = { again in
+        JSONRowReader(JSONContactReader(source: again, displayName: again.displayName, layout: layout))
+      }
+      // Any element may name groups: always look at all of them first.
+      passes = 2
+    }
     let directory = GroupDirectory()
-    var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: mapper.fieldHeaders)
+    var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
 
     // Memberships can name groups defined further down: scan the whole input once first.
-    let passes = mapper.fieldHeaders[.groups] != nil || mapper.fieldHeaders[.primaryGroups] != nil ? 2 : 1
     if passes == 2 {
       let memberships = try MembershipSpool()
       try Self.scanGroups(
-        CSVRowReader(reader, mapper: mapper), validator: validator, headers: mapper.fieldHeaders, into: directory,
-        memberships: memberships, keepingNames: groups.referencedContacts
+        rows, validator: validator, headers: fieldHeaders, into: directory, memberships: memberships,
+        keepingNames: groups.referencedContacts
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
@@ -139,17 +196,26 @@ public struct ConversionJob: Sendable {
       } else {
         again = try InputFile(path: input)
       }
-      reader = CSVRecordReader(source: again, displayName: file.displayName)
-      _ = try reader.readHeader()
+      rows = try rowsAgain(again)
     }
     file.tee = nil
 
     var files: [AtomicFile] = []
-    defer { for file in files { file.abandon() } }
+    var streams: [ByteOutput] = []
+    // Files appear only when the run succeeds; what went to a standard stream before a fault stays
+    // there (the rows before it, and their report lines).
+    defer {
+      for file in files { file.abandon() }
+      for stream in streams { try? stream.flush() }
+    }
     func open(_ destination: Destination) throws(RosterError) -> ByteOutput {
       switch destination {
-      case .standardOutput: return .standardOutput()
-      case .standardError: return .standardError()
+      case .standardOutput:
+        streams.append(.standardOutput())
+        return streams[streams.count - 1]
+      case .standardError:
+        streams.append(.standardError())
+        return streams[streams.count - 1]
       case .file(let path):
         let file = try AtomicFile(destination: path)
         files.append(file)
@@ -160,31 +226,43 @@ public struct ConversionJob: Sendable {
     let reportWriter = try IssueReportWriter(
       format: report.format, inputName: file.displayName, output: try open(report.destination))
     var observers: [RowObserver] = []
-    let rejectsWriter = try rejects.map { path throws(RosterError) in
-      try RejectedRowsWriter(output: try open(.file(path)), header: headers, inputName: file.displayName)
-    }
-    if let rejectsWriter {
-      observers.append { row, issue in
-        if let issue, case .csv(let record) = row.original { try rejectsWriter.write(record, issue: issue) }
-        return []
+    var finishRejects: () throws(RosterError) -> Void = {}
+    if let rejects {
+      let output = try open(.file(rejects))
+      if format == .csv {
+        let writer = try RejectedRowsWriter(output: output, header: headers, inputName: file.displayName)
+        finishRejects = { () throws(RosterError) in try writer.finish() }
+        observers.append { row, issue in
+          if let issue, case .csv(let record) = row.original { try writer.write(record, issue: issue) }
+          return []
+        }
+      } else {
+        let writer = RejectedJSONWriter(output: output)
+        finishRejects = { () throws(RosterError) in try writer.finish() }
+        observers.append { row, issue in
+          if let issue, case .json(let raw) = row.original { try writer.write(raw, issue: issue) }
+          return []
+        }
       }
     }
     func run<Writer: ContactWriter>(_ writer: Writer, warnings: [RunWarning] = []) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
       do {
-        for warning in mapper.headerMap.warnings + warnings { try pipeline.warn(warning) }
+        for warning in headerWarnings + warnings { try pipeline.warn(warning) }
       } catch {
         throw RosterError(.output, "\(error)")
       }
-      try Self.stream(
-        CSVRowReader(reader, mapper: mapper), headers: mapper.fieldHeaders, into: &pipeline, observers: observers,
-        every: progressEvery
-      ) {
+      try Self.stream(rows, headers: fieldHeaders, into: &pipeline, observers: observers, every: progressEvery) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: file.size))
       }
+      do {
+        for warning in rows.closingWarnings { try pipeline.warn(warning) }
+      } catch {
+        throw RosterError(.output, "\(error)")
+      }
       try Self.writeCreatedGroups(linker, into: &pipeline)
-      try rejectsWriter?.finish()
+      try finishRejects()
       return try Self.finish(&pipeline)
     }
     let summary: RunSummary
@@ -195,7 +273,7 @@ public struct ConversionJob: Sendable {
         summary = try run(JSONContactWriter(output: try open(output.destination), layout: layout))
       case .csv:
         let yaml = FlowYAMLEncoder()
-        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? headerMap.metadataPaths : [])
+        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
         let writer = CSVContactWriter(
           output: try open(output.destination), layout: layout, groupSeparator: groups.separator
         ) { try yaml.encode($0) }
@@ -205,7 +283,7 @@ public struct ConversionJob: Sendable {
           throw RosterError(.usage, "XLSX output needs a file: pass -o contacts.xlsx")
         }
         let yaml = FlowYAMLEncoder()
-        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? headerMap.metadataPaths : [])
+        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
         let workbook = try XLSXContactWriter(
           destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
         ) { try yaml.encode($0) }
@@ -237,7 +315,8 @@ public struct ConversionJob: Sendable {
 
   /// The first pass of a run with group memberships: records every group row and membership.
   ///
-  /// Rows that mapping or validation rejects are skipped here; the second pass reports them.
+  /// Rows that mapping or validation rejects are skipped here; the second pass reports them, and so
+  /// the fault that ends an input early.
   static func scanGroups(
     _ rows: some ContactRowReader, validator: ContactValidator, headers: [ContactField: String],
     into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
@@ -245,7 +324,16 @@ public struct ConversionJob: Sendable {
   ) throws(RosterError) {
     var problems: [IssueDetail] = []
     var count = 0
-    while let row = try rows.next() {
+    while true {
+      // A fault in the input ends this pass quietly: the second pass processes the rows before it and
+      // then meets the same fault, which stops the run with its position.
+      let next: SourceRow?
+      do {
+        next = try rows.next()
+      } catch {
+        return
+      }
+      guard let row = next else { return }
       count += 1
       if count % 8192 == 0 { progress(count, rows.bytesRead) }
       guard row.problems.isEmpty else { continue }

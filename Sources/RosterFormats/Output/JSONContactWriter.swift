@@ -50,6 +50,10 @@ public struct JSONContactWriter: ContactWriter {
     if !contact.groups.isEmpty {
       try output.write(",\"groups\":")
       try output.writeJSONArray(contact.groups.lazy.map(\.id))
+      if contact.groups.contains(where: \.isPrimary) {
+        try output.write(",\"primary_groups\":")
+        try output.writeJSONArray(contact.groups.lazy.filter(\.isPrimary).map(\.id))
+      }
     }
     if let members = contact.members {
       try output.write(",\"group_contacts\":{\"children\":")

@@ -46,3 +46,44 @@ public final class RejectedRowsWriter {
     if needsQuotes { try output.write(byte: UInt8(ascii: "\"")) }
   }
 }
+
+/// Writes the rejected elements of a JSON input as JSON Lines, each object as read with a
+/// `roster_errors` array added (which Roster ignores on import), to fix and import again.
+public final class RejectedJSONWriter {
+  private let output: ByteOutput
+
+  public init(output: ByteOutput) {
+    self.output = output
+  }
+
+  /// Writes `raw` (one JSON value) with the reasons it was rejected.
+  public func write(_ raw: [UInt8], issue: RowIssue) throws(RosterError) {
+    let reasons = issue.details.map { detail in
+      (detail.header.map { $0 + ": " } ?? "") + detail.message
+    }
+    var end = raw.count
+    while end > 0, raw[end - 1] == 0x20 || raw[end - 1] == 0x09 || raw[end - 1] == 0x0A || raw[end - 1] == 0x0D {
+      end -= 1
+    }
+    guard end > 0, raw[end - 1] == UInt8(ascii: "}") else {
+      // Not an object: keep it whole under "value".
+      try output.write("{\"value\":")
+      try raw.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
+      try output.write(",\"roster_errors\":")
+      try output.writeJSONArray(reasons)
+      try output.write("}\n")
+      return
+    }
+    let body = raw[..<(end - 1)]
+    let isEmpty = !body.contains { $0 != UInt8(ascii: "{") && $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+    // One line per element: line breaks between tokens are spaces in JSON.
+    for byte in body { try output.write(byte: byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
+    try output.write(isEmpty ? "\"roster_errors\":" : ",\"roster_errors\":")
+    try output.writeJSONArray(reasons)
+    try output.write("}\n")
+  }
+
+  public func finish() throws(RosterError) {
+    try output.flush()
+  }
+}
