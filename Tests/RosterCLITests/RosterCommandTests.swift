@@ -139,6 +139,20 @@ struct RosterCommandTests {
     #expect(issues[1][4] as? String == "Thor Odinson")
     #expect(try listing(directory) == ["contacts.xlsx"])
 
+    // LibreOffice, the second reader, shows the same text (the phone keeps its +).
+    let profile = directory.appendingPathComponent("lo-profile")
+    let converted = try TestSupport.run(
+      URL(fileURLWithPath: "/usr/bin/env"),
+      [
+        "soffice", "-env:UserInstallation=file://\(profile.path)", "--headless", "--convert-to", "csv",
+        "--outdir", directory.path, workbook.path,
+      ])
+    #expect(converted.status == 0, "LibreOffice (soffice) must be installed: \(converted.stderrText)")
+    let sheet = try String(contentsOf: directory.appendingPathComponent("contacts.csv"), encoding: .utf8)
+    let lines = sheet.split(separator: "\n")
+    #expect(lines.count == 4)
+    #expect(lines.count > 2 && lines[2].contains(",+12125550100,"))
+
     let toStdout = try TestSupport.run(roster, ["convert", packagex, "--to", "xlsx"])
     #expect(toStdout.status == 2)
     #expect(toStdout.stderrText.contains("XLSX output needs a file"))
