@@ -160,10 +160,9 @@ public struct ContactMapper {
 
   private func resolveType(_ value: String?, of contact: inout Contact, problems: inout [IssueDetail]) {
     guard let value else { return }
-    switch value.trimmingASCIIWhitespace().lowercased() {
-    case "", "person": contact.type = .person
-    case "group": contact.type = .group
-    default:
+    if let type = ContactRules.type(named: value) {
+      contact.type = type
+    } else {
       problems.append(
         IssueDetail(
           header: fieldHeaders[.type], field: "type", code: "type.invalid",
@@ -172,14 +171,8 @@ public struct ContactMapper {
   }
 
   private func resolveName(_ name: String?, of contact: inout Contact, problems: inout [IssueDetail]) {
-    if let name, !name.trimmingASCIIWhitespace().isEmpty {
-      contact.name = name
-      return
-    }
-    let parts = [contact.firstName, contact.lastName].compactMap { $0?.trimmingASCIIWhitespace() }
-      .filter { !$0.isEmpty }
-    if !parts.isEmpty {
-      contact.name = parts.joined(separator: " ")
+    if let resolved = ContactRules.name(name, firstName: contact.firstName, lastName: contact.lastName) {
+      contact.name = resolved
       return
     }
     let nameFields: Set<String> = ["name", "first_name", "last_name"]

@@ -432,23 +432,18 @@ struct JSONContactMapper {
       return
     }
     if let type = slots[Slot.type.rawValue] {
-      switch type.trimmingJSONWhitespace().lowercased() {
-      case "", "person": contact.type = .person
-      case "group": contact.type = .group
-      default:
+      if let resolved = ContactRules.type(named: type) {
+        contact.type = resolved
+      } else {
         problems.append(
           IssueDetail(
             header: "type", field: "type", code: "type.invalid", message: "must be person or group", value: type))
       }
     }
-    if let name = slots[Slot.name.rawValue], !name.isBlank {
+    if let name = ContactRules.name(
+      slots[Slot.name.rawValue], firstName: contact.firstName, lastName: contact.lastName)
+    {
       contact.name = name
-      return
-    }
-    let parts = [contact.firstName, contact.lastName].compactMap { $0?.trimmingJSONWhitespace() }
-      .filter { !$0.isEmpty }
-    if !parts.isEmpty {
-      contact.name = parts.joined(separator: " ")
       return
     }
     let namePaths: Set<String> = ["name", "display_name", "first_name", "last_name"]
@@ -516,21 +511,5 @@ struct JSONContactMapper {
     var result = path
     for key in keys { result += result.isEmpty ? key : "." + key }
     return result
-  }
-}
-
-extension String {
-  /// Whether the string holds nothing but ASCII spaces, tabs and line breaks.
-  fileprivate var isBlank: Bool {
-    !utf8.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-  }
-
-  /// The string without leading and trailing ASCII spaces, tabs and line breaks.
-  fileprivate func trimmingJSONWhitespace() -> String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-      return ""
-    }
-    return String(self[first...last])
   }
 }

@@ -11,19 +11,14 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   /// An Excel workbook: the same columns, every value as text, and an Issues sheet.
   case xlsx
 
-  /// The format a file name's extension implies, if any (`.jsonl`/`.ndjson`, `.json`, `.csv`).
+  /// The format a file name's extension implies, if any (`.jsonl`/`.ndjson`, `.json`, `.csv`, `.xlsx`).
   public init?(pathExtensionOf path: String) {
-    let lowered = path.lowercased()
-    if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") {
-      self = .jsonl
-    } else if lowered.hasSuffix(".json") {
-      self = .json
-    } else if lowered.hasSuffix(".csv") {
-      self = .csv
-    } else if lowered.hasSuffix(".xlsx") {
-      self = .xlsx
-    } else {
-      return nil
+    switch lowercasedExtension(of: path) {
+    case "jsonl", "ndjson": self = .jsonl
+    case "json": self = .json
+    case "csv": self = .csv
+    case "xlsx": self = .xlsx
+    default: return nil
     }
   }
 }
@@ -38,17 +33,20 @@ public enum InputFormat: String, CaseIterable, Sendable {
 
   /// The format a file name's extension implies, if any (`.csv`, `.json`, `.jsonl`/`.ndjson`).
   public init?(pathExtensionOf path: String) {
-    let lowered = path.lowercased()
-    if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") {
-      self = .jsonl
-    } else if lowered.hasSuffix(".json") {
-      self = .json
-    } else if lowered.hasSuffix(".csv") {
-      self = .csv
-    } else {
-      return nil
+    switch lowercasedExtension(of: path) {
+    case "jsonl", "ndjson": self = .jsonl
+    case "json": self = .json
+    case "csv": self = .csv
+    default: return nil
     }
   }
+}
+
+/// The part of the file name after its last dot, lowercased (`""` when there is none).
+func lowercasedExtension(of path: String) -> String {
+  let name = path.split(separator: "/").last ?? ""
+  guard let dot = name.lastIndex(of: ".") else { return "" }
+  return name[name.index(after: dot)...].lowercased()
 }
 
 /// Where a stream of bytes goes: a file (written atomically) or a standard stream.
