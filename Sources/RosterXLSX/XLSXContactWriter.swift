@@ -65,6 +65,8 @@ public final class XLSXContactWriter: ContactWriter {
   private let groupSeparator: UInt8
   private let layout: SpreadsheetLayout
   private let temporary: SiblingTemporaryFile
+  /// Where the workbook is built until `finish` renames it: for a caller's signal-time cleanup.
+  public var temporaryPath: String { temporary.path }
   private let workbook: XLSXWorkbook
   private let formats: SheetSeries.Formats
   private var contacts: SheetSeries

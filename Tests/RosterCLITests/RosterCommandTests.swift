@@ -260,14 +260,15 @@ struct RosterCommandTests {
     #expect(try listing(directory) == ["big.csv", "out.jsonl"])
   }
 
-  @Test func interruptedRunsLeaveNoTemporaryFiles() throws {
+  @Test(arguments: ["out.jsonl", "out.xlsx"])
+  func interruptedRunsLeaveNoTemporaryFiles(output: String) throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let fifo = directory.appendingPathComponent("input.fifo")
     #expect(mkfifo(fifo.path, 0o600) == 0)
     let process = Process()
     process.executableURL = roster
-    process.arguments = ["convert", fifo.path, "-o", directory.appendingPathComponent("out.jsonl").path, "--quiet"]
+    process.arguments = ["convert", fifo.path, "-o", directory.appendingPathComponent(output).path, "--quiet"]
     try process.run()
     let writer = try FileHandle(forWritingTo: fifo)
     writer.write(Data("Name,Email\nA,a@b.co\n".utf8))
@@ -277,7 +278,7 @@ struct RosterCommandTests {
       usleep(10_000)
       waited += 1
     }
-    #expect(try listing(directory).contains { $0.hasSuffix(".roster-tmp") })
+    #expect(try listing(directory).contains { $0.hasPrefix(".out.") })
     process.interrupt()
     var exited = 0
     while process.isRunning && exited < 500 {

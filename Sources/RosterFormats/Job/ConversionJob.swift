@@ -285,6 +285,9 @@ public struct ConversionJob: Sendable {
         let workbook = try XLSXContactWriter(
           destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
         ) { try yaml.encode($0) }
+        // A signal must not leave the half-built workbook behind either.
+        TemporaryFiles.register(workbook.temporaryPath)
+        defer { TemporaryFiles.unregister(workbook.temporaryPath) }
         let opening = workbook.takeAdjustments().map { Self.warning(for: $0, at: nil) }
         observers.append { row, issue in
           if let issue { try workbook.recordIssue(issue, originalValues: row.original.displayValues) }
