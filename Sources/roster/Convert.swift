@@ -52,7 +52,7 @@ struct Convert: ParsableCommand {
       defaultRegion: options.defaultRegion)
     job.groups = options.groupOptions
     job.rejects = options.rejects
-    job.inputFormat = options.from
+    job.inputOptions = options.inputOptions
     job.flattenMetadata = flattenMetadata
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }

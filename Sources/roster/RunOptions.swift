@@ -17,8 +17,22 @@ struct RunOptions: ParsableArguments {
   @Argument(help: "The input file; - or nothing reads standard input.")
   var input: String = "-"
 
-  @Option(help: "The input format: csv, json or jsonl (default: from the input's extension, else csv).")
+  @Option(
+    help: "The input format: csv, json or jsonl (default: a data URL's media type, the extension, else the content).")
   var from: InputFormat?
+
+  @Option(
+    help:
+      "The input's text encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: BOM, else UTF-8 with a warned fallback to Windows-1252)."
+  )
+  var encoding: String?
+
+  @Option(
+    help: ArgumentHelp("The CSV delimiter: , ; or tab (default: sniffed from the header line).", valueName: "char"))
+  var delimiter: String?
+
+  @Option(help: ArgumentHelp("The largest data URL accepted, in encoded bytes.", valueName: "bytes"))
+  var maxDataURLBytes: Int = 7_500_000
 
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))
   var report: String?
@@ -49,12 +63,34 @@ struct RunOptions: ParsableArguments {
   var quiet = false
 
   func validate() throws {
+    if let encoding, TextEncoding(charsetName: encoding) == nil {
+      throw ValidationError("--encoding \(encoding): use utf-8, utf-16le, utf-16be or windows-1252")
+    }
+    if let delimiter, ![",", ";", "tab", "\t"].contains(delimiter) {
+      throw ValidationError("--delimiter \(delimiter): use , ; or tab")
+    }
+    guard maxDataURLBytes > 0 else { throw ValidationError("--max-data-url-bytes must be positive") }
     guard groupSeparator.utf8.count == 1, let byte = groupSeparator.utf8.first, byte >= 0x20,
       byte != UInt8(ascii: "\""),
       byte < 0x7F
     else {
       throw ValidationError("--group-separator takes one printable ASCII character other than a double quote")
     }
+  }
+
+  /// The input options these flags describe.
+  var inputOptions: InputChainOptions {
+    var options = InputChainOptions()
+    options.format = from
+    if let encoding, let named = TextEncoding(charsetName: encoding) { options.encoding = .fixed(named) }
+    switch delimiter {
+    case ",": options.delimiter = UInt8(ascii: ",")
+    case ";": options.delimiter = UInt8(ascii: ";")
+    case "tab", "\t": options.delimiter = 0x09
+    default: break
+    }
+    options.maxDataURLBytes = maxDataURLBytes
+    return options
   }
 
   /// The group options these flags describe.

@@ -22,7 +22,7 @@ struct Validate: ParsableCommand {
       defaultRegion: options.defaultRegion)
     job.groups = options.groupOptions
     job.rejects = options.rejects
-    job.inputFormat = options.from
+    job.inputOptions = options.inputOptions
     let summary = try runWithProgress(job, quiet: options.quiet)
     if summary.rejected > 0 { throw ExitCode(1) }
   }

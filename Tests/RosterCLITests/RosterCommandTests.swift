@@ -111,6 +111,64 @@ struct RosterCommandTests {
     )
   }
 
+  @Test func theSameContactsInEveryInputFormGiveTheSameJSONLines() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let json = TestSupport.fixtures.appendingPathComponent("json")
+    let expected = try TestSupport.run(
+      roster, ["convert", json.appendingPathComponent("contacts.json").path, "--quiet"])
+    #expect(expected.status == 0)
+    #expect(expected.stdout.count > 100)
+    let csv = directory.appendingPathComponent("contacts.csv")
+    #expect(
+      try TestSupport.run(
+        roster, ["convert", json.appendingPathComponent("contacts.json").path, "-o", csv.path, "--quiet"]
+      ).status == 0)
+    let csvBytes = try Data(contentsOf: csv)
+    let dataURL = "data:text/csv;charset=utf-8;base64," + csvBytes.base64EncodedString(options: .lineLength76Characters)
+    let jsonURL =
+      "data:application/json;base64,"
+      + (try Data(contentsOf: json.appendingPathComponent("contacts.jsonl"))).base64EncodedString()
+    let forms: [(String, [String], Data)] = [
+      ("JSON Lines", [json.appendingPathComponent("contacts.jsonl").path], Data()),
+      ("Airy payload", [json.appendingPathComponent("airy-payload.json").path], Data()),
+      ("JSON Lines on stdin, sniffed", [], try Data(contentsOf: json.appendingPathComponent("contacts.jsonl"))),
+      ("CSV", [csv.path], Data()),
+      ("CSV data URL argument", [dataURL], Data()),
+      ("JSON data URL on stdin", [], Data(jsonURL.utf8)),
+    ]
+    for (form, arguments, stdin) in forms {
+      let result = try TestSupport.run(roster, ["convert"] + arguments + ["--quiet"], stdin: stdin)
+      #expect(result.status == 0, "\(form): \(result.stderrText)")
+      #expect(result.stdoutText == expected.stdoutText, "\(form) gives other contacts")
+    }
+  }
+
+  @Test func encodingsDelimitersAndDataURLLimitsBehaveAsDocumented() throws {
+    let inputs = TestSupport.fixtures.appendingPathComponent("inputs")
+    let latin = try TestSupport.run(
+      roster, ["convert", inputs.appendingPathComponent("windows-1252.txt").path, "--from", "csv"])
+    #expect(latin.status == 0)
+    #expect(latin.stdoutText.contains("\"name\":\"José Núñez\""))
+    #expect(latin.stderrText.contains("warning: the input is not valid UTF-8; it was read as Windows-1252"))
+    let semicolons = try TestSupport.run(
+      roster, ["convert", inputs.appendingPathComponent("semicolon.csv").path, "--quiet"])
+    #expect(semicolons.status == 0)
+    #expect(semicolons.stdoutText.contains("\"name\":\"Müller, Anna\""))
+    #expect(semicolons.stdoutText.contains("\"Notes\":\"Says \\\"hallo\\\"; twice\""))
+    let capped = try TestSupport.run(
+      roster, ["convert", inputs.appendingPathComponent("packagex-data-url.txt").path, "--max-data-url-bytes", "100"])
+    #expect(capped.status == 2)
+    #expect(capped.stderrText.contains("--max-data-url-bytes"))
+    #expect(capped.stdout.isEmpty)
+    let truncated = try TestSupport.run(roster, ["convert", "data:text/csv;base64,TmFtZQpBZGEK$$"])
+    #expect(truncated.status == 2)
+    #expect(truncated.stderrText == "roster: <data URL>: invalid base64 character '$' (0x24) at byte offset 33\n")
+    let zip = try TestSupport.run(roster, ["convert", "--quiet"], stdin: Data([0x50, 0x4B, 0x03, 0x04, 0, 0]))
+    #expect(zip.status == 2)
+    #expect(zip.stderrText.contains("is a ZIP archive"))
+  }
+
   @Test func xlsxOutputHasTheContactsAndAnIssuesSheet() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -271,7 +329,8 @@ struct RosterCommandTests {
     process.arguments = ["convert", fifo.path, "-o", directory.appendingPathComponent(output).path, "--quiet"]
     try process.run()
     let writer = try FileHandle(forWritingTo: fifo)
-    writer.write(Data("Name,Email\nA,a@b.co\n".utf8))
+    // More than the 64 KiB the encoding is detected from, so rows flow while the pipe stays open.
+    writer.write(Data(("Name,Email\n" + String(repeating: "A,a@b.co\n", count: 8_000)).utf8))
     // The run now waits for more input with its temporary output open.
     var waited = 0
     while try listing(directory).count < 2 && waited < 500 {

@@ -37,6 +37,15 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
     return options
   }
 
+  /// The input options `args` sets (`--encoding`).
+  var inputOptions: InputChainOptions {
+    var options = InputChainOptions()
+    if let name = value(after: "--encoding"), let encoding = TextEncoding(charsetName: name) {
+      options.encoding = .fixed(encoding)
+    }
+    return options
+  }
+
   static let all: [FixtureCase] = {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: TestSupport.fixtures.path)) ?? []
     return names.sorted().map(FixtureCase.init).filter {
@@ -67,6 +76,7 @@ struct FixtureTests {
       input: fixture.input.path, output: (.jsonl, .file(output.path)), report: (.json, .file(report.path)),
       defaultRegion: fixture.defaultRegion)
     job.groups = fixture.groupOptions
+    job.inputOptions = fixture.inputOptions
     _ = try job.run()
     for (produced, golden) in [(output, "expected.jsonl"), (report, "expected-report.json")] {
       let expectedURL = fixture.directory.appendingPathComponent(golden)

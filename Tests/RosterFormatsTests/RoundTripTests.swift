@@ -14,6 +14,7 @@ struct RoundTripTests {
       input: input.path, output: (format, .file(output.path)),
       report: (.json, .file(output.path + ".report.json")), defaultRegion: fixture.defaultRegion)
     job.groups = fixture.groupOptions
+    job.inputOptions = fixture.inputOptions
     job.flattenMetadata = flatten
     _ = try job.run()
     return try Data(contentsOf: output)

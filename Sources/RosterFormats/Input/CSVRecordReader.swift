@@ -54,7 +54,6 @@ public final class CSVRecordReader<Source: ByteSource> {
   }
 
   private static var bufferSize: Int { 1 << 16 }
-  private static var comma: UInt8 { UInt8(ascii: ",") }
   private static var quote: UInt8 { UInt8(ascii: "\"") }
   private static var lineFeed: UInt8 { 0x0A }
   private static var carriageReturn: UInt8 { 0x0D }
@@ -74,13 +73,18 @@ public final class CSVRecordReader<Source: ByteSource> {
 
   /// The input's display name, for messages.
   public let displayName: String
+  /// The byte between cells: a comma unless told otherwise (`;` or tab, see `InputSniffing`).
+  public let delimiter: UInt8
   /// A record larger than this stops the run (a runaway quote, or not a CSV file).
   public let maxRecordBytes: Int
   /// Bytes taken from the source so far, for progress.
   public private(set) var bytesRead = 0
 
-  public init(source: Source, displayName: String, maxRecordBytes: Int = 64 << 20) {
+  public init(
+    source: Source, displayName: String, maxRecordBytes: Int = 64 << 20, delimiter: UInt8 = UInt8(ascii: ",")
+  ) {
     self.source = source
+    self.delimiter = delimiter
     self.displayName = displayName
     self.maxRecordBytes = maxRecordBytes
     buffer = .allocate(capacity: Self.bufferSize)
@@ -144,6 +148,7 @@ public final class CSVRecordReader<Source: ByteSource> {
     var state = State.fieldStart
     var quoteLine = 0
     var lastWasCarriageReturn = false
+    let delimiter = self.delimiter
 
     while true {
       if cursor == end {
@@ -186,7 +191,7 @@ public final class CSVRecordReader<Source: ByteSource> {
         var scan = cursor
         while scan < end {
           let byte = buffer[scan]
-          if byte == Self.comma || byte == Self.lineFeed || byte == Self.carriageReturn { break }
+          if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
           scan += 1
         }
         try append(from: cursor, to: scan)
@@ -195,7 +200,7 @@ public final class CSVRecordReader<Source: ByteSource> {
         let byte = buffer[scan]
         cursor += 1
         cellEnds.append(cellBytes.count)
-        if byte == Self.comma {
+        if byte == delimiter {
           state = .fieldStart
         } else {
           line += 1
@@ -232,7 +237,7 @@ public final class CSVRecordReader<Source: ByteSource> {
           try append(byte: byte)
           state = .quoted
           lastWasCarriageReturn = false
-        } else if byte == Self.comma {
+        } else if byte == delimiter {
           cursor += 1
           cellEnds.append(cellBytes.count)
           state = .fieldStart

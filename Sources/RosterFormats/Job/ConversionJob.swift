@@ -99,8 +99,9 @@ public struct ConversionJob: Sendable {
   public var rejects: String?
   /// Whether CSV output writes metadata paths known from the input header as columns of their own.
   public var flattenMetadata = false
-  /// The input's format; `nil` follows the input's extension, else CSV.
-  public var inputFormat: InputFormat?
+  /// How the input's bytes are read: format (`nil`: media type, extension, then content), encoding,
+  /// CSV delimiter, data URL cap.
+  public var inputOptions = InputChainOptions()
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -125,50 +126,64 @@ public struct ConversionJob: Sendable {
         "--default-region \(defaultRegion ?? ""): not a region code Roster knows (use ISO 3166 alpha-2, e.g. GB, US, DE)"
       )
     }
-    let format = inputFormat ?? InputFormat(pathExtensionOf: input) ?? .csv
-    let file = try InputFile(path: input)
+    // INPUT is a path, `-`, or a data URL given on the command line itself.
+    let inline = input.utf8.starts(with: "data:".utf8) || input.utf8.starts(with: "DATA:".utf8)
+    let file = inline ? nil : try InputFile(path: input)
+    let displayName = file?.displayName ?? "<data URL>"
+    let totalBytes = inline ? input.utf8.count : file?.size
+    if inline {
+      try DataURLSource<ErasedSource>.checkSize(
+        input.utf8.count, maxEncodedBytes: inputOptions.maxDataURLBytes, displayName: displayName)
+    }
     // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
-    let inputCopy = file.size == nil ? try SpoolFile() : nil
-    file.tee = inputCopy?.output
+    let inputCopy = file != nil && file?.size == nil ? try SpoolFile() : nil
+    file?.tee = inputCopy?.output
+    let firstRaw: any ByteSource = file ?? MemorySource(Array(input.utf8))
+    let chain = try InputChain.open(
+      firstRaw, displayName: displayName, path: inline ? nil : input, size: totalBytes, options: inputOptions)
+    let format = chain.format
     let validator = ContactValidator(phone: phoneValidator)
 
     // What each input format gives: its rows, its field names for reports, its own header.
     var headers: [String] = []
-    var headerWarnings: [RunWarning] = []
+    var headerWarnings = chain.warnings
     var metadataPaths: [[String]] = []
     let fieldHeaders: [ContactField: String]
-    let rowsAgain: (InputFile) throws(RosterError) -> any ContactRowReader
+    let rowsAgain: (any ByteSource) throws(RosterError) -> any ContactRowReader
     var rows: any ContactRowReader
     var passes: Int
+    let options = inputOptions
     switch format {
     case .csv:
-      let reader = CSVRecordReader(source: file, displayName: file.displayName)
+      let reader = CSVRecordReader(source: chain.source, displayName: displayName, delimiter: chain.delimiter)
       let headerLine: Int
       (headers, headerLine) = try reader.readHeader()
       let headerMap: HeaderMap
       do {
         headerMap = try HeaderMap(headers: headers)
       } catch {
-        throw RosterError(.header, file: file.displayName, line: headerLine, error.message)
+        throw RosterError(.header, file: displayName, line: headerLine, error.message)
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
       mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
       fieldHeaders = mapper.fieldHeaders
-      headerWarnings = headerMap.warnings
+      headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       rows = CSVRowReader(reader, mapper: mapper)
       rowsAgain = { again throws(RosterError) in
-        let reader = CSVRecordReader(source: again, displayName: again.displayName)
+        let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
+        let reader = CSVRecordReader(source: chain.source, displayName: displayName, delimiter: chain.delimiter)
         _ = try reader.readHeader()
         return CSVRowReader(reader, mapper: mapper)
       }
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .json, .jsonl:
       let layout: JSONInputLayout = format == .jsonl ? .lines : .automatic
-      fieldHeaders = JSONRowReader<InputFile>.fieldHeaders
-      rows = JSONRowReader(JSONContactReader(source: file, displayName: file.displayName, layout: layout))
-      rowsAgain = { again in
-        JSONRowReader(JSONContactReader(source: again, displayName: again.displayName, layout: layout))
+      fieldHeaders = JSONRowReader<ErasedSource>.fieldHeaders
+      rows = JSONRowReader(JSONContactReader(source: chain.source, displayName: displayName, layout: layout))
+      rowsAgain = { again throws(RosterError) in
+        let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
+        return JSONRowReader(JSONContactReader(source: chain.source, displayName: displayName, layout: layout))
       }
       // Any element may name groups: always look at all of them first.
       passes = 2
@@ -183,20 +198,22 @@ public struct ConversionJob: Sendable {
         rows, validator: validator, headers: fieldHeaders, into: directory, memberships: memberships,
         keepingNames: groups.referencedContacts
       ) {
-        progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: file.size))
+        progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
         memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts)
-      let again: InputFile
+      let again: any ByteSource
       if let inputCopy {
-        again = try InputFile(spool: inputCopy, displayName: file.displayName)
+        again = try InputFile(spool: inputCopy, displayName: displayName)
+      } else if inline {
+        again = MemorySource(Array(input.utf8))
       } else {
         again = try InputFile(path: input)
       }
       rows = try rowsAgain(again)
     }
-    file.tee = nil
+    file?.tee = nil
 
     var files: [AtomicFile] = []
     var streams: [ByteOutput] = []
@@ -222,13 +239,13 @@ public struct ConversionJob: Sendable {
     }
 
     let reportWriter = try IssueReportWriter(
-      format: report.format, inputName: file.displayName, output: try open(report.destination))
+      format: report.format, inputName: displayName, output: try open(report.destination))
     var observers: [RowObserver] = []
     var finishRejects: () throws(RosterError) -> Void = {}
     if let rejects {
       let output = try open(.file(rejects))
       if format == .csv {
-        let writer = try RejectedRowsWriter(output: output, header: headers, inputName: file.displayName)
+        let writer = try RejectedRowsWriter(output: output, header: headers, inputName: displayName)
         finishRejects = { () throws(RosterError) in try writer.finish() }
         observers.append { row, issue in
           if let issue, case .csv(let record) = row.original { try writer.write(record, issue: issue) }
@@ -252,7 +269,7 @@ public struct ConversionJob: Sendable {
         throw RosterError(.output, "\(error)")
       }
       try Self.stream(rows, headers: fieldHeaders, into: &pipeline, observers: observers, every: progressEvery) {
-        progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: file.size))
+        progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
       do {
         for warning in rows.closingWarnings { try pipeline.warn(warning) }

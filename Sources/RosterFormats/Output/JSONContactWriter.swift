@@ -45,7 +45,7 @@ public struct JSONContactWriter: ContactWriter {
     try output.writeJSONMember("phone_extension", contact.phoneExtension)
     if !contact.address.isEmpty {
       try output.write(",\"address\":")
-      try writeFields(contact.address, to: output)
+      try writeFields(canonicalAddress(contact.address), to: output)
     }
     if !contact.groups.isEmpty {
       try output.write(",\"groups\":")
@@ -78,6 +78,17 @@ public struct JSONContactWriter: ContactWriter {
       try writeFields(contact.metadata, to: output)
     }
     try output.write(byte: UInt8(ascii: "}"))
+  }
+
+  /// The address with the known keys first, in `SpreadsheetLayout.addressKeys` order, then the others
+  /// as they came: every input shape and every output format agree on one order.
+  static func canonicalAddress(_ address: NestedFields) -> NestedFields {
+    var ordered = NestedFields()
+    for key in SpreadsheetLayout.addressKeys {
+      if let value = address[key] { ordered.append(NestedFields.Entry(key: key, value: value)) }
+    }
+    for entry in address.entries where !SpreadsheetLayout.addressKeys.contains(entry.key) { ordered.append(entry) }
+    return ordered
   }
 
   static func writeFields(_ fields: NestedFields, to output: ByteOutput) throws(RosterError) {

@@ -1,0 +1,146 @@
+public import RosterCore
+
+/// A byte source whose wrappers are chosen at run time, erased once (one dynamic call per 64 KiB read).
+public final class ErasedSource: ByteSource {
+  private var base: any ByteSource
+
+  public init(_ base: any ByteSource) {
+    self.base = base
+  }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws(RosterError) -> Int {
+    try base.read(into: buffer)
+  }
+}
+
+/// Serves bytes already taken from `upstream` (to look at them) before the rest of it.
+final class PrefixedSource: ByteSource {
+  private let prefix: [UInt8]
+  private var offset = 0
+  private var upstream: any ByteSource
+
+  init(prefix: [UInt8], upstream: any ByteSource) {
+    self.prefix = prefix
+    self.upstream = upstream
+  }
+
+  /// Takes bytes from `source` until it has `minimum` of them, or (with `untilLineBreak`) a line
+  /// break, or 64 KiB, or the end: never waiting on a slow stream for more than it needs to look at.
+  static func peek(_ source: inout any ByteSource, minimum: Int, untilLineBreak: Bool = false) throws(RosterError)
+    -> [UInt8]
+  {
+    let count = 1 << 16
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+    defer { buffer.deallocate() }
+    var filled = 0
+    while filled < count {
+      let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+      if read == 0 { break }
+      let newest = buffer[filled..<filled + read]
+      filled += read
+      if filled < minimum { continue }
+      if !untilLineBreak || newest.contains(0x0A) || newest.contains(0x0D) { break }
+    }
+    return Array(buffer[..<filled])
+  }
+
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws(RosterError) -> Int {
+    guard offset < prefix.count else { return try upstream.read(into: buffer) }
+    let count = min(buffer.count, prefix.count - offset)
+    prefix.withUnsafeBytes { bytes in
+      buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+    }
+    offset += count
+    return count
+  }
+}
+
+/// How an input's bytes become UTF-8 text of a known format: a data URL is decoded, the text
+/// transcoded, and the format and CSV delimiter sniffed where the options leave them open.
+public struct InputChainOptions: Sendable {
+  /// The format asked for (`--from`); `nil` decides by media type, extension, then content.
+  public var format: InputFormat?
+  public var encoding: TextEncodingSelection = .automatic
+  /// The CSV delimiter (`--delimiter`); `nil` sniffs it from the header line.
+  public var delimiter: UInt8?
+  /// The soft cap on a data URL's encoded size (`--max-data-url-bytes`).
+  public var maxDataURLBytes = 7_500_000
+
+  public init() {}
+}
+
+/// One opened input: its decoded bytes, and what was found out about them.
+public struct InputChain {
+  public let source: ErasedSource
+  public let format: InputFormat
+  public let delimiter: UInt8
+  /// Things worth telling: a fallback from UTF-8, say.
+  public let warnings: [RunWarning]
+
+  /// Opens `raw` (the input's bytes, named `displayName`, with `path` for its extension if any, and
+  /// `size` when known, so an over-large data URL is refused before anything is read or written).
+  public static func open(
+    _ raw: any ByteSource, displayName: String, path: String?, size: Int?, options: InputChainOptions
+  ) throws(RosterError) -> InputChain {
+    var current = raw
+    let rawPrefix = try PrefixedSource.peek(&current, minimum: 16)
+    current = PrefixedSource(prefix: rawPrefix, upstream: current)
+    var mediaFormat: InputFormat?
+    var charset: TextEncoding?
+    if InputSniffing.format(ofPrefix: rawPrefix) == .zip {
+      throw RosterError(
+        .input, file: displayName,
+        "is a ZIP archive (an Excel workbook?): Roster reads CSV, JSON and JSON Lines; save the sheet as CSV")
+    }
+    if DataURLSource<ErasedSource>.looksLikeDataURL(rawPrefix) {
+      if let size {
+        try DataURLSource<ErasedSource>.checkSize(
+          size, maxEncodedBytes: options.maxDataURLBytes, displayName: displayName)
+      }
+      let dataURL = DataURLSource(
+        upstream: ErasedSource(current), displayName: displayName, maxEncodedBytes: options.maxDataURLBytes)
+      try dataURL.readHeader()
+      switch dataURL.mediaType {
+      case "text/csv", "text/comma-separated-values", "application/csv": mediaFormat = .csv
+      case "application/json": mediaFormat = .json
+      case "application/x-ndjson", "application/jsonl", "application/x-jsonlines": mediaFormat = .jsonl
+      case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel":
+        throw RosterError(
+          .input, file: displayName,
+          "holds an Excel workbook (\(dataURL.mediaType)): Roster reads CSV, JSON and JSON Lines data URLs")
+      default: break
+      }
+      charset = dataURL.parameters["charset"].flatMap(TextEncoding.init(charsetName:))
+      current = dataURL
+    }
+    var selection = options.encoding
+    if case .automatic = selection, let charset { selection = .fixed(charset) }
+    let transcoder = TranscodingSource(upstream: ErasedSource(current), displayName: displayName, encoding: selection)
+    var decoded: any ByteSource = transcoder
+    let prefix = try PrefixedSource.peek(&decoded, minimum: 1, untilLineBreak: true)
+    let source = ErasedSource(PrefixedSource(prefix: prefix, upstream: decoded))
+    var warnings: [RunWarning] = []
+    if transcoder.fellBackFromUTF8 {
+      warnings.append(
+        RunWarning(
+          code: "input.not_utf8",
+          message: "the input is not valid UTF-8; it was read as Windows-1252 (pass --encoding to choose)"))
+    }
+    let format =
+      options.format ?? mediaFormat ?? path.flatMap(InputFormat.init(pathExtensionOf:))
+      ?? sniffedFormat(prefix) ?? .csv
+    var headerLine = prefix[...]
+    if headerLine.starts(with: [0xEF, 0xBB, 0xBF]) { headerLine = headerLine.dropFirst(3) }
+    let delimiter = options.delimiter ?? InputSniffing.delimiter(ofHeaderLine: headerLine)
+    return InputChain(source: source, format: format, delimiter: delimiter, warnings: warnings)
+  }
+
+  private static func sniffedFormat(_ prefix: [UInt8]) -> InputFormat? {
+    switch InputSniffing.format(ofPrefix: prefix) {
+    case .json: .json
+    case .jsonl: .jsonl
+    case .csv: .csv
+    case .dataURL, .zip, nil: nil
+    }
+  }
+}
