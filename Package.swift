@@ -29,8 +29,11 @@ let package = Package(
     // libxlsxwriter 1.1.4 from Debian's libxlsxwriter-dev, and the one Swift layer over it (XLSX output).
     .systemLibrary(name: "CXLSXWriter", providers: [.apt(["libxlsxwriter-dev"])]),
     .target(name: "RosterXLSX", dependencies: ["RosterCore", "CXLSXWriter"]),
+    // zlib from Debian's zlib1g-dev, and the XLSX reader over it (streaming ZIP inflate, XML tokenizer).
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "RosterXLSXInput", dependencies: ["RosterCore", "CZlib"]),
     // Readers and writers: bytes in, bytes out.
-    .target(name: "RosterFormats", dependencies: ["RosterCore", "RosterYAML", "RosterXLSX"]),
+    .target(name: "RosterFormats", dependencies: ["RosterCore", "RosterYAML", "RosterXLSX", "RosterXLSXInput"]),
     // The thin command-line front end.
     .executableTarget(
       name: "roster",
@@ -46,6 +49,8 @@ let package = Package(
     .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
     .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
+    .testTarget(
+      name: "RosterXLSXInputTests", dependencies: ["RosterXLSXInput", "RosterCore", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML", "RosterCore", "RosterTestSupport"]),
     .testTarget(
       name: "RosterXLSXTests", dependencies: ["RosterXLSX", "RosterCore", "RosterFormats", "RosterTestSupport"]),

@@ -1,4 +1,4 @@
-public import RosterCore
+import RosterCore
 
 #if canImport(Glibc)
   import Glibc
@@ -71,7 +71,12 @@ final class ZipFile {
       throw fail("malformed ZIP archive: \(what) lies outside the file")
     }
     var result = [UInt8](repeating: 0, count: count)
-    let got = try result.withUnsafeMutableBytes { (raw) throws(RosterError) -> Int in try read(at: offset, into: raw) }
+    var got = 0
+    var failure: RosterError?
+    result.withUnsafeMutableBytes { raw in
+      do throws(RosterError) { got = try read(at: offset, into: raw) } catch { failure = error }
+    }
+    if let failure { throw failure }
     guard got == count else { throw fail("malformed ZIP archive: \(what) is truncated") }
     return result
   }

@@ -53,6 +53,7 @@ struct Convert: ParsableCommand {
     job.groups = options.groupOptions
     job.rejects = options.rejects
     job.inputOptions = options.inputOptions
+    job.sheet = options.sheet
     job.flattenMetadata = flattenMetadata
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }

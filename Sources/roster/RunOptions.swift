@@ -31,6 +31,9 @@ struct RunOptions: ParsableArguments {
     help: ArgumentHelp("The CSV delimiter: , ; or tab (default: sniffed from the header line).", valueName: "char"))
   var delimiter: String?
 
+  @Option(help: "The worksheet to read from an XLSX input (default: the first).")
+  var sheet: String?
+
   @Option(help: ArgumentHelp("The largest data URL accepted, in encoded bytes.", valueName: "bytes"))
   var maxDataURLBytes: Int = 7_500_000
 

@@ -23,6 +23,7 @@ struct Validate: ParsableCommand {
     job.groups = options.groupOptions
     job.rejects = options.rejects
     job.inputOptions = options.inputOptions
+    job.sheet = options.sheet
     let summary = try runWithProgress(job, quiet: options.quiet)
     if summary.rejected > 0 { throw ExitCode(1) }
   }

@@ -124,6 +124,12 @@ struct RosterCommandTests {
       try TestSupport.run(
         roster, ["convert", json.appendingPathComponent("contacts.json").path, "-o", csv.path, "--quiet"]
       ).status == 0)
+    let workbook = directory.appendingPathComponent("contacts.xlsx")
+    #expect(
+      try TestSupport.run(
+        roster, ["convert", json.appendingPathComponent("contacts.json").path, "-o", workbook.path, "--quiet"]
+      )
+      .status == 0)
     let csvBytes = try Data(contentsOf: csv)
     let dataURL = "data:text/csv;charset=utf-8;base64," + csvBytes.base64EncodedString(options: .lineLength76Characters)
     let jsonURL =
@@ -134,6 +140,7 @@ struct RosterCommandTests {
       ("Airy payload", [json.appendingPathComponent("airy-payload.json").path], Data()),
       ("JSON Lines on stdin, sniffed", [], try Data(contentsOf: json.appendingPathComponent("contacts.jsonl"))),
       ("CSV", [csv.path], Data()),
+      ("XLSX", [workbook.path], Data()),
       ("CSV data URL argument", [dataURL], Data()),
       ("JSON data URL on stdin", [], Data(jsonURL.utf8)),
     ]
@@ -166,7 +173,7 @@ struct RosterCommandTests {
     #expect(truncated.stderrText == "roster: <data URL>: invalid base64 character '$' (0x24) at byte offset 33\n")
     let zip = try TestSupport.run(roster, ["convert", "--quiet"], stdin: Data([0x50, 0x4B, 0x03, 0x04, 0, 0]))
     #expect(zip.status == 2)
-    #expect(zip.stderrText.contains("is a ZIP archive"))
+    #expect(zip.stderrText.contains("is an Excel workbook: pass it as a file path"))
   }
 
   @Test func xlsxOutputHasTheContactsAndAnIssuesSheet() throws {

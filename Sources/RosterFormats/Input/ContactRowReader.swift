@@ -1,4 +1,5 @@
 public import RosterCore
+public import RosterXLSXInput
 
 /// An input row as read, kept for the rejects file and the XLSX Issues sheet.
 public enum OriginalRow {
@@ -6,12 +7,15 @@ public enum OriginalRow {
   case csv(CSVRecord)
   /// A JSON element's exact bytes.
   case json([UInt8])
+  /// A spreadsheet row's cells, as text.
+  case cells([String])
 
   /// The values to show a person beside the reasons (cells, or the JSON text as one value).
   public var displayValues: [String] {
     switch self {
     case .csv(let record): record.lossyStrings
     case .json(let bytes): [String(decoding: bytes, as: UTF8.self)]
+    case .cells(let cells): cells
     }
   }
 }
@@ -74,6 +78,43 @@ public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
       contact = mapper.draft(from: record, problems: &problems)
     }
     return SourceRow(position: record.position, contact: contact, problems: problems, original: .csv(record))
+  }
+}
+
+/// Cells given as strings (a spreadsheet row), for the mapper.
+struct StringRowCells: RecordCells {
+  let values: [String]
+  var count: Int { values.count }
+  func isEmpty(at index: Int) -> Bool { values[index].isEmpty }
+  func string(at index: Int) -> String? { values[index] }
+}
+
+/// An XLSX worksheet's rows mapped through the header map, like CSV records.
+public final class XLSXRowAdapter: ContactRowReader {
+  private let reader: XLSXRowReader
+  private let mapper: ContactMapper
+  private var index = 0
+  private var problems: [IssueDetail] = []
+
+  /// `reader` must be past its header.
+  public init(_ reader: XLSXRowReader, mapper: ContactMapper) {
+    self.reader = reader
+    self.mapper = mapper
+  }
+
+  public var bytesRead: Int { 0 }
+
+  public func next() throws(RosterError) -> SourceRow? {
+    guard var (cells, line) = try reader.next() else { return nil }
+    // Trailing empty cells are not stored in a sheet: the header decides the row's width.
+    if cells.count < mapper.headerMap.columns.count {
+      cells.append(contentsOf: repeatElement("", count: mapper.headerMap.columns.count - cells.count))
+    }
+    problems.removeAll(keepingCapacity: true)
+    let contact = mapper.draft(from: StringRowCells(values: cells), problems: &problems)
+    defer { index += 1 }
+    return SourceRow(
+      position: RowPosition(index: index, line: line), contact: contact, problems: problems, original: .cells(cells))
   }
 }
 

@@ -87,10 +87,11 @@ public struct InputChain {
     current = PrefixedSource(prefix: rawPrefix, upstream: current)
     var mediaFormat: InputFormat?
     var charset: TextEncoding?
-    if InputSniffing.format(ofPrefix: rawPrefix) == .zip {
-      throw RosterError(
-        .input, file: displayName,
-        "is a ZIP archive (an Excel workbook?): Roster reads CSV, JSON and JSON Lines; save the sheet as CSV")
+    if InputSniffing.format(ofPrefix: rawPrefix) == .zip || options.format == .xlsx
+      || (options.format == nil && path.flatMap(InputFormat.init(pathExtensionOf:)) == .xlsx)
+    {
+      // A workbook is read from its file by random access, not through this stream.
+      return InputChain(source: ErasedSource(current), format: .xlsx, delimiter: UInt8(ascii: ","), warnings: [])
     }
     if DataURLSource<ErasedSource>.looksLikeDataURL(rawPrefix) {
       if let size {
@@ -107,7 +108,7 @@ public struct InputChain {
       case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel":
         throw RosterError(
           .input, file: displayName,
-          "holds an Excel workbook (\(dataURL.mediaType)): Roster reads CSV, JSON and JSON Lines data URLs")
+          "holds an Excel workbook (\(dataURL.mediaType)): save the workbook as a file and pass its path")
       default: break
       }
       charset = dataURL.parameters["charset"].flatMap(TextEncoding.init(charsetName:))

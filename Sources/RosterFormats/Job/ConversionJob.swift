@@ -1,5 +1,6 @@
 public import RosterCore
 import RosterXLSX
+import RosterXLSXInput
 import RosterYAML
 
 /// The formats `roster convert` writes.
@@ -30,13 +31,16 @@ public enum InputFormat: String, CaseIterable, Sendable {
   case json
   /// JSON Lines: one contact object per line.
   case jsonl
+  /// An Excel workbook: the first worksheet (or `--sheet`), header in the first row.
+  case xlsx
 
-  /// The format a file name's extension implies, if any (`.csv`, `.json`, `.jsonl`/`.ndjson`).
+  /// The format a file name's extension implies, if any (`.csv`, `.json`, `.jsonl`/`.ndjson`, `.xlsx`).
   public init?(pathExtensionOf path: String) {
     switch lowercasedExtension(of: path) {
     case "jsonl", "ndjson": self = .jsonl
     case "json": self = .json
     case "csv": self = .csv
+    case "xlsx": self = .xlsx
     default: return nil
     }
   }
@@ -102,6 +106,8 @@ public struct ConversionJob: Sendable {
   /// How the input's bytes are read: format (`nil`: media type, extension, then content), encoding,
   /// CSV delimiter, data URL cap.
   public var inputOptions = InputChainOptions()
+  /// The worksheet to read from an XLSX input (`--sheet`); `nil` reads the first.
+  public var sheet: String?
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -142,6 +148,10 @@ public struct ConversionJob: Sendable {
     let chain = try InputChain.open(
       firstRaw, displayName: displayName, path: inline ? nil : input, size: totalBytes, options: inputOptions)
     let format = chain.format
+    if format == .xlsx && (inline || file?.size == nil) {
+      throw RosterError(
+        .input, file: displayName, "is an Excel workbook: pass it as a file path (it is read by random access)")
+    }
     let validator = ContactValidator(phone: phoneValidator)
 
     // What each input format gives: its rows, its field names for reports, its own header.
@@ -175,6 +185,29 @@ public struct ConversionJob: Sendable {
         let reader = CSVRecordReader(source: chain.source, displayName: displayName, delimiter: chain.delimiter)
         _ = try reader.readHeader()
         return CSVRowReader(reader, mapper: mapper)
+      }
+      passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
+    case .xlsx:
+      let workbook = try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+      let headerLine: Int
+      (headers, headerLine) = try workbook.readHeader()
+      let headerMap: HeaderMap
+      do {
+        headerMap = try HeaderMap(headers: headers)
+      } catch {
+        throw RosterError(.header, file: displayName, line: headerLine, error.message)
+      }
+      var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
+      mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
+      fieldHeaders = mapper.fieldHeaders
+      headerWarnings += headerMap.warnings
+      metadataPaths = headerMap.metadataPaths
+      rows = XLSXRowAdapter(workbook, mapper: mapper)
+      let sheet = sheet
+      rowsAgain = { _ throws(RosterError) in
+        let workbook = try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+        _ = try workbook.readHeader()
+        return XLSXRowAdapter(workbook, mapper: mapper)
       }
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .json, .jsonl:
@@ -244,11 +277,16 @@ public struct ConversionJob: Sendable {
     var finishRejects: () throws(RosterError) -> Void = {}
     if let rejects {
       let output = try open(.file(rejects))
-      if format == .csv {
+      if format == .csv || format == .xlsx {
         let writer = try RejectedRowsWriter(output: output, header: headers, inputName: displayName)
         finishRejects = { () throws(RosterError) in try writer.finish() }
         observers.append { row, issue in
-          if let issue, case .csv(let record) = row.original { try writer.write(record, issue: issue) }
+          guard let issue else { return [] }
+          switch row.original {
+          case .csv(let record): try writer.write(record, issue: issue)
+          case .cells(let cells): try writer.write(cells: cells, issue: issue)
+          case .json: break
+          }
           return []
         }
       } else {

@@ -30,6 +30,11 @@ public final class RejectedRowsWriter {
     try output.write("\r\n")
   }
 
+  /// Writes a spreadsheet row's cells and the reasons it was rejected.
+  public func write(cells: [String], issue: RowIssue) throws(RosterError) {
+    try CSVContactWriter.writeRecord(cells + [IssueReportWriter.sentence(for: issue)], to: output)
+  }
+
   public func finish() throws(RosterError) {
     try output.flush()
   }
