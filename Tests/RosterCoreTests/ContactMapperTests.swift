@@ -160,6 +160,8 @@ struct IdentityTests {
     #expect(NameBasedUUID.bytes(ofText: text.uppercased()) == nil)
     #expect(NameBasedUUID.bytes(ofText: "crm-42") == nil)
     #expect(NameBasedUUID.bytes(ofText: "886313e1_3b8a-5372-9b90-0c9aee199e5d") == nil)
+    #expect(NameBasedUUID.text(of: [0xAB]) == "ab000000-0000-0000-0000-000000000000")
+    #expect(NameBasedUUID.text(of: Array(repeating: 0xFF, count: 20)) == "ffffffff-ffff-ffff-ffff-ffffffffffff")
   }
 
   @Test func groupNamesNormalizeBeforeHashing() {

@@ -77,17 +77,39 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
   /// Lowercase hex in the 8-4-4-4-12 form.
   public var description: String { Self.text(of: bytes) }
 
-  /// The lowercase 8-4-4-4-12 form of 16 UUID bytes.
-  public static func text(of bytes: some Collection<UInt8>) -> String {
-    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-    var text: [UInt8] = []
-    text.reserveCapacity(36)
-    for (i, byte) in bytes.enumerated() {
-      if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
-      text.append(hex[Int(byte >> 4)])
-      text.append(hex[Int(byte & 0x0F)])
+  /// The lowercase 8-4-4-4-12 form of 16 UUID bytes (no allocation beyond the string).
+  /// Concrete, not generic, so callers in other modules need no runtime metadata lookups.
+  public static func text(of bytes: ArraySlice<UInt8>) -> String {
+    guard bytes.count == 16 else {
+      // Callers pass 16 bytes; anything else is cut or zero-padded to 16 rather than read past its end.
+      let padded = Array(bytes.prefix(16)) + Array(repeating: 0, count: max(0, 16 - bytes.count))
+      return padded.withUnsafeBytes { text(ofRaw: $0) }
     }
-    return String(decoding: text, as: UTF8.self)
+    return bytes.withUnsafeBytes { text(ofRaw: $0) }
+  }
+
+  /// The lowercase 8-4-4-4-12 form of 16 UUID bytes.
+  public static func text(of bytes: [UInt8]) -> String {
+    text(of: bytes[...])
+  }
+
+  private static func text(ofRaw bytes: UnsafeRawBufferPointer) -> String {
+    String(unsafeUninitializedCapacity: 36) { out in
+      let hex: StaticString = "0123456789abcdef"
+      let digits = hex.utf8Start
+      var position = 0
+      for index in 0..<16 {
+        if index == 4 || index == 6 || index == 8 || index == 10 {
+          out[position] = UInt8(ascii: "-")
+          position += 1
+        }
+        let byte = bytes[index]
+        out[position] = digits[Int(byte >> 4)]
+        out[position + 1] = digits[Int(byte & 0x0F)]
+        position += 2
+      }
+      return 36
+    }
   }
 
   /// The 16 bytes of a UUID written in the lowercase 8-4-4-4-12 form, or `nil` for any other text
