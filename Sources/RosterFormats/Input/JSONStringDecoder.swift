@@ -23,7 +23,7 @@ struct JSONStringDecoder {
   ) -> Result<String, JSONStringProblem> {
     let content = UnsafeBufferPointer(rebasing: bytes[token.range])
     // Escapes are ASCII, so checking the raw bytes checks every unescaped character.
-    if let bad = JSONStringDecoder.firstInvalidUTF8(in: content) {
+    if let bad = UTF8Validation.firstInvalidOffset(in: content) {
       return .failure(.invalidUTF8(offset: token.range.lowerBound + bad))
     }
     if !token.hasEscapes { return .success(String(decoding: content, as: UTF8.self)) }
@@ -97,44 +97,5 @@ struct JSONStringDecoder {
       scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
       scratch.append(UInt8(0x80 | scalar & 0x3F))
     }
-  }
-}
-
-extension JSONStringDecoder {
-  /// The offset of the first byte that starts an ill-formed UTF-8 sequence (Unicode table 3-7), or `nil`.
-  static func firstInvalidUTF8(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-    var index = 0
-    let count = bytes.count
-    guard let base = bytes.baseAddress else { return nil }
-    while index < count {
-      // Eight ASCII bytes at a time.
-      while index + 8 <= count,
-        UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
-      {
-        index += 8
-      }
-      guard index < count else { break }
-      let lead = bytes[index]
-      if lead < 0x80 {
-        index += 1
-        continue
-      }
-      let length: Int
-      var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-      switch lead {
-      case 0xC2...0xDF: length = 2
-      case 0xE0: length = 3; secondRange = 0xA0...0xBF
-      case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED: length = 3; secondRange = 0x80...0x9F
-      case 0xF0: length = 4; secondRange = 0x90...0xBF
-      case 0xF1...0xF3: length = 4
-      case 0xF4: length = 4; secondRange = 0x80...0x8F
-      default: return index
-      }
-      guard index + length <= count, secondRange.contains(bytes[index + 1]) else { return index }
-      for next in index + 2..<index + length where bytes[next] & 0xC0 != 0x80 { return index }
-      index += length
-    }
-    return nil
   }
 }

@@ -120,7 +120,7 @@ public final class TranscodingSource<Upstream: ByteSource>: ByteSource {
       if let bom {
         chosen = bom.encoding
         if bom.encoding != .utf8 { inCursor = bom.length }
-      } else if Self.isValidUTF8(prefix, complete: upstreamEnded) {
+      } else if UTF8Validation.firstInvalidOffset(in: prefix, allowingTruncatedEnd: !upstreamEnded) == nil {
         chosen = .utf8
       } else {
         chosen = .windows1252
@@ -258,44 +258,6 @@ public final class TranscodingSource<Upstream: ByteSource>: ByteSource {
     if bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE { return (.utf16LE, 2) }
     if bytes.count >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF { return (.utf16BE, 2) }
     return nil
-  }
-
-  /// Whether `bytes` is valid UTF-8; when not `complete`, a sequence cut off by the end is allowed,
-  /// since the rest is in the next read.
-  static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, complete: Bool) -> Bool {
-    var index = 0
-    let count = bytes.count
-    while index < count {
-      let lead = bytes[index]
-      if lead < 0x80 {
-        index += 1
-        continue
-      }
-      let length: Int
-      var low: UInt8 = 0x80
-      var high: UInt8 = 0xBF
-      switch lead {
-      case 0xC2...0xDF: length = 2
-      case 0xE0: length = 3; low = 0xA0
-      case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED: length = 3; high = 0x9F
-      case 0xF0: length = 4; low = 0x90
-      case 0xF1...0xF3: length = 4
-      case 0xF4: length = 4; high = 0x8F
-      default: return false
-      }
-      for step in 1..<length {
-        guard index + step < count else { return !complete }
-        let byte = bytes[index + step]
-        if step == 1 {
-          guard byte >= low && byte <= high else { return false }
-        } else {
-          guard byte >= 0x80 && byte <= 0xBF else { return false }
-        }
-      }
-      index += length
-    }
-    return true
   }
 
   /// Writes `scalar` as UTF-8 at `destination`; returns the byte count.
