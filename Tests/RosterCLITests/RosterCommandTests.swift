@@ -176,6 +176,38 @@ struct RosterCommandTests {
     #expect(zip.stderrText.contains("is an Excel workbook: pass it as a file path"))
   }
 
+  @Test func inputsRosterCannotReadGetAMessageListingWhatItReads() throws {
+    let legacyWorkbook = Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + Array(repeating: 0, count: 64))
+    let xls = try TestSupport.run(roster, ["convert"], stdin: legacyWorkbook)
+    #expect(xls.status == 2)
+    #expect(xls.stderrText.contains("is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV"))
+    #expect(xls.stderrText.contains("Roster reads CSV"))
+    #expect(xls.stdout.isEmpty)
+    let binary = try TestSupport.run(roster, ["convert"], stdin: Data([0x00, 0x01, 0x02, 0x7F, 0x41, 0x0A, 0x42]))
+    #expect(binary.status == 2)
+    #expect(binary.stderrText.contains("cannot tell what format this is"))
+    #expect(binary.stderrText.contains("pass --from csv|json|jsonl|xlsx"))
+    // Naming the format is the way past the guess.
+    let named = try TestSupport.run(
+      roster, ["convert", "--from", "csv", "--quiet"], stdin: Data("Name,\u{01}\u{02}\nAda,x\n".utf8))
+    #expect(named.status != 2, "\(named.stderrText)")
+  }
+
+  @Test func utf16WithoutByteOrderMarkIsReadWithAWarning() throws {
+    let csv = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("packagex/contacts.csv"))
+    let text = String(decoding: csv, as: UTF8.self)
+    let expected = try TestSupport.run(roster, ["convert", packagex])
+    for bigEndian in [false, true] {
+      let utf16 = Data(
+        text.utf16.flatMap { unit in
+          bigEndian ? [UInt8(unit >> 8), UInt8(unit & 0xFF)] : [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+        })
+      let result = try TestSupport.run(roster, ["convert"], stdin: utf16)
+      #expect(result.stdoutText == expected.stdoutText)
+      #expect(result.stderrText.contains("no byte order mark but its zero bytes say UTF-16\(bigEndian ? "BE" : "LE")"))
+    }
+  }
+
   @Test func xlsxOutputHasTheContactsAndAnIssuesSheet() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

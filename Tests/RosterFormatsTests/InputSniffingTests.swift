@@ -83,4 +83,21 @@ struct InputSniffingTests {
       #expect(rows == [["a", "b\(separator)c", "d,e"], ["1", "", "x\"y"]])
     }
   }
+
+  @Test func formatsRosterDoesNotReadAreNamedBySignature() {
+    #expect(
+      InputSniffing.unsupportedFormat(ofPrefix: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0])?
+        .contains(".xls") == true)
+    #expect(InputSniffing.unsupportedFormat(ofPrefix: [0x1F, 0x8B, 0x08])?.contains("gzip") == true)
+    #expect(InputSniffing.unsupportedFormat(ofPrefix: Array("%PDF-1.7".utf8))?.contains("PDF") == true)
+    #expect(InputSniffing.unsupportedFormat(ofPrefix: Array("Name,Email\n".utf8)) == nil)
+    #expect(InputSniffing.unsupportedFormat(ofPrefix: [0x50, 0x4B, 0x03, 0x04]) == nil)
+  }
+
+  @Test func binaryIsTellingNULsOrControlCharacters() {
+    #expect(InputSniffing.looksBinary(Array("Name,Email\tPhone\r\n".utf8)) == false)
+    #expect(InputSniffing.looksBinary([0x41, 0x00, 0x42]))
+    #expect(InputSniffing.looksBinary([0x41, 0x01, 0x02, 0x42]))
+    #expect(InputSniffing.looksBinary(Array("Name\u{1B},Email,Phone,Address".utf8)) == false)
+  }
 }

@@ -63,6 +63,31 @@ struct TranscodingSourceTests {
     #expect(try transcoded(utf16(text, bigEndian: true), encoding: .fixed(.utf16BE)).bytes == Array(text.utf8))
   }
 
+  @Test(arguments: [false, true], chunkSizes)
+  func utf16WithoutBOMIsDetectedFromItsZeroBytes(bigEndian: Bool, chunkSize: Int) throws {
+    let (bytes, source) = try transcoded(utf16(Self.longText, bigEndian: bigEndian, bom: false), chunkSize: chunkSize)
+    #expect(bytes == Array(Self.longText.utf8))
+    #expect(source.encoding == (bigEndian ? .utf16BE : .utf16LE))
+    #expect(source.guessedUTF16)
+    #expect(!source.fellBackFromUTF8)
+  }
+
+  @Test func utf16WithoutBOMNeedsZeroHighBytesInOneByteOrderOnly() throws {
+    // Mostly CJK: too few ASCII units to tell UTF-16 from other bytes, so it is not guessed.
+    let cjk = utf16("日本語の名前" + String(repeating: "田中太郎", count: 20) + ",a\n", bigEndian: false, bom: false)
+    #expect(try transcoded(cjk).source.guessedUTF16 == false)
+    // Zero bytes at both parities (binary junk) and a lone surrogate are not UTF-16 text either.
+    let junk: [UInt8] = [0x61, 0x00, 0x00, 0x62, 0x61, 0x00, 0x62, 0x00]
+    #expect(try transcoded(junk).source.encoding != .utf16LE)
+    let lone: [UInt8] = [0x61, 0x00, 0x62, 0x00, 0x3D, 0xD8, 0x63, 0x00, 0x0A, 0x00]
+    #expect(try transcoded(lone).source.guessedUTF16 == false)
+    // An odd byte count at the end of the whole input rules UTF-16 out.
+    #expect(try transcoded([0x61, 0x00, 0x62, 0x00, 0x63]).source.guessedUTF16 == false)
+    // Plain UTF-8 is never guessed as UTF-16.
+    let plain = try transcoded(Array("Name,Email\nZoë,z@x.io\n".utf8)).source
+    #expect(plain.encoding == .utf8 && !plain.guessedUTF16)
+  }
+
   @Test func unpairedSurrogatesNameTheirByteOffset() throws {
     // BOM (2 bytes) + "ab" (4 bytes): the lone surrogate is at byte offset 6.
     let loneHigh: [UInt8] = [0xFF, 0xFE, 0x61, 0x00, 0x62, 0x00, 0x3D, 0xD8, 0x63, 0x00]

@@ -93,6 +93,9 @@ public struct InputChain {
       // A workbook is read from its file by random access, not through this stream.
       return InputChain(source: ErasedSource(current), format: .xlsx, delimiter: UInt8(ascii: ","), warnings: [])
     }
+    if options.format == nil, let unsupported = InputSniffing.unsupportedFormat(ofPrefix: rawPrefix) {
+      throw RosterError(.input, file: displayName, "is \(unsupported). \(supportedFormatsSentence)")
+    }
     if DataURLSource<ErasedSource>.looksLikeDataURL(rawPrefix) {
       if let size {
         try DataURLSource<ErasedSource>.checkSize(
@@ -121,20 +124,38 @@ public struct InputChain {
     let prefix = try PrefixedSource.peek(&decoded, minimum: 1, untilLineBreak: true)
     let source = ErasedSource(PrefixedSource(prefix: prefix, upstream: decoded))
     var warnings: [RunWarning] = []
+    if transcoder.guessedUTF16, let encoding = transcoder.encoding {
+      warnings.append(
+        RunWarning(
+          code: "input.utf16_without_bom",
+          message:
+            "the input has no byte order mark but its zero bytes say \(encoding.rawValue); it was read as such (pass --encoding to choose)"
+        ))
+    }
     if transcoder.fellBackFromUTF8 {
       warnings.append(
         RunWarning(
           code: "input.not_utf8",
           message: "the input is not valid UTF-8; it was read as Windows-1252 (pass --encoding to choose)"))
     }
-    let format =
-      options.format ?? mediaFormat ?? path.flatMap(InputFormat.init(pathExtensionOf:))
-      ?? sniffedFormat(prefix) ?? .csv
+    let named = options.format ?? mediaFormat ?? path.flatMap(InputFormat.init(pathExtensionOf:))
+    let format = named ?? sniffedFormat(prefix) ?? .csv
+    if named == nil && format == .csv && InputSniffing.looksBinary(prefix) {
+      throw RosterError(
+        .input, file: displayName,
+        "cannot tell what format this is: its first line holds binary data, not CSV text. \(supportedFormatsSentence)")
+    }
     var headerLine = prefix[...]
     if headerLine.starts(with: [0xEF, 0xBB, 0xBF]) { headerLine = headerLine.dropFirst(3) }
     let delimiter = options.delimiter ?? InputSniffing.delimiter(ofHeaderLine: headerLine)
     return InputChain(source: source, format: format, delimiter: delimiter, warnings: warnings)
   }
+
+  /// The formats Roster reads, for messages about an input it cannot read.
+  static let supportedFormatsSentence =
+    "Roster reads CSV (comma, semicolon or tab separated; UTF-8, UTF-16 or Windows-1252), JSON arrays, "
+    + "JSON Lines, Airy contacts.import payloads, XLSX workbooks, and data: URLs holding any of them; "
+    + "pass --from csv|json|jsonl|xlsx to name the format"
 
   private static func sniffedFormat(_ prefix: [UInt8]) -> InputFormat? {
     switch InputSniffing.format(ofPrefix: prefix) {

@@ -77,4 +77,35 @@ public enum InputSniffing {
   private static func skipWhiteSpace(_ bytes: [UInt8], _ index: inout Int) {
     while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
   }
+
+  /// What the first bytes of an input show it to be when that is a format Roster does not read (a
+  /// legacy `.xls` workbook, a compressed archive, a PDF, …), as a phrase for a message; else `nil`.
+  public static func unsupportedFormat(ofPrefix bytes: [UInt8]) -> String? {
+    let signatures: [([UInt8], String)] = [
+      ([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1], "an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV"),
+      ([0x1F, 0x8B], "gzip-compressed; decompress it first"),
+      ([0x28, 0xB5, 0x2F, 0xFD], "zstd-compressed; decompress it first"),
+      (Array("BZh".utf8), "bzip2-compressed; decompress it first"),
+      ([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "xz-compressed; decompress it first"),
+      ([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C], "a 7-Zip archive; extract the contact file first"),
+      (Array("Rar!".utf8), "a RAR archive; extract the contact file first"),
+      (Array("%PDF-".utf8), "a PDF document; export the contacts as CSV"),
+      (Array("SQLite format 3".utf8), "an SQLite database; export the contacts as CSV"),
+    ]
+    for (signature, description) in signatures where bytes.starts(with: signature) {
+      return description
+    }
+    return nil
+  }
+
+  /// Whether the first line of decoded text looks like binary data rather than a CSV header: it holds
+  /// a NUL byte, or more than one control character (other than tab, CR and LF) in ten bytes.
+  public static func looksBinary(_ text: [UInt8]) -> Bool {
+    var controls = 0
+    for byte in text {
+      if byte == 0 { return true }
+      if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F { controls += 1 }
+    }
+    return controls * 10 > text.count
+  }
 }

@@ -28,8 +28,8 @@ public enum TextEncoding: String, Hashable, Sendable, CaseIterable {
 
 /// Which encoding a `TranscodingSource` reads.
 public enum TextEncodingSelection: Hashable, Sendable {
-  /// A byte order mark decides; without one, UTF-8 unless the first 64 KiB are not valid UTF-8, and then
-  /// Windows-1252.
+  /// A byte order mark decides; without one, UTF-16 when the first 64 KiB look like it (see
+  /// `TranscodingSource.detect()`), else UTF-8 unless they are not valid UTF-8, and then Windows-1252.
   case automatic
   /// This encoding, whatever the input looks like (a matching byte order mark is dropped, except UTF-8's).
   case fixed(TextEncoding)
@@ -65,6 +65,8 @@ public final class TranscodingSource<Upstream: ByteSource>: ByteSource {
   public private(set) var encoding: TextEncoding?
   /// Whether automatic detection chose Windows-1252 because the input is not valid UTF-8 (worth a warning).
   public private(set) var fellBackFromUTF8 = false
+  /// Whether automatic detection chose UTF-16 without a byte order mark, from its zero bytes (worth a warning).
+  public private(set) var guessedUTF16 = false
   /// Bytes taken from the upstream so far, for progress.
   public private(set) var bytesRead = 0
 
@@ -98,6 +100,11 @@ public final class TranscodingSource<Upstream: ByteSource>: ByteSource {
   }
 
   /// Decides the encoding (reading up to the first 64 KiB), if not done yet, and returns it.
+  ///
+  /// Without a byte order mark, the first 64 KiB are read as UTF-16 when at least a quarter of their
+  /// 16-bit units have a zero high byte (ASCII, as every CSV's delimiters and line breaks are), at
+  /// most a sixteenth as many have a zero low byte, and they hold no unpaired surrogate: text in
+  /// UTF-8 or Windows-1252 has no zero bytes at all.
   @discardableResult
   public func detect() throws(RosterError) -> TextEncoding {
     if let encoding { return encoding }
@@ -120,6 +127,9 @@ public final class TranscodingSource<Upstream: ByteSource>: ByteSource {
       if let bom {
         chosen = bom.encoding
         if bom.encoding != .utf8 { inCursor = bom.length }
+      } else if let utf16 = Self.bomlessUTF16(prefix, complete: upstreamEnded) {
+        chosen = utf16
+        guessedUTF16 = true
       } else if UTF8Validation.firstInvalidOffset(in: prefix, allowingTruncatedEnd: !upstreamEnded) == nil {
         chosen = .utf8
       } else {
@@ -258,6 +268,39 @@ public final class TranscodingSource<Upstream: ByteSource>: ByteSource {
     if bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE { return (.utf16LE, 2) }
     if bytes.count >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF { return (.utf16BE, 2) }
     return nil
+  }
+
+  /// The UTF-16 byte order that `bytes` (the start of an input without a byte order mark) are written
+  /// in, or `nil` when they do not look like UTF-16 (see `detect()`).
+  static func bomlessUTF16(_ bytes: UnsafeBufferPointer<UInt8>, complete: Bool) -> TextEncoding? {
+    let units = bytes.count / 2
+    guard units >= 2, !complete || bytes.count % 2 == 0 else { return nil }
+    var zeroEven = 0
+    var zeroOdd = 0
+    for index in 0..<units {
+      if bytes[2 * index] == 0 { zeroEven += 1 }
+      if bytes[2 * index + 1] == 0 { zeroOdd += 1 }
+    }
+    let encoding: TextEncoding
+    // Some non-ASCII units have a zero low byte too (U+4E00, half of a surrogate pair): allow a few.
+    if zeroOdd * 4 >= units && zeroEven * 16 <= zeroOdd {
+      encoding = .utf16LE
+    } else if zeroEven * 4 >= units && zeroOdd * 16 <= zeroEven {
+      encoding = .utf16BE
+    } else {
+      return nil
+    }
+    // Surrogates must pair up; a high surrogate cut off by the end of the window is fine.
+    var expectingLow = false
+    for index in 0..<units {
+      let first = UInt16(bytes[2 * index])
+      let second = UInt16(bytes[2 * index + 1])
+      let unit = encoding == .utf16LE ? second << 8 | first : first << 8 | second
+      let isLow = (0xDC00...0xDFFF).contains(unit)
+      if expectingLow != isLow { return nil }
+      expectingLow = (0xD800...0xDBFF).contains(unit)
+    }
+    return encoding
   }
 
   /// Writes `scalar` as UTF-8 at `destination`; returns the byte count.
