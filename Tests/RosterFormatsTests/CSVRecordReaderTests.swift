@@ -42,6 +42,22 @@ struct CSVRecordReaderTests {
     }
   }
 
+  @Test(arguments: [1, 2, 3, 7, 65_536])
+  func invalidUTF8IsLocatedByItsByteOffsetInTheInput(chunkSize: Int) throws {
+    // A BOM, a header, then bad bytes in an unquoted cell and in a quoted one after doubled quotes.
+    let input: [UInt8] =
+      [0xEF, 0xBB, 0xBF] + Array("Name,Note\r\nZo".utf8) + [0xE9] + Array(",\"a\"\"b\"\"".utf8) + [0xFF]
+      + Array("\"\n".utf8)
+    let python = [16, 25]  // Python: bytes.index(0xE9), bytes.index(0xFF)
+    #expect(input[python[0]] == 0xE9 && input[python[1]] == 0xFF)
+    let reader = CSVRecordReader(source: MemorySource(input, chunkSize: chunkSize), displayName: "t")
+    _ = try reader.readHeader()
+    let record = try #require(try reader.next())
+    #expect(record.string(at: 0) == nil && record.string(at: 1) == nil)
+    #expect(record.inputOffsetOfInvalidUTF8(at: 0) == python[0])
+    #expect(record.inputOffsetOfInvalidUTF8(at: 1) == python[1])
+  }
+
   @Test func positionsCountDataRowsAndStartingLines() throws {
     let input = "h1,h2\n\n\"a\nb\",c\r\nd,e\rf,g"
     let reader = CSVRecordReader(source: MemorySource(Array(input.utf8), chunkSize: 2), displayName: "t")

@@ -6,6 +6,13 @@ public protocol RecordCells {
   func isEmpty(at index: Int) -> Bool
   /// The cell at `index` as a string, or `nil` when its bytes are not valid UTF-8.
   func string(at index: Int) -> String?
+  /// Where in the input the first ill-formed UTF-8 byte of the cell at `index` is (a byte offset
+  /// from the start of the input), when the reader knows; `nil` otherwise.
+  func inputOffsetOfInvalidUTF8(at index: Int) -> Int?
+}
+
+extension RecordCells {
+  public func inputOffsetOfInvalidUTF8(at index: Int) -> Int? { nil }
 }
 
 /// Turns one row of cells into a draft contact, collecting every problem as an issue detail.
@@ -51,7 +58,9 @@ public struct ContactMapper {
         problems.append(
           IssueDetail(
             header: column.header, field: column.target.fieldName, code: "row.invalid_utf8",
-            message: "is not valid UTF-8; save the file as UTF-8"))
+            message: "is not valid UTF-8"
+              + (cells.inputOffsetOfInvalidUTF8(at: index).map { " (byte offset \($0))" } ?? "")
+              + "; save the file as UTF-8, or pass --encoding if it is in another encoding"))
         continue
       }
       switch column.target {

@@ -10,6 +10,8 @@ public struct CSVRecord: RecordCells {
   public let position: RowPosition
   /// The line of a quote that is still open at the end of the input; the record is incomplete.
   public let unterminatedQuoteLine: Int?
+  /// For each cell, twice the input byte offset where it starts, plus 1 when it is quoted.
+  let cellStarts: [Int]
 
   public var count: Int { ends.count }
 
@@ -22,6 +24,20 @@ public struct CSVRecord: RecordCells {
     return bytes.withUnsafeBufferPointer { all in
       String(validating: UnsafeBufferPointer(rebasing: all[start..<ends[index]]), as: UTF8.self)
     }
+  }
+
+  public func inputOffsetOfInvalidUTF8(at index: Int) -> Int? {
+    let start = index == 0 ? 0 : ends[index - 1]
+    let cell = bytes[start..<ends[index]]
+    guard index < cellStarts.count,
+      let invalid = cell.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset(in: $0) })
+    else { return nil }
+    let quoted = cellStarts[index] & 1 == 1
+    let cellOffset = cellStarts[index] >> 1
+    guard quoted else { return cellOffset + invalid }
+    // Inside quotes every quote byte was written twice.
+    let quotesBefore = cell.prefix(invalid).reduce(0) { $0 + ($1 == UInt8(ascii: "\"") ? 1 : 0) }
+    return cellOffset + 1 + invalid + quotesBefore
   }
 
   /// Every cell as a string; invalid UTF-8 is replaced by U+FFFD (for headers and messages only).
@@ -68,6 +84,9 @@ public final class CSVRecordReader<Source: ByteSource> {
 
   private var cellBytes: [UInt8] = []
   private var cellEnds: [Int] = []
+  private var cellStarts: [Int] = []
+  /// The input offset of `buffer[0]`.
+  private var bufferOffset = 0
   private var line = 1
   private var nextIndex = 0
 
@@ -131,7 +150,7 @@ public final class CSVRecordReader<Source: ByteSource> {
       if countingAsRow { nextIndex += 1 }
       return CSVRecord(
         bytes: cellBytes, ends: cellEnds, position: RowPosition(index: index, line: recordLine),
-        unterminatedQuoteLine: unterminated == 0 ? nil : unterminated)
+        unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, cellStarts: cellStarts)
     }
   }
 
@@ -143,6 +162,7 @@ public final class CSVRecordReader<Source: ByteSource> {
   private func readRecord() throws(RosterError) -> Int? {
     cellBytes.removeAll(keepingCapacity: true)
     cellEnds.removeAll(keepingCapacity: true)
+    cellStarts.removeAll(keepingCapacity: true)
     recordLine = line
     lastRecordHadQuote = false
     var state = State.fieldStart
@@ -177,7 +197,9 @@ public final class CSVRecordReader<Source: ByteSource> {
       }
       switch state {
       case .fieldStart:
-        if buffer[cursor] == Self.quote {
+        let quoted = buffer[cursor] == Self.quote
+        cellStarts.append((bufferOffset + cursor) << 1 | (quoted ? 1 : 0))
+        if quoted {
           cursor += 1
           state = .quoted
           quoteLine = line
@@ -277,6 +299,7 @@ public final class CSVRecordReader<Source: ByteSource> {
   /// even when the source hands out bytes one at a time.
   private func refill() throws(RosterError) {
     guard !atEnd else { return }
+    bufferOffset += end
     cursor = 0
     end = 0
     while true {
