@@ -19,6 +19,7 @@ public struct ContactMapper {
   /// Separator between group names in a Groups cell (`--group-separator`).
   public var groupSeparator: UInt8
   /// Reads a map written in one cell (YAML for Roster's own CSV); `nil` keeps such cells as strings.
+  /// A `LimitViolation` it throws (nesting too deep) becomes that limit's row issue.
   public var documentDecoder: ((String) throws -> NestedFields)?
 
   public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
@@ -75,6 +76,8 @@ public struct ContactMapper {
           } else {
             mergeDocument(document, path: [], into: &contact.metadata, column: column, problems: &problems)
           }
+        } catch let violation as LimitViolation {
+          problems.append(violation.detail(header: column.header, field: column.target.fieldName))
         } catch {
           problems.append(
             IssueDetail(

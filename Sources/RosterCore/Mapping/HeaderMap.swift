@@ -45,11 +45,26 @@ public struct HeaderMap: Sendable {
 
   /// Maps `headers` (the first row of the input).
   ///
-  /// - Throws: `HeaderError` for conflicting or malformed headers, or when no column gives a name.
-  public init(headers: [String]) throws(HeaderError) {
+  /// - Parameter maxDepth: `InputLimits.maxJSONDepth`: a dotted header may not nest deeper than the
+  ///   JSON contact it becomes may (`metadata.a.b` is 3 levels: the contact, `metadata`, `a`).
+  /// - Throws: `HeaderError` for conflicting or malformed headers, a header nesting deeper than
+  ///   `maxDepth`, or when no column gives a name.
+  public init(headers: [String], maxDepth: Int = InputLimits().maxJSONDepth) throws(HeaderError) {
     for (position, raw) in headers.enumerated() {
       let header = raw.trimmingASCIIWhitespace()
       let mapping = try Self.mapping(for: header, spelled: raw, column: position + 1)
+      switch mapping.target {
+      case .metadata(let path), .address(let path):
+        guard path.count + 1 <= maxDepth else {
+          throw HeaderError(
+            code: LimitKind.jsonDepth.code,
+            message:
+              "header \(position + 1) nests \(path.count + 1) levels deep (dotted path), deeper than \(maxDepth); "
+              + "raise \(LimitKind.jsonDepth.flag) to read it",
+            headers: [raw])
+        }
+      default: break
+      }
       if mapping.target == .ignored {
         warnings.append(
           RunWarning(
