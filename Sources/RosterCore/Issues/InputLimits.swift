@@ -73,8 +73,8 @@ public struct LimitViolation: Hashable, Sendable, Error {
 
   /// What is over the limit, and the flag that raises it, as a sentence (no position of the row itself).
   public var message: String {
-    let consequence = contentsKept ? "" : "the row was skipped, not kept "
-    return "\(problem); \(consequence)(raise \(kind.flag) to accept it)"
+    let consequence = contentsKept ? "" : "; the row was skipped, not kept"
+    return "\(problem)\(consequence) (raise \(kind.flag) to accept it)"
   }
 
   /// What is over the limit, as a phrase: `holds a value longer than 1048576 bytes on line 3, ...`.
