@@ -551,6 +551,29 @@ struct JSONContactReaderTests {
     }
   }
 
+  /// A gigantic string comes from a source that makes its bytes on the fly; the reader skips its
+  /// element without holding it and reads on, in an array and in JSON Lines.
+  @Test(arguments: [JSONInputLayout.array, .lines])
+  func aHugeGeneratedStringIsSkippedAndTheNextElementRead(layout: JSONInputLayout) throws {
+    let size = 64 << 20
+    let (prefix, suffix) =
+      layout == .array
+      ? ("[{\"name\":\"a\",\"note\":\"", "\"},\n{\"name\":\"b\"}]")
+      : ("{\"name\":\"a\",\"note\":\"", "\"}\n{\"name\":\"b\"}\n")
+    let reader = JSONContactReader(
+      source: GeneratedSource(
+        prefix: Array(prefix.utf8), fill: UInt8(ascii: "x"), count: size, suffix: Array(suffix.utf8)),
+      displayName: "gen.json", layout: layout)
+    let first = try #require(try reader.next())
+    #expect(first.limitViolation?.kind == .fieldBytes)
+    #expect(first.raw.isEmpty)
+    let second = try #require(try reader.next())
+    #expect(second.problems.isEmpty && second.contact.name == "b")
+    #expect(second.position == RowPosition(index: 1, line: 2))
+    #expect(try reader.next() == nil)
+    #expect(reader.bytesRead == prefix.utf8.count + size + suffix.utf8.count)
+  }
+
   @Test func aSkippedElementThatNeverEndsStopsTheRun() {
     let text = "[{\"name\":\"a\"},\n{\"name\":\"" + String(repeating: "x", count: 5000)
     let (good, error) = rowsUntilError(Array(text.utf8), chunkSize: 100, maxStringBytes: 1000)

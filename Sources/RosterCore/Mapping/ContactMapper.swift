@@ -199,11 +199,17 @@ public struct ContactMapper {
           message: "opens a quote around a group name and never closes it", value: cell))
       return
     }
+    // Positions by name, so a cell naming half a million groups costs linear time, not quadratic.
+    var positions: [String: Int] = [:]
+    for (index, group) in contact.groups.enumerated() where positions[group.name] == nil {
+      positions[group.name] = index
+    }
     for name in names {
-      if let index = contact.groups.firstIndex(where: { $0.name == name }) {
+      if let index = positions[name] {
         if primary { contact.groups[index].isPrimary = true }
       } else {
         // The id is the group directory's to give (`GroupLinker`): a group row may set its own.
+        positions[name] = contact.groups.count
         contact.groups.append(GroupReference(name: name, id: "", isPrimary: primary))
       }
     }

@@ -168,6 +168,11 @@ struct JSONContactMapper {
       return
     }
     var index = 0
+    // Positions by id, so an array of a million ids costs linear time, not quadratic.
+    var positions: [String: Int] = [:]
+    for (position, group) in contact.groups.enumerated() where positions[group.id] == nil {
+      positions[group.id] = position
+    }
     while true {
       let event = try parser.next()
       if case .arrayEnd = event { return }
@@ -180,9 +185,10 @@ struct JSONContactMapper {
       default:
         guard let id = text(of: event, path: path), !id.isEmpty else { continue }
         anyValue = true
-        if let existing = contact.groups.firstIndex(where: { $0.id == id }) {
+        if let existing = positions[id] {
           if primary { contact.groups[existing].isPrimary = true }
         } else {
+          positions[id] = contact.groups.count
           contact.groups.append(GroupReference(name: "", id: id, isPrimary: primary))
         }
       }
