@@ -574,6 +574,19 @@ struct JSONContactReaderTests {
     #expect(reader.bytesRead == prefix.utf8.count + size + suffix.utf8.count)
   }
 
+  @Test func unknownKeysAreListedUpToAThousand() throws {
+    let lines = (0..<1005).map { "{\"name\":\"a\",\"extra\($0)\":\"x\",\"extra0\":\"y\"}" }.joined(separator: "\n")
+    let reader = JSONContactReader(source: MemorySource(Array(lines.utf8)), displayName: "t.jsonl", layout: .lines)
+    var count = 0
+    while let row = try reader.next() {
+      count += 1
+      #expect(row.contact.metadata.entries.count == (count == 1 ? 1 : 2))
+    }
+    #expect(reader.unknownKeys.count == 1000)
+    #expect(reader.unknownKeys.first == "extra0")
+    #expect(reader.unlistedUnknownKeys == 5)
+  }
+
   @Test func aSkippedElementThatNeverEndsStopsTheRun() {
     let text = "[{\"name\":\"a\"},\n{\"name\":\"" + String(repeating: "x", count: 5000)
     let (good, error) = rowsUntilError(Array(text.utf8), chunkSize: 100, maxStringBytes: 1000)

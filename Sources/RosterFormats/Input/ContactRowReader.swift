@@ -146,12 +146,21 @@ public final class JSONRowReader<Source: ByteSource>: ContactRowReader {
   public var unknownKeys: [String] { reader.unknownKeys }
 
   public var closingWarnings: [RunWarning] {
-    unknownKeys.map { key in
+    var warnings = unknownKeys.map { key in
       RunWarning(
         code: "json.unknown_key",
         message: "key \"\(key)\" is not a Roster field; its values are kept as metadata.\(key)",
         header: key)
     }
+    if reader.unlistedUnknownKeys > 0 {
+      warnings.append(
+        RunWarning(
+          code: "json.unknown_key",
+          message:
+            "\(reader.unlistedUnknownKeys) more uses of keys that are not Roster fields are not listed (after the first "
+            + "\(unknownKeys.count) keys); their values are kept in metadata too"))
+    }
+    return warnings
   }
 
   public func next() throws(RosterError) -> SourceRow? {

@@ -132,6 +132,8 @@ public final class JSONContactReader<Source: ByteSource> {
   /// Top-level keys that belong to neither accepted shape, each once, in the order first seen; their
   /// values are kept in `metadata` under their own name.
   public var unknownKeys: [String] { mapper.unknownKeys }
+  /// Occurrences of unknown keys past the first 1,000 distinct ones, which are not listed.
+  public var unlistedUnknownKeys: Int { mapper.unlistedUnknownKeys }
 
   /// - Parameter limits: `maxJSONDepth` is the deepest nesting allowed inside one element (the
   ///   element's own object is level 1; the enclosing array or `{"contacts": [...]}` does not count);
