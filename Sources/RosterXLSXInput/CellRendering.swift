@@ -181,6 +181,18 @@ enum CellRendering {
     return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
   }
 
+  /// A 1-based column number as Excel names it: 1 is `A`, 27 is `AA`, 16,384 is `XFD`.
+  static func columnName(_ column: Int) -> String {
+    var name: [UInt8] = []
+    var rest = column
+    while rest > 0 {
+      rest -= 1
+      name.append(UInt8(ascii: "A") + UInt8(rest % 26))
+      rest /= 26
+    }
+    return String(decoding: name.reversed(), as: UTF8.self)
+  }
+
   /// Decodes OOXML `_xHHHH_` escapes (as Excel shows them); `_x005F_` stands for a literal `_`.
   static func decodeEscapes(_ bytes: [UInt8]) -> String {
     guard bytes.contains(UInt8(ascii: "_")) else { return String(decoding: bytes, as: UTF8.self) }

@@ -76,7 +76,8 @@ struct WorkbookParts {
     guard let entry = zip.entry(path) else { throw zip.fail("malformed XLSX: the archive has no \(path)") }
     let reader = try ZipEntryReader(file: zip, entry: entry, budget: budget)
     return XMLTokenizer(
-      source: reader, part: path, displayName: zip.displayName, maxTokenBytes: budget.limits.maxTokenBytes)
+      source: reader, part: path, displayName: zip.displayName, maxTokenBytes: budget.limits.maxTokenBytes,
+      maxTextBytes: budget.limits.rows.maxFieldBytes)
   }
 
   private static func relationships(_ zip: ZipFile, _ path: String, budget: DecompressionBudget) throws(RosterError)
@@ -134,9 +135,14 @@ struct WorkbookParts {
 }
 
 /// The shared-string table, kept as one UTF-8 byte store and an offset per string.
+///
+/// A string longer than the cell limit (`InputLimits.maxFieldBytes`) is not kept: it is stored empty
+/// and listed in `oversized`, so the rows that use it are skipped as over the limit.
 struct SharedStrings {
   private var storage: [UInt8] = []
   private var offsets: [Int] = [0]
+  /// The indexes of strings over the cell limit.
+  private(set) var oversized: Set<Int> = []
 
   var count: Int { offsets.count - 1 }
 
@@ -154,12 +160,15 @@ struct SharedStrings {
     var inItem = false
     var inText = false
     var phoneticDepth = 0
+    var overflowed = false
+    let maxBytes = budget.limits.rows.maxFieldBytes
     let xml = try tokenizer(zip, path, budget: budget)
     while try xml.next() != .end_of_file {
       switch xml.kind {
       case .start:
         if xml.nameIs("si") {
           inItem = true
+          overflowed = false
           current.removeAll(keepingCapacity: true)
           if xml.selfClosing {
             table.offsets.append(table.storage.count)
@@ -172,7 +181,11 @@ struct SharedStrings {
         }
       case .end:
         if xml.nameIs("si") {
-          table.storage.append(contentsOf: CellRendering.decodeEscapes(current).utf8)
+          if overflowed {
+            table.oversized.insert(table.count)
+          } else {
+            table.storage.append(contentsOf: CellRendering.decodeEscapes(current).utf8)
+          }
           table.offsets.append(table.storage.count)
           inItem = false
         } else if xml.nameIs("rPh") {
@@ -181,10 +194,12 @@ struct SharedStrings {
           inText = false
         }
       case .text:
-        if inItem, inText, phoneticDepth == 0 {
-          current.append(contentsOf: xml.text)
-          if current.count > budget.limits.maxTokenBytes {
-            throw xml.malformed("a shared string is longer than \(budget.limits.maxTokenBytes) bytes")
+        if inItem, inText, phoneticDepth == 0, !overflowed {
+          if xml.textOverflowed || current.count + xml.text.count > maxBytes {
+            overflowed = true
+            current.removeAll()
+          } else {
+            current.append(contentsOf: xml.text)
           }
         }
       case .end_of_file: break

@@ -17,7 +17,10 @@ public import RosterCore
 /// ```
 ///
 /// Every failure (not a ZIP, not a workbook, truncated, a zip bomb, malformed XML) is a
-/// `RosterError(.input)` naming the file.
+/// `RosterError(.input)` naming the file. A row over one of the cell limits (`XLSXInputLimits.rows`:
+/// a cell or shared string over `maxFieldBytes`, a non-empty cell right of `maxColumns`, more than
+/// `maxRowBytes` of cells) is read to its end without keeping its cells and comes back empty with its
+/// `limitViolation`; a header over one is an error.
 public final class XLSXRowReader {
   /// Every sheet's name, in workbook order.
   public let sheetNames: [String]
@@ -28,7 +31,7 @@ public final class XLSXRowReader {
   private let sharedStrings: SharedStrings
   private let styles: [NumberDisplay]
   private let date1904: Bool
-  private let maxTokenBytes: Int
+  private let rowLimits: InputLimits
   private var lastRow = 0
   private var inSheetData = false
   private var finished = false
@@ -49,7 +52,7 @@ public final class XLSXRowReader {
     let parts = try WorkbookParts.read(zip, budget: budget)
     sheetNames = parts.sheets.map(\.name)
     date1904 = parts.date1904
-    maxTokenBytes = limits.maxTokenBytes
+    rowLimits = limits.rows
     let chosen: SheetInfo
     if let sheet {
       guard
@@ -88,22 +91,30 @@ public final class XLSXRowReader {
 
   /// The header: the first non-empty row, and its 1-based row number.
   ///
-  /// - Throws: `RosterError(.header)` when the sheet has no rows; `.input` when it cannot be read.
+  /// - Throws: `RosterError(.header)` when the sheet has no rows or the header row is over a cell
+  ///   limit; `.input` when it cannot be read.
   public func readHeader() throws(RosterError) -> (headers: [String], line: Int) {
     guard !headerRead else { throw RosterError(.usage, file: displayName, "readHeader() called twice") }
     headerRead = true
     guard let row = try readRow() else { throw RosterError(.header, file: displayName, line: 1, "the sheet is empty") }
+    if let violation = row.limitViolation {
+      let column = violation.column.map { " (column \(CellRendering.columnName($0 + 1)))" } ?? ""
+      throw RosterError(
+        .header, file: displayName, line: row.line,
+        "the header row\(column) \(violation.problem); raise \(violation.kind.flag) to read this workbook")
+    }
     return (row.cells, row.line)
   }
 
   /// The next non-empty data row: its cells (missing cells filled with "", trailing empty cells dropped)
-  /// and its 1-based row number in the sheet. Nil at the end of the sheet.
-  public func next() throws(RosterError) -> (cells: [String], line: Int)? {
+  /// and its 1-based row number in the sheet, or, for a row over a cell limit, no cells and the
+  /// violation. Nil at the end of the sheet.
+  public func next() throws(RosterError) -> (cells: [String], line: Int, limitViolation: LimitViolation?)? {
     if !headerRead { headerRead = true }
     return try readRow()
   }
 
-  private func readRow() throws(RosterError) -> (cells: [String], line: Int)? {
+  private func readRow() throws(RosterError) -> (cells: [String], line: Int, limitViolation: LimitViolation?)? {
     if finished { return nil }
     while true {
       switch try xml.next() {
@@ -128,32 +139,54 @@ public final class XLSXRowReader {
           let number = try xml.integerAttribute("r") ?? (lastRow + 1)
           lastRow = number
           if xml.selfClosing { continue }
-          var cells = try readCells(row: number)
+          var (cells, violation) = try readCells(row: number)
+          if let violation { return ([], number, violation) }
           while let last = cells.last, last.isEmpty { cells.removeLast() }
-          if !cells.isEmpty { return (cells, number) }
+          if !cells.isEmpty { return (cells, number, nil) }
         }
       }
     }
   }
 
-  /// Reads `<c>` elements up to `</row>`.
-  private func readCells(row: Int) throws(RosterError) -> [String] {
+  /// Reads `<c>` elements up to `</row>`; after a cell over a limit, the rest of the row is read but
+  /// not kept.
+  private func readCells(row: Int) throws(RosterError) -> (cells: [String], violation: LimitViolation?) {
     var cells: [String] = []
+    var violation: LimitViolation?
+    var rowBytes = 0
+    var lastColumn = 0
     while true {
       switch try xml.next() {
       case .end_of_file: throw xml.malformed("the sheet ends inside row \(row) (truncated?)")
       case .end:
-        if xml.nameIs("row") { return cells }
+        if xml.nameIs("row") { return (violation == nil ? cells : [], violation) }
       case .text: break
       case .start:
         guard xml.nameIs("c") else { continue }
-        let column = try xml.cellReference("r")?.column ?? (cells.count + 1)
+        let column = try xml.cellReference("r")?.column ?? (lastColumn + 1)
+        lastColumn = column
         guard column >= 1, column <= 16_384 else {
           throw xml.malformed("row \(row) has a cell outside columns A to XFD")
         }
         let type = cellType(xml.attributeBytes("t"))
         let style = try xml.integerAttribute("s") ?? 0
-        let text = xml.selfClosing ? "" : try readCellValue(type: type, style: style, row: row)
+        let read = xml.selfClosing ? "" : try readCellValue(type: type, style: style, row: row)
+        guard violation == nil else { continue }
+        guard let text = read else {
+          violation = LimitViolation(
+            kind: .fieldBytes, limit: rowLimits.maxFieldBytes, column: column - 1, line: row)
+          continue
+        }
+        if text.isEmpty && column > cells.count { continue }
+        if column > rowLimits.maxColumns {
+          violation = LimitViolation(kind: .columns, limit: rowLimits.maxColumns, column: column - 1, line: row)
+          continue
+        }
+        rowBytes += text.utf8.count
+        if rowBytes > rowLimits.maxRowBytes {
+          violation = LimitViolation(kind: .rowBytes, limit: rowLimits.maxRowBytes, column: column - 1, line: row)
+          continue
+        }
         if column > cells.count {
           cells.reserveCapacity(column)
           while cells.count < column - 1 { cells.append("") }
@@ -181,9 +214,11 @@ public final class XLSXRowReader {
     }
   }
 
-  /// Reads a cell's children up to `</c>`: the `<v>` text, or an inline string's `<t>` texts.
-  private func readCellValue(type: CellType, style: Int, row: Int) throws(RosterError) -> String {
+  /// Reads a cell's children up to `</c>`: the `<v>` text, or an inline string's `<t>` texts; `nil`
+  /// when the cell is longer than `InputLimits.maxFieldBytes` (the rest of it is read, not kept).
+  private func readCellValue(type: CellType, style: Int, row: Int) throws(RosterError) -> String? {
     value.removeAll(keepingCapacity: true)
+    var overflowed = false
     var capture = false
     var phoneticDepth = 0
     var sawValue = false
@@ -201,21 +236,23 @@ public final class XLSXRowReader {
       case .end:
         if xml.nameIs("c") {
           guard sawValue else { return "" }
+          if overflowed { return nil }
           return try render(type: type, style: style, row: row)
         }
         if xml.nameIs("rPh") { phoneticDepth -= 1 } else { capture = false }
       case .text:
-        if capture {
-          value.append(contentsOf: xml.text)
-          if value.count > maxTokenBytes {
-            throw xml.malformed("a cell of row \(row) is longer than \(maxTokenBytes) bytes")
+        if capture, !overflowed {
+          if xml.textOverflowed || value.count + xml.text.count > rowLimits.maxFieldBytes {
+            overflowed = true
+          } else {
+            value.append(contentsOf: xml.text)
           }
         }
       }
     }
   }
 
-  private func render(type: CellType, style: Int, row: Int) throws(RosterError) -> String {
+  private func render(type: CellType, style: Int, row: Int) throws(RosterError) -> String? {
     switch type {
     case .inlineString, .formulaString: return CellRendering.decodeEscapes(value)
     case .error, .date: return String(decoding: value, as: UTF8.self)
@@ -229,6 +266,7 @@ public final class XLSXRowReader {
         guard d < 10, index < 1 << 40 else { throw xml.malformed("row \(row) has a bad shared-string index") }
         index = index * 10 + Int(d)
       }
+      if sharedStrings.oversized.contains(index) { return nil }
       guard !value.isEmpty, let text = sharedStrings[index] else {
         throw xml.malformed("row \(row) refers to shared string \(index), but the table has \(sharedStrings.count)")
       }

@@ -27,14 +27,19 @@ final class XMLTokenizer {
   private var nameEnd = 0
   /// (name start, name end, value start, value end) per attribute, flattened.
   private var attributeRanges: [Int] = []
-  /// For `.text`: the decoded text (entities resolved, line ends normalized to LF).
+  /// For `.text`: the decoded text (entities resolved, line ends normalized to LF), at most
+  /// `maxTextBytes` of it.
   var text: [UInt8] = []
+  /// For `.text`: whether the text was longer than `maxTextBytes` (the rest was skipped, not kept).
+  private(set) var textOverflowed = false
+  private let maxTextBytes: Int
 
-  init(source: ZipEntryReader, part: String, displayName: String, maxTokenBytes: Int) {
+  init(source: ZipEntryReader, part: String, displayName: String, maxTokenBytes: Int, maxTextBytes: Int) {
     self.source = source
     self.displayName = displayName
     self.part = part
     self.maxTokenBytes = max(maxTokenBytes, 1024)
+    self.maxTextBytes = max(maxTextBytes, 0)
     capacity = 64 << 10
     buffer = .allocate(capacity: capacity)
     text.reserveCapacity(256)
@@ -96,6 +101,7 @@ final class XMLTokenizer {
         if matches("<![CDATA[") {
           position += 9
           text.removeAll(keepingCapacity: true)
+          textOverflowed = false
           try readCDATA()
           kind = .text
           return kind
@@ -155,12 +161,18 @@ final class XMLTokenizer {
         position += 3
         return
       }
-      try append(c)
+      append(c)
       position += 1
     }
   }
 
-  @inline(__always) private func append(_ c: UInt8) throws(RosterError) {
+  /// Appends one byte of text; past `maxTextBytes` the text is only marked as overflowed.
+  @inline(__always) private func append(_ c: UInt8) {
+    if text.count >= maxTextBytes {
+      if !(c == 10 && pendingCR) { textOverflowed = true }
+      pendingCR = c == 13
+      return
+    }
     if c == 13 {
       pendingCR = true
       text.append(10)
@@ -168,11 +180,11 @@ final class XMLTokenizer {
       if !(c == 10 && pendingCR) { text.append(c) }
       pendingCR = false
     }
-    if text.count > maxTokenBytes { throw malformed("a text is longer than \(maxTokenBytes) bytes") }
   }
 
   private func readText() throws(RosterError) {
     text.removeAll(keepingCapacity: true)
+    textOverflowed = false
     while true {
       if position == limit {
         guard try refill() else { return }
@@ -192,12 +204,16 @@ final class XMLTokenizer {
           guard try refill() else { break }
         }
         guard semicolon > 0 else { throw malformed("a bare '&' in text") }
-        try appendEntity(from: position + 1, to: semicolon, into: &text)
+        if text.count >= maxTextBytes {
+          textOverflowed = true
+        } else {
+          try appendEntity(from: position + 1, to: semicolon, into: &text)
+        }
         pendingCR = false
         position = semicolon + 1
         continue
       }
-      try append(c)
+      append(c)
       position += 1
     }
   }

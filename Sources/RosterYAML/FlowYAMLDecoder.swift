@@ -23,14 +23,15 @@ public import RosterCore
 /// fields["csv_import"]  // .string("yes")
 /// ```
 public enum FlowYAMLDecoder {
-  /// How deeply mappings may nest (the top-level mapping is depth 1).
+  /// How deeply mappings may nest by default (the top-level mapping is depth 1).
   public static let maximumDepth = 64
 
-  /// The mapping in `text`.
+  /// The mapping in `text`, whose mappings nest at most `maxDepth` deep (the top-level mapping is
+  /// depth 1; counted as events arrive, so a million nested `{` cost no more than `maxDepth` of them).
   ///
   /// - Throws: `FlowYAMLError` with a plain message and, when known, the line and column.
   /// - Complexity: O(*n*) in the length of `text`.
-  public static func decode(_ text: String) throws(FlowYAMLError) -> NestedFields {
+  public static func decode(_ text: String, maxDepth: Int = maximumDepth) throws(FlowYAMLError) -> NestedFields {
     let reader = try LibYAMLEventReader(text)
     guard case .streamStart = try reader.next() else { throw unexpected() }
     switch try reader.next() {
@@ -45,7 +46,7 @@ public enum FlowYAMLDecoder {
     switch try reader.next() {
     case .mappingStart(let mark, let decoration):
       try reject(decoration, at: mark)
-      fields = try readMapping(from: reader)
+      fields = try readMapping(from: reader, maxDepth: maxDepth)
     case .sequenceStart(let mark): throw sequence(at: mark)
     case .scalar(_, let mark, _):
       throw FlowYAMLError(
@@ -74,7 +75,9 @@ public enum FlowYAMLDecoder {
 
   /// Reads the mapping whose start event was just read, up to and including its end event.
   /// Iterative, so hostile nesting cannot exhaust the stack.
-  private static func readMapping(from reader: LibYAMLEventReader) throws(FlowYAMLError) -> NestedFields {
+  private static func readMapping(from reader: LibYAMLEventReader, maxDepth: Int) throws(FlowYAMLError)
+    -> NestedFields
+  {
     var levels = [Level()]
     while true {
       let event = try reader.next()
@@ -100,9 +103,9 @@ public enum FlowYAMLDecoder {
         guard level.pendingKey != nil else {
           throw FlowYAMLError(.keyNotText, "A key is a mapping; every key must be text.", at: mark)
         }
-        guard levels.count + 2 <= maximumDepth else {
+        guard levels.count + 2 <= maxDepth else {
           throw FlowYAMLError(
-            .nestingTooDeep, "Mappings nest more than \(maximumDepth) levels deep; flatten the metadata.", at: mark)
+            .nestingTooDeep, "Mappings nest more than \(maxDepth) levels deep; flatten the metadata.", at: mark)
         }
         levels.append(level)
         levels.append(Level())

@@ -29,7 +29,7 @@ public struct FlowYAMLError: Error, Hashable, Sendable, CustomStringConvertible 
     case duplicateKey = "duplicate_key"
     /// A key that is a mapping or a sequence rather than text.
     case keyNotText = "key_not_text"
-    /// Mappings nested deeper than ``FlowYAMLDecoder/maximumDepth``.
+    /// Mappings nested deeper than the decoder's `maxDepth` (``FlowYAMLDecoder/maximumDepth`` by default).
     case nestingTooDeep = "nesting_too_deep"
     /// libyaml could not allocate memory.
     case outOfMemory = "out_of_memory"

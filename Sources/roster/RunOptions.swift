@@ -37,6 +37,39 @@ struct RunOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The largest data URL accepted, in encoded bytes.", valueName: "bytes"))
   var maxDataURLBytes: Int = 7_500_000
 
+  @Option(
+    help: ArgumentHelp(
+      "The longest CSV cell, JSON string or XLSX cell; a row with a longer one is skipped and reported.",
+      valueName: "bytes"))
+  var maxFieldBytes: Int = InputLimits().maxFieldBytes
+
+  @Option(
+    help: ArgumentHelp(
+      "The most cells in a CSV or XLSX row, the header included; a wider row is skipped and reported.",
+      valueName: "count"))
+  var maxColumns: Int = InputLimits().maxColumns
+
+  @Option(
+    help: ArgumentHelp(
+      "The longest CSV record, JSON element or XLSX row; a longer one is skipped and reported.", valueName: "bytes"))
+  var maxRowBytes: Int = InputLimits().maxRowBytes
+
+  @Option(
+    help: ArgumentHelp(
+      "The deepest nesting of objects and arrays in one JSON contact (also dotted headers and YAML metadata cells), at most \(InputLimits.largestJSONDepth).",
+      valueName: "levels"))
+  var maxJSONDepth: Int = InputLimits().maxJSONDepth
+
+  @Option(
+    help: ArgumentHelp(
+      "The most bytes an XLSX workbook may inflate to, all parts together (zip bombs).", valueName: "bytes"))
+  var maxXLSXBytes: UInt64 = 1 << 30
+
+  @Option(
+    help: ArgumentHelp(
+      "The highest inflated-to-compressed ratio of an XLSX part, after its first MiB (zip bombs).", valueName: "ratio"))
+  var maxXLSXRatio: UInt64 = 100
+
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))
   var report: String?
 
@@ -73,6 +106,15 @@ struct RunOptions: ParsableArguments {
       throw ValidationError("--delimiter \(delimiter): use , ; or tab")
     }
     guard maxDataURLBytes > 0 else { throw ValidationError("--max-data-url-bytes must be positive") }
+    guard maxFieldBytes > 0 else { throw ValidationError("--max-field-bytes must be positive") }
+    guard maxColumns > 0 else { throw ValidationError("--max-columns must be positive") }
+    guard maxRowBytes > 0 else { throw ValidationError("--max-row-bytes must be positive") }
+    guard (1...InputLimits.largestJSONDepth).contains(maxJSONDepth) else {
+      throw ValidationError(
+        "--max-json-depth must be between 1 and \(InputLimits.largestJSONDepth) (deeper trees are not written safely)")
+    }
+    guard maxXLSXBytes > 0 else { throw ValidationError("--max-xlsx-bytes must be positive") }
+    guard maxXLSXRatio > 0 else { throw ValidationError("--max-xlsx-ratio must be positive") }
     guard groupSeparator.utf8.count == 1, let byte = groupSeparator.utf8.first, byte >= 0x20,
       byte != UInt8(ascii: "\""),
       byte < 0x7F
@@ -93,6 +135,12 @@ struct RunOptions: ParsableArguments {
     default: break
     }
     options.maxDataURLBytes = maxDataURLBytes
+    options.limits.maxFieldBytes = maxFieldBytes
+    options.limits.maxColumns = maxColumns
+    options.limits.maxRowBytes = maxRowBytes
+    options.limits.maxJSONDepth = maxJSONDepth
+    options.maxXLSXDecompressedBytes = maxXLSXBytes
+    options.maxXLSXRatio = maxXLSXRatio
     return options
   }
 

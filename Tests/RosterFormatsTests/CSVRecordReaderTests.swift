@@ -85,13 +85,100 @@ struct CSVRecordReaderTests {
     #expect(all[0].string(at: 1) == nil)
   }
 
-  @Test func recordLargerThanTheLimitStopsWithItsLine() throws {
-    let input = Array("a\n\"\(String(repeating: "x", count: 100))".utf8)
-    let reader = CSVRecordReader(source: MemorySource(input), displayName: "big.csv", maxRecordBytes: 50)
-    #expect(try reader.next()?.lossyStrings == ["a"])
-    let error = #expect(throws: RosterError.self) { _ = try reader.next() }
-    #expect(error?.line == 2)
-    #expect(error?.file == "big.csv")
+  /// A reader over `text` with the given limits.
+  private func reader(
+    _ text: String, chunkSize: Int = .max, field: Int = 1 << 20, columns: Int = 4096, row: Int = 16 << 20
+  ) -> CSVRecordReader<MemorySource> {
+    var limits = InputLimits()
+    limits.maxFieldBytes = field
+    limits.maxColumns = columns
+    limits.maxRowBytes = row
+    return CSVRecordReader(
+      source: MemorySource(Array(text.utf8), chunkSize: chunkSize), displayName: "t.csv", limits: limits)
+  }
+
+  private func all(_ reader: CSVRecordReader<MemorySource>) throws -> [CSVRecord] {
+    var records: [CSVRecord] = []
+    while let record = try reader.next() { records.append(record) }
+    return records
+  }
+
+  @Test(arguments: [1, 7, 65_536])
+  func aCellOverTheFieldLimitSkipsItsRecordAndKeepsLinesCounted(chunkSize: Int) throws {
+    let x = { (count: Int) in String(repeating: "x", count: count) }
+    let text =
+      "name,note\na,\(x(100))\nb,\(x(99))\nc,\(x(101)),more\n\"d\",\"\(x(60))\n\(x(60))\"\ne,ok\r\n\"f\r\n\",\(x(101))"
+    let csv = reader(text, chunkSize: chunkSize, field: 100)
+    #expect(try csv.readHeader().headers == ["name", "note"])
+    let records = try all(csv)
+    #expect(records.map(\.position) == [(0, 2), (1, 3), (2, 4), (3, 5), (4, 7), (5, 8)].map(RowPosition.init))
+    #expect(records.map(\.limitViolation?.kind) == [nil, nil, .fieldBytes, .fieldBytes, nil, .fieldBytes])
+    #expect(records[2].limitViolation?.column == 1)
+    #expect(records[2].limitViolation?.byteOffset == 10 + 103 + 102 + 2)
+    #expect(records[2].count == 0 && records[2].bytes.isEmpty)
+    #expect(records[3].limitViolation?.line == 5)
+    #expect(records[4].lossyStrings == ["e", "ok"])
+    #expect(records[5].limitViolation?.column == 1)
+  }
+
+  @Test func aRecordWithTooManyCellsIsSkipped() throws {
+    let csv = reader("a,b,c\n1,2,3\n1,2\n1,2,3,4\n,,,,,,,,\n4,5,6\n", columns: 3)
+    #expect(try csv.readHeader().headers == ["a", "b", "c"])
+    let records = try all(csv)
+    #expect(records.map(\.limitViolation?.kind) == [nil, nil, .columns, .columns, nil])
+    #expect(records[2].limitViolation?.column == 3)
+    #expect(records.map(\.position.line) == [2, 3, 4, 5, 6])
+    #expect(records[4].lossyStrings == ["4", "5", "6"])
+    let header = reader("a,b,c,d\n1,2,3,4\n", columns: 3)
+    let error = #expect(throws: RosterError.self) { _ = try header.readHeader() }
+    #expect(error?.code == .header)
+    #expect(error?.message.contains("has more than 3 cells") == true)
+    #expect(error?.message.contains("--max-columns") == true)
+  }
+
+  @Test func aRecordOverTheRowLimitIsSkipped() throws {
+    // 10 bytes of cells: at the limit; 9: under; 11: over.
+    let csv = reader("h1,h2\n12345,67890\n1234,67890\n12345,678901\n\"12345\",\"6789\"\"\"\nx,y\n", row: 10)
+    _ = try csv.readHeader()
+    let records = try all(csv)
+    #expect(records.map(\.limitViolation?.kind) == [nil, nil, .rowBytes, nil, nil])
+    #expect(records[3].lossyStrings == ["12345", "6789\""])
+  }
+
+  @Test func aHeaderOverALimitStopsTheRunWithItsPosition() {
+    let csv = reader("\n\nname," + String(repeating: "n", count: 101) + "\na,b\n", field: 100)
+    let error = #expect(throws: RosterError.self) { _ = try csv.readHeader() }
+    #expect(error?.line == 3)
+    #expect(error?.file == "t.csv")
+    #expect(error?.message.contains("(column 2) starting at byte offset 2") == true, "\(String(describing: error))")
+    #expect(error?.message.contains("--max-field-bytes") == true)
+  }
+
+  @Test func aRunawayQuoteOverTheLimitIsOneRowWithBothProblems() throws {
+    let csv = reader("a,b\n1,2\n3,\"open\n" + String(repeating: "x\n", count: 200), chunkSize: 3, field: 100)
+    _ = try csv.readHeader()
+    let records = try all(csv)
+    #expect(records.count == 2)
+    #expect(records[1].limitViolation?.kind == .fieldBytes)
+    #expect(records[1].unterminatedQuoteLine == 3)
+  }
+
+  /// A gigantic cell comes from a source that makes its bytes on the fly; the reader skips it
+  /// without holding it and reads on.
+  @Test func aHugeGeneratedCellIsSkippedAndTheNextRowRead() throws {
+    let size = 64 << 20
+    let csv = CSVRecordReader(
+      source: GeneratedSource(
+        prefix: Array("name,note\na,".utf8), fill: UInt8(ascii: "x"), count: size,
+        suffix: Array("\nb,ok\n".utf8)),
+      displayName: "gen.csv")
+    _ = try csv.readHeader()
+    let first = try #require(try csv.next())
+    #expect(first.limitViolation?.kind == .fieldBytes)
+    #expect(first.bytes.isEmpty)
+    #expect(try csv.next()?.lossyStrings == ["b", "ok"])
+    #expect(try csv.next() == nil)
+    #expect(csv.bytesRead == 12 + size + 6)
   }
 
   @Test func emptyInputHasNoHeader() {

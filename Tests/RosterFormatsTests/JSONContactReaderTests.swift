@@ -7,11 +7,11 @@ import Testing
 /// Every row of `bytes`, read with reads capped at `chunkSize` bytes.
 private func rows(
   _ bytes: [UInt8], chunkSize: Int = .max, layout: JSONInputLayout = .automatic, maxDepth: Int = 64,
-  maxElementBytes: Int = 64 << 20
+  maxElementBytes: Int = 64 << 20, maxStringBytes: Int = 1 << 20
 ) throws -> [JSONContactRow] {
   let reader = JSONContactReader(
-    source: MemorySource(bytes, chunkSize: chunkSize), displayName: "test.json", layout: layout, maxDepth: maxDepth,
-    maxElementBytes: maxElementBytes)
+    source: MemorySource(bytes, chunkSize: chunkSize), displayName: "test.json", layout: layout,
+    limits: limits(maxDepth: maxDepth, maxElementBytes: maxElementBytes, maxStringBytes: maxStringBytes))
   var all: [JSONContactRow] = []
   while let row = try reader.next() { all.append(row) }
   return all
@@ -26,11 +26,11 @@ private func rows(_ text: String, chunkSize: Int = .max, layout: JSONInputLayout
 /// The rows read before the error, and the error (`nil` when the input read to its end).
 private func rowsUntilError(
   _ bytes: [UInt8], chunkSize: Int = .max, layout: JSONInputLayout = .automatic, maxDepth: Int = 64,
-  maxElementBytes: Int = 64 << 20
+  maxElementBytes: Int = 64 << 20, maxStringBytes: Int = 1 << 20
 ) -> ([JSONContactRow], RosterError?) {
   let reader = JSONContactReader(
-    source: MemorySource(bytes, chunkSize: chunkSize), displayName: "test.json", layout: layout, maxDepth: maxDepth,
-    maxElementBytes: maxElementBytes)
+    source: MemorySource(bytes, chunkSize: chunkSize), displayName: "test.json", layout: layout,
+    limits: limits(maxDepth: maxDepth, maxElementBytes: maxElementBytes, maxStringBytes: maxStringBytes))
   var all: [JSONContactRow] = []
   do {
     while let row = try reader.next() { all.append(row) }
@@ -38,6 +38,14 @@ private func rowsUntilError(
   } catch {
     return (all, error)
   }
+}
+
+private func limits(maxDepth: Int, maxElementBytes: Int, maxStringBytes: Int) -> InputLimits {
+  var limits = InputLimits()
+  limits.maxJSONDepth = maxDepth
+  limits.maxRowBytes = maxElementBytes
+  limits.maxFieldBytes = maxStringBytes
+  return limits
 }
 
 private func fixture(_ name: String) throws -> [UInt8] {
@@ -440,19 +448,40 @@ struct JSONContactReaderTests {
     }
   }
 
-  @Test func aMillionNestedBracketsIsACleanError() {
+  @Test func aMillionNestedBracketsThatNeverCloseIsACleanError() {
     let bomb = [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000)
-    for (input, layout) in [
-      (bomb, JSONInputLayout.automatic), (bomb, .lines), (Array("{\"name\":\"a\",\"m\":".utf8) + bomb, .automatic),
-      (Array("{\"contacts\":[".utf8) + bomb, .automatic),
-    ] {
-      let (good, error) = rowsUntilError(input, chunkSize: 65_536, layout: layout)
+    for input in [bomb, Array("{\"contacts\":[".utf8) + bomb] {
+      let (good, error) = rowsUntilError(input, chunkSize: 65_536)
       #expect(good.isEmpty)
       #expect(error?.code == .input)
-      #expect(error?.message.contains("nest deeper than 64 levels") == true, "\(String(describing: error))")
+      #expect(error?.message.contains("never ends") == true, "\(String(describing: error))")
+      #expect(error?.message.contains("deeper than 64 levels") == true, "\(String(describing: error))")
     }
-    let (_, error) = rowsUntilError(bomb)
-    #expect(error?.message.hasPrefix("at byte offset 65: ") == true)
+    // In JSON Lines the line ends the element: the row is skipped and reported.
+    for input in [bomb, Array("{\"name\":\"a\",\"m\":".utf8) + bomb] {
+      let (good, error) = rowsUntilError(input, chunkSize: 65_536, layout: .lines)
+      #expect(error == nil)
+      #expect(good.count == 1)
+      #expect(good.first?.problems.map(\.code) == ["limit.json_depth"])
+    }
+  }
+
+  @Test func aMillionBalancedBracketsIsARowIssueAndTheNextRowsRead() throws {
+    let bomb = String(repeating: "[", count: 1_000_000) + String(repeating: "]", count: 1_000_000)
+    for (input, layout) in [
+      ("[" + bomb + ",\n{\"name\":\"b\"}]", JSONInputLayout.automatic),
+      ("{\"contacts\":[{\"name\":\"a\",\"metadata\":{\"x\":" + bomb + "}},\n{\"name\":\"b\"}]}", .automatic),
+      ("{\"name\":\"a\",\"m\":" + bomb + "}\n{\"name\":\"b\"}", .lines),
+    ] {
+      let all = try rows(Array(input.utf8), chunkSize: 65_536, layout: layout)
+      #expect(all.count == 2)
+      #expect(all[0].problems.map(\.code) == ["limit.json_depth"])
+      #expect(all[0].problems.first?.message.contains("--max-json-depth") == true)
+      #expect(all[0].limitViolation?.byteOffset != nil)
+      #expect(all[0].raw.isEmpty)
+      #expect(all[1].problems.isEmpty)
+      #expect(all[1].position == RowPosition(index: 1, line: 2))
+    }
   }
 
   @Test func depthIsCountedFromTheElement() throws {
@@ -460,27 +489,110 @@ struct JSONContactReaderTests {
       "[{\"name\":\"a\",\"metadata\":" + String(repeating: "{\"k\":", count: depth - 1) + "\"v\""
         + String(repeating: "}", count: depth - 1) + "}]"
     }
+    // At the limit, just under it, and just over it (and over it as a JSON Lines line).
     #expect(try rows(Array(nested(64).utf8)).first?.problems.isEmpty == true)
-    let (_, error) = rowsUntilError(Array(nested(65).utf8))
-    #expect(error?.message.contains("nest deeper than 64 levels") == true)
-    #expect(try rows(Array(nested(65).utf8), maxDepth: 65).count == 1)
+    #expect(try rows(Array(nested(63).utf8)).first?.problems.isEmpty == true)
+    let over = try rows(Array(nested(65).utf8))
+    #expect(over.map { $0.problems.map(\.code) } == [["limit.json_depth"]])
+    // The 65th level is the 64th `{"k":` after `[{"name":"a","metadata":`.
+    #expect(over.first?.limitViolation?.byteOffset == 24 + 5 * 63)
+    let line = String(nested(65).dropFirst().dropLast())
+    #expect(try rows(Array(line.utf8), layout: .lines).first?.limitViolation?.kind == .jsonDepth)
+    #expect(try rows(Array(nested(65).utf8), maxDepth: 65).first?.problems.isEmpty == true)
   }
 
-  @Test func anElementOverTheLimitStopsTheRun() {
-    let input = Array(("[{\"name\":\"a\"},\n{\"name\":\"" + String(repeating: "x", count: 5000) + "\"}]").utf8)
-    let (good, error) = rowsUntilError(input, chunkSize: 100, maxElementBytes: 4096)
+  @Test func aStringOverTheFieldLimitIsSkippedWithoutBeingHeld() throws {
+    func element(_ count: Int) -> String {
+      "{\"name\":\"a\",\"note\":\"" + String(repeating: "x", count: count) + "\"}"
+    }
+    for layout in [JSONInputLayout.array, .lines] {
+      for chunkSize in [7, 65_536] {
+        func read(_ count: Int) throws -> [JSONContactRow] {
+          let text =
+            layout == .lines
+            ? element(count) + "\n{\"name\":\"b\"}\n" : "[" + element(count) + ",\n{\"name\":\"b\"}]"
+          return try rows(Array(text.utf8), chunkSize: chunkSize, layout: layout, maxStringBytes: 1000)
+        }
+        #expect(try read(1000).map(\.problems.isEmpty) == [true, true])
+        #expect(try read(999).map(\.problems.isEmpty) == [true, true])
+        let over = try read(1001)
+        #expect(over.count == 2)
+        #expect(over[0].problems.map(\.code) == ["limit.field_bytes"])
+        #expect(over[0].problems.first?.message.contains("--max-field-bytes") == true)
+        #expect(over[0].limitViolation?.byteOffset == (layout == .lines ? 19 : 20))
+        #expect(over[1].problems.isEmpty)
+        #expect(over[1].position.line == 2)
+      }
+    }
+    // Keys count too.
+    let key = "[{\"name\":\"a\",\"" + String(repeating: "k", count: 11) + "\":\"v\"}]"
+    #expect(try rows(Array(key.utf8), maxStringBytes: 10).first?.limitViolation?.kind == .fieldBytes)
+    // A string element on its own.
+    let lone = "[\"" + String(repeating: "s", count: 11) + "\",{\"name\":\"b\"}]"
+    #expect(
+      try rows(Array(lone.utf8), maxStringBytes: 10).map { $0.problems.first?.code } == ["limit.field_bytes", nil])
+  }
+
+  @Test func anElementOverTheRowLimitIsSkippedAndTheNextOnesRead() throws {
+    // Elements of exactly 4096 bytes, one less, and one more.
+    func element(_ size: Int) -> String {
+      let fixed = "{\"name\":\"\"}".utf8.count
+      return "{\"name\":\"" + String(repeating: "x", count: size - fixed) + "\"}"
+    }
+    for chunkSize in [100, 65_536] {
+      let text = "[" + element(4096) + ",\n" + element(4095) + ",\n" + element(4097) + ",\n{\"name\":\"b\"}]"
+      let all = try rows(Array(text.utf8), chunkSize: chunkSize, maxElementBytes: 4096)
+      #expect(all.map { $0.problems.first?.code } == [nil, nil, "limit.row_bytes", nil])
+      #expect(all.map(\.position.line) == [1, 2, 3, 4])
+      let lines = element(4096) + "\n" + element(4097) + "\n{\"name\":\"b\"}\n"
+      let fromLines = try rows(Array(lines.utf8), chunkSize: chunkSize, layout: .lines, maxElementBytes: 4096)
+      #expect(fromLines.map { $0.problems.first?.code } == [nil, "limit.row_bytes", nil])
+      #expect(fromLines.map(\.position) == (0..<3).map { RowPosition(index: $0, line: $0 + 1) })
+    }
+  }
+
+  /// A gigantic string comes from a source that makes its bytes on the fly; the reader skips its
+  /// element without holding it and reads on, in an array and in JSON Lines.
+  @Test(arguments: [JSONInputLayout.array, .lines])
+  func aHugeGeneratedStringIsSkippedAndTheNextElementRead(layout: JSONInputLayout) throws {
+    let size = 64 << 20
+    let (prefix, suffix) =
+      layout == .array
+      ? ("[{\"name\":\"a\",\"note\":\"", "\"},\n{\"name\":\"b\"}]")
+      : ("{\"name\":\"a\",\"note\":\"", "\"}\n{\"name\":\"b\"}\n")
+    let reader = JSONContactReader(
+      source: GeneratedSource(
+        prefix: Array(prefix.utf8), fill: UInt8(ascii: "x"), count: size, suffix: Array(suffix.utf8)),
+      displayName: "gen.json", layout: layout)
+    let first = try #require(try reader.next())
+    #expect(first.limitViolation?.kind == .fieldBytes)
+    #expect(first.raw.isEmpty)
+    let second = try #require(try reader.next())
+    #expect(second.problems.isEmpty && second.contact.name == "b")
+    #expect(second.position == RowPosition(index: 1, line: 2))
+    #expect(try reader.next() == nil)
+    #expect(reader.bytesRead == prefix.utf8.count + size + suffix.utf8.count)
+  }
+
+  @Test func unknownKeysAreListedUpToAThousand() throws {
+    let lines = (0..<1005).map { "{\"name\":\"a\",\"extra\($0)\":\"x\",\"extra0\":\"y\"}" }.joined(separator: "\n")
+    let reader = JSONContactReader(source: MemorySource(Array(lines.utf8)), displayName: "t.jsonl", layout: .lines)
+    var count = 0
+    while let row = try reader.next() {
+      count += 1
+      #expect(row.contact.metadata.entries.count == (count == 1 ? 1 : 2))
+    }
+    #expect(reader.unknownKeys.count == 1000)
+    #expect(reader.unknownKeys.first == "extra0")
+    #expect(reader.unlistedUnknownKeys == 5)
+  }
+
+  @Test func aSkippedElementThatNeverEndsStopsTheRun() {
+    let text = "[{\"name\":\"a\"},\n{\"name\":\"" + String(repeating: "x", count: 5000)
+    let (good, error) = rowsUntilError(Array(text.utf8), chunkSize: 100, maxStringBytes: 1000)
     #expect(good.count == 1)
     #expect(error?.line == 2)
-    #expect(error?.message.hasPrefix("the element at byte offset 15 is larger than 4096 bytes") == true)
-    // The limit holds for every element, also once the buffer has grown past it.
-    let second = Array(
-      ("[{\"name\":\"" + String(repeating: "x", count: 4000) + "\"},{\"name\":\"" + String(repeating: "y", count: 4200)
-        + "\"}]").utf8)
-    let (first, limit) = rowsUntilError(second, maxElementBytes: 4100)
-    #expect(first.count == 1)
-    #expect(
-      limit?.message.hasPrefix("the element at byte offset 4013 is larger than 4100 bytes") == true,
-      "\(String(describing: limit))")
+    #expect(error?.message.hasPrefix("at byte offset 15: the element starting here never ends") == true)
   }
 
   // MARK: - Helpers

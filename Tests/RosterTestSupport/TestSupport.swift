@@ -71,6 +71,59 @@ public enum TestSupport {
   {
     try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script] + arguments, stdin: stdin)
   }
+
+  /// Writes a minimal workbook (one sheet named `Sheet1`, deflated, Python's `zipfile`) whose rows hold
+  /// `rows` as text cells: in the shared-string table when `sharedStrings`, else as inline strings.
+  /// An empty cell is left out, as Excel does.
+  public static func writeWorkbook(_ rows: [[String]], sharedStrings: Bool = false, to url: URL) throws {
+    let script = #"""
+      import json, sys, zipfile
+      from xml.sax.saxutils import escape
+      spec = json.load(sys.stdin)
+      rows, shared = spec["rows"], spec["shared"]
+      table, index = [], {}
+      def column(n):
+          name = ""
+          while n:
+              n, r = divmod(n - 1, 26)
+              name = chr(65 + r) + name
+          return name
+      out = []
+      for r, row in enumerate(rows, 1):
+          cells = []
+          for c, text in enumerate(row, 1):
+              if text == "":
+                  continue
+              ref = column(c) + str(r)
+              if shared:
+                  if text not in index:
+                      index[text] = len(table)
+                      table.append(text)
+                  cells.append('<c r="%s" t="s"><v>%d</v></c>' % (ref, index[text]))
+              else:
+                  cells.append('<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (ref, escape(text)))
+          out.append('<row r="%d">%s</row>' % (r, "".join(cells)))
+      main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+      rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+      parts = {
+          "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+          "xl/workbook.xml": '<?xml version="1.0"?><workbook %s %s><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>' % (main, rel),
+          "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+          "xl/worksheets/sheet1.xml": '<?xml version="1.0"?><worksheet %s><sheetData>%s</sheetData></worksheet>' % (main, "".join(out)),
+      }
+      if shared:
+          items = "".join("<si><t>%s</t></si>" % escape(t) for t in table)
+          parts["xl/sharedStrings.xml"] = '<?xml version="1.0"?><sst %s count="%d">%s</sst>' % (main, len(table), items)
+      with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+          for name, text in parts.items():
+              z.writestr(name, text)
+      """#
+    let spec = try JSONSerialization.data(withJSONObject: ["rows": rows, "shared": sharedStrings])
+    let result = try python(script, [url.path], stdin: spec)
+    guard result.status == 0 else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: result.stderrText])
+    }
+  }
 }
 
 /// Data handed from a reader thread to the waiting test.

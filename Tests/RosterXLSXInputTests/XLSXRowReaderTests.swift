@@ -90,7 +90,7 @@ struct XLSXReferenceTests {
     let reader = try XLSXRowReader(path: path, displayName: "large.xlsx")
     #expect(try reader.readHeader().headers == ["name", "phone", "score", "joined"])
     var count = 0
-    while let (cells, line) = try reader.next() {
+    while let (cells, line, _) = try reader.next() {
       if count == 0 || count == 99_999 || count == 12_345 {
         let i = count
         let day = Calendar(identifier: .gregorian).date(
@@ -254,5 +254,66 @@ struct XLSXHostileTests {
         #expect(error.code == .input || error.code == .header)
       }
     }
+  }
+}
+
+@Suite("XLSXRowReader cell limits")
+struct XLSXCellLimitTests {
+  /// Writes `rows` as a workbook and reads it with the given cell limits: each data row's line, cells
+  /// and the limit it went over.
+  func read(
+    _ rows: [[String]], sharedStrings: Bool, field: Int = 1 << 20, columns: Int = 4096, row: Int = 16 << 20
+  ) throws -> [(line: Int, cells: [String], violation: LimitViolation?)] {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("limits.xlsx")
+    try TestSupport.writeWorkbook(rows, sharedStrings: sharedStrings, to: url)
+    var limits = XLSXInputLimits()
+    limits.rows.maxFieldBytes = field
+    limits.rows.maxColumns = columns
+    limits.rows.maxRowBytes = row
+    let reader = try XLSXRowReader(path: url.path, displayName: "limits.xlsx", limits: limits)
+    _ = try reader.readHeader()
+    var all: [(line: Int, cells: [String], violation: LimitViolation?)] = []
+    while let next = try reader.next() { all.append((next.line, next.cells, next.limitViolation)) }
+    return all
+  }
+
+  @Test(arguments: [false, true])
+  func aCellOverTheFieldLimitSkipsItsRow(sharedStrings: Bool) throws {
+    let rows = [
+      ["name", "note"], ["a", String(repeating: "x", count: 10)], ["b", String(repeating: "y", count: 9)],
+      ["c", String(repeating: "z", count: 11), "more"], ["d", "ok"],
+    ]
+    let all = try read(rows, sharedStrings: sharedStrings, field: 10)
+    #expect(all.map(\.line) == [2, 3, 4, 5])
+    #expect(all.map(\.violation?.kind) == [nil, nil, .fieldBytes, nil])
+    #expect(all[2].violation?.column == 1)
+    #expect(all[2].cells.isEmpty)
+    #expect(all[1].cells == ["b", String(repeating: "y", count: 9)])
+    #expect(all[3].cells == ["d", "ok"])
+  }
+
+  @Test func aRowWiderThanTheColumnLimitIsSkipped() throws {
+    let rows = [["a", "b", "c"], ["1", "2", "3"], ["1", "2"], ["1", "2", "3", "4"], ["1", "2", "3", ""], ["4"]]
+    let all = try read(rows, sharedStrings: false, columns: 3)
+    #expect(all.map(\.violation?.kind) == [nil, nil, .columns, nil, nil])
+    #expect(all[2].violation?.column == 3)
+  }
+
+  @Test func aRowOverTheRowLimitIsSkipped() throws {
+    let rows = [["h1", "h2"], ["12345", "67890"], ["1234", "67890"], ["12345", "678901"], ["x", "y"]]
+    let all = try read(rows, sharedStrings: true, row: 10)
+    #expect(all.map(\.violation?.kind) == [nil, nil, .rowBytes, nil])
+  }
+
+  @Test func aHeaderOverALimitIsAHeaderError() throws {
+    let error = #expect(throws: RosterError.self) {
+      _ = try read([["name", String(repeating: "n", count: 11)], ["a", "b"]], sharedStrings: false, field: 10)
+    }
+    #expect(error?.code == .header)
+    #expect(error?.line == 1)
+    #expect(error?.message.contains("(column B)") == true, "\(String(describing: error))")
+    #expect(error?.message.contains("--max-field-bytes") == true)
   }
 }

@@ -117,6 +117,25 @@ struct FlowYAMLDecoderTests {
     #expect(fields["a"] == .string("x"))
   }
 
+  @Test func theDepthLimitIsAParameter() throws {
+    let nested = { (depth: Int) in
+      String(repeating: "{a: ", count: depth) + "x" + String(repeating: "}", count: depth)
+    }
+    #expect(throws: Never.self) { _ = try FlowYAMLDecoder.decode(nested(10), maxDepth: 10) }
+    #expect(throws: Never.self) { _ = try FlowYAMLDecoder.decode(nested(9), maxDepth: 10) }
+    #expect(throws: FlowYAMLError.self) { _ = try FlowYAMLDecoder.decode(nested(11), maxDepth: 10) }
+  }
+
+  /// A million nested mappings or sequences cost no more than the limit's worth: libyaml is read event
+  /// by event and the decoder stops at the first level too deep.
+  @Test(arguments: ["{", "{a: ", "[", "a: "])
+  func aMillionNestedLevelsAreAPromptError(opener: String) {
+    let yaml = String(repeating: opener, count: 1_000_000)
+    let started = ContinuousClock.now
+    #expect(throws: FlowYAMLError.self) { _ = try FlowYAMLDecoder.decode(yaml) }
+    #expect(ContinuousClock.now - started < .seconds(10))
+  }
+
   @Test func errorsDescribeThemselvesWithTheirPosition() {
     #expect {
       _ = try FlowYAMLDecoder.decode("{a: 1, a: 2}")

@@ -66,20 +66,21 @@ public struct GroupLinker {
     }
     var kept: [GroupReference] = []
     var dropped: [(GroupReference, String)] = []
-    var keptSlots: [Int] = []
+    // The position in `kept` of each group slot, so naming many groups costs linear time.
+    var keptSlots: [Int: Int] = [:]
     for reference in contact.groups {
       let slot = directory.slot(for: reference, mentionedAt: position)
       if directory.accepts(slot) {
         // Two spellings of one group are one membership.
-        if let index = keptSlots.firstIndex(of: slot) {
+        if let index = keptSlots[slot] {
           if reference.isPrimary { kept[index].isPrimary = true }
           continue
         }
         var resolved = reference
         resolved.id = directory.groups[slot].id
         resolved.name = directory.groups[slot].name
+        keptSlots[slot] = kept.count
         kept.append(resolved)
-        keptSlots.append(slot)
         continue
       }
       let cyclic = directory.status(of: slot) == .cyclic

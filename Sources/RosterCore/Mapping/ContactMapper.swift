@@ -26,6 +26,7 @@ public struct ContactMapper {
   /// Separator between group names in a Groups cell (`--group-separator`).
   public var groupSeparator: UInt8
   /// Reads a map written in one cell (YAML for Roster's own CSV); `nil` keeps such cells as strings.
+  /// A `LimitViolation` it throws (nesting too deep) becomes that limit's row issue.
   public var documentDecoder: ((String) throws -> NestedFields)?
 
   public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
@@ -84,6 +85,8 @@ public struct ContactMapper {
           } else {
             mergeDocument(document, path: [], into: &contact.metadata, column: column, problems: &problems)
           }
+        } catch let violation as LimitViolation {
+          problems.append(violation.detail(header: column.header, field: column.target.fieldName))
         } catch {
           problems.append(
             IssueDetail(
@@ -205,11 +208,17 @@ public struct ContactMapper {
           message: "opens a quote around a group name and never closes it", value: cell))
       return
     }
+    // Positions by name, so a cell naming half a million groups costs linear time, not quadratic.
+    var positions: [String: Int] = [:]
+    for (index, group) in contact.groups.enumerated() where positions[group.name] == nil {
+      positions[group.name] = index
+    }
     for name in names {
-      if let index = contact.groups.firstIndex(where: { $0.name == name }) {
+      if let index = positions[name] {
         if primary { contact.groups[index].isPrimary = true }
       } else {
         // The id is the group directory's to give (`GroupLinker`): a group row may set its own.
+        positions[name] = contact.groups.count
         contact.groups.append(GroupReference(name: name, id: "", isPrimary: primary))
       }
     }

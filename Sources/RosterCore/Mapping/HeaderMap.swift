@@ -45,11 +45,26 @@ public struct HeaderMap: Sendable {
 
   /// Maps `headers` (the first row of the input).
   ///
-  /// - Throws: `HeaderError` for conflicting or malformed headers, or when no column gives a name.
-  public init(headers: [String]) throws(HeaderError) {
+  /// - Parameter maxDepth: `InputLimits.maxJSONDepth`: a dotted header may not nest deeper than the
+  ///   JSON contact it becomes may (`metadata.a.b` is 3 levels: the contact, `metadata`, `a`).
+  /// - Throws: `HeaderError` for conflicting or malformed headers, a header nesting deeper than
+  ///   `maxDepth`, or when no column gives a name.
+  public init(headers: [String], maxDepth: Int = InputLimits().maxJSONDepth) throws(HeaderError) {
     for (position, raw) in headers.enumerated() {
       let header = raw.trimmingASCIIWhitespace()
       let mapping = try Self.mapping(for: header, spelled: raw, column: position + 1)
+      switch mapping.target {
+      case .metadata(let path), .address(let path):
+        guard path.count + 1 <= maxDepth else {
+          throw HeaderError(
+            code: LimitKind.jsonDepth.code,
+            message:
+              "header \(position + 1) nests \(path.count + 1) levels deep (dotted path), deeper than \(maxDepth); "
+              + "raise \(LimitKind.jsonDepth.flag) to read it",
+            headers: [raw])
+        }
+      default: break
+      }
       if mapping.target == .ignored {
         warnings.append(
           RunWarning(
@@ -137,44 +152,48 @@ public struct HeaderMap: Sendable {
     }
   }
 
+  /// Finds two columns filling one target under different headers, or one path under another's value.
+  ///
+  /// Complexity: O(n × d²) for n columns of paths at most d deep (hashing each path's prefixes), so a
+  /// header of thousands of columns is checked at once.
   private func checkConflicts() throws(HeaderError) {
-    for i in columns.indices {
-      for j in columns.indices where j > i {
-        let a = columns[i]
-        let b = columns[j]
-        if a.target == b.target {
-          if HeaderKey.normalized(a.header) == HeaderKey.normalized(b.header) { continue }
+    var firstWithTarget: [ColumnTarget: Int] = [:]
+    // Each proper prefix of a column's path (as a target), and the first column whose path extends it.
+    var firstExtending: [ColumnTarget: Int] = [:]
+    for index in columns.indices {
+      let column = columns[index]
+      if let first = firstWithTarget[column.target] {
+        let earlier = columns[first]
+        if HeaderKey.normalized(earlier.header) != HeaderKey.normalized(column.header) {
           throw HeaderError(
             code: "header.duplicate",
             message:
-              "headers \"\(a.header)\" and \"\(b.header)\" both fill \(a.target.fieldName); remove or rename one",
-            headers: [a.header, b.header])
+              "headers \"\(earlier.header)\" and \"\(column.header)\" both fill \(column.target.fieldName); remove or rename one",
+            headers: [earlier.header, column.header])
         }
-        if let (short, long) = Self.prefixPair(a, b) {
-          throw HeaderError(
-            code: "header.path_conflict",
-            message:
-              "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
-            headers: [short.header, long.header])
-        }
+      } else {
+        firstWithTarget[column.target] = index
       }
+      let prefixes: [ColumnTarget]
+      switch column.target {
+      case .metadata(let path): prefixes = (1..<max(path.count, 1)).map { .metadata(Array(path[..<$0])) }
+      case .address(let path): prefixes = (1..<max(path.count, 1)).map { .address(Array(path[..<$0])) }
+      default: continue
+      }
+      for prefix in prefixes {
+        if let first = firstWithTarget[prefix] { throw Self.pathConflict(short: columns[first], long: column) }
+      }
+      if let first = firstExtending[column.target] { throw Self.pathConflict(short: column, long: columns[first]) }
+      for prefix in prefixes where firstExtending[prefix] == nil { firstExtending[prefix] = index }
     }
   }
 
-  /// The pair ordered (prefix, longer) when one target's path is a strict prefix of the other's.
-  private static func prefixPair(_ a: ColumnMapping, _ b: ColumnMapping) -> (ColumnMapping, ColumnMapping)? {
-    let pathA: [String]
-    let pathB: [String]
-    switch (a.target, b.target) {
-    case (.address(let x), .address(let y)), (.metadata(let x), .metadata(let y)):
-      pathA = x
-      pathB = y
-    default:
-      return nil
-    }
-    if pathA.count < pathB.count && Array(pathB.prefix(pathA.count)) == pathA { return (a, b) }
-    if pathB.count < pathA.count && Array(pathA.prefix(pathB.count)) == pathB { return (b, a) }
-    return nil
+  private static func pathConflict(short: ColumnMapping, long: ColumnMapping) -> HeaderError {
+    HeaderError(
+      code: "header.path_conflict",
+      message:
+        "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
+      headers: [short.header, long.header])
   }
 }
 

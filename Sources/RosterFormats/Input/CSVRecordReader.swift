@@ -10,6 +10,9 @@ public struct CSVRecord: RecordCells {
   public let position: RowPosition
   /// The line of a quote that is still open at the end of the input; the record is incomplete.
   public let unterminatedQuoteLine: Int?
+  /// Set when the record went over one of the reader's `InputLimits`: it was skipped to its end
+  /// and its cells were not kept (`bytes` and `ends` are empty).
+  public let limitViolation: LimitViolation?
   /// For each cell, twice the input byte offset where it starts, plus 1 when it is quoted.
   let cellStarts: [Int]
 
@@ -60,7 +63,13 @@ public struct CSVRecord: RecordCells {
 /// - A quote still open at the end of the input yields a final record whose
 ///   `unterminatedQuoteLine` names the line where that quote opened.
 ///
-/// Complexity: O(n) in the input, with memory bounded by the largest record (`maxRecordBytes`).
+/// - A record over one of the `InputLimits` (a cell over `maxFieldBytes`, more than `maxColumns`
+///   cells, more than `maxRowBytes` bytes of cells) is still read to its end, to keep lines and rows
+///   counted, but its bytes are no longer kept from the fault on: it comes back empty, with its
+///   `limitViolation`.
+///
+/// Complexity: O(n) in the input, with memory bounded by `InputLimits.maxRowBytes` and
+/// `maxColumns`, whatever the input.
 public final class CSVRecordReader<Source: ByteSource> {
   private enum State {
     case fieldStart
@@ -85,8 +94,6 @@ public final class CSVRecordReader<Source: ByteSource> {
   private var cellBytes: [UInt8] = []
   private var cellEnds: [Int] = []
   private var cellStarts: [Int] = []
-  /// The input offset of `buffer[0]`.
-  private var bufferOffset = 0
   private var line = 1
   private var nextIndex = 0
 
@@ -94,18 +101,21 @@ public final class CSVRecordReader<Source: ByteSource> {
   public let displayName: String
   /// The byte between cells: a comma unless told otherwise (`;` or tab, see `InputSniffing`).
   public let delimiter: UInt8
-  /// A record larger than this stops the run (a runaway quote, or not a CSV file).
-  public let maxRecordBytes: Int
+  /// The cell, column and record sizes past which a record is skipped.
+  public let limits: InputLimits
   /// Bytes taken from the source so far, for progress.
   public private(set) var bytesRead = 0
 
   public init(
-    source: Source, displayName: String, maxRecordBytes: Int = 64 << 20, delimiter: UInt8 = UInt8(ascii: ",")
+    source: Source, displayName: String, limits: InputLimits = InputLimits(), delimiter: UInt8 = UInt8(ascii: ",")
   ) {
     self.source = source
     self.delimiter = delimiter
     self.displayName = displayName
-    self.maxRecordBytes = maxRecordBytes
+    self.limits = limits
+    maxFieldBytes = max(0, limits.maxFieldBytes)
+    maxColumns = max(1, limits.maxColumns)
+    maxRowBytes = max(0, limits.maxRowBytes)
     buffer = .allocate(capacity: Self.bufferSize)
     cellBytes.reserveCapacity(4096)
     cellEnds.reserveCapacity(64)
@@ -115,7 +125,8 @@ public final class CSVRecordReader<Source: ByteSource> {
 
   /// Reads the header record (the first non-empty record) as strings, with the line it is on.
   ///
-  /// - Throws: `RosterError` when the input is empty, the header is not UTF-8 or never closes a quote.
+  /// - Throws: `RosterError` when the input is empty, the header is not UTF-8, never closes a quote
+  ///   or goes over a limit (the rows cannot be read without their header).
   public func readHeader() throws(RosterError) -> (headers: [String], line: Int) {
     guard let record = try nextRecord(countingAsRow: false) else {
       throw RosterError(.header, file: displayName, "is empty: the first line must name the columns")
@@ -123,6 +134,13 @@ public final class CSVRecordReader<Source: ByteSource> {
     if let quoteLine = record.unterminatedQuoteLine {
       throw RosterError(
         .header, file: displayName, line: quoteLine, "the header opens a quote that is never closed")
+    }
+    if let violation = record.limitViolation {
+      var message = "the header "
+      if let column = violation.column, violation.kind == .fieldBytes { message += "(column \(column + 1)) " }
+      message += "starting at byte offset \(recordOffset) "
+      message += "\(violation.problem); raise \(violation.kind.flag) to read this file"
+      throw RosterError(.header, file: displayName, line: record.position.line, message)
     }
     var headers: [String] = []
     for index in 0..<record.count {
@@ -144,18 +162,35 @@ public final class CSVRecordReader<Source: ByteSource> {
   private func nextRecord(countingAsRow: Bool) throws(RosterError) -> CSVRecord? {
     while true {
       guard let unterminated = try readRecord() else { return nil }
-      let isBlankLine = cellEnds.count == 1 && cellEnds[0] == 0 && !lastRecordHadQuote
+      let isBlankLine = violation == nil && cellEnds.count == 1 && cellEnds[0] == 0 && !lastRecordHadQuote
       if isBlankLine { continue }
       let index = nextIndex
       if countingAsRow { nextIndex += 1 }
       return CSVRecord(
-        bytes: cellBytes, ends: cellEnds, position: RowPosition(index: index, line: recordLine),
-        unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, cellStarts: cellStarts)
+        bytes: violation == nil ? cellBytes : [], ends: violation == nil ? cellEnds : [],
+        position: RowPosition(index: index, line: recordLine),
+        unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: violation,
+        cellStarts: violation == nil ? cellStarts : [])
     }
   }
 
   private var recordLine = 1
+  /// The input byte offset where the current record starts.
+  private var recordOffset = 0
   private var lastRecordHadQuote = false
+
+  private let maxFieldBytes: Int
+  private let maxColumns: Int
+  private let maxRowBytes: Int
+  /// The limit the current record went over; from then on its bytes are not kept.
+  private var violation: LimitViolation?
+  /// Where the current cell starts: in `cellBytes`, in the input, and its line.
+  private var cellStart = 0
+  private var cellOffset = 0
+  private var cellLine = 1
+
+  /// The input byte offset of `buffer[cursor]`.
+  private var inputOffset: Int { bytesRead - end + cursor }
 
   /// Fills `cellBytes`/`cellEnds` with the next record (possibly a blank line).
   /// Returns `nil` at the end of input, else 0, or the line of an unterminated quote.
@@ -163,8 +198,20 @@ public final class CSVRecordReader<Source: ByteSource> {
     cellBytes.removeAll(keepingCapacity: true)
     cellEnds.removeAll(keepingCapacity: true)
     cellStarts.removeAll(keepingCapacity: true)
+    violation = nil
     recordLine = line
     lastRecordHadQuote = false
+    if cursor == end { try refill() }
+    if pendingLineFeed && cursor < end {
+      // The LF of a CRLF that ended the previous record belongs to it.
+      pendingLineFeed = false
+      if buffer[cursor] == Self.lineFeed {
+        cursor += 1
+        if cursor == end { try refill() }
+      }
+    }
+    recordOffset = inputOffset
+    beginCell()
     var state = State.fieldStart
     var quoteLine = 0
     var lastWasCarriageReturn = false
@@ -176,14 +223,14 @@ public final class CSVRecordReader<Source: ByteSource> {
         if cursor == end {
           switch state {
           case .fieldStart:
-            if cellEnds.isEmpty { return nil }
-            cellEnds.append(cellBytes.count)
+            if cellEnds.isEmpty && violation == nil { return nil }
+            endCell()
             return 0
           case .quoted:
-            cellEnds.append(cellBytes.count)
+            endCell()
             return quoteLine
           case .unquoted, .quoteInQuoted:
-            cellEnds.append(cellBytes.count)
+            endCell()
             return 0
           }
         }
@@ -198,7 +245,7 @@ public final class CSVRecordReader<Source: ByteSource> {
       switch state {
       case .fieldStart:
         let quoted = buffer[cursor] == Self.quote
-        cellStarts.append((bufferOffset + cursor) << 1 | (quoted ? 1 : 0))
+        cellStarts.append(inputOffset << 1 | (quoted ? 1 : 0))
         if quoted {
           cursor += 1
           state = .quoted
@@ -216,14 +263,15 @@ public final class CSVRecordReader<Source: ByteSource> {
           if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
           scan += 1
         }
-        try append(from: cursor, to: scan)
+        append(from: cursor, to: scan)
         cursor = scan
         if scan == end { continue }
         let byte = buffer[scan]
         cursor += 1
-        cellEnds.append(cellBytes.count)
+        endCell()
         if byte == delimiter {
           state = .fieldStart
+          beginCell()
         } else {
           line += 1
           pendingLineFeed = byte == Self.carriageReturn
@@ -246,7 +294,7 @@ public final class CSVRecordReader<Source: ByteSource> {
           }
           scan += 1
         }
-        try append(from: cursor, to: scan)
+        append(from: cursor, to: scan)
         cursor = scan
         if scan == end { continue }
         cursor += 1
@@ -256,16 +304,17 @@ public final class CSVRecordReader<Source: ByteSource> {
         let byte = buffer[cursor]
         if byte == Self.quote {
           cursor += 1
-          try append(byte: byte)
+          append(byte: byte)
           state = .quoted
           lastWasCarriageReturn = false
         } else if byte == delimiter {
           cursor += 1
-          cellEnds.append(cellBytes.count)
+          endCell()
           state = .fieldStart
+          beginCell()
         } else if byte == Self.lineFeed || byte == Self.carriageReturn {
           cursor += 1
-          cellEnds.append(cellBytes.count)
+          endCell()
           line += 1
           pendingLineFeed = byte == Self.carriageReturn
           return 0
@@ -276,21 +325,54 @@ public final class CSVRecordReader<Source: ByteSource> {
     }
   }
 
-  private func append(from start: Int, to stop: Int) throws(RosterError) {
-    guard stop > start else { return }
-    cellBytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: stop - start))
-    if cellBytes.count > maxRecordBytes { throw recordTooLarge() }
+  /// Notes where the next cell starts (called at the start of the record and after each delimiter).
+  @inline(__always)
+  private func beginCell() {
+    cellStart = cellBytes.count
+    cellOffset = inputOffset
+    cellLine = line
   }
 
-  private func append(byte: UInt8) throws(RosterError) {
+  /// Ends the current cell, unless the record is already over a limit or this cell is one too many.
+  @inline(__always)
+  private func endCell() {
+    guard violation == nil else { return }
+    guard cellEnds.count < maxColumns else {
+      violation = LimitViolation(kind: .columns, limit: maxColumns, column: cellEnds.count, line: cellLine)
+      return
+    }
+    cellEnds.append(cellBytes.count)
+  }
+
+  /// Keeps `buffer[start..<stop]` as part of the current cell, unless that takes the cell or the
+  /// record over a limit: then the record's bytes stop being kept.
+  private func append(from start: Int, to stop: Int) {
+    guard stop > start, violation == nil else { return }
+    let count = stop - start
+    guard fitsLimits(adding: count) else { return }
+    cellBytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: count))
+  }
+
+  private func append(byte: UInt8) {
+    guard violation == nil, fitsLimits(adding: 1) else { return }
     cellBytes.append(byte)
-    if cellBytes.count > maxRecordBytes { throw recordTooLarge() }
   }
 
-  private func recordTooLarge() -> RosterError {
-    RosterError(
-      .input, file: displayName, line: recordLine,
-      "the record starting here is larger than \(maxRecordBytes) bytes; check for a quote that is never closed")
+  /// Whether `count` more bytes keep the current cell and record within the limits; records the
+  /// violation when not.
+  @inline(__always)
+  private func fitsLimits(adding count: Int) -> Bool {
+    if cellBytes.count - cellStart + count > maxFieldBytes {
+      violation = LimitViolation(
+        kind: .fieldBytes, limit: maxFieldBytes, column: cellEnds.count, byteOffset: cellOffset, line: cellLine)
+    } else if cellBytes.count + count > maxRowBytes {
+      violation = LimitViolation(kind: .rowBytes, limit: maxRowBytes, column: cellEnds.count)
+    } else {
+      return true
+    }
+    // Give back what the record held: a skipped record costs no memory.
+    cellBytes.removeAll(keepingCapacity: cellBytes.capacity <= 1 << 20)
+    return false
   }
 
   /// Refills the buffer; at the end of input leaves `cursor == end`.
@@ -299,7 +381,6 @@ public final class CSVRecordReader<Source: ByteSource> {
   /// even when the source hands out bytes one at a time.
   private func refill() throws(RosterError) {
     guard !atEnd else { return }
-    bufferOffset += end
     cursor = 0
     end = 0
     while true {

@@ -9,6 +9,8 @@ public enum OriginalRow {
   case json([UInt8])
   /// A spreadsheet row's cells, as text.
   case cells([String])
+  /// A row over one of the `InputLimits`: its contents were skipped, not kept.
+  case omitted
 
   /// The values to show a person beside the reasons (cells, or the JSON text as one value).
   public var displayValues: [String] {
@@ -16,6 +18,7 @@ public enum OriginalRow {
     case .csv(let record): record.lossyStrings
     case .json(let bytes): [String(decoding: bytes, as: UTF8.self)]
     case .cells(let cells): cells
+    case .omitted: []
     }
   }
 }
@@ -69,15 +72,20 @@ public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
     guard let record = try reader.next() else { return nil }
     problems.removeAll(keepingCapacity: true)
     var contact = Contact()
+    if let violation = record.limitViolation {
+      let column = violation.column.flatMap { $0 < mapper.headerMap.columns.count ? mapper.headerMap.columns[$0] : nil }
+      problems.append(violation.detail(header: column?.header, field: column?.target.fieldName))
+    }
     if let quoteLine = record.unterminatedQuoteLine {
       problems.append(
         IssueDetail(
           header: nil, field: "row", code: "row.unterminated_quote",
           message: "the quoted field opened on line \(quoteLine) is never closed"))
-    } else {
+    } else if record.limitViolation == nil {
       contact = mapper.draft(from: record, problems: &problems)
     }
-    return SourceRow(position: record.position, contact: contact, problems: problems, original: .csv(record))
+    let original: OriginalRow = record.limitViolation == nil ? .csv(record) : .omitted
+    return SourceRow(position: record.position, contact: contact, problems: problems, original: original)
   }
 }
 
@@ -105,14 +113,20 @@ public final class XLSXRowAdapter: ContactRowReader {
   public var bytesRead: Int { 0 }
 
   public func next() throws(RosterError) -> SourceRow? {
-    guard var (cells, line) = try reader.next() else { return nil }
+    guard var (cells, line, violation) = try reader.next() else { return nil }
+    defer { index += 1 }
+    if let violation {
+      let column = violation.column.flatMap { $0 < mapper.headerMap.columns.count ? mapper.headerMap.columns[$0] : nil }
+      return SourceRow(
+        position: RowPosition(index: index, line: line), contact: Contact(),
+        problems: [violation.detail(header: column?.header, field: column?.target.fieldName)], original: .omitted)
+    }
     // Trailing empty cells are not stored in a sheet: the header decides the row's width.
     if cells.count < mapper.headerMap.columns.count {
       cells.append(contentsOf: repeatElement("", count: mapper.headerMap.columns.count - cells.count))
     }
     problems.removeAll(keepingCapacity: true)
     let contact = mapper.draft(from: StringRowCells(values: cells), problems: &problems)
-    defer { index += 1 }
     return SourceRow(
       position: RowPosition(index: index, line: line), contact: contact, problems: problems, original: .cells(cells))
   }
@@ -132,17 +146,28 @@ public final class JSONRowReader<Source: ByteSource>: ContactRowReader {
   public var unknownKeys: [String] { reader.unknownKeys }
 
   public var closingWarnings: [RunWarning] {
-    unknownKeys.map { key in
+    var warnings = unknownKeys.map { key in
       RunWarning(
         code: "json.unknown_key",
         message: "key \"\(key)\" is not a Roster field; its values are kept as metadata.\(key)",
         header: key)
     }
+    if reader.unlistedUnknownKeys > 0 {
+      warnings.append(
+        RunWarning(
+          code: "json.unknown_key",
+          message:
+            "\(reader.unlistedUnknownKeys) more uses of keys that are not Roster fields are not listed (after the first "
+            + "\(unknownKeys.count) keys); their values are kept in metadata too"))
+    }
+    return warnings
   }
 
   public func next() throws(RosterError) -> SourceRow? {
     guard let row = try reader.next() else { return nil }
-    return SourceRow(position: row.position, contact: row.contact, problems: row.problems, original: .json(row.raw))
+    return SourceRow(
+      position: row.position, contact: row.contact, problems: row.problems,
+      original: row.limitViolation == nil ? .json(row.raw) : .omitted)
   }
 
   /// The JSON key for each field, for naming it in reports.

@@ -1,4 +1,5 @@
 public import RosterCore
+public import RosterXLSXInput
 
 /// A byte source whose wrappers are chosen at run time, erased once (one dynamic call per 64 KiB read).
 public final class ErasedSource: ByteSource {
@@ -65,8 +66,20 @@ public struct InputChainOptions: Sendable {
   public var delimiter: UInt8?
   /// The soft cap on a data URL's encoded size (`--max-data-url-bytes`).
   public var maxDataURLBytes = 7_500_000
+  /// The cell, column, row and nesting limits every reader applies (`--max-field-bytes`, ...).
+  public var limits = InputLimits()
+  /// The workbook's zip-bomb limits (`--max-xlsx-bytes`, `--max-xlsx-ratio`); its cell limits are `limits`.
+  public var maxXLSXDecompressedBytes: UInt64 = 1 << 30
+  public var maxXLSXRatio: UInt64 = 100
 
   public init() {}
+
+  /// The workbook limits these options describe.
+  public var xlsxLimits: XLSXInputLimits {
+    var limits = XLSXInputLimits(maxDecompressedBytes: maxXLSXDecompressedBytes, maxRatio: maxXLSXRatio)
+    limits.rows = self.limits
+    return limits
+  }
 }
 
 /// One opened input: its decoded bytes, and what was found out about them.

@@ -12,7 +12,8 @@ import RosterCore
 ///   `metadata.conversations`, array elements keyed `"0"`, `"1"`, …); `metadata` {…}.
 ///
 /// Strings stay strings; numbers and booleans become their exact JSON text; `null` is absent.
-/// Any other key is kept as `metadata.<key>` and listed once in `unknownKeys`.
+/// Any other key is kept as `metadata.<key>` and listed once in `unknownKeys` (the first
+/// `maxListedUnknownKeys` of them; the rest are counted, so hostile input cannot grow the list).
 struct JSONContactMapper {
   private enum Slot: Int, CaseIterable {
     case id, type, name, firstName, lastName, email, phone, phoneExtension
@@ -49,6 +50,10 @@ struct JSONContactMapper {
   private var decoder = JSONStringDecoder()
   private var unknownKeySet: Set<String> = []
   private(set) var unknownKeys: [String] = []
+  /// Distinct unknown keys seen after the list was full.
+  private(set) var unlistedUnknownKeys = 0
+  /// How many distinct unknown keys are listed (each is also a warning).
+  static let maxListedUnknownKeys = 1000
 
   // Per-element state.
   private var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
@@ -130,7 +135,12 @@ struct JSONContactMapper {
       case .conversations:
         try readConversations()
       case nil:
-        if unknownKeySet.insert(key).inserted { unknownKeys.append(key) }
+        if unknownKeys.count < Self.maxListedUnknownKeys {
+          if unknownKeySet.insert(key).inserted { unknownKeys.append(key) }
+        } else if !unknownKeySet.contains(key) {
+          // Counted per element they appear in: telling them apart would mean keeping them all.
+          unlistedUnknownKeys += 1
+        }
         try readMetadataValue(key: key)
       }
     }
@@ -168,6 +178,11 @@ struct JSONContactMapper {
       return
     }
     var index = 0
+    // Positions by id, so an array of a million ids costs linear time, not quadratic.
+    var positions: [String: Int] = [:]
+    for (position, group) in contact.groups.enumerated() where positions[group.id] == nil {
+      positions[group.id] = position
+    }
     while true {
       let event = try parser.next()
       if case .arrayEnd = event { return }
@@ -180,9 +195,10 @@ struct JSONContactMapper {
       default:
         guard let id = text(of: event, path: path), !id.isEmpty else { continue }
         anyValue = true
-        if let existing = contact.groups.firstIndex(where: { $0.id == id }) {
+        if let existing = positions[id] {
           if primary { contact.groups[existing].isPrimary = true }
         } else {
+          positions[id] = contact.groups.count
           contact.groups.append(GroupReference(name: "", id: id, isPrimary: primary))
         }
       }

@@ -21,28 +21,42 @@ public struct JSONContactRow: Hashable, Sendable {
   public var contact: Contact
   /// Row issues found while mapping; `field` and `header` are the dotted JSON path (`metadata.tags`).
   public var problems: [IssueDetail]
-  /// The element's exact bytes (in JSON Lines, the whole line without its line break), for a rejects file.
+  /// The element's exact bytes (in JSON Lines, the whole line without its line break), for a rejects file;
+  /// empty when the element went over a limit.
   public var raw: [UInt8]
+  /// Set when the element went over one of the reader's `InputLimits`: it was skipped to its end,
+  /// its bytes were not kept, and `problems` holds the limit's issue.
+  public var limitViolation: LimitViolation?
 
-  public init(position: RowPosition, byteOffset: Int, contact: Contact, problems: [IssueDetail], raw: [UInt8]) {
+  public init(
+    position: RowPosition, byteOffset: Int, contact: Contact, problems: [IssueDetail], raw: [UInt8],
+    limitViolation: LimitViolation? = nil
+  ) {
     self.position = position
     self.byteOffset = byteOffset
     self.contact = contact
     self.problems = problems
     self.raw = raw
+    self.limitViolation = limitViolation
   }
 }
 
 /// Reads contacts from a JSON array, an Airy `{"contacts": [...]}` payload or JSON Lines, streaming
 /// through one reused 64 KiB buffer.
 ///
-/// Only the current element is ever held (at most `maxElementBytes`), so a 1 GB array is read in
-/// constant memory. Syntax is RFC 8259, checked in full; nesting deeper than `maxDepth` is an error,
-/// and no input depth can overflow the stack (the parser keeps its own stack). A UTF-8 byte order mark
-/// is skipped; lines end with LF, CRLF or a lone CR.
+/// Only the current element is ever held (at most `InputLimits.maxRowBytes`), so a 1 GB array is
+/// read in constant memory. Syntax is RFC 8259, checked in full; no input depth can overflow the
+/// stack (nesting is counted, and the parser keeps its own stack). A UTF-8 byte order mark is
+/// skipped; lines end with LF, CRLF or a lone CR.
 ///
 /// Row problems (an element that is not an object, a string that is not UTF-8, an array in metadata,
 /// ...) are `problems` on the row; a syntax error is thrown, after every element before it was returned.
+///
+/// An element over a limit (a string over `maxFieldBytes`, more than `maxRowBytes` bytes, nesting
+/// deeper than `maxJSONDepth`) is skipped to its end without keeping its bytes (its end found by
+/// counting brackets outside strings, or its line break) and returned with its `limitViolation`;
+/// its syntax is not checked past the fault, except that an element that never ends, or a string
+/// holding a raw control character, still stops the run.
 ///
 /// ```swift
 /// let reader = JSONContactReader(source: try InputFile(path: "contacts.json"), displayName: "contacts.json")
@@ -51,7 +65,7 @@ public struct JSONContactRow: Hashable, Sendable {
 /// }
 /// ```
 ///
-/// Complexity: O(n) in the input; memory O(`maxElementBytes` + `maxDepth`).
+/// Complexity: O(n) in the input; memory O(`maxRowBytes` + `maxJSONDepth`).
 public final class JSONContactReader<Source: ByteSource> {
   private enum Mode {
     case undecided
@@ -97,16 +111,20 @@ public final class JSONContactReader<Source: ByteSource> {
   private var elementOffset = 0
   /// What followed the element: a byte, or `nil` for the end of the input.
   private var elementFollower: UInt8?
+  /// The limit the current element went over; from then on its bytes are not kept.
+  private var violation: LimitViolation?
   private var mapper = JSONContactMapper()
 
   /// The input's display name, for messages.
   public let displayName: String
   /// The layout asked for; see `resolvedLayout` for the one found.
   public let layout: JSONInputLayout
-  /// Deeper nesting inside one element stops the run.
+  /// The deepest nesting inside one element (`InputLimits.maxJSONDepth`).
   public let maxDepth: Int
-  /// A larger element stops the run (a runaway string or bracket, or not a contact list).
+  /// The largest element (`InputLimits.maxRowBytes`).
   public let maxElementBytes: Int
+  /// The longest string, key or value (`InputLimits.maxFieldBytes`).
+  public let maxStringBytes: Int
   /// Bytes taken from the source so far, for progress.
   public private(set) var bytesRead = 0
   /// `.array` or `.lines` once the first `next()` has looked at the input; `nil` before.
@@ -114,20 +132,21 @@ public final class JSONContactReader<Source: ByteSource> {
   /// Top-level keys that belong to neither accepted shape, each once, in the order first seen; their
   /// values are kept in `metadata` under their own name.
   public var unknownKeys: [String] { mapper.unknownKeys }
+  /// Occurrences of unknown keys past the first 1,000 distinct ones, which are not listed.
+  public var unlistedUnknownKeys: Int { mapper.unlistedUnknownKeys }
 
-  /// - Parameters:
-  ///   - maxDepth: the deepest nesting allowed inside one element (the element's own object is level 1;
-  ///     the enclosing array or `{"contacts": [...]}` does not count).
-  ///   - maxElementBytes: the largest element allowed.
+  /// - Parameter limits: `maxJSONDepth` is the deepest nesting allowed inside one element (the
+  ///   element's own object is level 1; the enclosing array or `{"contacts": [...]}` does not count);
+  ///   `maxRowBytes` the largest element; `maxFieldBytes` the longest string.
   public init(
-    source: Source, displayName: String, layout: JSONInputLayout = .automatic, maxDepth: Int = 64,
-    maxElementBytes: Int = 64 << 20
+    source: Source, displayName: String, layout: JSONInputLayout = .automatic, limits: InputLimits = InputLimits()
   ) {
     self.source = source
     self.displayName = displayName
     self.layout = layout
-    self.maxDepth = max(1, maxDepth)
-    self.maxElementBytes = max(1, maxElementBytes)
+    maxDepth = max(1, limits.maxJSONDepth)
+    maxElementBytes = max(1, limits.maxRowBytes)
+    maxStringBytes = max(0, limits.maxFieldBytes)
     buffer = .allocate(capacity: Self.bufferSize)
     element = .allocate(capacity: elementCapacity)
   }
@@ -141,7 +160,7 @@ public final class JSONContactReader<Source: ByteSource> {
   ///
   /// Elements before a syntax error are returned first; the error then throws.
   /// - Throws: `RosterError(.input)` naming the line and byte offset of the fault and what was
-  ///   expected; also for an element over `maxElementBytes`, nesting over `maxDepth`, or a failed read.
+  ///   expected; also for an element over a limit that never ends, or a failed read.
   public func next() throws(RosterError) -> JSONContactRow? {
     if case .undecided = mode { try decideLayout() }
     switch mode {
@@ -151,6 +170,12 @@ public final class JSONContactReader<Source: ByteSource> {
       guard try readArrayElement(wrapped: wrapped) else { return nil }
     case .undecided:
       return nil
+    }
+    if let violation {
+      defer { nextIndex += 1 }
+      return JSONContactRow(
+        position: RowPosition(index: nextIndex, line: elementLine), byteOffset: elementOffset, contact: Contact(),
+        problems: [violation.detail()], raw: [], limitViolation: violation)
     }
     let bytes = UnsafeBufferPointer(start: element, count: elementCount)
     let mapped: (Contact, [IssueDetail])
@@ -279,7 +304,7 @@ public final class JSONContactReader<Source: ByteSource> {
     let first = buffer[cursor]
     switch first {
     case UInt8(ascii: "{"), UInt8(ascii: "["):
-      try scanContainer()
+      try scanNested(lineMode: false)
     case Self.quote:
       try scanString()
     default:
@@ -287,26 +312,43 @@ public final class JSONContactReader<Source: ByteSource> {
     }
   }
 
-  private func scanContainer() throws(RosterError) {
+  /// Copies one element into `element`: in an array, an object or array up to its matching bracket;
+  /// in JSON Lines (`lineMode`), any value up to the line break. Syntax inside is left to the parser,
+  /// which then finds the first bad byte among the bytes copied; the limits are checked here, as the
+  /// bytes stream past, so an element over one is skipped without being held.
+  private func scanNested(lineMode: Bool) throws(RosterError) {
     var depth = 0
     var inString = false
     var escaped = false
+    /// The input offset of the current string's first byte after its quote, and its line.
+    var stringStart = 0
+    var stringLine = 0
     var segment = cursor
     scan: while true {
       if cursor == end {
-        try appendElement(from: segment, to: cursor)
+        appendElement(from: segment, to: cursor)
         try refill()
         segment = cursor
         if cursor == end {
           elementFollower = nil
+          if violation != nil && !lineMode { throw neverEnds() }
           return
         }
       }
       if inString {
         if escaped {
           escaped = false
+          let byte = buffer[cursor]
+          if byte < 0x20 {
+            if lineMode {
+              if byte == Self.lineFeed || byte == Self.carriageReturn { break scan }
+            } else {
+              if violation != nil { throw controlCharacterInString() }
+              cursor += 1
+              break scan  // the parser reports it here
+            }
+          }
           cursor += 1
-          if buffer[cursor - 1] < 0x20 { break scan }
           continue
         }
         var index = cursor
@@ -315,52 +357,72 @@ public final class JSONContactReader<Source: ByteSource> {
           if byte == Self.quote || byte == Self.backslash || byte < 0x20 { break }
           index += 1
         }
+        if violation == nil && bufferStart + index - stringStart > maxStringBytes {
+          violation = LimitViolation(
+            kind: .fieldBytes, limit: maxStringBytes, byteOffset: stringStart - 1, line: stringLine)
+        }
         cursor = index
         if index == end { continue }
         let byte = buffer[index]
-        cursor += 1
         if byte == Self.quote {
+          cursor += 1
           inString = false
         } else if byte == Self.backslash {
+          cursor += 1
           escaped = true
+        } else if lineMode {
+          if byte == Self.lineFeed || byte == Self.carriageReturn { break scan }
+          cursor += 1  // kept: the parser reports it
         } else {
+          if violation != nil { throw controlCharacterInString() }
+          cursor += 1
           break scan  // an unescaped control character: the parser reports it here
         }
         continue
       }
       let byte = buffer[cursor]
+      if lineMode && (byte == Self.lineFeed || byte == Self.carriageReturn) { break scan }
       cursor += 1
       switch byte {
       case Self.quote:
         inString = true
+        stringStart = bufferStart + cursor
+        stringLine = line
         lastWasCarriageReturn = false
       case UInt8(ascii: "{"), UInt8(ascii: "["):
         depth += 1
         lastWasCarriageReturn = false
-        if depth > maxDepth { break scan }  // the parser reports the depth at this byte
+        if depth > maxDepth && violation == nil {
+          violation = LimitViolation(
+            kind: .jsonDepth, limit: maxDepth, byteOffset: bufferStart + cursor - 1, line: line)
+        }
       case UInt8(ascii: "}"), UInt8(ascii: "]"):
         depth -= 1
         lastWasCarriageReturn = false
-        if depth == 0 { break scan }
+        if depth == 0 && !lineMode { break scan }
       default:
         countLine(byte)
       }
     }
-    try appendElement(from: segment, to: cursor)
-    elementFollower = try peekByte()
+    appendElement(from: segment, to: cursor)
+    // In JSON Lines the line break is counted when the next call skips it.
+    elementFollower = lineMode ? Self.lineFeed : try peekByte()
   }
 
   private func scanString() throws(RosterError) {
     var escaped = false
+    let stringStart = bufferStart + cursor + 1
     var segment = cursor
     cursor += 1
     while true {
       if cursor == end {
-        try appendElement(from: segment, to: cursor)
+        checkStringLength(upTo: bufferStart + cursor, from: stringStart)
+        appendElement(from: segment, to: cursor)
         try refill()
         segment = cursor
         if cursor == end {
           elementFollower = nil
+          if violation != nil { throw neverEnds() }
           return
         }
       }
@@ -374,8 +436,22 @@ public final class JSONContactReader<Source: ByteSource> {
         escaped = true
       }
     }
-    try appendElement(from: segment, to: cursor)
+    checkStringLength(upTo: bufferStart + cursor - 1, from: stringStart)
+    if violation != nil && buffer[cursor - 1] != Self.quote {
+      cursor -= 1
+      throw controlCharacterInString()
+    }
+    appendElement(from: segment, to: cursor)
     elementFollower = try peekByte()
+  }
+
+  /// Records a `fieldBytes` violation when the string whose content starts at input offset `start`
+  /// already holds more than `maxStringBytes` bytes at input offset `stop`.
+  @inline(__always)
+  private func checkStringLength(upTo stop: Int, from start: Int) {
+    if violation == nil && stop - start > maxStringBytes {
+      violation = LimitViolation(kind: .fieldBytes, limit: maxStringBytes, byteOffset: start - 1, line: elementLine)
+    }
   }
 
   private func scanScalar() throws(RosterError) {
@@ -383,7 +459,7 @@ public final class JSONContactReader<Source: ByteSource> {
     cursor += 1  // the first byte always belongs to the element, so the parser can name it
     while true {
       if cursor == end {
-        try appendElement(from: segment, to: cursor)
+        appendElement(from: segment, to: cursor)
         try refill()
         segment = cursor
         if cursor == end {
@@ -399,7 +475,7 @@ public final class JSONContactReader<Source: ByteSource> {
       }
       cursor += 1
     }
-    try appendElement(from: segment, to: cursor)
+    appendElement(from: segment, to: cursor)
     elementFollower = buffer[cursor]
   }
 
@@ -419,23 +495,7 @@ public final class JSONContactReader<Source: ByteSource> {
       }
     }
     beginElement()
-    var segment = cursor
-    while true {
-      if cursor == end {
-        try appendElement(from: segment, to: cursor)
-        try refill()
-        segment = cursor
-        if cursor == end {
-          elementFollower = nil
-          return true
-        }
-      }
-      let byte = buffer[cursor]
-      if byte == Self.lineFeed || byte == Self.carriageReturn { break }
-      cursor += 1
-    }
-    try appendElement(from: segment, to: cursor)
-    elementFollower = Self.lineFeed  // the line break is counted when the next call skips it
+    try scanNested(lineMode: true)
     return true
   }
 
@@ -443,19 +503,20 @@ public final class JSONContactReader<Source: ByteSource> {
 
   private func beginElement() {
     elementCount = 0
+    violation = nil
     elementLine = line
     elementOffset = bufferStart + cursor
     lastWasCarriageReturn = false
   }
 
-  private func appendElement(from start: Int, to stop: Int) throws(RosterError) {
+  /// Keeps `buffer[start..<stop]` as part of the element, unless the element is over a limit (then
+  /// nothing more is kept).
+  private func appendElement(from start: Int, to stop: Int) {
     let count = stop - start
-    guard count > 0 else { return }
+    guard count > 0, violation == nil else { return }
     guard elementCount + count <= maxElementBytes else {
-      throw RosterError(
-        .input, file: displayName, line: elementLine,
-        "the element at byte offset \(elementOffset) is larger than \(maxElementBytes) bytes; "
-          + "check for a string or bracket that is never closed")
+      violation = LimitViolation(kind: .rowBytes, limit: maxElementBytes)
+      return
     }
     if elementCount + count > elementCapacity {
       var capacity = elementCapacity
@@ -529,6 +590,23 @@ public final class JSONContactReader<Source: ByteSource> {
   }
 
   // MARK: - Errors
+
+  /// An element over a limit that the input never ends: it cannot be skipped.
+  private func neverEnds() -> RosterError {
+    let problem = violation.map { " (it \($0.problem))" } ?? ""
+    return RosterError(
+      .input, file: displayName, line: elementLine,
+      "at byte offset \(elementOffset): the element starting here never ends\(problem); "
+        + "check for a string or bracket that is never closed")
+  }
+
+  /// A raw control character in a string of an element being skipped (the parser never sees it).
+  private func controlCharacterInString() -> RosterError {
+    RosterError(
+      .input, file: displayName, line: line,
+      "at byte offset \(bufferStart + cursor): expected '\"' to close the string (control characters such as "
+        + "line breaks must be escaped), found \(Self.describe(buffer[cursor]))")
+  }
 
   /// An error at the current byte (between elements).
   private func structureError(_ expected: String) -> RosterError {

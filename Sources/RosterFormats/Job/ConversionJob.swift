@@ -165,47 +165,51 @@ public struct ConversionJob: Sendable {
     let options = inputOptions
     switch format {
     case .csv:
-      let reader = CSVRecordReader(source: chain.source, displayName: displayName, delimiter: chain.delimiter)
+      let reader = CSVRecordReader(
+        source: chain.source, displayName: displayName, limits: options.limits, delimiter: chain.delimiter)
       let headerLine: Int
       (headers, headerLine) = try reader.readHeader()
       let headerMap: HeaderMap
       do {
-        headerMap = try HeaderMap(headers: headers)
+        headerMap = try HeaderMap(headers: headers, maxDepth: options.limits.maxJSONDepth)
       } catch {
         throw RosterError(.header, file: displayName, line: headerLine, error.message)
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
-      mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
+      mapper.documentDecoder = Self.documentDecoder(limits: options.limits)
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       rows = CSVRowReader(reader, mapper: mapper)
       rowsAgain = { again throws(RosterError) in
         let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
-        let reader = CSVRecordReader(source: chain.source, displayName: displayName, delimiter: chain.delimiter)
+        let reader = CSVRecordReader(
+          source: chain.source, displayName: displayName, limits: options.limits, delimiter: chain.delimiter)
         _ = try reader.readHeader()
         return CSVRowReader(reader, mapper: mapper)
       }
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .xlsx:
-      let workbook = try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+      let workbook = try XLSXRowReader(
+        path: input, displayName: displayName, sheet: sheet, limits: options.xlsxLimits)
       let headerLine: Int
       (headers, headerLine) = try workbook.readHeader()
       let headerMap: HeaderMap
       do {
-        headerMap = try HeaderMap(headers: headers)
+        headerMap = try HeaderMap(headers: headers, maxDepth: options.limits.maxJSONDepth)
       } catch {
         throw RosterError(.header, file: displayName, line: headerLine, error.message)
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
-      mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
+      mapper.documentDecoder = Self.documentDecoder(limits: options.limits)
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       rows = XLSXRowAdapter(workbook, mapper: mapper)
       let sheet = sheet
       rowsAgain = { _ throws(RosterError) in
-        let workbook = try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+        let workbook = try XLSXRowReader(
+          path: input, displayName: displayName, sheet: sheet, limits: options.xlsxLimits)
         _ = try workbook.readHeader()
         return XLSXRowAdapter(workbook, mapper: mapper)
       }
@@ -213,10 +217,14 @@ public struct ConversionJob: Sendable {
     case .json, .jsonl:
       let layout: JSONInputLayout = format == .jsonl ? .lines : .automatic
       fieldHeaders = JSONRowReader<ErasedSource>.fieldHeaders
-      rows = JSONRowReader(JSONContactReader(source: chain.source, displayName: displayName, layout: layout))
+      rows = JSONRowReader(
+        JSONContactReader(
+          source: chain.source, displayName: displayName, layout: layout, limits: options.limits))
       rowsAgain = { again throws(RosterError) in
         let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
-        return JSONRowReader(JSONContactReader(source: chain.source, displayName: displayName, layout: layout))
+        return JSONRowReader(
+          JSONContactReader(
+            source: chain.source, displayName: displayName, layout: layout, limits: options.limits))
       }
       // Any element may name groups: always look at all of them first.
       passes = 2
@@ -285,6 +293,7 @@ public struct ConversionJob: Sendable {
           switch row.original {
           case .csv(let record): try writer.write(record, issue: issue)
           case .cells(let cells): try writer.write(cells: cells, issue: issue)
+          case .omitted: try writer.writeOmitted(issue: issue)
           case .json: break
           }
           return []
@@ -293,7 +302,12 @@ public struct ConversionJob: Sendable {
         let writer = RejectedJSONWriter(output: output)
         finishRejects = { () throws(RosterError) in try writer.finish() }
         observers.append { row, issue in
-          if let issue, case .json(let raw) = row.original { try writer.write(raw, issue: issue) }
+          guard let issue else { return [] }
+          switch row.original {
+          case .json(let raw): try writer.write(raw, issue: issue)
+          case .omitted: try writer.writeOmitted(issue: issue)
+          case .csv, .cells: break
+          }
           return []
         }
       }
@@ -356,6 +370,21 @@ public struct ConversionJob: Sendable {
     }
     for file in files { try file.commit() }
     return summary
+  }
+
+  /// Reads a YAML `metadata` / `address_extra` cell, its mappings nesting no deeper than the JSON contact
+  /// they become may (the cell's own mapping is the contact's level 2).
+  static func documentDecoder(limits: InputLimits) -> (String) throws -> NestedFields {
+    let depth = limits.maxJSONDepth
+    return { text in
+      do {
+        return try FlowYAMLDecoder.decode(text, maxDepth: max(1, depth - 1))
+      } catch let error as FlowYAMLError where error.code == .nestingTooDeep {
+        var violation = LimitViolation(kind: .jsonDepth, limit: depth)
+        violation.contentsKept = true
+        throw violation
+      }
+    }
   }
 
   /// Called after each row with its record and, when the row was rejected, its issue; returns warnings

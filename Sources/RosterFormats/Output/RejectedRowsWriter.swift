@@ -4,16 +4,21 @@ public import RosterCore
 ///
 /// The file has the input's header plus a last `roster_errors` column, then each rejected row with its
 /// cells exactly as read (their bytes unchanged, re-quoted only where CSV needs it) and the reasons.
-/// On import Roster ignores the `roster_errors` column (with a warning).
+/// On import Roster ignores the `roster_errors` column (with a warning). A row skipped for going over
+/// an input limit has no cells to copy: it is written with empty cells and its reasons (which name its
+/// line), so it is not lost, and importing it as it stands is rejected again (`row.empty`) rather than
+/// taking a cut-down row for the real one.
 public final class RejectedRowsWriter {
   /// The column that carries the reasons.
   public static let errorsHeader = "roster_errors"
   private let output: ByteOutput
   private let inputName: String
+  private let columnCount: Int
 
   public init(output: ByteOutput, header: [String], inputName: String) throws(RosterError) {
     self.output = output
     self.inputName = inputName
+    columnCount = header.count
     try CSVContactWriter.writeRecord(header + [Self.errorsHeader], to: output)
   }
 
@@ -28,6 +33,18 @@ public final class RejectedRowsWriter {
     let reasons = IssueReportWriter.sentence(for: issue)
     try CSVContactWriter.writeCell(reasons, to: output)
     try output.write("\r\n")
+  }
+
+  /// Writes a row whose cells were not kept (over an input limit): empty cells and the reasons.
+  public func writeOmitted(issue: RowIssue) throws(RosterError) {
+    for _ in 0..<columnCount { try output.write(byte: UInt8(ascii: ",")) }
+    try CSVContactWriter.writeCell(Self.omittedPrefix(issue) + IssueReportWriter.sentence(for: issue), to: output)
+    try output.write("\r\n")
+  }
+
+  /// Names the input line of a row whose cells are not in the file, to copy them from.
+  static func omittedPrefix(_ issue: RowIssue) -> String {
+    "row \(issue.position.index) (line \(issue.position.line) of the input) is not copied here: "
   }
 
   /// Writes a spreadsheet row's cells and the reasons it was rejected.
@@ -61,11 +78,27 @@ public final class RejectedJSONWriter {
     self.output = output
   }
 
-  /// Writes `raw` (one JSON value) with the reasons it was rejected.
-  public func write(_ raw: [UInt8], issue: RowIssue) throws(RosterError) {
-    let reasons = issue.details.map { detail in
+  /// Writes an element whose bytes were not kept (over an input limit): only its reasons, which
+  /// name its line (importing it as it stands is rejected again, as an empty object).
+  public func writeOmitted(issue: RowIssue) throws(RosterError) {
+    try output.write("{\"roster_errors\":")
+    try output.writeJSONArray(
+      [
+        "element \(issue.position.index) (line \(issue.position.line) of the input) is not copied here; "
+          + "take it from the input"
+      ] + Self.reasons(issue))
+    try output.write("}\n")
+  }
+
+  private static func reasons(_ issue: RowIssue) -> [String] {
+    issue.details.map { detail in
       (detail.header.map { $0 + ": " } ?? "") + detail.message
     }
+  }
+
+  /// Writes `raw` (one JSON value) with the reasons it was rejected.
+  public func write(_ raw: [UInt8], issue: RowIssue) throws(RosterError) {
+    let reasons = Self.reasons(issue)
     var end = raw.count
     while end > 0, raw[end - 1] == 0x20 || raw[end - 1] == 0x09 || raw[end - 1] == 0x0A || raw[end - 1] == 0x0D {
       end -= 1
