@@ -103,6 +103,10 @@ public struct ConversionJob: Sendable {
   public var rejects: String?
   /// Whether CSV output writes metadata paths known from the input header as columns of their own.
   public var flattenMetadata = false
+  /// Whether CSV output prefixes cells a spreadsheet would run as formulas with `'` (`--formula-guard`).
+  /// Not used by other outputs: JSON is not opened by spreadsheets, XLSX cells are written as text,
+  /// and `--rejects` keeps the input's own bytes for re-import.
+  public var formulaGuard = FormulaGuard.on
   /// How the input's bytes are read: format (`nil`: media type, extension, then content), encoding,
   /// CSV delimiter, data URL cap.
   public var inputOptions = InputChainOptions()
@@ -298,7 +302,9 @@ public struct ConversionJob: Sendable {
         }
       }
     }
-    func run<Writer: ContactWriter>(_ writer: Writer, warnings: [RunWarning] = []) throws(RosterError) -> RunSummary {
+    func run<Writer: ContactWriter>(
+      _ writer: Writer, warnings: [RunWarning] = [], closingWarnings: (Writer) -> [RunWarning] = { _ in [] }
+    ) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
       do {
@@ -315,6 +321,11 @@ public struct ConversionJob: Sendable {
         throw RosterError(.output, "\(error)")
       }
       try Self.writeCreatedGroups(linker, into: &pipeline)
+      do {
+        for warning in closingWarnings(pipeline.writer) { try pipeline.warn(warning) }
+      } catch {
+        throw RosterError(.output, "\(error)")
+      }
       try finishRejects()
       return try Self.finish(&pipeline)
     }
@@ -328,9 +339,12 @@ public struct ConversionJob: Sendable {
         let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
         let writer = CSVContactWriter(
-          output: try open(output.destination), layout: layout, groupSeparator: groups.separator
+          output: try open(output.destination), layout: layout, groupSeparator: groups.separator,
+          formulaGuard: formulaGuard
         ) { try yaml.encode($0) }
-        summary = try run(writer)
+        summary = try run(writer) { writer in
+          writer.guardedCells == 0 ? [] : [Self.formulaGuardWarning(guardedCells: writer.guardedCells)]
+        }
       case .xlsx:
         guard case .file(let path) = output.destination else {
           throw RosterError(.usage, "XLSX output needs a file: pass -o contacts.xlsx")
@@ -367,6 +381,16 @@ public struct ConversionJob: Sendable {
     RunWarning(
       code: adjustment.code, message: adjustment.description, position: adjustment.position ?? position,
       header: adjustment.column)
+  }
+
+  /// The one warning of a CSV run whose formula guard prefixed `guardedCells` cells with `'`.
+  static func formulaGuardWarning(guardedCells: Int) -> RunWarning {
+    let cells = guardedCells == 1 ? "1 CSV cell" : "\(guardedCells) CSV cells"
+    return RunWarning(
+      code: "output.formula_guarded",
+      message:
+        "\(cells) began with =, +, -, @, a tab or a carriage return; each got a leading ' so a spreadsheet shows it as text instead of running it as a formula (--formula-guard off writes such cells as they are)"
+    )
   }
 
   /// The first pass of a run with group memberships: records every group row and membership.
