@@ -334,6 +334,8 @@ struct RosterCommandTests {
     let process = Process()
     process.executableURL = roster
     process.arguments = ["convert", fifo.path, "-o", directory.appendingPathComponent(output).path, "--quiet"]
+    let errors = Pipe()
+    process.standardError = errors
     try process.run()
     let writer = try FileHandle(forWritingTo: fifo)
     // More than the 64 KiB the encoding is detected from, so rows flow while the pipe stays open.
@@ -358,6 +360,9 @@ struct RosterCommandTests {
     process.waitUntilExit()
     try writer.close()
     #expect(process.terminationStatus == 130)
+    #expect(
+      String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        == "roster: interrupted (SIGINT); output files were left as they were\n")
     #expect(try listing(directory) == ["input.fifo"])
   }
 

@@ -83,8 +83,9 @@ public enum TemporaryFiles {
     .allocate(capacity: capacity)
   nonisolated(unsafe) private static var installed = false
 
-  /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files and exit with 128 + signal,
-  /// and ignores SIGXFSZ so that a file size limit is an ordinary write error.
+  /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files, say so on standard
+  /// error and exit: 130 after SIGINT (Ctrl-C, as shells expect), 2 after SIGTERM or SIGHUP (the run
+  /// could not go on); and ignores SIGXFSZ so that a file size limit is an ordinary write error.
   /// Call once, early, from the main thread.
   public static func installSignalHandlers() {
     guard !installed else { return }
@@ -102,7 +103,15 @@ public enum TemporaryFiles {
         for slot in 0..<TemporaryFiles.capacity {
           if let path = TemporaryFiles.slots[slot] { unlink(path) }
         }
-        _exit(128 + received)
+        // Only async-signal-safe calls here: write(2) of constant text, then _exit.
+        let message: StaticString =
+          switch received {
+          case SIGINT: "roster: interrupted (SIGINT); output files were left as they were\n"
+          case SIGTERM: "roster: terminated (SIGTERM); output files were left as they were\n"
+          default: "roster: hung up (SIGHUP); output files were left as they were\n"
+          }
+        _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+        _exit(received == SIGINT ? 128 + SIGINT : 2)
       }
     }
   }
