@@ -351,11 +351,15 @@ public struct ConversionJob: Sendable {
         }
         let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
-        let workbook = try XLSXContactWriter(
-          destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
-        ) { try yaml.encode($0) }
-        // A signal must not leave the half-built workbook behind either.
-        TemporaryFiles.register(workbook.temporaryPath)
+        // A signal must not leave the half-built workbook behind either: its temporary file is
+        // created and registered for removal with signals held, so none can fall in between.
+        let workbook = try TemporaryFiles.withSignalsHeld { () throws(RosterError) -> XLSXContactWriter in
+          let workbook = try XLSXContactWriter(
+            destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
+          ) { try yaml.encode($0) }
+          TemporaryFiles.register(workbook.temporaryPath)
+          return workbook
+        }
         defer { TemporaryFiles.unregister(workbook.temporaryPath) }
         let opening = workbook.takeAdjustments().map { Self.warning(for: $0, at: nil) }
         observers.append { row, issue in

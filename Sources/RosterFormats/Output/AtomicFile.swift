@@ -25,7 +25,14 @@ public final class AtomicFile {
     let directory = slash.map { String(destination[...$0]) } ?? ""
     let base = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
     var template = Array((directory + "." + base + ".XXXXXX.roster-tmp").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 11) }
+    // Created and registered with signals held, so a signal cannot fall between the two.
+    let (fd, path) = TemporaryFiles.withSignalsHeld { () -> (Int32, String) in
+      let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 11) }
+      guard fd >= 0 else { return (fd, "") }
+      let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+      TemporaryFiles.register(path)
+      return (fd, path)
+    }
     guard fd >= 0 else {
       throw RosterError(
         .output, file: destination,
@@ -33,9 +40,8 @@ public final class AtomicFile {
     }
     fchmod(fd, 0o644)
     descriptor = fd
-    temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    temporaryPath = path
     output = ByteOutput(descriptor: fd, displayName: destination)
-    TemporaryFiles.register(temporaryPath)
   }
 
   deinit { abandon() }
@@ -114,6 +120,21 @@ public enum TemporaryFiles {
         _exit(received == SIGINT ? 128 + SIGINT : 2)
       }
     }
+  }
+
+  /// Runs `body` with SIGINT, SIGTERM and SIGHUP held back on this thread (Roster runs on one), so a
+  /// file that `body` creates and registers cannot be left behind by a signal arriving in between: a
+  /// held signal is delivered when `body` returns, and its handler then removes the registered file.
+  public static func withSignalsHeld<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure)
+    -> Result
+  {
+    var held = sigset_t()
+    sigemptyset(&held)
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&held, signalNumber) }
+    var previous = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &held, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    return try body()
   }
 
   static func register(_ path: String) {
