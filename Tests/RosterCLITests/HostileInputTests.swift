@@ -204,6 +204,32 @@ struct HostileInputTests {
     }
   }
 
+  @Test(arguments: ["-o", "--report", "--rejects"])
+  func anUnwritableDestinationIsExitTwoAndTheOthersAreLeftAsTheyWere(flag: String) throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = TestSupport.fixtures.appendingPathComponent("packagex/contacts.csv").path
+    var paths = ["-o": "out.xlsx", "--report": "report.json", "--rejects": "rejects.csv"].mapValues {
+      directory.appendingPathComponent($0).path
+    }
+    for path in paths.values { try Data("previous\n".utf8).write(to: URL(fileURLWithPath: path)) }
+    let nowhere = "/nonexistent/dir/" + (flag == "-o" ? "out.xlsx" : "file")
+    paths[flag] = nowhere
+    let result = try TestSupport.run(
+      roster,
+      [
+        "convert", input, "-o", paths["-o"]!, "--report", paths["--report"]!, "--rejects", paths["--rejects"]!,
+        "--quiet",
+      ])
+    #expect(result.status == 2)
+    #expect(result.stderrText.hasPrefix("roster: \(nowhere): cannot write here"), "\(result.stderrText)")
+    #expect(result.stderrText.split(separator: "\n").count == 1, "\(result.stderrText)")
+    for path in paths.values where path != nowhere {
+      #expect(try String(contentsOfFile: path, encoding: .utf8) == "previous\n")
+    }
+    #expect(try listing(directory).allSatisfy { !$0.hasSuffix(".roster-tmp") })
+  }
+
   @Test(.enabled(if: SmallFilesystem.canMount, "needs root (mount -t tmpfs); the ulimit -f test covers the rest"))
   func aFullFilesystemIsExitTwoWithTheDestinationUntouched() throws {
     let directory = try TestSupport.temporaryDirectory()
