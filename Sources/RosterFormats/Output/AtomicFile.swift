@@ -26,17 +26,17 @@ public final class AtomicFile {
     let base = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
     var template = Array((directory + "." + base + ".XXXXXX.roster-tmp").utf8CString)
     // Created and registered with signals held, so a signal cannot fall between the two.
-    let (fd, path) = TemporaryFiles.withSignalsHeld { () -> (Int32, String) in
+    let (fd, path, failure) = TemporaryFiles.withSignalsHeld { () -> (Int32, String, Int32) in
       let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 11) }
-      guard fd >= 0 else { return (fd, "") }
+      guard fd >= 0 else { return (fd, "", errno) }
       let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
       TemporaryFiles.register(path)
-      return (fd, path)
+      return (fd, path, 0)
     }
     guard fd >= 0 else {
       throw RosterError(
         .output, file: destination,
-        "cannot write here: \(systemErrorText(errno)); check the directory exists and is writable")
+        "cannot write here: \(systemErrorText(failure)); check the directory exists and is writable")
     }
     fchmod(fd, 0o644)
     descriptor = fd
