@@ -1,7 +1,7 @@
 /// Whether CSV output defuses cells that a spreadsheet would run as formulas (`--formula-guard`).
 ///
 /// OWASP's advice against CSV injection: a cell that begins with `=`, `+`, `-`, `@`, tab (0x09) or
-/// CR (0x0D) is written with a leading `'`, which Excel and LibreOffice take as "this is text".
+/// CR (0x0D) is written with a leading `'`, so Excel and LibreOffice read it as text, not a formula.
 /// `on` is the default, so a CSV Roster writes is safe to double-click; `off` writes every cell
 /// exactly as the contact holds it (what a lossless CSV → CSV round trip needs).
 ///
