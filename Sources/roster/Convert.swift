@@ -29,7 +29,7 @@ struct Convert: ParsableCommand {
 
   @Option(
     help:
-      "In CSV output, prefix cells that begin with = + - @ tab or CR with ' so spreadsheets do not run them as formulas: on or off."
+      "In CSV output, prefix cells that begin with = + - @ tab or CR with ' so spreadsheets do not run them as formulas."
   )
   var formulaGuard: FormulaGuard = .on
 
