@@ -10,8 +10,8 @@ import RosterCore
 /// (before any row), and the final `rename` is atomic on the same file system. Names look like
 /// `.contacts.xlsx.Ab12Cd.roster-tmp`, as `RosterFormats.AtomicFile` names its own.
 ///
-/// Not covered by `RosterFormats.TemporaryFiles` (its `register` is internal): a signal that kills
-/// the process leaves this file behind.
+/// `RosterFormats.ConversionJob` registers `path` with `TemporaryFiles` (creating this file with
+/// signals held), so a signal that ends the run removes it too.
 struct SiblingTemporaryFile {
   let destination: String
   let path: String

@@ -27,6 +27,12 @@ struct Convert: ParsableCommand {
   @Flag(help: "In CSV output, write each metadata column of the input header as its own metadata.* column.")
   var flattenMetadata = false
 
+  @Option(
+    help:
+      "In CSV output, prefix cells that begin with = + - @ tab or CR with ' so spreadsheets do not run them as formulas."
+  )
+  var formulaGuard: FormulaGuard = .on
+
   @Flag(help: "Exit with 1 when any row is rejected (the accepted rows are still written).")
   var strict = false
 
@@ -55,6 +61,7 @@ struct Convert: ParsableCommand {
     job.inputOptions = options.inputOptions
     job.sheet = options.sheet
     job.flattenMetadata = flattenMetadata
+    job.formulaGuard = formulaGuard
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }
   }

@@ -9,6 +9,7 @@ import RosterFormats
 extension ReportFormat: ExpressibleByArgument {}
 extension UnknownGroupPolicy: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
+extension FormulaGuard: ExpressibleByArgument {}
 
 extension InputFormat: ExpressibleByArgument {}
 

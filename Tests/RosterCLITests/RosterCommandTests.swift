@@ -338,7 +338,11 @@ struct RosterCommandTests {
     #expect(nowhere.stderrText.hasPrefix("roster: /nonexistent/dir/out.jsonl: cannot write here"))
   }
 
-  @Test func aFullDiskIsExitTwoWithTheDestinationUntouched() throws {
+  @Test(
+    .disabled(
+      if: ProcessInfo.processInfo.environment["ROSTER_SANITIZER"] == "thread",
+      "ThreadSanitizer's runtime dies with SIGBUS under a file size limit; the tmpfs test covers a full disk"))
+  func aFullDiskIsExitTwoWithTheDestinationUntouched() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let input = directory.appendingPathComponent("big.csv")
@@ -366,6 +370,8 @@ struct RosterCommandTests {
     let process = Process()
     process.executableURL = roster
     process.arguments = ["convert", fifo.path, "-o", directory.appendingPathComponent(output).path, "--quiet"]
+    let errors = Pipe()
+    process.standardError = errors
     try process.run()
     let writer = try FileHandle(forWritingTo: fifo)
     // More than the 64 KiB the encoding is detected from, so rows flow while the pipe stays open.
@@ -390,6 +396,9 @@ struct RosterCommandTests {
     process.waitUntilExit()
     try writer.close()
     #expect(process.terminationStatus == 130)
+    #expect(
+      String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        == "roster: interrupted (SIGINT); output files were left as they were\n")
     #expect(try listing(directory) == ["input.fifo"])
   }
 

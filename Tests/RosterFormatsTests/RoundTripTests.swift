@@ -7,8 +7,11 @@ import Testing
 @Suite("Round trips through Roster's own CSV")
 struct RoundTripTests {
   /// Converts `input` to `format` at `output` with the fixture's options; returns the output's bytes.
+  ///
+  /// The formula guard is off unless asked for: these tests check that nothing changes.
   private func convert(
-    _ input: URL, to format: OutputFormat, at output: URL, like fixture: FixtureCase, flatten: Bool = false
+    _ input: URL, to format: OutputFormat, at output: URL, like fixture: FixtureCase, flatten: Bool = false,
+    formulaGuard: FormulaGuard = .off
   ) throws -> Data {
     var job = ConversionJob(
       input: input.path, output: (format, .file(output.path)),
@@ -16,6 +19,7 @@ struct RoundTripTests {
     job.groups = fixture.groupOptions
     job.inputOptions = fixture.inputOptions
     job.flattenMetadata = flatten
+    job.formulaGuard = formulaGuard
     _ = try job.run()
     return try Data(contentsOf: output)
   }
@@ -60,6 +64,37 @@ struct RoundTripTests {
     _ = try convert(fixture.input, to: .json, at: arrayURL, like: fixture)
     let fromArray = try convert(arrayURL, to: .jsonl, at: directory.appendingPathComponent("d.jsonl"), like: fixture)
     #expect(fromArray == jsonl, "JSON array → JSONL differs for \(fixture.name)")
+  }
+
+  @Test func aGuardedCSVReadsBackWithTheQuoteAndIsStableFromThenOn() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("in.csv")
+    try Data("Name,Phone,Company\n=1+2,+44 20 7946 0958,-x\nAnn,,@y\n".utf8).write(to: input)
+    let fixture = FixtureCase(name: "none")
+    let guardedURL = directory.appendingPathComponent("guarded.csv")
+    let guarded = try convert(input, to: .csv, at: guardedURL, like: fixture, flatten: true, formulaGuard: .on)
+    let text = String(decoding: guarded, as: UTF8.self)
+    #expect(text.contains(",person,'=1+2,,,,+442079460958,"), "\(text)")
+    #expect(text.contains(",'-x,\r\n"), "\(text)")
+    // Read back, the guard's quote is part of the value: the name is now "'=1+2".
+    let back = try convert(guardedURL, to: .jsonl, at: directory.appendingPathComponent("back.jsonl"), like: fixture)
+    let backText = String(decoding: back, as: UTF8.self)
+    #expect(backText.contains(#""name":"'=1+2""#), "\(backText)")
+    #expect(backText.contains(#""phone":"+442079460958""#))
+    #expect(backText.contains(#""metadata":{"Company":"'-x"}"#))
+    #expect(backText.contains(#""metadata":{"Company":"'@y"}"#))
+    // A guarded cell starts with ', so guarding again changes nothing: CSV → CSV is byte-identical.
+    let again = try convert(
+      guardedURL, to: .csv, at: directory.appendingPathComponent("again.csv"), like: fixture, flatten: true,
+      formulaGuard: .on)
+    #expect(again == guarded)
+    // Unguarded, the same input reads back exactly.
+    let plainURL = directory.appendingPathComponent("plain.csv")
+    _ = try convert(input, to: .csv, at: plainURL, like: fixture, flatten: true)
+    let plain = try convert(plainURL, to: .jsonl, at: directory.appendingPathComponent("plain.jsonl"), like: fixture)
+    let direct = try convert(input, to: .jsonl, at: directory.appendingPathComponent("direct.jsonl"), like: fixture)
+    #expect(plain == direct)
   }
 
   @Test func metadataCellsLoadAsTheOriginalStringsInPyYAMLAndRuamel() throws {

@@ -317,3 +317,68 @@ struct XLSXCellLimitTests {
     #expect(error?.message.contains("--max-field-bytes") == true)
   }
 }
+
+@Suite("XLSX input is read, never run")
+struct XLSXInputRunsNothingTests {
+  /// `contacts.xlsx` rewritten with Python's zipfile: `edit` is Python that changes `parts` (name to
+  /// bytes) before they are written back; returns the new workbook's path.
+  private func rewritten(_ edit: String, in directory: URL) throws -> String {
+    let path = directory.appendingPathComponent("edited.xlsx").path
+    let script = """
+      import sys, zipfile
+      source = zipfile.ZipFile(sys.argv[1])
+      parts = {name: source.read(name) for name in source.namelist()}
+      \(edit)
+      with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as out:
+          for name, data in parts.items():
+              out.writestr(name, data)
+      """
+    let result = try TestSupport.python(script, [fixture("contacts.xlsx"), path])
+    try #require(result.status == 0, "\(result.stderrText)")
+    return path
+  }
+
+  private func error(reading path: String) -> RosterError? {
+    do {
+      _ = try readAll(path)
+      return nil
+    } catch {
+      return error as? RosterError
+    }
+  }
+
+  @Test(arguments: ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
+  func aDTDIsRefusedSoNoExternalEntityIsFetchedOrExpanded(part: String) throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = try rewritten(
+      """
+      doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY a "aaaa">]>'
+      parts['\(part)'] = doctype + parts['\(part)'].replace(b'<t>Ada Lovelace</t>', b'<t>&xxe;&a;</t>')
+      """, in: directory)
+    let failure = try #require(error(reading: path), "a workbook with a DTD in \(part) was read")
+    #expect(failure.code == .input)
+    #expect("\(failure)".contains("DTDs and declarations are not allowed"), "\(failure)")
+  }
+
+  @Test func formulaCellsGiveTheirStoredValueAndMacroOrLinkPartsAreNeverOpened() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = try rewritten(
+      """
+      sheet = parts['xl/worksheets/sheet1.xml']
+      sheet = sheet.replace(b'<c r="A2" t="inlineStr"><is><t>Ada Lovelace</t></is></c>',
+          b'<c r="A2" t="str"><f>WEBSERVICE("http://evil.example/")</f><v>Ada Lovelace</v></c>')
+      sheet = sheet.replace(b'<c r="D2" t="n"><v>2.5</v></c>', b'<c r="D2" t="n"><f>1+1</f><v>2.5</v></c>')
+      assert sheet.count(b'<f>') == 2
+      parts['xl/worksheets/sheet1.xml'] = sheet
+      parts['xl/vbaProject.bin'] = b'\\x00 not a VBA project'
+      parts['xl/externalLinks/externalLink1.xml'] = b'<!DOCTYPE x><<< not XML'
+      """, in: directory)
+    let original = try readAll(fixture("contacts.xlsx"))
+    let edited = try readAll(path)
+    #expect(edited.map(\.0) == original.map(\.0))
+    #expect(edited.map(\.1) == original.map(\.1))
+    #expect(edited.count > 1 && edited[1].1.first == "Ada Lovelace")
+  }
+}

@@ -103,6 +103,10 @@ public struct ConversionJob: Sendable {
   public var rejects: String?
   /// Whether CSV output writes metadata paths known from the input header as columns of their own.
   public var flattenMetadata = false
+  /// Whether CSV output prefixes cells a spreadsheet would run as formulas with `'` (`--formula-guard`).
+  /// Not used by other outputs: JSON is not opened by spreadsheets, XLSX cells are written as text,
+  /// and `--rejects` keeps the input's own bytes for re-import.
+  public var formulaGuard = FormulaGuard.on
   /// How the input's bytes are read: format (`nil`: media type, extension, then content), encoding,
   /// CSV delimiter, data URL cap.
   public var inputOptions = InputChainOptions()
@@ -312,7 +316,9 @@ public struct ConversionJob: Sendable {
         }
       }
     }
-    func run<Writer: ContactWriter>(_ writer: Writer, warnings: [RunWarning] = []) throws(RosterError) -> RunSummary {
+    func run<Writer: ContactWriter>(
+      _ writer: Writer, warnings: [RunWarning] = [], closingWarnings: (Writer) -> [RunWarning] = { _ in [] }
+    ) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
       do {
@@ -329,6 +335,11 @@ public struct ConversionJob: Sendable {
         throw RosterError(.output, "\(error)")
       }
       try Self.writeCreatedGroups(linker, into: &pipeline)
+      do {
+        for warning in closingWarnings(pipeline.writer) { try pipeline.warn(warning) }
+      } catch {
+        throw RosterError(.output, "\(error)")
+      }
       try finishRejects()
       return try Self.finish(&pipeline)
     }
@@ -342,20 +353,27 @@ public struct ConversionJob: Sendable {
         let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
         let writer = CSVContactWriter(
-          output: try open(output.destination), layout: layout, groupSeparator: groups.separator
+          output: try open(output.destination), layout: layout, groupSeparator: groups.separator,
+          formulaGuard: formulaGuard
         ) { try yaml.encode($0) }
-        summary = try run(writer)
+        summary = try run(writer) { writer in
+          writer.guardedCells == 0 ? [] : [Self.formulaGuardWarning(guardedCells: writer.guardedCells)]
+        }
       case .xlsx:
         guard case .file(let path) = output.destination else {
           throw RosterError(.usage, "XLSX output needs a file: pass -o contacts.xlsx")
         }
         let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
-        let workbook = try XLSXContactWriter(
-          destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
-        ) { try yaml.encode($0) }
-        // A signal must not leave the half-built workbook behind either.
-        TemporaryFiles.register(workbook.temporaryPath)
+        // A signal must not leave the half-built workbook behind either: its temporary file is
+        // created and registered for removal with signals held, so none can fall in between.
+        let workbook = try TemporaryFiles.withSignalsHeld { () throws(RosterError) -> XLSXContactWriter in
+          let workbook = try XLSXContactWriter(
+            destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
+          ) { try yaml.encode($0) }
+          TemporaryFiles.register(workbook.temporaryPath)
+          return workbook
+        }
         defer { TemporaryFiles.unregister(workbook.temporaryPath) }
         let opening = workbook.takeAdjustments().map { Self.warning(for: $0, at: nil) }
         observers.append { row, issue in
@@ -396,6 +414,16 @@ public struct ConversionJob: Sendable {
     RunWarning(
       code: adjustment.code, message: adjustment.description, position: adjustment.position ?? position,
       header: adjustment.column)
+  }
+
+  /// The one warning of a CSV run whose formula guard prefixed `guardedCells` cells with `'`.
+  static func formulaGuardWarning(guardedCells: Int) -> RunWarning {
+    let cells = guardedCells == 1 ? "1 CSV cell" : "\(guardedCells) CSV cells"
+    return RunWarning(
+      code: "output.formula_guarded",
+      message:
+        "\(cells) began with =, +, -, @, a tab or a carriage return; each got a leading ' so a spreadsheet shows it as text instead of running it as a formula (--formula-guard off writes such cells as they are)"
+    )
   }
 
   /// The first pass of a run with group memberships: records every group row and membership.

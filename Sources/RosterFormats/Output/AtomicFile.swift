@@ -25,17 +25,23 @@ public final class AtomicFile {
     let directory = slash.map { String(destination[...$0]) } ?? ""
     let base = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
     var template = Array((directory + "." + base + ".XXXXXX.roster-tmp").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 11) }
+    // Created and registered with signals held, so a signal cannot fall between the two.
+    let (fd, path, failure) = TemporaryFiles.withSignalsHeld { () -> (Int32, String, Int32) in
+      let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 11) }
+      guard fd >= 0 else { return (fd, "", errno) }
+      let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+      TemporaryFiles.register(path)
+      return (fd, path, 0)
+    }
     guard fd >= 0 else {
       throw RosterError(
         .output, file: destination,
-        "cannot write here: \(systemErrorText(errno)); check the directory exists and is writable")
+        "cannot write here: \(systemErrorText(failure)); check the directory exists and is writable")
     }
     fchmod(fd, 0o644)
     descriptor = fd
-    temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    temporaryPath = path
     output = ByteOutput(descriptor: fd, displayName: destination)
-    TemporaryFiles.register(temporaryPath)
   }
 
   deinit { abandon() }
@@ -83,8 +89,9 @@ public enum TemporaryFiles {
     .allocate(capacity: capacity)
   nonisolated(unsafe) private static var installed = false
 
-  /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files and exit with 128 + signal,
-  /// and ignores SIGXFSZ so that a file size limit is an ordinary write error.
+  /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files, say so on standard
+  /// error and exit: 130 after SIGINT (Ctrl-C, as shells expect), 2 after SIGTERM or SIGHUP (the run
+  /// could not go on); and ignores SIGXFSZ so that a file size limit is an ordinary write error.
   /// Call once, early, from the main thread.
   public static func installSignalHandlers() {
     guard !installed else { return }
@@ -102,9 +109,32 @@ public enum TemporaryFiles {
         for slot in 0..<TemporaryFiles.capacity {
           if let path = TemporaryFiles.slots[slot] { unlink(path) }
         }
-        _exit(128 + received)
+        // Only async-signal-safe calls here: write(2) of constant text, then _exit.
+        let message: StaticString =
+          switch received {
+          case SIGINT: "roster: interrupted (SIGINT); output files were left as they were\n"
+          case SIGTERM: "roster: terminated (SIGTERM); output files were left as they were\n"
+          default: "roster: hung up (SIGHUP); output files were left as they were\n"
+          }
+        _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+        _exit(received == SIGINT ? 128 + SIGINT : 2)
       }
     }
+  }
+
+  /// Runs `body` with SIGINT, SIGTERM and SIGHUP held back on this thread (Roster runs on one), so a
+  /// file that `body` creates and registers cannot be left behind by a signal arriving in between: a
+  /// held signal is delivered when `body` returns, and its handler then removes the registered file.
+  public static func withSignalsHeld<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure)
+    -> Result
+  {
+    var held = sigset_t()
+    sigemptyset(&held)
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&held, signalNumber) }
+    var previous = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &held, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    return try body()
   }
 
   static func register(_ path: String) {
