@@ -395,7 +395,7 @@ struct RosterCommandTests {
     }
     process.waitUntilExit()
     try writer.close()
-    #expect(process.terminationStatus == 130)
+    #expect(process.terminationStatus == 2)
     #expect(
       String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         == "roster: interrupted (SIGINT); output files were left as they were\n")

@@ -90,8 +90,9 @@ public enum TemporaryFiles {
   nonisolated(unsafe) private static var installed = false
 
   /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove registered files, say so on standard
-  /// error and exit: 130 after SIGINT (Ctrl-C, as shells expect), 2 after SIGTERM or SIGHUP (the run
-  /// could not go on); and ignores SIGXFSZ so that a file size limit is an ordinary write error.
+  /// error and exit with code 2 (the run could not go on: one documented code for every stop, so a
+  /// pipeline that checks for 2 sees Ctrl-C too); and ignores SIGXFSZ so that a file size limit is an
+  /// ordinary write error.
   /// Call once, early, from the main thread.
   public static func installSignalHandlers() {
     guard !installed else { return }
@@ -117,7 +118,7 @@ public enum TemporaryFiles {
           default: "roster: hung up (SIGHUP); output files were left as they were\n"
           }
         _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
-        _exit(received == SIGINT ? 128 + SIGINT : 2)
+        _exit(2)
       }
     }
   }
