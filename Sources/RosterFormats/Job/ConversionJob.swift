@@ -1,4 +1,5 @@
 public import RosterCore
+import RosterHTTP
 import RosterXLSX
 import RosterXLSXInput
 import RosterYAML
@@ -132,25 +133,47 @@ public struct ConversionJob: Sendable {
         "--default-region \(defaultRegion ?? ""): not a region code Roster knows (use ISO 3166 alpha-2, e.g. GB, US, DE)"
       )
     }
-    // INPUT is a path, `-`, or a data URL given on the command line itself.
-    let inline = input.utf8.starts(with: "data:".utf8) || input.utf8.starts(with: "DATA:".utf8)
-    let file = inline ? nil : try InputFile(path: input)
-    let displayName = file?.displayName ?? "<data URL>"
-    let totalBytes = inline ? input.utf8.count : file?.size
+    // INPUT is a path, `-`, a data URL given on the command line itself, or an http(s) URL.
+    let inline = Self.isDataURL(input)
+    let remote = Self.isHTTPURL(input)
+    let http =
+      remote
+      ? try HTTPSource.open(url: input, limits: inputOptions.http, userAgent: "roster/\(RosterVersion.current)")
+      : nil
+    let file = inline || remote ? nil : try InputFile(path: input)
+    let displayName = Self.displayName(ofInput: input)
+    let totalBytes = inline ? input.utf8.count : http?.contentLength ?? file?.size
     if inline {
       try DataURLSource<ErasedSource>.checkSize(
         input.utf8.count, maxEncodedBytes: inputOptions.maxDataURLBytes, displayName: displayName)
     }
+    // The extension that may name the format: the path's, or the URL path's (after redirects).
+    let path = http.map { Self.urlPath($0.finalURL) } ?? (inline ? nil : input)
+    let declared = http?.contentType.flatMap(MediaType.init(contentType:))
     // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
-    let inputCopy = file != nil && file?.size == nil ? try SpoolFile() : nil
-    file?.tee = inputCopy?.output
-    let firstRaw: any ByteSource = file ?? MemorySource(Array(input.utf8))
+    let spooling: SpoolingSource?
+    var firstRaw: any ByteSource
+    if let http {
+      spooling = SpoolingSource(upstream: http, spool: try SpoolFile())
+      firstRaw = spooling!
+    } else if let file, file.size == nil {
+      spooling = SpoolingSource(upstream: file, spool: try SpoolFile())
+      firstRaw = spooling!
+    } else {
+      spooling = nil
+      firstRaw = file ?? MemorySource(Array(input.utf8))
+    }
     let chain = try InputChain.open(
-      firstRaw, displayName: displayName, path: inline ? nil : input, size: totalBytes, options: inputOptions)
+      firstRaw, displayName: displayName, path: path, size: totalBytes, declared: declared, options: inputOptions)
     let format = chain.format
-    if format == .xlsx && (inline || file?.size == nil) {
-      throw RosterError(
-        .input, file: displayName, "is an Excel workbook: pass it as a file path (it is read by random access)")
+    // A workbook is read by random access: one that is not a plain file is copied to an unlinked
+    // temporary file first (the data URL, HTTP and stream limits apply while it is copied).
+    var workbookCopy: SpoolFile?
+    if format == .xlsx && (file?.size == nil || chain.decodedDataURL) {
+      spooling?.spool = nil
+      let copy = try SpoolFile()
+      try copy.fill(from: chain.source)
+      workbookCopy = copy
     }
     let validator = ContactValidator(phone: phoneValidator)
 
@@ -181,14 +204,21 @@ public struct ConversionJob: Sendable {
       metadataPaths = headerMap.metadataPaths
       rows = CSVRowReader(reader, mapper: mapper)
       rowsAgain = { again throws(RosterError) in
-        let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
+        let chain = try InputChain.open(
+          again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
         let reader = CSVRecordReader(source: chain.source, displayName: displayName, delimiter: chain.delimiter)
         _ = try reader.readHeader()
         return CSVRowReader(reader, mapper: mapper)
       }
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .xlsx:
-      let workbook = try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+      let openWorkbook = { () throws(RosterError) -> XLSXRowReader in
+        if let workbookCopy {
+          return try XLSXRowReader(descriptor: workbookCopy.fileDescriptor, displayName: displayName, sheet: sheet)
+        }
+        return try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+      }
+      let workbook = try openWorkbook()
       let headerLine: Int
       (headers, headerLine) = try workbook.readHeader()
       let headerMap: HeaderMap
@@ -203,9 +233,8 @@ public struct ConversionJob: Sendable {
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       rows = XLSXRowAdapter(workbook, mapper: mapper)
-      let sheet = sheet
       rowsAgain = { _ throws(RosterError) in
-        let workbook = try XLSXRowReader(path: input, displayName: displayName, sheet: sheet)
+        let workbook = try openWorkbook()
         _ = try workbook.readHeader()
         return XLSXRowAdapter(workbook, mapper: mapper)
       }
@@ -215,7 +244,8 @@ public struct ConversionJob: Sendable {
       fieldHeaders = JSONRowReader<ErasedSource>.fieldHeaders
       rows = JSONRowReader(JSONContactReader(source: chain.source, displayName: displayName, layout: layout))
       rowsAgain = { again throws(RosterError) in
-        let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
+        let chain = try InputChain.open(
+          again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
         return JSONRowReader(JSONContactReader(source: chain.source, displayName: displayName, layout: layout))
       }
       // Any element may name groups: always look at all of them first.
@@ -237,8 +267,10 @@ public struct ConversionJob: Sendable {
       linker.memberSource = try GroupMemberIndex(
         memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts)
       let again: any ByteSource
-      if let inputCopy {
-        again = try InputFile(spool: inputCopy, displayName: displayName)
+      if format == .xlsx {
+        again = MemorySource([])  // the workbook is opened again by random access
+      } else if let spooling {
+        again = try spooling.replay(displayName: displayName)
       } else if inline {
         again = MemorySource(Array(input.utf8))
       } else {
@@ -246,7 +278,6 @@ public struct ConversionJob: Sendable {
       }
       rows = try rowsAgain(again)
     }
-    file?.tee = nil
 
     var files: [AtomicFile] = []
     var streams: [ByteOutput] = []
@@ -356,6 +387,35 @@ public struct ConversionJob: Sendable {
     }
     for file in files { try file.commit() }
     return summary
+  }
+
+  /// Whether `input` is a data URL given as the argument itself (`data:`, any case).
+  static func isDataURL(_ input: String) -> Bool {
+    input.utf8.count >= 5 && input.prefix(5).lowercased() == "data:"
+  }
+
+  /// Whether `input` is an `http://` or `https://` URL (the scheme in any case).
+  public static func isHTTPURL(_ input: String) -> Bool {
+    let scheme = input.prefix(8).lowercased()
+    return scheme.hasPrefix("http://") || scheme.hasPrefix("https://")
+  }
+
+  /// How messages name `input`: the path, `<stdin>`, `<data URL>`, or the URL without credentials.
+  public static func displayName(ofInput input: String) -> String {
+    if input == "-" { return "<stdin>" }
+    if isDataURL(input) { return "<data URL>" }
+    if isHTTPURL(input) { return HTTPSource.displayName(of: input) }
+    return input
+  }
+
+  /// The path part of a URL (no query or fragment), for its extension.
+  static func urlPath(_ url: String) -> String {
+    guard let scheme = url.firstRange(of: "://") else { return url }
+    let rest = url[scheme.upperBound...]
+    guard let slash = rest.firstIndex(of: "/") else { return "/" }
+    let path = rest[slash...]
+    let end = path.firstIndex { $0 == "?" || $0 == "#" } ?? path.endIndex
+    return String(path[..<end])
   }
 
   /// Called after each row with its record and, when the row was rejected, its issue; returns warnings
