@@ -16,7 +16,8 @@ Endpoints (PATH is relative to ROOT):
   /stall                     200, Content-Length 1000, a header line, then nothing for 20 s
   /endless                   200, chunked CSV rows without end (until the client goes away, or 1 GiB)
   /huge-length               200, Content-Length 10^12, then nothing
-  /truncated                 200, Content-Length 1000, 100 bytes, then the connection closes
+  /truncated                 200, Content-Length 1000, 106 bytes, then the connection closes
+  /requests                  how many /typed, /untyped and /chunked requests were served so far
 """
 
 import http.server
@@ -34,6 +35,10 @@ TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".txt": "text/plain",
 }
+
+
+FILE_REQUESTS = 0
+LOCK = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -85,7 +90,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query)
         parts = url.path.lstrip("/").split("/", 1)
         kind, rest = parts[0], parts[1] if len(parts) > 1 else ""
+        global FILE_REQUESTS
         try:
+            if kind in ("typed", "untyped", "chunked"):
+                with LOCK:
+                    FILE_REQUESTS += 1
             if kind == "typed":
                 default = TYPES.get(os.path.splitext(rest)[1].lower(), "application/octet-stream")
                 self.send_file(rest, query.get("type", [default])[0])
@@ -105,6 +114,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Location", query["url"][0])
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+            elif kind == "requests":
+                with LOCK:
+                    self.send_text(200, "%d\n" % FILE_REQUESTS)
             elif kind == "status":
                 self.send_text(int(rest), "status %s\n" % rest)
             elif kind == "stall":

@@ -148,7 +148,8 @@ public final class HTTPSource {
     }
     let added = curl_multi_add_handle(multi, easy)
     guard added == CURLM_OK else {
-      throw RosterError(.input, file: displayName, "cannot start the request: \(String(cString: curl_multi_strerror(added)))")
+      throw RosterError(
+        .input, file: displayName, "cannot start the request: \(String(cString: curl_multi_strerror(added)))")
     }
     self.added = true
   }
@@ -192,7 +193,8 @@ public final class HTTPSource {
       let code = curl_multi_perform(multi, &running)
       if let failure { throw fail(failure) }
       guard code == CURLM_OK else {
-        throw fail(RosterError(.input, file: displayName, "transfer failed: \(String(cString: curl_multi_strerror(code)))"))
+        throw fail(
+          RosterError(.input, file: displayName, "transfer failed: \(String(cString: curl_multi_strerror(code)))"))
       }
       collectCompletion()
       // Bytes already received are handed out before a failure at the end of the body is thrown.

@@ -42,13 +42,15 @@ struct RunOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Seconds to connect to an http(s) INPUT's server.", valueName: "seconds"))
   var connectTimeout: Double = 10
 
-  @Option(help: ArgumentHelp("Seconds without a byte from an http(s) INPUT's server before giving up.", valueName: "seconds"))
+  @Option(
+    help: ArgumentHelp("Seconds without a byte from an http(s) INPUT's server before giving up.", valueName: "seconds"))
   var readTimeout: Double = 30
 
   @Option(help: ArgumentHelp("Seconds for a whole http(s) download.", valueName: "seconds"))
   var maxDownloadSeconds: Double = 600
 
-  @Option(help: ArgumentHelp("The largest http(s) response body accepted, in bytes (default 256 MiB).", valueName: "bytes"))
+  @Option(
+    help: ArgumentHelp("The largest http(s) response body accepted, in bytes (default 256 MiB).", valueName: "bytes"))
   var maxDownloadBytes: Int = 268_435_456
 
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))

@@ -68,7 +68,9 @@ struct HTTPSourceTests {
     let five = try HTTPSource.open(url: server.url("/redirect/4/semicolon.csv"), limits: limits(), userAgent: "r")
     #expect(five.finalURL == server.url("/typed/semicolon.csv"))
     #expect(try readAll(five).count > 100)
-    let six = error { _ = try HTTPSource.open(url: server.url("/redirect/5/semicolon.csv"), limits: limits(), userAgent: "r") }
+    let six = error {
+      _ = try HTTPSource.open(url: server.url("/redirect/5/semicolon.csv"), limits: limits(), userAgent: "r")
+    }
     #expect(six?.message.hasPrefix("more than 5 redirects") == true)
     let file = error {
       _ = try HTTPSource.open(url: server.url("/redirect-to?url=file:///etc/passwd"), limits: limits(), userAgent: "r")
@@ -84,7 +86,9 @@ struct HTTPSourceTests {
     #expect(failure?.code == .input)
     #expect(failure?.file == url)
     #expect(failure?.message == "the server answered 404 Not Found; expected 200 OK")
-    let redirected = error { _ = try HTTPSource.open(url: server.url("/redirect/1/missing.csv"), limits: limits(), userAgent: "r") }
+    let redirected = error {
+      _ = try HTTPSource.open(url: server.url("/redirect/1/missing.csv"), limits: limits(), userAgent: "r")
+    }
     #expect(redirected?.message.contains("404 Not Found (redirected to \(server.url("/typed/missing.csv")))") == true)
   }
 
@@ -106,7 +110,9 @@ struct HTTPSourceTests {
     #expect(endless.bytesReceived <= 300_000)
 
     let huge = error { _ = try HTTPSource.open(url: server.url("/huge-length"), limits: limits(), userAgent: "r") }
-    #expect(huge?.message.hasPrefix("the response is 1000000000000 bytes (Content-Length), over the 1048576-byte limit") == true)
+    #expect(
+      huge?.message.hasPrefix("the response is 1000000000000 bytes (Content-Length), over the 1048576-byte limit")
+        == true)
 
     let truncated = try HTTPSource.open(url: server.url("/truncated"), limits: limits(), userAgent: "r")
     let cut = error { _ = try readAll(truncated) }
@@ -121,7 +127,8 @@ struct HTTPSourceTests {
     try big.write(to: directory.appendingPathComponent("big.csv"))
     let server = try HTTPFixtureServer(root: directory)
     defer { server.stop() }
-    let source = try HTTPSource.open(url: server.url("/untyped/big.csv"), limits: limits(bytes: 1 << 30), userAgent: "r")
+    let source = try HTTPSource.open(
+      url: server.url("/untyped/big.csv"), limits: limits(bytes: 1 << 30), userAgent: "r")
     let body = try readAll(source, chunk: 1000)
     #expect(body == Array(big))
     #expect(source.capacity == HTTPSource.bufferCapacity)

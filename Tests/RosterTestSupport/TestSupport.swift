@@ -111,7 +111,8 @@ public final class HTTPFixtureServer: @unchecked Sendable {
     }
     guard let port = Int(String(decoding: line, as: UTF8.self)) else {
       process.terminate()
-      throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the HTTP fixture server did not start"])
+      throw CocoaError(
+        .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the HTTP fixture server did not start"])
     }
     self.port = port
   }

@@ -67,7 +67,8 @@ extension SpoolFile {
     while true {
       let count = try source.read(into: buffer)
       if count == 0 { break }
-      try output.write(UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count))
+      try output.write(
+        UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count))
     }
     try output.flush()
   }
