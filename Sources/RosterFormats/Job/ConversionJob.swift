@@ -151,18 +151,12 @@ public struct ConversionJob: Sendable {
     let path = http.map { Self.urlPath($0.finalURL) } ?? (inline ? nil : input)
     let declared = http?.contentType.flatMap(MediaType.init(contentType:))
     // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
-    let spooling: SpoolingSource?
-    var firstRaw: any ByteSource
-    if let http {
-      spooling = SpoolingSource(upstream: http, spool: try SpoolFile())
-      firstRaw = spooling!
-    } else if let file, file.size == nil {
-      spooling = SpoolingSource(upstream: file, spool: try SpoolFile())
-      firstRaw = spooling!
-    } else {
-      spooling = nil
-      firstRaw = file ?? MemorySource(Array(input.utf8))
-    }
+    let stream: (any ByteSource)? =
+      if let http { http } else if let file, file.size == nil { file } else { nil }
+    var spooling: SpoolingSource?
+    if let stream { spooling = SpoolingSource(upstream: stream, spool: try SpoolFile()) }
+    let firstRaw: any ByteSource =
+      if let spooling { spooling } else if let file { file } else { MemorySource(Array(input.utf8)) }
     let chain = try InputChain.open(
       firstRaw, displayName: displayName, path: path, size: totalBytes, declared: declared, options: inputOptions)
     let format = chain.format
@@ -251,6 +245,8 @@ public struct ConversionJob: Sendable {
       // Any element may name groups: always look at all of them first.
       passes = 2
     }
+    // One pass needs no copy of the stream: stop writing it.
+    if passes == 1 { spooling?.spool = nil }
     let directory = GroupDirectory()
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
 
