@@ -364,11 +364,15 @@ public struct ConversionJob: Sendable {
         }
         let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
-        let workbook = try XLSXContactWriter(
-          destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
-        ) { try yaml.encode($0) }
-        // A signal must not leave the half-built workbook behind either.
-        TemporaryFiles.register(workbook.temporaryPath)
+        // A signal must not leave the half-built workbook behind either, even one that arrives
+        // between its creation and its registration.
+        let workbook = try TemporaryFiles.holdingSignals { () throws(RosterError) in
+          let workbook = try XLSXContactWriter(
+            destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
+          ) { try yaml.encode($0) }
+          TemporaryFiles.register(workbook.temporaryPath)
+          return workbook
+        }
         defer { TemporaryFiles.unregister(workbook.temporaryPath) }
         let opening = workbook.takeAdjustments().map { Self.warning(for: $0, at: nil) }
         observers.append { row, issue in

@@ -107,6 +107,18 @@ public enum TemporaryFiles {
     }
   }
 
+  /// Runs `body` with SIGINT, SIGTERM and SIGHUP held back, so a file it creates and registers
+  /// cannot be left behind by a signal that arrives in between; a held signal is handled after it.
+  static func holdingSignals<T>(_ body: () throws(RosterError) -> T) throws(RosterError) -> T {
+    var held = sigset_t()
+    var previous = sigset_t()
+    sigemptyset(&held)
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&held, signalNumber) }
+    sigprocmask(SIG_BLOCK, &held, &previous)
+    defer { sigprocmask(SIG_SETMASK, &previous, nil) }
+    return try body()
+  }
+
   static func register(_ path: String) {
     guard installed else { return }
     for slot in 0..<capacity where slots[slot] == nil {
