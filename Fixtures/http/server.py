@@ -16,7 +16,8 @@ Endpoints (PATH is relative to ROOT):
   /stall                     200, Content-Length 1000, a header line, then nothing for 20 s
   /endless                   200, chunked CSV rows without end (until the client goes away, or 1 GiB)
   /huge-length               200, Content-Length 10^12, then nothing
-  /truncated                 200, Content-Length 1000, 106 bytes, then the connection closes
+  /truncated[?groups=1]      200, Content-Length 1000, 106 bytes (with a Groups header), then the
+                             connection closes
   /requests                  how many /typed, /untyped and /chunked requests were served so far
 """
 
@@ -149,7 +150,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Type", "text/csv")
                 self.send_header("Content-Length", "1000")
                 self.end_headers()
-                self.wfile.write(b"Name,Email\n" + b"Ada,ada@example.com\n" * 4 + b"Grace,grace@exa")
+                header = b"Name,Groups\n" if "groups" in query else b"Name,Email\n"
+                self.wfile.write(header + b"Ada,ada@example.com\n" * 4 + b"Grace,grace@exa")
                 self.wfile.flush()
                 self.close_connection = True
             else:

@@ -268,6 +268,12 @@ struct RosterCommandTests {
     let cut = try TestSupport.run(roster, ["convert", server.url("/truncated"), "-o", output.path])
     #expect(cut.status == 2)
     #expect(cut.stderrText.contains("the body was cut short after 106 bytes"))
+    // Two passes: the first stops quietly at the cut, and the second, reading the copy, meets it too.
+    let cutTwice = try TestSupport.run(roster, ["convert", server.url("/truncated?groups=1"), "-o", output.path])
+    #expect(cutTwice.status == 2)
+    #expect(
+      cutTwice.stderrText.hasSuffix(
+        "the body was cut short after 107 bytes: transfer closed with 893 bytes remaining to read\n"))
     #expect(try listing(directory).isEmpty)
 
     let closedPort = server.url("/typed/packagex/contacts.csv")
