@@ -13,6 +13,7 @@ Endpoints (PATH is relative to ROOT):
   /redirect/N/PATH           302 to /redirect/N-1/PATH, and /redirect/0/PATH to /typed/PATH
   /redirect-to?url=URL       302 to URL (another scheme, say)
   /status/CODE               that status, with a short text body
+  /user-agent                the request's User-Agent header, as text
   /stall                     200, Content-Length 1000, a header line, then nothing for 20 s
   /endless                   200, chunked CSV rows without end (until the client goes away, or 1 GiB)
   /huge-length               200, Content-Length 10^12, then nothing
@@ -118,6 +119,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif kind == "requests":
                 with LOCK:
                     self.send_text(200, "%d\n" % FILE_REQUESTS)
+            elif kind == "user-agent":
+                self.send_text(200, self.headers.get("User-Agent", "") + "\n")
             elif kind == "status":
                 self.send_text(int(rest), "status %s\n" % rest)
             elif kind == "stall":

@@ -62,6 +62,13 @@ struct HTTPSourceTests {
     #expect(try readAll(chunked) == expected)
   }
 
+  @Test func sendsItsUserAgent() throws {
+    let server = try HTTPFixtureServer(root: inputs)
+    defer { server.stop() }
+    let source = try HTTPSource.open(url: server.url("/user-agent"), limits: limits(), userAgent: "roster/9.9.9")
+    #expect(try readAll(source) == Array("roster/9.9.9\n".utf8))
+  }
+
   @Test func followsRedirectsUpToFive() throws {
     let server = try HTTPFixtureServer(root: inputs)
     defer { server.stop() }
