@@ -50,7 +50,8 @@ struct RunOptions: ParsableArguments {
   var maxDownloadSeconds: Double = 600
 
   @Option(
-    help: ArgumentHelp("The largest http(s) response body accepted, in bytes (default 256 MiB).", valueName: "bytes"))
+    help: ArgumentHelp(
+      "The largest http(s) response body accepted, in bytes (268435456 is 256 MiB).", valueName: "bytes"))
   var maxDownloadBytes: Int = 268_435_456
 
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))
