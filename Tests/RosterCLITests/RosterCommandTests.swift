@@ -282,6 +282,13 @@ struct RosterCommandTests {
     #expect(refused.status == 2)
     #expect(refused.stderrText.hasPrefix("roster: \(closedPort): cannot connect: "))
 
+    let ftp = try TestSupport.run(roster, ["convert", "ftp://127.0.0.1/contacts.csv"])
+    #expect(ftp.status == 2)
+    #expect(
+      ftp.stderrText
+        == "roster: ftp://127.0.0.1/contacts.csv: ftp URLs are not read (only http, https and data URLs); download the file and pass its path\n"
+    )
+
     let badFlag = try TestSupport.run(roster, ["convert", closedPort, "--read-timeout", "0"])
     #expect(badFlag.status == 2)
     #expect(badFlag.stderrText.contains("--read-timeout must be a positive number of seconds"))

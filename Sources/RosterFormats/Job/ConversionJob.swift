@@ -140,7 +140,20 @@ public struct ConversionJob: Sendable {
       remote
       ? try HTTPSource.open(url: input, limits: inputOptions.http, userAgent: "roster/\(RosterVersion.current)")
       : nil
-    let file = inline || remote ? nil : try InputFile(path: input)
+    var file: InputFile?
+    if !inline && !remote {
+      do {
+        file = try InputFile(path: input)
+      } catch {
+        // `ftp://host/x.csv` is not a missing file: say which URLs are read.
+        if let scheme = Self.urlScheme(input) {
+          throw RosterError(
+            .input, file: input,
+            "\(scheme) URLs are not read (only http, https and data URLs); download the file and pass its path")
+        }
+        throw error
+      }
+    }
     let displayName = Self.displayName(ofInput: input)
     let totalBytes = inline ? input.utf8.count : http?.contentLength ?? file?.size
     if inline {
@@ -398,6 +411,16 @@ public struct ConversionJob: Sendable {
   public static func isHTTPURL(_ input: String) -> Bool {
     let scheme = input.prefix(8).lowercased()
     return scheme.hasPrefix("http://") || scheme.hasPrefix("https://")
+  }
+
+  /// The scheme of `input` when it looks like a URL (`ftp` in `ftp://host/x.csv`), else nil.
+  static func urlScheme(_ input: String) -> String? {
+    guard let separator = input.firstRange(of: "://") else { return nil }
+    let scheme = input[..<separator.lowerBound]
+    guard let first = scheme.first, first.isASCII && first.isLetter,
+      scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+    else { return nil }
+    return String(scheme)
   }
 
   /// How messages name `input`: the path, `<stdin>`, `<data URL>`, or the URL without credentials.
