@@ -32,8 +32,13 @@ let package = Package(
     // zlib from Debian's zlib1g-dev, and the XLSX reader over it (streaming ZIP inflate, XML tokenizer).
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "RosterXLSXInput", dependencies: ["RosterCore", "CZlib"]),
+    // libcurl from Debian's libcurl4-openssl-dev, and the one Swift layer over it (http and https input).
+    .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .target(name: "RosterHTTP", dependencies: ["CCurl", "RosterCore"]),
     // Readers and writers: bytes in, bytes out.
-    .target(name: "RosterFormats", dependencies: ["RosterCore", "RosterYAML", "RosterXLSX", "RosterXLSXInput"]),
+    .target(
+      name: "RosterFormats",
+      dependencies: ["RosterCore", "RosterYAML", "RosterXLSX", "RosterXLSXInput", "RosterHTTP"]),
     // The thin command-line front end.
     .executableTarget(
       name: "roster",
@@ -51,6 +56,7 @@ let package = Package(
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(
       name: "RosterXLSXInputTests", dependencies: ["RosterXLSXInput", "RosterCore", "RosterTestSupport"]),
+    .testTarget(name: "RosterHTTPTests", dependencies: ["RosterHTTP", "RosterCore", "RosterTestSupport"]),
     .testTarget(name: "RosterYAMLTests", dependencies: ["RosterYAML", "RosterCore", "RosterTestSupport"]),
     .testTarget(
       name: "RosterXLSXTests", dependencies: ["RosterXLSX", "RosterCore", "RosterFormats", "RosterTestSupport"]),

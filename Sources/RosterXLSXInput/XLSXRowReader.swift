@@ -42,11 +42,26 @@ public final class XLSXRowReader {
   ///
   /// - Throws: `RosterError(.input)` when the file is not a readable workbook or has no such sheet
   ///   (the message lists the sheet names).
-  public init(path: String, displayName: String, sheet: String? = nil, limits: XLSXInputLimits = .init())
-    throws(RosterError)
-  {
+  public convenience init(
+    path: String, displayName: String, sheet: String? = nil, limits: XLSXInputLimits = .init()
+  ) throws(RosterError) {
+    try self.init(
+      zip: try ZipFile(path: path, displayName: displayName, limits: limits), displayName: displayName, sheet: sheet,
+      limits: limits)
+  }
+
+  /// Reads the workbook held by the open regular file `descriptor` (an unlinked temporary copy of a
+  /// workbook that came over HTTP, in a data URL or on standard input); the caller keeps `descriptor`.
+  public convenience init(
+    descriptor: Int32, displayName: String, sheet: String? = nil, limits: XLSXInputLimits = .init()
+  ) throws(RosterError) {
+    try self.init(
+      zip: try ZipFile(descriptor: descriptor, displayName: displayName, limits: limits), displayName: displayName,
+      sheet: sheet, limits: limits)
+  }
+
+  private init(zip: ZipFile, displayName: String, sheet: String?, limits: XLSXInputLimits) throws(RosterError) {
     self.displayName = displayName
-    let zip = try ZipFile(path: path, displayName: displayName, limits: limits)
     self.zip = zip
     let budget = DecompressionBudget(limits: limits)
     let parts = try WorkbookParts.read(zip, budget: budget)

@@ -27,13 +27,29 @@ final class ZipFile {
   private(set) var entries: [String: ZipEntry] = [:]
   private let descriptor: Int32
 
-  init(path: String, displayName: String, limits: XLSXInputLimits) throws(RosterError) {
-    self.displayName = displayName
+  convenience init(path: String, displayName: String, limits: XLSXInputLimits) throws(RosterError) {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
       let reason = String(cString: strerror(errno))
       throw RosterError(.input, file: displayName, "cannot open the workbook: \(reason)")
     }
+    try self.init(ownedDescriptor: fd, displayName: displayName, limits: limits)
+  }
+
+  /// Reads the archive through a duplicate of `descriptor` (an open regular file, such as an unlinked
+  /// temporary copy); the caller keeps its own descriptor.
+  convenience init(descriptor: Int32, displayName: String, limits: XLSXInputLimits) throws(RosterError) {
+    let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+    if fd < 0 {
+      let reason = String(cString: strerror(errno))
+      throw RosterError(.input, file: displayName, "cannot open the workbook: \(reason)")
+    }
+    try self.init(ownedDescriptor: fd, displayName: displayName, limits: limits)
+  }
+
+  /// Takes ownership of `fd` (closed on failure and at deinit).
+  private init(ownedDescriptor fd: Int32, displayName: String, limits: XLSXInputLimits) throws(RosterError) {
+    self.displayName = displayName
     var info = stat()
     if fstat(fd, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG {
       close(fd)

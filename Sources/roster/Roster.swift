@@ -16,6 +16,7 @@ struct Roster: ParsableCommand {
       Exit codes: 0 every row accepted; 1 some rows rejected (always for validate, for convert only \
       with --strict); 2 unusable arguments or input.
       """,
+    version: RosterVersion.current,
     subcommands: [Convert.self, Validate.self]
   )
 

@@ -15,11 +15,13 @@ extension InputFormat: ExpressibleByArgument {}
 
 /// Options shared by `convert` and `validate`.
 struct RunOptions: ParsableArguments {
-  @Argument(help: "The input file; - or nothing reads standard input.")
+  @Argument(help: "The input: a file, a data: URL, an http(s) URL; - or nothing reads standard input.")
   var input: String = "-"
 
   @Option(
-    help: "The input format: csv, json or jsonl (default: a data URL's media type, the extension, else the content).")
+    help:
+      "The input format: csv, json, jsonl or xlsx (default: a data URL's media type or the HTTP Content-Type, the extension, else the content)."
+  )
   var from: InputFormat?
 
   @Option(
@@ -71,6 +73,21 @@ struct RunOptions: ParsableArguments {
       "The highest inflated-to-compressed ratio of an XLSX part, after its first MiB (zip bombs).", valueName: "ratio"))
   var maxXLSXRatio: UInt64 = 100
 
+  @Option(help: ArgumentHelp("Seconds to connect to an http(s) INPUT's server.", valueName: "seconds"))
+  var connectTimeout: Double = 10
+
+  @Option(
+    help: ArgumentHelp("Seconds without a byte from an http(s) INPUT's server before giving up.", valueName: "seconds"))
+  var readTimeout: Double = 30
+
+  @Option(help: ArgumentHelp("Seconds for a whole http(s) download.", valueName: "seconds"))
+  var maxDownloadSeconds: Double = 600
+
+  @Option(
+    help: ArgumentHelp(
+      "The largest http(s) response body accepted, in bytes (268435456 is 256 MiB).", valueName: "bytes"))
+  var maxDownloadBytes: Int = 268_435_456
+
   @Option(help: ArgumentHelp("Write the per-row issue report to this file (- for standard output).", valueName: "path"))
   var report: String?
 
@@ -116,6 +133,13 @@ struct RunOptions: ParsableArguments {
     }
     guard maxXLSXBytes > 0 else { throw ValidationError("--max-xlsx-bytes must be positive") }
     guard maxXLSXRatio > 0 else { throw ValidationError("--max-xlsx-ratio must be positive") }
+    for (flag, value) in [
+      ("--connect-timeout", connectTimeout), ("--read-timeout", readTimeout),
+      ("--max-download-seconds", maxDownloadSeconds),
+    ] where !(value > 0 && value.isFinite) {
+      throw ValidationError("\(flag) must be a positive number of seconds")
+    }
+    guard maxDownloadBytes > 0 else { throw ValidationError("--max-download-bytes must be positive") }
     guard groupSeparator.utf8.count == 1, let byte = groupSeparator.utf8.first, byte >= 0x20,
       byte != UInt8(ascii: "\""),
       byte < 0x7F
@@ -142,6 +166,10 @@ struct RunOptions: ParsableArguments {
     options.limits.maxJSONDepth = maxJSONDepth
     options.maxXLSXDecompressedBytes = maxXLSXBytes
     options.maxXLSXRatio = maxXLSXRatio
+    options.http.connectTimeout = connectTimeout
+    options.http.readTimeout = readTimeout
+    options.http.maxDownloadSeconds = maxDownloadSeconds
+    options.http.maxDownloadBytes = maxDownloadBytes
     return options
   }
 
@@ -164,7 +192,7 @@ func runWithProgress(_ job: ConversionJob, quiet: Bool) throws -> RunSummary {
   let summary = try job.run(progressEvery: 8192) { display.update($0) }
   display.clear()
   if !quiet, case .file = job.report.destination {
-    let name = job.input == "-" ? "<stdin>" : job.input
+    let name = ConversionJob.displayName(ofInput: job.input)
     writeStandardError("roster: \(name): \(IssueReportWriter.summaryText(summary))\n")
   }
   return summary

@@ -135,6 +135,19 @@ struct RosterCommandTests {
     let jsonURL =
       "data:application/json;base64,"
       + (try Data(contentsOf: json.appendingPathComponent("contacts.jsonl"))).base64EncodedString()
+    let workbookBytes = try Data(contentsOf: workbook)
+    let workbookURL =
+      "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+      + workbookBytes.base64EncodedString(options: .lineLength76Characters)
+    for name in ["contacts.json", "contacts.jsonl", "airy-payload.json"] {
+      try FileManager.default.copyItem(
+        at: json.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+    }
+    try Data(workbookURL.utf8).write(to: directory.appendingPathComponent("workbook-url.txt"))
+    try FileManager.default.copyItem(
+      at: json.appendingPathComponent("contacts.jsonl"), to: directory.appendingPathComponent("misnamed.csv"))
+    let server = try HTTPFixtureServer(root: directory)
+    defer { server.stop() }
     let forms: [(String, [String], Data)] = [
       ("JSON Lines", [json.appendingPathComponent("contacts.jsonl").path], Data()),
       ("Airy payload", [json.appendingPathComponent("airy-payload.json").path], Data()),
@@ -143,6 +156,26 @@ struct RosterCommandTests {
       ("XLSX", [workbook.path], Data()),
       ("CSV data URL argument", [dataURL], Data()),
       ("JSON data URL on stdin", [], Data(jsonURL.utf8)),
+      ("XLSX data URL argument", [workbookURL], Data()),
+      ("XLSX data URL in a file", [directory.appendingPathComponent("workbook-url.txt").path], Data()),
+      ("XLSX on stdin", [], workbookBytes),
+      ("CSV over HTTP, typed", [server.url("/typed/contacts.csv")], Data()),
+      ("CSV over HTTP, no type, chunked", [server.url("/chunked/contacts.csv")], Data()),
+      ("JSON over HTTP, typed", [server.url("/typed/contacts.json")], Data()),
+      ("JSON Lines over HTTP, redirected", [server.url("/redirect/2/contacts.jsonl")], Data()),
+      ("Airy payload over HTTP, no type", [server.url("/untyped/airy-payload.json")], Data()),
+      ("XLSX over HTTP, typed", [server.url("/typed/contacts.xlsx")], Data()),
+      ("XLSX over HTTP, no type", [server.url("/untyped/contacts.xlsx")], Data()),
+      ("XLSX data URL over HTTP", [server.url("/typed/workbook-url.txt")], Data()),
+      (
+        "JSON Lines in a .csv file served as x-ndjson", [server.url("/typed/misnamed.csv?type=application/x-ndjson")],
+        Data()
+      ),
+      (
+        "CSV served as text/plain, --from csv", ["--from", "csv", server.url("/typed/contacts.csv?type=text/plain")],
+        Data()
+      ),
+      ("HTTP, scheme in capitals", [server.url("/typed/contacts.csv", scheme: "HTTP")], Data()),
     ]
     for (form, arguments, stdin) in forms {
       let result = try TestSupport.run(roster, ["convert"] + arguments + ["--quiet"], stdin: stdin)
@@ -173,7 +206,119 @@ struct RosterCommandTests {
     #expect(truncated.stderrText == "roster: <data URL>: invalid base64 character '$' (0x24) at byte offset 33\n")
     let zip = try TestSupport.run(roster, ["convert", "--quiet"], stdin: Data([0x50, 0x4B, 0x03, 0x04, 0, 0]))
     #expect(zip.status == 2)
-    #expect(zip.stderrText.contains("is an Excel workbook: pass it as a file path"))
+    #expect(zip.stderrText.hasPrefix("roster: <stdin>: not an XLSX workbook: no ZIP end-of-central-directory record"))
+    let bigWorkbookURL =
+      "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+      + String(repeating: "UEsDBA==", count: 20)
+    let cappedWorkbook = try TestSupport.run(roster, ["convert", bigWorkbookURL, "--max-data-url-bytes", "100"])
+    #expect(cappedWorkbook.status == 2)
+    #expect(cappedWorkbook.stderrText.contains("--max-data-url-bytes"))
+  }
+
+  @Test func httpInputsDownloadOnceAndTakeTheirCharsetFromContentType() throws {
+    let server = try HTTPFixtureServer(root: TestSupport.fixtures)
+    defer { server.stop() }
+    // A Groups column makes two passes: the second reads the copy, not the server.
+    let groups = try TestSupport.run(roster, ["convert", server.url("/typed/groups-warn/contacts.csv"), "--quiet"])
+    #expect(groups.status == 0, "\(groups.stderrText)")
+    #expect(groups.stdoutText == (try expected("groups-warn/expected.jsonl")))
+    let count = try TestSupport.python(
+      "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+      [server.url("/requests")])
+    #expect(count.stdoutText == "1\n")
+
+    let latin = try TestSupport.run(
+      roster, ["convert", server.url("/typed/inputs/windows-1252.txt?type=text/csv;%20charset=windows-1252")])
+    #expect(latin.status == 0)
+    #expect(latin.stdoutText.contains("\"name\":\"José Núñez\""))
+    #expect(!latin.stderrText.contains("not valid UTF-8"))
+  }
+
+  @Test func httpFailuresExitTwoNamingTheURLAndTheFlag() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let server = try HTTPFixtureServer(root: TestSupport.fixtures)
+    defer { server.stop() }
+    let output = directory.appendingPathComponent("out.jsonl")
+    let missing = try TestSupport.run(roster, ["convert", server.url("/typed/nothing.csv"), "-o", output.path])
+    #expect(missing.status == 2)
+    #expect(
+      missing.stderrText
+        == "roster: \(server.url("/typed/nothing.csv")): the server answered 404 Not Found; expected 200 OK\n")
+
+    let stalled = try TestSupport.run(
+      roster, ["convert", server.url("/stall"), "--read-timeout", "1", "-o", output.path])
+    #expect(stalled.status == 2)
+    #expect(stalled.stderrText.contains("no data from the server for 1 s"))
+    #expect(stalled.stderrText.contains("--read-timeout SECONDS"))
+
+    let endless = try TestSupport.run(
+      roster, ["convert", server.url("/endless"), "--max-download-bytes", "1000000", "-o", output.path])
+    #expect(endless.status == 2)
+    #expect(
+      endless.stderrText.hasSuffix(
+        "roster: \(server.url("/endless")): the download passed the 1000000-byte limit; raise it with --max-download-bytes BYTES\n"
+      ))
+
+    let huge = try TestSupport.run(roster, ["convert", server.url("/huge-length")])
+    #expect(huge.status == 2)
+    #expect(huge.stdout.isEmpty)
+    #expect(huge.stderrText.contains("over the 268435456-byte limit; raise it with --max-download-bytes"))
+
+    let cut = try TestSupport.run(roster, ["convert", server.url("/truncated"), "-o", output.path])
+    #expect(cut.status == 2)
+    #expect(cut.stderrText.contains("the body was cut short after 106 bytes"))
+    // Two passes: the first stops quietly at the cut, and the second, reading the copy, meets it too.
+    let cutTwice = try TestSupport.run(roster, ["convert", server.url("/truncated?groups=1"), "-o", output.path])
+    #expect(cutTwice.status == 2)
+    #expect(
+      cutTwice.stderrText.hasSuffix(
+        "the body was cut short after 107 bytes: transfer closed with 893 bytes remaining to read\n"))
+    #expect(try listing(directory).isEmpty)
+
+    let closedPort = server.url("/typed/packagex/contacts.csv")
+    server.stop()
+    let refused = try TestSupport.run(roster, ["convert", closedPort])
+    #expect(refused.status == 2)
+    #expect(refused.stderrText.hasPrefix("roster: \(closedPort): cannot connect: "))
+
+    let ftp = try TestSupport.run(roster, ["convert", "ftp://127.0.0.1/contacts.csv"])
+    #expect(ftp.status == 2)
+    #expect(
+      ftp.stderrText
+        == "roster: ftp://127.0.0.1/contacts.csv: ftp URLs are not read (only http, https and data URLs); download the file and pass its path\n"
+    )
+
+    let badFlag = try TestSupport.run(roster, ["convert", closedPort, "--read-timeout", "0"])
+    #expect(badFlag.status == 2)
+    #expect(badFlag.stderrText.contains("--read-timeout must be a positive number of seconds"))
+  }
+
+  @Test(
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"),
+      "openssl is needed to make a self-signed certificate"))
+  func httpsChecksTheCertificate() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let certificate = directory.appendingPathComponent("cert.pem")
+    let key = directory.appendingPathComponent("key.pem")
+    let made = try TestSupport.run(
+      URL(fileURLWithPath: "/usr/bin/openssl"),
+      [
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.path, "-out", certificate.path,
+      ])
+    #expect(made.status == 0, "\(made.stderrText)")
+    let server = try HTTPFixtureServer(root: TestSupport.fixtures, tls: (certificate, key))
+    defer { server.stop() }
+    let url = server.url("/typed/packagex/contacts.csv", scheme: "https")
+    let result = try TestSupport.run(roster, ["convert", url])
+    #expect(result.status == 2)
+    #expect(result.stdout.isEmpty)
+    #expect(result.stderrText.hasPrefix("roster: \(url): TLS certificate verification failed: "))
+    #expect(
+      result.stderrText.contains("self-signed certificate") || result.stderrText.contains("self signed certificate"))
   }
 
   @Test func inputsRosterCannotReadGetAMessageListingWhatItReads() throws {

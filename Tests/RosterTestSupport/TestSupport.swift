@@ -134,3 +134,54 @@ private final class LockedData: @unchecked Sendable {
   var isSet: Bool { lock.withLock { data != nil } }
   var value: Data { lock.withLock { data ?? Data() } }
 }
+
+/// `Fixtures/http/server.py` running on a loopback port, serving the files under a root directory
+/// (see the script for its endpoints); stopped by `stop()` or when it is deinitialized.
+public final class HTTPFixtureServer: @unchecked Sendable {
+  /// The port the server listens on, on 127.0.0.1.
+  public let port: Int
+  private let process: Process
+  private let input: Pipe
+
+  /// Starts the server over `root`; with `tls` (a certificate and key file in PEM), it speaks https.
+  public init(root: URL, tls: (certificate: URL, key: URL)? = nil) throws {
+    process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    let script = TestSupport.fixtures.appendingPathComponent("http/server.py").path
+    var arguments = ["python3", script, root.path]
+    if let tls { arguments += ["--tls", tls.certificate.path, tls.key.path] }
+    process.arguments = arguments
+    input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    var line = Data()
+    while true {
+      let byte = output.fileHandleForReading.readData(ofLength: 1)
+      if byte.isEmpty || byte == Data("\n".utf8) { break }
+      line += byte
+    }
+    guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+      process.terminate()
+      throw CocoaError(
+        .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the HTTP fixture server did not start"])
+    }
+    self.port = port
+  }
+
+  deinit { stop() }
+
+  /// `http://127.0.0.1:PORT` + `path` (or `https://` for a TLS server).
+  public func url(_ path: String, scheme: String = "http") -> String {
+    "\(scheme)://127.0.0.1:\(port)\(path)"
+  }
+
+  /// Stops the server (closing its standard input; killing it if it lingers).
+  public func stop() {
+    guard process.isRunning else { return }
+    try? input.fileHandleForWriting.close()
+    process.terminate()
+    process.waitUntilExit()
+  }
+}

@@ -20,8 +20,6 @@ public final class InputFile: ByteSource {
   public let size: Int?
   private let descriptor: Int32
   private let ownsDescriptor: Bool
-  /// Receives a copy of every byte read, so a stream that cannot be read twice can be (stdin).
-  var tee: ByteOutput?
   private let keepAlive: AnyObject?
 
   /// Opens `path` for reading; `-` means standard input.
@@ -68,13 +66,7 @@ public final class InputFile: ByteSource {
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws(RosterError) -> Int {
     while true {
       let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-      if count >= 0 {
-        if let tee, count > 0 {
-          try tee.write(
-            UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count))
-        }
-        return count
-      }
+      if count >= 0 { return count }
       if errno == EINTR { continue }
       throw RosterError(.input, file: displayName, "read failed: \(systemErrorText(errno))")
     }

@@ -1,5 +1,6 @@
 public import RosterCore
 public import RosterXLSXInput
+public import RosterHTTP
 
 /// A byte source whose wrappers are chosen at run time, erased once (one dynamic call per 64 KiB read).
 public final class ErasedSource: ByteSource {
@@ -71,6 +72,8 @@ public struct InputChainOptions: Sendable {
   /// The workbook's zip-bomb limits (`--max-xlsx-bytes`, `--max-xlsx-ratio`); its cell limits are `limits`.
   public var maxXLSXDecompressedBytes: UInt64 = 1 << 30
   public var maxXLSXRatio: UInt64 = 100
+  /// Timeouts and the size cap for an `http://` or `https://` input.
+  public var http = HTTPLimits()
 
   public init() {}
 
@@ -84,32 +87,33 @@ public struct InputChainOptions: Sendable {
 
 /// One opened input: its decoded bytes, and what was found out about them.
 public struct InputChain {
+  /// The input's text as UTF-8; for a workbook, the workbook's bytes (decoded from a data URL if it
+  /// was one, never transcoded).
   public let source: ErasedSource
   public let format: InputFormat
   public let delimiter: UInt8
   /// Things worth telling: a fallback from UTF-8, say.
   public let warnings: [RunWarning]
+  /// Whether the bytes were decoded from a data URL (so a workbook is not the raw input itself).
+  public let decodedDataURL: Bool
 
   /// Opens `raw` (the input's bytes, named `displayName`, with `path` for its extension if any, and
   /// `size` when known, so an over-large data URL is refused before anything is read or written).
+  ///
+  /// `declared` is what the transport says the bytes are (an HTTP `Content-Type`): it decides the
+  /// format after `--from` and before the extension, and its `charset` the encoding. A data URL's own
+  /// media type replaces it.
   public static func open(
-    _ raw: any ByteSource, displayName: String, path: String?, size: Int?, options: InputChainOptions
+    _ raw: any ByteSource, displayName: String, path: String?, size: Int?, declared: MediaType? = nil,
+    options: InputChainOptions
   ) throws(RosterError) -> InputChain {
     var current = raw
-    let rawPrefix = try PrefixedSource.peek(&current, minimum: 16)
-    current = PrefixedSource(prefix: rawPrefix, upstream: current)
-    var mediaFormat: InputFormat?
-    var charset: TextEncoding?
-    if InputSniffing.format(ofPrefix: rawPrefix) == .zip || options.format == .xlsx
-      || (options.format == nil && path.flatMap(InputFormat.init(pathExtensionOf:)) == .xlsx)
-    {
-      // A workbook is read from its file by random access, not through this stream.
-      return InputChain(source: ErasedSource(current), format: .xlsx, delimiter: UInt8(ascii: ","), warnings: [])
-    }
-    if options.format == nil, let unsupported = InputSniffing.unsupportedFormat(ofPrefix: rawPrefix) {
-      throw RosterError(.input, file: displayName, "is \(unsupported). \(supportedFormatsSentence)")
-    }
-    if DataURLSource<ErasedSource>.looksLikeDataURL(rawPrefix) {
+    var contentPrefix = try PrefixedSource.peek(&current, minimum: 16)
+    current = PrefixedSource(prefix: contentPrefix, upstream: current)
+    var mediaFormat = declared?.inputFormat
+    var charset = declared?.charset
+    var decodedDataURL = false
+    if DataURLSource<ErasedSource>.looksLikeDataURL(contentPrefix) {
       if let size {
         try DataURLSource<ErasedSource>.checkSize(
           size, maxEncodedBytes: options.maxDataURLBytes, displayName: displayName)
@@ -117,18 +121,23 @@ public struct InputChain {
       let dataURL = DataURLSource(
         upstream: ErasedSource(current), displayName: displayName, maxEncodedBytes: options.maxDataURLBytes)
       try dataURL.readHeader()
-      switch dataURL.mediaType {
-      case "text/csv", "text/comma-separated-values", "application/csv": mediaFormat = .csv
-      case "application/json": mediaFormat = .json
-      case "application/x-ndjson", "application/jsonl", "application/x-jsonlines": mediaFormat = .jsonl
-      case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel":
-        throw RosterError(
-          .input, file: displayName,
-          "holds an Excel workbook (\(dataURL.mediaType)): save the workbook as a file and pass its path")
-      default: break
-      }
-      charset = dataURL.parameters["charset"].flatMap(TextEncoding.init(charsetName:))
+      let type = MediaType(type: dataURL.mediaType, parameters: dataURL.parameters)
+      mediaFormat = type.inputFormat
+      charset = type.charset
       current = dataURL
+      decodedDataURL = true
+      contentPrefix = try PrefixedSource.peek(&current, minimum: 4)
+      current = PrefixedSource(prefix: contentPrefix, upstream: current)
+    }
+    if options.format == nil, let unsupported = InputSniffing.unsupportedFormat(ofPrefix: contentPrefix) {
+      throw RosterError(.input, file: displayName, "is \(unsupported). \(supportedFormatsSentence)")
+    }
+    let named = options.format ?? mediaFormat ?? path.flatMap(InputFormat.init(pathExtensionOf:))
+    if InputSniffing.format(ofPrefix: contentPrefix) == .zip || named == .xlsx {
+      // A workbook is read by random access: from its file, or from a copy of these bytes.
+      return InputChain(
+        source: ErasedSource(current), format: .xlsx, delimiter: UInt8(ascii: ","), warnings: [],
+        decodedDataURL: decodedDataURL)
     }
     var selection = options.encoding
     if case .automatic = selection, let charset { selection = .fixed(charset) }
@@ -151,7 +160,6 @@ public struct InputChain {
           code: "input.not_utf8",
           message: "the input is not valid UTF-8; it was read as Windows-1252 (pass --encoding to choose)"))
     }
-    let named = options.format ?? mediaFormat ?? path.flatMap(InputFormat.init(pathExtensionOf:))
     let format = named ?? sniffedFormat(prefix) ?? .csv
     if named == nil && format == .csv && InputSniffing.looksBinary(prefix) {
       throw RosterError(
@@ -161,7 +169,8 @@ public struct InputChain {
     var headerLine = prefix[...]
     if headerLine.starts(with: [0xEF, 0xBB, 0xBF]) { headerLine = headerLine.dropFirst(3) }
     let delimiter = options.delimiter ?? InputSniffing.delimiter(ofHeaderLine: headerLine)
-    return InputChain(source: source, format: format, delimiter: delimiter, warnings: warnings)
+    return InputChain(
+      source: source, format: format, delimiter: delimiter, warnings: warnings, decodedDataURL: decodedDataURL)
   }
 
   /// The formats Roster reads, for messages about an input it cannot read.

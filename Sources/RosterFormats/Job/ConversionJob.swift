@@ -1,4 +1,5 @@
 public import RosterCore
+import RosterHTTP
 import RosterXLSX
 import RosterXLSXInput
 import RosterYAML
@@ -136,25 +137,54 @@ public struct ConversionJob: Sendable {
         "--default-region \(defaultRegion ?? ""): not a region code Roster knows (use ISO 3166 alpha-2, e.g. GB, US, DE)"
       )
     }
-    // INPUT is a path, `-`, or a data URL given on the command line itself.
-    let inline = input.utf8.starts(with: "data:".utf8) || input.utf8.starts(with: "DATA:".utf8)
-    let file = inline ? nil : try InputFile(path: input)
-    let displayName = file?.displayName ?? "<data URL>"
-    let totalBytes = inline ? input.utf8.count : file?.size
+    // INPUT is a path, `-`, a data URL given on the command line itself, or an http(s) URL.
+    let inline = Self.isDataURL(input)
+    let remote = Self.isHTTPURL(input)
+    let http =
+      remote
+      ? try HTTPSource.open(url: input, limits: inputOptions.http, userAgent: "roster/\(RosterVersion.current)")
+      : nil
+    var file: InputFile?
+    if !inline && !remote {
+      do {
+        file = try InputFile(path: input)
+      } catch {
+        // `ftp://host/x.csv` is not a missing file: say which URLs are read.
+        if let scheme = Self.urlScheme(input) {
+          throw RosterError(
+            .input, file: input,
+            "\(scheme) URLs are not read (only http, https and data URLs); download the file and pass its path")
+        }
+        throw error
+      }
+    }
+    let displayName = Self.displayName(ofInput: input)
+    let totalBytes = inline ? input.utf8.count : http?.contentLength ?? file?.size
     if inline {
       try DataURLSource<ErasedSource>.checkSize(
         input.utf8.count, maxEncodedBytes: inputOptions.maxDataURLBytes, displayName: displayName)
     }
+    // The extension that may name the format: the path's, or the URL path's (after redirects).
+    let path = http.map { Self.urlPath($0.finalURL) } ?? (inline ? nil : input)
+    let declared = http?.contentType.flatMap(MediaType.init(contentType:))
     // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
-    let inputCopy = file != nil && file?.size == nil ? try SpoolFile() : nil
-    file?.tee = inputCopy?.output
-    let firstRaw: any ByteSource = file ?? MemorySource(Array(input.utf8))
+    let stream: (any ByteSource)? =
+      if let http { http } else if let file, file.size == nil { file } else { nil }
+    var spooling: SpoolingSource?
+    if let stream { spooling = SpoolingSource(upstream: stream, spool: try SpoolFile()) }
+    let firstRaw: any ByteSource =
+      if let spooling { spooling } else if let file { file } else { MemorySource(Array(input.utf8)) }
     let chain = try InputChain.open(
-      firstRaw, displayName: displayName, path: inline ? nil : input, size: totalBytes, options: inputOptions)
+      firstRaw, displayName: displayName, path: path, size: totalBytes, declared: declared, options: inputOptions)
     let format = chain.format
-    if format == .xlsx && (inline || file?.size == nil) {
-      throw RosterError(
-        .input, file: displayName, "is an Excel workbook: pass it as a file path (it is read by random access)")
+    // A workbook is read by random access: one that is not a plain file is copied to an unlinked
+    // temporary file first (the data URL, HTTP and stream limits apply while it is copied).
+    var workbookCopy: SpoolFile?
+    if format == .xlsx && (file?.size == nil || chain.decodedDataURL) {
+      spooling?.spool = nil
+      let copy = try SpoolFile()
+      try copy.fill(from: chain.source)
+      workbookCopy = copy
     }
     let validator = ContactValidator(phone: phoneValidator)
 
@@ -186,7 +216,8 @@ public struct ConversionJob: Sendable {
       metadataPaths = headerMap.metadataPaths
       rows = CSVRowReader(reader, mapper: mapper)
       rowsAgain = { again throws(RosterError) in
-        let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
+        let chain = try InputChain.open(
+          again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
         let reader = CSVRecordReader(
           source: chain.source, displayName: displayName, limits: options.limits, delimiter: chain.delimiter)
         _ = try reader.readHeader()
@@ -194,8 +225,15 @@ public struct ConversionJob: Sendable {
       }
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .xlsx:
-      let workbook = try XLSXRowReader(
-        path: input, displayName: displayName, sheet: sheet, limits: options.xlsxLimits)
+      let openWorkbook = { () throws(RosterError) -> XLSXRowReader in
+        if let workbookCopy {
+          return try XLSXRowReader(
+            descriptor: workbookCopy.fileDescriptor, displayName: displayName, sheet: sheet,
+            limits: options.xlsxLimits)
+        }
+        return try XLSXRowReader(path: input, displayName: displayName, sheet: sheet, limits: options.xlsxLimits)
+      }
+      let workbook = try openWorkbook()
       let headerLine: Int
       (headers, headerLine) = try workbook.readHeader()
       let headerMap: HeaderMap
@@ -210,10 +248,8 @@ public struct ConversionJob: Sendable {
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       rows = XLSXRowAdapter(workbook, mapper: mapper)
-      let sheet = sheet
       rowsAgain = { _ throws(RosterError) in
-        let workbook = try XLSXRowReader(
-          path: input, displayName: displayName, sheet: sheet, limits: options.xlsxLimits)
+        let workbook = try openWorkbook()
         _ = try workbook.readHeader()
         return XLSXRowAdapter(workbook, mapper: mapper)
       }
@@ -225,7 +261,8 @@ public struct ConversionJob: Sendable {
         JSONContactReader(
           source: chain.source, displayName: displayName, layout: layout, limits: options.limits))
       rowsAgain = { again throws(RosterError) in
-        let chain = try InputChain.open(again, displayName: displayName, path: nil, size: nil, options: options)
+        let chain = try InputChain.open(
+          again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
         return JSONRowReader(
           JSONContactReader(
             source: chain.source, displayName: displayName, layout: layout, limits: options.limits))
@@ -233,6 +270,8 @@ public struct ConversionJob: Sendable {
       // Any element may name groups: always look at all of them first.
       passes = 2
     }
+    // One pass needs no copy of the stream: stop writing it.
+    if passes == 1 { spooling?.spool = nil }
     let directory = GroupDirectory()
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
 
@@ -249,8 +288,10 @@ public struct ConversionJob: Sendable {
       linker.memberSource = try GroupMemberIndex(
         memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts)
       let again: any ByteSource
-      if let inputCopy {
-        again = try InputFile(spool: inputCopy, displayName: displayName)
+      if format == .xlsx {
+        again = MemorySource([])  // the workbook is opened again by random access
+      } else if let spooling {
+        again = try spooling.replay(displayName: displayName)
       } else if inline {
         again = MemorySource(Array(input.utf8))
       } else {
@@ -258,7 +299,6 @@ public struct ConversionJob: Sendable {
       }
       rows = try rowsAgain(again)
     }
-    file?.tee = nil
 
     var files: [AtomicFile] = []
     var streams: [ByteOutput] = []
@@ -403,6 +443,45 @@ public struct ConversionJob: Sendable {
         throw violation
       }
     }
+  }
+
+  /// Whether `input` is a data URL given as the argument itself (`data:`, any case).
+  static func isDataURL(_ input: String) -> Bool {
+    input.utf8.count >= 5 && input.prefix(5).lowercased() == "data:"
+  }
+
+  /// Whether `input` is an `http://` or `https://` URL (the scheme in any case).
+  public static func isHTTPURL(_ input: String) -> Bool {
+    let scheme = input.prefix(8).lowercased()
+    return scheme.hasPrefix("http://") || scheme.hasPrefix("https://")
+  }
+
+  /// The scheme of `input` when it looks like a URL (`ftp` in `ftp://host/x.csv`), else nil.
+  static func urlScheme(_ input: String) -> String? {
+    guard let separator = input.firstRange(of: "://") else { return nil }
+    let scheme = input[..<separator.lowerBound]
+    guard let first = scheme.first, first.isASCII && first.isLetter,
+      scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+    else { return nil }
+    return String(scheme)
+  }
+
+  /// How messages name `input`: the path, `<stdin>`, `<data URL>`, or the URL without credentials.
+  public static func displayName(ofInput input: String) -> String {
+    if input == "-" { return "<stdin>" }
+    if isDataURL(input) { return "<data URL>" }
+    if isHTTPURL(input) { return HTTPSource.displayName(of: input) }
+    return input
+  }
+
+  /// The path part of a URL (no query or fragment), for its extension.
+  static func urlPath(_ url: String) -> String {
+    guard let scheme = url.firstRange(of: "://") else { return url }
+    let rest = url[scheme.upperBound...]
+    guard let slash = rest.firstIndex(of: "/") else { return "/" }
+    let path = rest[slash...]
+    let end = path.firstIndex { $0 == "?" || $0 == "#" } ?? path.endIndex
+    return String(path[..<end])
   }
 
   /// Called after each row with its record and, when the row was rejected, its issue; returns warnings
