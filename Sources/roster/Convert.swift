@@ -54,6 +54,7 @@ struct Convert: ParsableCommand {
     job.rejects = options.rejects
     job.inputOptions = options.inputOptions
     job.sheet = options.sheet
+    job.dedupe = options.dedupeOptions
     job.flattenMetadata = flattenMetadata
     let summary = try runWithProgress(job, quiet: options.quiet)
     if strict && summary.rejected > 0 { throw ExitCode(1) }

@@ -112,8 +112,12 @@ final class GroupMemberIndex: GroupMemberSource {
   ///
   /// Groups are gathered in chunks whose entries fit in `memoryBudget` bytes (one spool read per
   /// chunk); a single group larger than the budget is a chunk of its own.
+  /// With `collapsingRepeatedMembers` (`--dedupe merge`, where a merged row's memberships count for
+  /// the row it merged into), an id already among a group's members is not listed again; a primary
+  /// membership makes the first listing primary.
   init(
-    memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool, memoryBudget: Int = 32 << 20
+    memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool,
+    collapsingRepeatedMembers: Bool = false, memoryBudget: Int = 32 << 20
   ) throws(RosterError) {
     spool = try SpoolFile()
     self.includeReferenced = includeReferenced
@@ -135,6 +139,7 @@ final class GroupMemberIndex: GroupMemberSource {
         continue
       }
       var entries = Array(repeating: [UInt8](), count: chunkEnd - chunkStart)
+      var listed = Array(repeating: [String: Int](), count: collapsingRepeatedMembers ? chunkEnd - chunkStart : 0)
       try memberships.forEachRow(copyingEntriesOf: chunkStart..<chunkEnd) { row throws(RosterError) in
         guard
           linker.countsAsMember(ownSlot: row.ownSlot >= 0 ? row.ownSlot : nil, at: row.position, slots: row.slots)
@@ -144,6 +149,16 @@ final class GroupMemberIndex: GroupMemberSource {
           let entryEnd = row.entryEnds[offset]
           defer { entryStart = entryEnd }
           guard slot >= chunkStart && slot < chunkEnd && linker.directory.accepts(slot) else { continue }
+          if collapsingRepeatedMembers {
+            var probe = row.entries[entryStart..<entryEnd]
+            if let member = probe.popMemberEntry() {
+              if let first = listed[slot - chunkStart][member.id] {
+                if member.isPrimary { entries[slot - chunkStart][first] |= 1 }
+                continue
+              }
+              listed[slot - chunkStart][member.id] = entries[slot - chunkStart].count
+            }
+          }
           entries[slot - chunkStart].append(contentsOf: row.entries[entryStart..<entryEnd])
         }
       }

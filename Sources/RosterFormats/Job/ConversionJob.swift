@@ -72,6 +72,28 @@ public struct GroupOptions: Sendable {
   public init() {}
 }
 
+/// How duplicates within the input are found and handled (`--dedupe`, `--dedupe-key`).
+public struct DedupeOptions: Sendable {
+  public var mode: DedupeMode = .off
+  public var key: DedupeKey = .fingerprint
+
+  public init() {}
+}
+
+/// The first-pass state of `--dedupe`: the first row of each key and, for merges, the spooled sources.
+final class DuplicateScan {
+  let key: DedupeKey
+  var table: DuplicateKeyTable
+  /// `nil` for `report`, whose duplicates are rejected rather than kept.
+  let sources: DuplicateSourceSpool?
+
+  init(options: DedupeOptions, keepsIDs: Bool) throws(RosterError) {
+    key = options.key
+    table = DuplicateKeyTable(keepsIDs: keepsIDs)
+    sources = options.mode == .merge ? try DuplicateSourceSpool() : nil
+  }
+}
+
 /// How far a run has got, for progress display.
 public struct JobProgress: Sendable {
   /// 1 for the group scan of a two-pass run, 2 for its output pass; 1 of 1 for one pass.
@@ -108,6 +130,8 @@ public struct ConversionJob: Sendable {
   public var inputOptions = InputChainOptions()
   /// The worksheet to read from an XLSX input (`--sheet`); `nil` reads the first.
   public var sheet: String?
+  /// Duplicates within the input (`--dedupe`, `--dedupe-key`).
+  public var dedupe = DedupeOptions()
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -176,6 +200,7 @@ public struct ConversionJob: Sendable {
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
       mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
+      mapper.historyDecoder = { text in try MergeHistoryText.entries(in: text) }
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
@@ -199,6 +224,7 @@ public struct ConversionJob: Sendable {
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
       mapper.documentDecoder = { text in try FlowYAMLDecoder.decode(text) }
+      mapper.historyDecoder = { text in try MergeHistoryText.entries(in: text) }
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
@@ -223,19 +249,29 @@ public struct ConversionJob: Sendable {
     }
     let directory = GroupDirectory()
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
+    // Merges need every later duplicate when the first occurrence is written: always two passes.
+    let hasMemberships = passes == 2
+    if dedupe.mode == .merge { passes = 2 }
+    var mergePlan: MergePlan?
 
-    // Memberships can name groups defined further down: scan the whole input once first.
+    // Memberships can name groups defined further down, and merges need their sources: scan the
+    // whole input once first.
     if passes == 2 {
       let memberships = try MembershipSpool()
+      let duplicates =
+        dedupe.mode == .off
+        ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
       try Self.scanGroups(
         rows, validator: validator, headers: fieldHeaders, into: directory, memberships: memberships,
-        keepingNames: groups.referencedContacts
+        keepingNames: groups.referencedContacts, duplicates: duplicates
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
-        memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts)
+        memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts,
+        collapsingRepeatedMembers: dedupe.mode == .merge)
+      if let sources = duplicates?.sources { mergePlan = try MergePlan(spool: sources, directory: directory) }
       let again: any ByteSource
       if let inputCopy {
         again = try InputFile(spool: inputCopy, displayName: displayName)
@@ -272,7 +308,8 @@ public struct ConversionJob: Sendable {
     }
 
     let reportWriter = try IssueReportWriter(
-      format: report.format, inputName: displayName, output: try open(report.destination))
+      format: report.format, inputName: displayName, output: try open(report.destination),
+      includesMerges: dedupe.mode == .merge)
     var observers: [RowObserver] = []
     var finishRejects: () throws(RosterError) -> Void = {}
     if let rejects {
@@ -301,14 +338,24 @@ public struct ConversionJob: Sendable {
     func run<Writer: ContactWriter>(_ writer: Writer, warnings: [RunWarning] = []) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
+      switch dedupe.mode {
+      case .off: break
+      case .report: pipeline.duplicates = DuplicateRejecter(key: dedupe.key, headers: fieldHeaders)
+      case .merge: pipeline.duplicates = mergePlan
+      }
       do {
         for warning in headerWarnings + warnings { try pipeline.warn(warning) }
       } catch {
         throw RosterError(.output, "\(error)")
       }
-      try Self.stream(rows, headers: fieldHeaders, into: &pipeline, observers: observers, every: progressEvery) {
+      let plan = mergePlan
+      try Self.stream(
+        rows, headers: fieldHeaders, into: &pipeline, observers: observers,
+        isMergedSource: plan.map { plan in { plan.isSource($0) } }, every: progressEvery
+      ) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
+      try mergePlan?.finish()
       do {
         for warning in rows.closingWarnings { try pipeline.warn(warning) }
       } catch {
@@ -369,14 +416,15 @@ public struct ConversionJob: Sendable {
       header: adjustment.column)
   }
 
-  /// The first pass of a run with group memberships: records every group row and membership.
+  /// The first pass of a run with group memberships or `--dedupe merge`: records every group row and
+  /// membership, and the first row of each duplicate key (spooling later duplicates for merges).
   ///
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them, and so
   /// the fault that ends an input early.
   static func scanGroups(
     _ rows: some ContactRowReader, validator: ContactValidator, headers: [ContactField: String],
     into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
-    progress: (Int, Int) -> Void
+    duplicates: DuplicateScan? = nil, progress: (Int, Int) -> Void
   ) throws(RosterError) {
     var problems: [IssueDetail] = []
     var count = 0
@@ -397,8 +445,18 @@ public struct ConversionJob: Sendable {
       problems.removeAll(keepingCapacity: true)
       validator.validate(&contact, headers: headers, problems: &problems)
       guard problems.isEmpty else { continue }
-      if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+      ContactIdentifier.assignIdentity(&contact)
       let record = row
+      // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
+      // `merge` spools it, and its memberships count for the row it merges into.
+      var memberID = contact.id
+      if let duplicates, let digest = duplicates.key.digest(of: contact),
+        let first = try duplicates.table.firstOccurrence(of: digest, row: record.position.index, id: contact.id)
+      {
+        guard let sources = duplicates.sources else { continue }
+        try sources.append(contact, at: record.position, destination: first.row)
+        memberID = first.id ?? contact.id
+      }
       var ownSlot = -1
       var defines = false
       if contact.type == .group {
@@ -411,7 +469,7 @@ public struct ConversionJob: Sendable {
         try memberships.append(
           MembershipRecord(
             position: record.position, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
-            memberID: contact.id, memberName: keepingNames ? contact.name : "",
+            memberID: memberID, memberName: keepingNames ? contact.name : "",
             memberEmail: keepingNames ? contact.email ?? "" : ""))
       }
     }
@@ -455,16 +513,23 @@ public struct ConversionJob: Sendable {
     }
   }
 
-  /// Streams every row of `rows` into `pipeline` (which the caller finishes).
+  /// Streams every row of `rows` into `pipeline` (which the caller finishes); rows `isMergedSource`
+  /// names are counted as merged and go nowhere else.
   ///
   /// Calls `progress(rows, bytesRead)` every `every` rows.
   public static func stream<Writer: ContactWriter, Sink: IssueSink>(
     _ rows: some ContactRowReader, headers: [ContactField: String],
-    into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [], every: Int = 8192,
-    progress: (Int, Int) -> Void = { _, _ in }
+    into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [],
+    isMergedSource: ((Int) -> Bool)? = nil, every: Int = 8192, progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
       while let row = try rows.next() {
+        if let isMergedSource, isMergedSource(row.position.index) {
+          // Merged into an earlier row, which was written with it and reported it.
+          pipeline.recordMerged(at: row.position)
+          if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, rows.bytesRead) }
+          continue
+        }
         try pipeline.process(row.contact, at: row.position, problems: row.problems, headers: headers)
         for observer in observers {
           for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }
