@@ -37,6 +37,14 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
     return options
   }
 
+  /// The duplicate options `args` sets (`--dedupe`, `--dedupe-key`).
+  var dedupeOptions: DedupeOptions {
+    var options = DedupeOptions()
+    if let mode = value(after: "--dedupe").flatMap(DedupeMode.init(rawValue:)) { options.mode = mode }
+    if let key = value(after: "--dedupe-key").flatMap(DedupeKey.init(rawValue:)) { options.key = key }
+    return options
+  }
+
   /// The input options `args` sets (`--encoding`).
   var inputOptions: InputChainOptions {
     var options = InputChainOptions()
@@ -77,6 +85,7 @@ struct FixtureTests {
       defaultRegion: fixture.defaultRegion)
     job.groups = fixture.groupOptions
     job.inputOptions = fixture.inputOptions
+    job.dedupe = fixture.dedupeOptions
     _ = try job.run()
     for (produced, golden) in [(output, "expected.jsonl"), (report, "expected-report.json")] {
       let expectedURL = fixture.directory.appendingPathComponent(golden)
@@ -102,10 +111,17 @@ struct FixtureTests {
     let issues = try #require(document["issues"] as? [[String: Any]])
     let created = try #require(document["created"] as? [String])
     let rows = try #require(summary["rows"])
-    #expect(rows == summary["accepted"]! + summary["rejected"]!)
+    #expect(rows == summary["accepted"]! + summary["rejected"]! + (summary["merged"] ?? 0))
+    // Every merged row is listed once, into an accepted row before it, and is neither accepted nor rejected.
+    let merges = document["merges"] as? [[String: Any]] ?? []
+    #expect(merges.count == summary["merged"] ?? 0)
+    let mergedIndices = merges.compactMap { $0["index"] as? Int }
+    #expect(Set(mergedIndices).count == mergedIndices.count)
+    #expect(merges.allSatisfy { ($0["into"] as? Int ?? .max) < ($0["index"] as? Int ?? -1) })
     #expect(issues.count == summary["rejected"])
     let indices = issues.compactMap { $0["index"] as? Int }
     #expect(Set(indices).count == indices.count && indices.allSatisfy { (0..<rows).contains($0) })
+    #expect(Set(indices).isDisjoint(with: mergedIndices))
     let lines = output.split(separator: UInt8(ascii: "\n"))
     #expect(lines.count == summary["accepted"]! + (summary["groups_created"] ?? 0))
     let ids = try lines.map { line in

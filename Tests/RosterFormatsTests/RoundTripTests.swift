@@ -15,6 +15,7 @@ struct RoundTripTests {
       report: (.json, .file(output.path + ".report.json")), defaultRegion: fixture.defaultRegion)
     job.groups = fixture.groupOptions
     job.inputOptions = fixture.inputOptions
+    job.dedupe = fixture.dedupeOptions
     job.flattenMetadata = flatten
     _ = try job.run()
     return try Data(contentsOf: output)

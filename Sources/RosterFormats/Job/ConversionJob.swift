@@ -76,6 +76,8 @@ public struct GroupOptions: Sendable {
 public struct DedupeOptions: Sendable {
   public var mode: DedupeMode = .off
   public var key: DedupeKey = .fingerprint
+  /// Merge-index entries (16 bytes each) kept in memory before a sorted run spills to disk.
+  public var entriesPerRun = 1 << 21
 
   public init() {}
 }
@@ -90,7 +92,7 @@ final class DuplicateScan {
   init(options: DedupeOptions, keepsIDs: Bool) throws(RosterError) {
     key = options.key
     table = DuplicateKeyTable(keepsIDs: keepsIDs)
-    sources = options.mode == .merge ? try DuplicateSourceSpool() : nil
+    sources = options.mode == .merge ? try DuplicateSourceSpool(runLimit: options.entriesPerRun) : nil
   }
 }
 
@@ -450,12 +452,15 @@ public struct ConversionJob: Sendable {
       // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
       // `merge` spools it, and its memberships count for the row it merges into.
       var memberID = contact.id
+      var memberPosition = record.position
       if let duplicates, let digest = duplicates.key.digest(of: contact),
         let first = try duplicates.table.firstOccurrence(of: digest, row: record.position.index, id: contact.id)
       {
         guard let sources = duplicates.sources else { continue }
         try sources.append(contact, at: record.position, destination: first.row)
         memberID = first.id ?? contact.id
+        // Listed where the row it merges into stands (its line is not needed there).
+        memberPosition = RowPosition(index: first.row, line: 0)
       }
       var ownSlot = -1
       var defines = false
@@ -468,7 +473,7 @@ public struct ConversionJob: Sendable {
         if defines { directory.nest(ownSlot, in: slot) }
         try memberships.append(
           MembershipRecord(
-            position: record.position, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
+            position: memberPosition, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
             memberID: memberID, memberName: keepingNames ? contact.name : "",
             memberEmail: keepingNames ? contact.email ?? "" : ""))
       }
