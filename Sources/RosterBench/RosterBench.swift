@@ -8,14 +8,19 @@ import RosterCore
 ///
 ///     roster-bench phone INPUTS.tsv [SECONDS]   # lines: value, optionally TAB and a default region
 ///     roster-bench email INPUTS.txt [SECONDS]   # lines: one address each
+///     roster-bench dedupe-table KEYS            # the duplicate table's bytes per distinct key
 ///
 /// Prints validations per second and how many inputs were valid, so two runs can be compared.
 @main
 struct RosterBench {
   static func main() {
     let arguments = CommandLine.arguments
+    if arguments.count == 3, arguments[1] == "dedupe-table", let keys = Int(arguments[2]), keys > 0 {
+      benchDedupeTable(keys: keys)
+      return
+    }
     guard arguments.count >= 3, let lines = readLines(arguments[2]) else {
-      writeError("usage: roster-bench phone|email INPUTS [SECONDS]\n")
+      writeError("usage: roster-bench phone|email INPUTS [SECONDS], or roster-bench dedupe-table KEYS\n")
       exit(2)
     }
     let seconds = max(0.1, arguments.count > 3 ? Double(arguments[3]) ?? 2 : 2)
@@ -26,6 +31,33 @@ struct RosterBench {
       writeError("roster-bench: unknown benchmark \(arguments[1])\n")
       exit(2)
     }
+  }
+
+  /// Inserts `keys` distinct email keys into a `DuplicateKeyTable` as `--dedupe` does (digest, then
+  /// table) and prints the table's bytes per distinct key and the insertion rate.
+  static func benchDedupeTable(keys: Int) {
+    var table = DuplicateKeyTable()
+    var contact = Contact()
+    contact.name = "Person"
+    var clock = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &clock)
+    let start = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+    for row in 0..<keys {
+      contact.email = "person.\(row)@example.com"
+      guard let digest = DedupeKey.email.digest(of: contact) else { continue }
+      do {
+        _ = try table.firstOccurrence(of: digest, row: row)
+      } catch {
+        writeError("roster-bench: \(error)\n")
+        exit(1)
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &clock)
+    let elapsed = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - start
+    let perKey = Double(table.byteCount) / Double(table.count)
+    print(
+      "dedupe-table: \(table.count) distinct keys, \(table.byteCount) table bytes, "
+        + "\((perKey * 10).rounded() / 10) bytes per key, \(Int(Double(keys) / elapsed)) keys/s")
   }
 
   static func benchPhones(_ lines: [String], seconds: Double) {

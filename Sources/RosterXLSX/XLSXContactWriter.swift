@@ -292,10 +292,11 @@ public final class XLSXContactWriter: ContactWriter {
     let typical: Double =
       switch header {
       case "id": 38  // a UUID
+      case "fingerprint": 34  // 32 hex digits when derived
       case "type", "phone_extension", "address.state", "address.postcode", "address.country": 10
       case "email", "address.address_line1", "address_extra": 30
       case "phone": 18
-      case "metadata": 40
+      case "metadata", "merge_history": 40
       default: 20
       }
     return width(header: header, typical)

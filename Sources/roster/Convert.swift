@@ -60,6 +60,7 @@ struct Convert: ParsableCommand {
     job.rejects = options.rejects
     job.inputOptions = options.inputOptions
     job.sheet = options.sheet
+    job.dedupe = options.dedupeOptions
     job.flattenMetadata = flattenMetadata
     job.formulaGuard = formulaGuard
     let summary = try runWithProgress(job, quiet: options.quiet)

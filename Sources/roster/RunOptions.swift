@@ -12,6 +12,8 @@ extension OutputFormat: ExpressibleByArgument {}
 extension FormulaGuard: ExpressibleByArgument {}
 
 extension InputFormat: ExpressibleByArgument {}
+extension DedupeMode: ExpressibleByArgument {}
+extension DedupeKey: ExpressibleByArgument {}
 
 /// Options shared by `convert` and `validate`.
 struct RunOptions: ParsableArguments {
@@ -113,6 +115,18 @@ struct RunOptions: ParsableArguments {
   @Flag(help: "Add each member's id, name and email to group records (referenced_contacts).")
   var referencedContacts = false
 
+  @Option(
+    help:
+      "Duplicates within the input: off, report (reject later duplicates) or merge (merge them into the first, kept in merge_history)."
+  )
+  var dedupe: DedupeMode = .off
+
+  @Option(
+    help: ArgumentHelp(
+      "What makes two rows one contact: fingerprint, email (case-insensitive), phone (E.164) or email,phone.",
+      valueName: "key"))
+  var dedupeKey: DedupeKey = .fingerprint
+
   @Flag(help: "Show no progress and no summary on standard error.")
   var quiet = false
 
@@ -170,6 +184,14 @@ struct RunOptions: ParsableArguments {
     options.http.readTimeout = readTimeout
     options.http.maxDownloadSeconds = maxDownloadSeconds
     options.http.maxDownloadBytes = maxDownloadBytes
+    return options
+  }
+
+  /// The duplicate options these flags describe.
+  var dedupeOptions: DedupeOptions {
+    var options = DedupeOptions()
+    options.mode = dedupe
+    options.key = dedupeKey
     return options
   }
 

@@ -24,6 +24,7 @@ struct Validate: ParsableCommand {
     job.rejects = options.rejects
     job.inputOptions = options.inputOptions
     job.sheet = options.sheet
+    job.dedupe = options.dedupeOptions
     let summary = try runWithProgress(job, quiet: options.quiet)
     if summary.rejected > 0 { throw ExitCode(1) }
   }

@@ -64,11 +64,11 @@ struct CSVContactWriterTests {
     let lines = text.components(separatedBy: "\r\n")
     #expect(
       lines[0]
-        == "id,type,name,first_name,last_name,email,phone,phone_extension,address.address_line1,address.address_line2,address.city,address.state,address.postcode,address.country,address.organization_name,address_extra,groups,primary_groups,metadata"
+        == "id,fingerprint,type,name,first_name,last_name,email,phone,phone_extension,address.address_line1,address.address_line2,address.city,address.state,address.postcode,address.country,address.organization_name,address_extra,groups,primary_groups,metadata,merge_history"
     )
     #expect(
       lines[1]
-        == "id-1,person,Ann,,,ann@example.com,+442079460958,12,1 Main St,,London,,,,,{wing: {block: B}},\"\"\"Team; A\"\";B\",\"\"\"Team; A\"\"\",{csv_import: yes}"
+        == "id-1,,person,Ann,,,ann@example.com,+442079460958,12,1 Main St,,London,,,,,{wing: {block: B}},\"\"\"Team; A\"\";B\",\"\"\"Team; A\"\"\",{csv_import: yes},"
     )
   }
 

@@ -37,6 +37,14 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
     return options
   }
 
+  /// The duplicate options `args` sets (`--dedupe`, `--dedupe-key`).
+  var dedupeOptions: DedupeOptions {
+    var options = DedupeOptions()
+    if let mode = value(after: "--dedupe").flatMap(DedupeMode.init(rawValue:)) { options.mode = mode }
+    if let key = value(after: "--dedupe-key").flatMap(DedupeKey.init(rawValue:)) { options.key = key }
+    return options
+  }
+
   /// The input options `args` sets (`--encoding`).
   var inputOptions: InputChainOptions {
     var options = InputChainOptions()
@@ -67,10 +75,12 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
   }()
 
   /// Checks `rows = accepted + rejected` against this fixture's rows counted from the input itself.
-  func expectEveryInputRowAccounted(rows: Int, accepted: Int, rejected: Int) throws {
+  func expectEveryInputRowAccounted(rows: Int, accepted: Int, rejected: Int, merged: Int = 0) throws {
     let inputRows = try #require(Self.independentRowCounts[name], "Python's csv module could not count \(name)")
     #expect(rows == inputRows, "\(name): the summary counts \(rows) rows, the input has \(inputRows)")
-    #expect(accepted + rejected == inputRows, "\(name): \(accepted) accepted + \(rejected) rejected")
+    #expect(
+      accepted + rejected + merged == inputRows,
+      "\(name): \(accepted) accepted + \(rejected) rejected + \(merged) merged")
   }
 
   static let all: [FixtureCase] = {
@@ -104,9 +114,10 @@ struct FixtureTests {
       defaultRegion: fixture.defaultRegion)
     job.groups = fixture.groupOptions
     job.inputOptions = fixture.inputOptions
+    job.dedupe = fixture.dedupeOptions
     let summary = try job.run()
     try fixture.expectEveryInputRowAccounted(
-      rows: summary.rows, accepted: summary.accepted, rejected: summary.rejected)
+      rows: summary.rows, accepted: summary.accepted, rejected: summary.rejected, merged: summary.merged)
     let written = try Data(contentsOf: output).split(separator: UInt8(ascii: "\n")).count
     #expect(written == summary.accepted + summary.createdGroups)
     let producedReport = try #require(
@@ -137,10 +148,18 @@ struct FixtureTests {
     let created = try #require(document["created"] as? [String])
     let rows = try #require(summary["rows"])
     try fixture.expectEveryInputRowAccounted(
-      rows: rows, accepted: try #require(summary["accepted"]), rejected: try #require(summary["rejected"]))
+      rows: rows, accepted: try #require(summary["accepted"]), rejected: try #require(summary["rejected"]),
+      merged: summary["merged"] ?? 0)
+    // Every merged row is listed once, into an accepted row before it, and is neither accepted nor rejected.
+    let merges = document["merges"] as? [[String: Any]] ?? []
+    #expect(merges.count == summary["merged"] ?? 0)
+    let mergedIndices = merges.compactMap { $0["index"] as? Int }
+    #expect(Set(mergedIndices).count == mergedIndices.count)
+    #expect(merges.allSatisfy { ($0["into"] as? Int ?? .max) < ($0["index"] as? Int ?? -1) })
     #expect(issues.count == summary["rejected"])
     let indices = issues.compactMap { $0["index"] as? Int }
     #expect(Set(indices).count == indices.count && indices.allSatisfy { (0..<rows).contains($0) })
+    #expect(Set(indices).isDisjoint(with: mergedIndices))
     let lines = output.split(separator: UInt8(ascii: "\n"))
     #expect(lines.count == summary["accepted"]! + (summary["groups_created"] ?? 0))
     let ids = try lines.map { line in

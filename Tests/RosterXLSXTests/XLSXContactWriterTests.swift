@@ -82,7 +82,7 @@ struct Scratch: ~Copyable {
 
 @Suite("XLSX contact writer")
 struct XLSXContactWriterTests {
-  static let lastContactColumn = "S"  // 19 columns
+  static let lastContactColumn = "U"  // 21 columns
 
   @Test func hostileValuesAreWrittenAsTextAndReadBackExactly() throws {
     let scratch = try Scratch()
@@ -107,7 +107,7 @@ struct XLSXContactWriterTests {
     #expect(sheet.dimension == sheet.autofilter)
     // libxlsxwriter stores a width plus its 0.71 character padding.
     #expect(abs((sheet.widths["A"] ?? 0) - 38.71) < 0.01)  // id
-    #expect(abs((sheet.widths["F"] ?? 0) - 30.71) < 0.01)  // email
+    #expect(abs((sheet.widths["G"] ?? 0) - 30.71) < 0.01)  // email
     try #require(sheet.rows.count == contacts.count + 1)
     for (index, contact) in contacts.enumerated() {
       let row = sheet.rows[index + 1]
@@ -125,14 +125,14 @@ struct XLSXContactWriterTests {
       }
     }
     // Spot checks written out, independent of SpreadsheetLayout.
-    let byName = Dictionary(sheet.rows.dropFirst().map { ($0[2].text ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-    #expect(byName["+441234567890"]?[6].raw == "+441234567890")
-    #expect(byName["00123"]?[6].raw == "00123")
-    #expect(byName["=1+2"]?[5].raw == "=1+2")
-    #expect(byName["2024-01-01"]?[2].type == "str")
-    #expect(byName["  padded  "]?[3].raw == "  padded  ")
-    #expect(byName["_x0041_"]?[2].raw == "_x005F_x0041_")  // escaped so Excel shows the text
-    #expect(byName["carriage\rreturn"]?[2].raw == "carriage_x000D_return")  // libxlsxwriter's escape
+    let byName = Dictionary(sheet.rows.dropFirst().map { ($0[3].text ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+    #expect(byName["+441234567890"]?[7].raw == "+441234567890")
+    #expect(byName["00123"]?[7].raw == "00123")
+    #expect(byName["=1+2"]?[6].raw == "=1+2")
+    #expect(byName["2024-01-01"]?[3].type == "str")
+    #expect(byName["  padded  "]?[4].raw == "  padded  ")
+    #expect(byName["_x0041_"]?[3].raw == "_x005F_x0041_")  // escaped so Excel shows the text
+    #expect(byName["carriage\rreturn"]?[3].raw == "carriage_x000D_return")  // libxlsxwriter's escape
     #expect(byName["metadata"] == nil)
   }
 
@@ -183,8 +183,9 @@ struct XLSXContactWriterTests {
     guard let book = try WorkbookReadBack.read(path) else { return }
     let sheet = try #require(book.sheet("Contacts"))
     try #require(sheet.rows.count == cases.count + 1)
+    let nameIndex = try #require(SpreadsheetLayout.headers.firstIndex(of: nameColumn))
     for (number, entry) in cases.enumerated() {
-      let cell = sheet.rows[number + 1][2]
+      let cell = sheet.rows[number + 1][nameIndex]
       #expect(cell.type == "str")
       let same = cell.text == entry.shown
       #expect(same, "case \(number): \(difference(cell.text, entry.shown))")
@@ -294,7 +295,7 @@ struct XLSXContactWriterTests {
       #expect(sheet.bold.allSatisfy { $0 }, "\(sheet.name)")
       #expect(sheet.texts.first?.first == "index" || sheet.texts.first?.first == "id", "\(sheet.name)")
     }
-    #expect(book.sheets.map(\.autofilter) == ["A1:S4", "A1:E4", "A1:S4", "A1:S2", "A1:E2"])
+    #expect(book.sheets.map(\.autofilter) == ["A1:U4", "A1:E4", "A1:U4", "A1:U2", "A1:E2"])
     #expect(book.sheet("Issues")?.texts.first == ["index", "line", "headers in error", "reasons", "original values"])
   }
 
@@ -305,9 +306,9 @@ struct XLSXContactWriterTests {
     try writer.finish()
     guard let book = try WorkbookReadBack.read(path) else { return }
     #expect(book.sheet("Contacts")?.rows.count == 1)
-    #expect(book.sheet("Contacts")?.autofilter == "A1:S1")
+    #expect(book.sheet("Contacts")?.autofilter == "A1:U1")
     #expect(book.sheet("Issues")?.rows.count == 1)
-    #expect(book.sheets.map(\.dimension) == ["A1:S1", "A1:E1"])
+    #expect(book.sheets.map(\.dimension) == ["A1:U1", "A1:E1"])
   }
 
   @Test func groupsAreJoinedWithTheRunsSeparator() throws {
@@ -324,8 +325,8 @@ struct XLSXContactWriterTests {
     try writer.finish()
     guard let book = try WorkbookReadBack.read(path) else { return }
     let row = try #require(book.sheet("Contacts")?.texts.dropFirst().first)
-    #expect(row[16] == "Friends|\"a|b\"")  // groups
-    #expect(row[17] == "Friends")  // primary_groups
+    #expect(row[try #require(SpreadsheetLayout.headers.firstIndex(of: "groups"))] == "Friends|\"a|b\"")
+    #expect(row[try #require(SpreadsheetLayout.headers.firstIndex(of: "primary_groups"))] == "Friends")
   }
 
   @Test(arguments: ["missing/out.xlsx", "file/out.xlsx", "directory"])

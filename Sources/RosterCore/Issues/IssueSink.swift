@@ -9,8 +9,11 @@ public protocol IssueSink {
   mutating func finish(summary: RunSummary) throws
   /// A group contact Roster created (`--unknown-groups create`); it has no input row.
   mutating func createdGroup(id: String, name: String) throws
+  /// A row merged into an earlier one (`--dedupe merge`), told when the earlier row is written.
+  mutating func merged(_ merge: MergeRecord) throws
 }
 
 extension IssueSink {
   public mutating func createdGroup(id: String, name: String) throws {}
+  public mutating func merged(_ merge: MergeRecord) throws {}
 }

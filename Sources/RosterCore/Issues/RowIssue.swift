@@ -79,13 +79,31 @@ public struct RunWarning: Hashable, Sendable {
   }
 }
 
-/// Counts for the report's `summary`. Invariant: `rows == accepted + rejected`.
+/// Counts for the report's `summary`. Invariant: `rows == accepted + rejected + merged`.
 public struct RunSummary: Hashable, Sendable {
   public var rows = 0
   public var accepted = 0
   public var rejected = 0
+  /// Rows merged into an earlier row by `--dedupe merge` (kept in its `merge_history`).
+  public var merged = 0
   public var warnings = 0
   /// Groups written by `--unknown-groups create`, which have no input row.
   public var createdGroups = 0
   public init() {}
+}
+
+/// One row that `--dedupe merge` merged into an earlier one.
+public struct MergeRecord: Hashable, Sendable {
+  /// The merged row (the source).
+  public var source: RowPosition
+  /// The row it merged into (the destination, the first with the key).
+  public var destination: RowPosition
+  /// Fields both had with different values: the destination kept its value.
+  public var conflicts: [String]
+
+  public init(source: RowPosition, destination: RowPosition, conflicts: [String]) {
+    self.source = source
+    self.destination = destination
+    self.conflicts = conflicts
+  }
 }

@@ -1,6 +1,7 @@
 /// A top-level field of the contact model that a single column can fill.
 public enum ContactField: String, Hashable, Sendable, CaseIterable {
   case id
+  case fingerprint
   case type
   case name
   case firstName = "first_name"
@@ -15,6 +16,7 @@ public enum ContactField: String, Hashable, Sendable, CaseIterable {
   static let aliases: [String: ContactField] = {
     let table: [(ContactField, [String])] = [
       (.id, ["id"]),
+      (.fingerprint, ["fingerprint"]),
       (.type, ["type", "contacttype"]),
       (.name, ["name", "fullname", "displayname", "contactname"]),
       (.firstName, ["firstname", "givenname"]),
@@ -44,6 +46,8 @@ public enum ColumnTarget: Hashable, Sendable {
   case document(isAddress: Bool)
   /// Not imported: the `roster_errors` column of a rejects file.
   case ignored
+  /// Roster's own `merge_history` column: a JSON array of merged sources, kept as it is.
+  case mergeHistory
 
   /// The dotted canonical name used in reports (`email`, `address.city`, `metadata.facebook.psid`).
   public var fieldName: String {
@@ -53,6 +57,7 @@ public enum ColumnTarget: Hashable, Sendable {
     case .metadata(let path): "metadata." + path.joined(separator: ".")
     case .document(let isAddress): isAddress ? "address" : "metadata"
     case .ignored: "ignored"
+    case .mergeHistory: "merge_history"
     }
   }
 }

@@ -28,6 +28,9 @@ public struct ContactMapper {
   /// Reads a map written in one cell (YAML for Roster's own CSV); `nil` keeps such cells as strings.
   /// A `LimitViolation` it throws (nesting too deep) becomes that limit's row issue.
   public var documentDecoder: ((String) throws -> NestedFields)?
+  /// Splits a `merge_history` cell (a JSON array of objects) into its one-line objects; `nil` keeps such
+  /// cells as metadata strings.
+  public var historyDecoder: ((String) throws -> [String])?
 
   public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
     self.headerMap = headerMap
@@ -73,6 +76,19 @@ public struct ContactMapper {
         mergePath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
       case .ignored:
         continue
+      case .mergeHistory:
+        guard let historyDecoder else {
+          mergePath(value, at: [column.header], in: &contact.metadata, column: column, problems: &problems)
+          continue
+        }
+        do {
+          contact.mergeHistory += try historyDecoder(value)
+        } catch {
+          problems.append(
+            IssueDetail(
+              header: column.header, field: "merge_history", code: "row.invalid_merge_history",
+              message: "is not a JSON array of objects as Roster writes merge_history: \(error)", value: value))
+        }
       case .document(let isAddress):
         guard let documentDecoder else {
           mergePath(value, at: [column.header], in: &contact.metadata, column: column, problems: &problems)
@@ -103,6 +119,7 @@ public struct ContactMapper {
       return contact
     }
     if let id = values[ContactField.id.slotIndex] { contact.id = id }
+    contact.fingerprint = values[ContactField.fingerprint.slotIndex]
     contact.firstName = values[ContactField.firstName.slotIndex]
     contact.lastName = values[ContactField.lastName.slotIndex]
     contact.email = values[ContactField.email.slotIndex]
@@ -291,6 +308,7 @@ extension ContactField {
     case .groups: 7
     case .primaryGroups: 8
     case .phoneExtension: 9
+    case .fingerprint: 10
     }
   }
 }

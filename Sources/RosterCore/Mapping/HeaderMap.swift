@@ -145,6 +145,8 @@ public struct HeaderMap: Sendable {
       return ColumnMapping(header: raw, target: .document(isAddress: false), isUnknown: false)
     case "addressextra":
       return ColumnMapping(header: raw, target: .document(isAddress: true), isUnknown: false)
+    case "mergehistory":
+      return ColumnMapping(header: raw, target: .mergeHistory, isUnknown: false)
     case "rostererrors":
       return ColumnMapping(header: raw, target: .ignored, isUnknown: false)
     default:

@@ -45,11 +45,14 @@ public struct GroupMembers: Hashable, Sendable {
 
 /// The one contact model every reader maps onto and every writer writes.
 ///
-/// Output key order and names (the canonical record): `id`, `type`, `name`, `first_name`,
+/// Output key order and names (the canonical record): `id`, `fingerprint`, `type`, `name`, `first_name`,
 /// `last_name`, `email`, `phone`, `phone_extension`, `address`, `groups`, `primary_groups`, `group_contacts`, `referenced_contacts`,
-/// `metadata`. Absent values are omitted.
+/// `metadata`, `merge_history`. Absent values are omitted.
 public struct Contact: Hashable, Sendable {
   public var id: String = ""
+  /// The contact's identity across runs and shards: a supplied `fingerprint` value (trimmed), else for
+  /// a person the one `ContactIdentifier.derivedFingerprint` gives; `nil` for a group without one.
+  public var fingerprint: String?
   public var type: ContactType = .person
   public var name: String = ""
   public var firstName: String?
@@ -67,6 +70,9 @@ public struct Contact: Hashable, Sendable {
   public var members: GroupMembers?
   /// `metadata.*` columns and every column Roster does not know, in column order.
   public var metadata = NestedFields()
+  /// The rows merged into this one (`--dedupe merge`), oldest first: each a one-line JSON object, the
+  /// source as Roster would have written it with its `index` and `line`.
+  public var mergeHistory: [String] = []
 
   public init() {}
 }

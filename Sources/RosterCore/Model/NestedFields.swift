@@ -74,6 +74,15 @@ public struct NestedFields: Hashable, Sendable {
     }
   }
 
+  /// Replaces the value under an existing `key` at this level, or appends it when the key is new.
+  public mutating func setValue(_ value: Value, forKey key: String) {
+    if let index = entries.firstIndex(where: { $0.key == key }) {
+      entries[index].value = value
+    } else {
+      entries.append(Entry(key: key, value: value))
+    }
+  }
+
   /// Removes and returns the string at `path`, dropping objects left empty.
   public mutating func removeString(at path: ArraySlice<String>) -> String? {
     guard let key = path.first, let index = position(of: key) else { return nil }

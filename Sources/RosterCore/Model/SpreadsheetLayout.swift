@@ -1,11 +1,11 @@
 /// The fixed columns of Roster's CSV and XLSX output, and how a contact fills them.
 ///
 /// Fixed rather than "the first row's keys", so no column that appears later is lost:
-/// `id`, `type`, `name`, `first_name`, `last_name`, `email`, `phone`, `phone_extension`, the seven
+/// `id`, `fingerprint`, `type`, `name`, `first_name`, `last_name`, `email`, `phone`, `phone_extension`, the seven
 /// Airy address fields as `address.*` columns, `address_extra` (any other address keys, as a YAML
 /// flow mapping), `groups` and `primary_groups` (group names separated by the run's group separator,
-/// `;` by default, a name holding the separator or `"` in double quotes), and `metadata` (a one-line
-/// YAML flow mapping). Every header re-imports onto the same field.
+/// `;` by default, a name holding the separator or `"` in double quotes), `metadata` (a one-line
+/// YAML flow mapping) and `merge_history` (a one-line JSON array, `--dedupe merge`). Every header re-imports onto the same field.
 ///
 /// With flattened metadata (`--flatten-metadata`), each metadata path known from the input's header
 /// gets a `metadata.a.b` column before the `metadata` column, which then holds only the other keys.
@@ -20,9 +20,8 @@ public struct SpreadsheetLayout: Sendable {
 
   /// This layout's header row.
   public var headers: [String] {
-    var headers = Self.headers
-    let metadata = headers.removeLast()
-    return headers + metadataColumns.map { "metadata." + $0.joined(separator: ".") } + [metadata]
+    let headers = Self.headers
+    return headers.dropLast(2) + metadataColumns.map { "metadata." + $0.joined(separator: ".") } + headers.suffix(2)
   }
 
   /// This layout's cells for `contact`.
@@ -37,9 +36,8 @@ public struct SpreadsheetLayout: Sendable {
     for path in metadataColumns {
       columns.append(flattened.metadata.removeString(at: path[...]) ?? "")
     }
-    var cells = try Self.cells(for: flattened, groupSeparator: groupSeparator, yaml: yaml)
-    let rest = cells.removeLast()
-    return cells + columns + [rest]
+    let cells = try Self.cells(for: flattened, groupSeparator: groupSeparator, yaml: yaml)
+    return cells.dropLast(2) + columns + cells.suffix(2)
   }
 
   /// The address keys that get a column of their own, in column order.
@@ -49,8 +47,8 @@ public struct SpreadsheetLayout: Sendable {
 
   /// The standard header row.
   public static let headers: [String] =
-    ["id", "type", "name", "first_name", "last_name", "email", "phone", "phone_extension"]
-    + addressKeys.map { "address." + $0 } + ["address_extra", "groups", "primary_groups", "metadata"]
+    ["id", "fingerprint", "type", "name", "first_name", "last_name", "email", "phone", "phone_extension"]
+    + addressKeys.map { "address." + $0 } + ["address_extra", "groups", "primary_groups", "metadata", "merge_history"]
 
   /// The cells of `contact` in the standard layout, one per header; `yaml` renders a nested map as a
   /// one-line YAML flow mapping (empty maps become empty cells).
@@ -58,7 +56,8 @@ public struct SpreadsheetLayout: Sendable {
     for contact: Contact, groupSeparator: UInt8 = UInt8(ascii: ";"), yaml: (NestedFields) throws -> String
   ) rethrows -> [String] {
     var cells: [String] = [
-      contact.id, contact.type.rawValue, contact.name, contact.firstName ?? "", contact.lastName ?? "",
+      contact.id, contact.fingerprint ?? "", contact.type.rawValue, contact.name, contact.firstName ?? "",
+      contact.lastName ?? "",
       contact.email ?? "", contact.phone ?? "", contact.phoneExtension ?? "",
     ]
     var extra = NestedFields()
@@ -73,7 +72,14 @@ public struct SpreadsheetLayout: Sendable {
     cells.append(groupCell(contact.groups.map(\.name), separator: groupSeparator))
     cells.append(groupCell(contact.groups.filter(\.isPrimary).map(\.name), separator: groupSeparator))
     cells.append(contact.metadata.isEmpty ? "" : try yaml(contact.metadata))
+    cells.append(contact.mergeHistory.isEmpty ? "" : mergeHistoryText(contact.mergeHistory))
     return cells
+  }
+
+  /// The `merge_history` value: a one-line JSON array of the merged sources' JSON objects (the same
+  /// text in a JSON record and in a CSV or XLSX cell).
+  public static func mergeHistoryText(_ entries: [String]) -> String {
+    "[" + entries.joined(separator: ",") + "]"
   }
 
   /// Group names joined by `separator`, quoting any name that holds it or `"` (as the Groups reader

@@ -1,7 +1,8 @@
 /// The one-way flow every input takes: mapped draft, validators, id, then writer or issue sink.
 ///
-/// Each row ends in exactly one place: `writer` (and `sink.accepted`) or `sink.rejected`, so
-/// `summary.rows == summary.accepted + summary.rejected` always holds.
+/// Each row ends in exactly one place: `writer` (and `sink.accepted`), `sink.rejected`, or merged into
+/// an earlier row (`recordMerged`, `sink.merged`), so
+/// `summary.rows == summary.accepted + summary.rejected + summary.merged` always holds.
 ///
 /// ```swift
 /// var pipeline = ContactPipeline(validator: validator, writer: writer, sink: report)
@@ -17,7 +18,10 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   public private(set) var lastRejection: RowIssue?
   /// Resolves group names after validation; `nil` leaves group references as mapped.
   public var linker: GroupLinker?
+  /// Finds duplicates after validation and identity, before group linking (`--dedupe`); `nil` for none.
+  public var duplicates: (any DuplicateHandler)?
   private var warnings: [RunWarning] = []
+  private var merges: [MergeRecord] = []
 
   public init(validator: ContactValidator, writer: Writer, sink: Sink) {
     self.validator = validator
@@ -44,7 +48,19 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     var problems = problems
     if problems.isEmpty { validator.validate(&contact, headers: headers, problems: &problems) }
     if problems.isEmpty {
-      if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+      let fingerprintSupplied = contact.fingerprint != nil
+      ContactIdentifier.assignIdentity(&contact)
+      if let duplicates {
+        warnings.removeAll(keepingCapacity: true)
+        merges.removeAll(keepingCapacity: true)
+        try duplicates.handle(
+          &contact, at: position, fingerprintSupplied: fingerprintSupplied, problems: &problems,
+          warnings: &warnings, merges: &merges)
+        for merge in merges { try sink.merged(merge) }
+        for warning in warnings { try warn(warning) }
+      }
+    }
+    if problems.isEmpty {
       if let linker {
         warnings.removeAll(keepingCapacity: true)
         try linker.link(&contact, at: position, problems: &problems, warnings: &warnings)
@@ -62,6 +78,14 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     summary.accepted += 1
     try writer.write(contact)
     try sink.accepted(id: contact.id, position: position)
+  }
+
+  /// Counts a row that `--dedupe merge` merged into an earlier one (reported with that row): it is
+  /// neither accepted nor rejected, so `rows == accepted + rejected + merged`.
+  public mutating func recordMerged(at position: RowPosition) {
+    summary.rows += 1
+    summary.merged += 1
+    lastRejection = nil
   }
 
   /// Rejects a row that could not be mapped at all (the reader's own problems).

@@ -1,6 +1,6 @@
 /// Checks and normalizes a draft contact's email and phone.
 ///
-/// Blank email or phone is allowed. Surrounding ASCII whitespace is trimmed before checking; the
+/// A supplied fingerprint is trimmed (blank means none). Blank email or phone is allowed. Surrounding ASCII whitespace is trimmed before checking; the
 /// output carries the normalized value (email as email-validator normalizes it, phone in E.164 with
 /// any extension in `phoneExtension`).
 public struct ContactValidator: Sendable {
@@ -15,6 +15,10 @@ public struct ContactValidator: Sendable {
   public func validate(
     _ contact: inout Contact, headers: [ContactField: String], problems: inout [IssueDetail]
   ) {
+    if let supplied = contact.fingerprint {
+      let trimmed = supplied.trimmingASCIIWhitespace()
+      contact.fingerprint = trimmed.isEmpty ? nil : trimmed
+    }
     if let raw = contact.email {
       let value = raw.trimmingASCIIWhitespace()
       if value.isEmpty {

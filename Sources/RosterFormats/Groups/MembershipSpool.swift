@@ -112,8 +112,13 @@ final class GroupMemberIndex: GroupMemberSource {
   ///
   /// Groups are gathered in chunks whose entries fit in `memoryBudget` bytes (one spool read per
   /// chunk); a single group larger than the budget is a chunk of its own.
+  /// With `collapsingRepeatedMembers` (`--dedupe merge`, where a merged row's memberships are spooled
+  /// at the index of the row it merged into), members are listed in the order of those indexes, an id
+  /// already among a group's members is not listed again, and a primary membership makes the first
+  /// listing primary.
   init(
-    memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool, memoryBudget: Int = 32 << 20
+    memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool,
+    collapsingRepeatedMembers: Bool = false, memoryBudget: Int = 32 << 20
   ) throws(RosterError) {
     spool = try SpoolFile()
     self.includeReferenced = includeReferenced
@@ -135,6 +140,10 @@ final class GroupMemberIndex: GroupMemberSource {
         continue
       }
       var entries = Array(repeating: [UInt8](), count: chunkEnd - chunkStart)
+      // Merge mode: each slot's entries as (row index, start, end) in `entries`, ordered at the end.
+      var spans = Array(
+        repeating: [(index: Int, start: Int, end: Int)](), count: collapsingRepeatedMembers ? chunkEnd - chunkStart : 0)
+      var listed = Array(repeating: [String: Int](), count: collapsingRepeatedMembers ? chunkEnd - chunkStart : 0)
       try memberships.forEachRow(copyingEntriesOf: chunkStart..<chunkEnd) { row throws(RosterError) in
         guard
           linker.countsAsMember(ownSlot: row.ownSlot >= 0 ? row.ownSlot : nil, at: row.position, slots: row.slots)
@@ -144,8 +153,29 @@ final class GroupMemberIndex: GroupMemberSource {
           let entryEnd = row.entryEnds[offset]
           defer { entryStart = entryEnd }
           guard slot >= chunkStart && slot < chunkEnd && linker.directory.accepts(slot) else { continue }
+          if collapsingRepeatedMembers {
+            var probe = row.entries[entryStart..<entryEnd]
+            if let member = probe.popMemberEntry() {
+              if let first = listed[slot - chunkStart][member.id] {
+                if member.isPrimary { entries[slot - chunkStart][first] |= 1 }
+                continue
+              }
+              listed[slot - chunkStart][member.id] = entries[slot - chunkStart].count
+            }
+            let start = entries[slot - chunkStart].count
+            spans[slot - chunkStart].append((row.position.index, start, start + entryEnd - entryStart))
+          }
           entries[slot - chunkStart].append(contentsOf: row.entries[entryStart..<entryEnd])
         }
+      }
+      for (offset, slotSpans) in spans.enumerated() {
+        // Stable: equal indexes keep spool order.
+        let ordered = slotSpans.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
+        guard ordered.map(\.offset) != Array(slotSpans.indices) else { continue }
+        var reordered: [UInt8] = []
+        reordered.reserveCapacity(entries[offset].count)
+        for span in ordered { reordered.append(contentsOf: entries[offset][span.element.start..<span.element.end]) }
+        entries[offset] = reordered
       }
       for (offset, bytes) in entries.enumerated() {
         try bytes.withUnsafeBufferPointer { buffer throws(RosterError) in try spool.output.write(buffer) }

@@ -3,7 +3,7 @@ import RosterCore
 /// Turns the parse events of one JSON element into a draft contact and its row issues.
 ///
 /// Two shapes are accepted, key by key, in one pass and without recursion:
-/// - Roster's own output: `id`, `type`, `name`, `first_name`, `last_name`, `email`, `phone`,
+/// - Roster's own output: `id`, `fingerprint`, `type`, `name`, `first_name`, `last_name`, `email`, `phone`,
 ///   `phone_extension`, `address` {…}, `groups` [ids], `metadata` {…}; `group_contacts` and
 ///   `referenced_contacts` are ignored (derived again from the members).
 /// - An Airy `contacts.import` element: `display_name` (the name); `avatar_url`, `title`, `timezone`,
@@ -16,7 +16,7 @@ import RosterCore
 /// `maxListedUnknownKeys` of them; the rest are counted, so hostile input cannot grow the list).
 struct JSONContactMapper {
   private enum Slot: Int, CaseIterable {
-    case id, type, name, firstName, lastName, email, phone, phoneExtension
+    case id, type, name, firstName, lastName, email, phone, phoneExtension, fingerprint
   }
 
   private enum Target {
@@ -34,10 +34,12 @@ struct JSONContactMapper {
     case airyMetadata
     case via
     case conversations
+    case mergeHistory
   }
 
   private static let topLevelKeys: [String: TopLevelKey] = [
-    "id": .slot(.id), "type": .slot(.type), "name": .slot(.name), "display_name": .slot(.name),
+    "id": .slot(.id), "fingerprint": .slot(.fingerprint), "type": .slot(.type), "name": .slot(.name),
+    "display_name": .slot(.name),
     "first_name": .slot(.firstName), "last_name": .slot(.lastName), "email": .slot(.email),
     "phone": .slot(.phone), "phone_extension": .slot(.phoneExtension), "address": .address,
     "metadata": .metadata, "groups": .groups, "primary_groups": .primaryGroups, "group_contacts": .ignored,
@@ -45,6 +47,7 @@ struct JSONContactMapper {
     "roster_errors": .ignored,
     "avatar_url": .airyMetadata, "title": .airyMetadata, "timezone": .airyMetadata, "gender": .airyMetadata,
     "locale": .airyMetadata, "organization_name": .airyMetadata, "via": .via, "conversations": .conversations,
+    "merge_history": .mergeHistory,
   ]
 
   private var decoder = JSONStringDecoder()
@@ -134,6 +137,8 @@ struct JSONContactMapper {
         try readObject(into: .metadata, base: ["via"], path: key, routesContactFields: true)
       case .conversations:
         try readConversations()
+      case .mergeHistory:
+        try readMergeHistory()
       case nil:
         if unknownKeys.count < Self.maxListedUnknownKeys {
           if unknownKeySet.insert(key).inserted { unknownKeys.append(key) }
@@ -201,6 +206,43 @@ struct JSONContactMapper {
           positions[id] = contact.groups.count
           contact.groups.append(GroupReference(name: "", id: id, isPrimary: primary))
         }
+      }
+    }
+  }
+
+  /// Reads Roster's own `merge_history`: an array of objects, each kept as its one-line JSON text.
+  private mutating func readMergeHistory() throws(JSONSyntaxError) {
+    let event = try parser.next()
+    switch event {
+    case .null:
+      return
+    case .arrayStart:
+      break
+    case .objectStart:
+      try parser.skipContainer()
+      notAnArray(path: "merge_history", what: "an object")
+      return
+    default:
+      notAnArray(path: "merge_history", what: "a single value")
+      return
+    }
+    var index = 0
+    while true {
+      let event = try parser.next()
+      if case .arrayEnd = event { return }
+      defer { index += 1 }
+      switch event {
+      case .objectStart:
+        let start = parser.offset - 1
+        try parser.skipContainer()
+        anyValue = true
+        contact.mergeHistory.append(
+          MergeHistoryText.minified(UnsafeBufferPointer(rebasing: bytes[start..<parser.offset])))
+      case .arrayStart:
+        try parser.skipContainer()
+        notAnObject(path: "merge_history.\(index)", what: "an array")
+      default:
+        notAnObject(path: "merge_history.\(index)", what: "a single value")
       }
     }
   }
@@ -435,6 +477,7 @@ struct JSONContactMapper {
 
   private mutating func finishContact() {
     if let id = slots[Slot.id.rawValue] { contact.id = id }
+    contact.fingerprint = slots[Slot.fingerprint.rawValue]
     contact.firstName = slots[Slot.firstName.rawValue]
     contact.lastName = slots[Slot.lastName.rawValue]
     contact.email = slots[Slot.email.rawValue]

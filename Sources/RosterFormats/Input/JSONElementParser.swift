@@ -66,6 +66,10 @@ struct JSONElementParser {
   /// The depth of the current container (1 inside the element's own object).
   var depth: Int { stack.count }
 
+  /// The offset of the next byte to read: just past the last event's token (`{` of an `objectStart`,
+  /// `}` after `skipContainer`).
+  var offset: Int { position }
+
   /// The next event, or throws at the first byte that breaks JSON syntax.
   mutating func next() throws(JSONSyntaxError) -> JSONEvent {
     while true {

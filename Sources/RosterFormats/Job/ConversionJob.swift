@@ -73,6 +73,30 @@ public struct GroupOptions: Sendable {
   public init() {}
 }
 
+/// How duplicates within the input are found and handled (`--dedupe`, `--dedupe-key`).
+public struct DedupeOptions: Sendable {
+  public var mode: DedupeMode = .off
+  public var key: DedupeKey = .fingerprint
+  /// Merge-index entries (16 bytes each) kept in memory before a sorted run spills to disk.
+  public var entriesPerRun = 1 << 21
+
+  public init() {}
+}
+
+/// The first-pass state of `--dedupe`: the first row of each key and, for merges, the spooled sources.
+final class DuplicateScan {
+  let key: DedupeKey
+  var table: DuplicateKeyTable
+  /// `nil` for `report`, whose duplicates are rejected rather than kept.
+  let sources: DuplicateSourceSpool?
+
+  init(options: DedupeOptions, keepsIDs: Bool) throws(RosterError) {
+    key = options.key
+    table = DuplicateKeyTable(keepsIDs: keepsIDs)
+    sources = options.mode == .merge ? try DuplicateSourceSpool(runLimit: options.entriesPerRun) : nil
+  }
+}
+
 /// How far a run has got, for progress display.
 public struct JobProgress: Sendable {
   /// 1 for the group scan of a two-pass run, 2 for its output pass; 1 of 1 for one pass.
@@ -113,6 +137,8 @@ public struct ConversionJob: Sendable {
   public var inputOptions = InputChainOptions()
   /// The worksheet to read from an XLSX input (`--sheet`); `nil` reads the first.
   public var sheet: String?
+  /// Duplicates within the input (`--dedupe`, `--dedupe-key`).
+  public var dedupe = DedupeOptions()
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -211,6 +237,7 @@ public struct ConversionJob: Sendable {
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
       mapper.documentDecoder = Self.documentDecoder(limits: options.limits)
+      mapper.historyDecoder = { text in try MergeHistoryText.entries(in: text) }
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
@@ -244,6 +271,7 @@ public struct ConversionJob: Sendable {
       }
       var mapper = ContactMapper(headerMap: headerMap, groupSeparator: groups.separator)
       mapper.documentDecoder = Self.documentDecoder(limits: options.limits)
+      mapper.historyDecoder = { text in try MergeHistoryText.entries(in: text) }
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
@@ -270,23 +298,33 @@ public struct ConversionJob: Sendable {
       // Any element may name groups: always look at all of them first.
       passes = 2
     }
-    // One pass needs no copy of the stream: stop writing it.
-    if passes == 1 { spooling?.spool = nil }
     let directory = GroupDirectory()
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
+    // Merges need every later duplicate when the first occurrence is written: always two passes.
+    let hasMemberships = passes == 2
+    if dedupe.mode == .merge { passes = 2 }
+    // A one-pass run stops copying its stream.
+    if passes == 1 { spooling?.spool = nil }
+    var mergePlan: MergePlan?
 
-    // Memberships can name groups defined further down: scan the whole input once first.
+    // Memberships can name groups defined further down, and merges need their sources: scan the
+    // whole input once first.
     if passes == 2 {
       let memberships = try MembershipSpool()
+      let duplicates =
+        dedupe.mode == .off
+        ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
       try Self.scanGroups(
         rows, validator: validator, headers: fieldHeaders, into: directory, memberships: memberships,
-        keepingNames: groups.referencedContacts
+        keepingNames: groups.referencedContacts, duplicates: duplicates
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
-        memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts)
+        memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts,
+        collapsingRepeatedMembers: dedupe.mode == .merge)
+      if let sources = duplicates?.sources { mergePlan = try MergePlan(spool: sources, directory: directory) }
       let again: any ByteSource
       if format == .xlsx {
         again = MemorySource([])  // the workbook is opened again by random access
@@ -324,7 +362,8 @@ public struct ConversionJob: Sendable {
     }
 
     let reportWriter = try IssueReportWriter(
-      format: report.format, inputName: displayName, output: try open(report.destination))
+      format: report.format, inputName: displayName, output: try open(report.destination),
+      includesMerges: dedupe.mode == .merge)
     var observers: [RowObserver] = []
     var finishRejects: () throws(RosterError) -> Void = {}
     if let rejects {
@@ -361,14 +400,24 @@ public struct ConversionJob: Sendable {
     ) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
+      switch dedupe.mode {
+      case .off: break
+      case .report: pipeline.duplicates = DuplicateRejecter(key: dedupe.key, headers: fieldHeaders)
+      case .merge: pipeline.duplicates = mergePlan
+      }
       do {
         for warning in headerWarnings + warnings { try pipeline.warn(warning) }
       } catch {
         throw RosterError(.output, "\(error)")
       }
-      try Self.stream(rows, headers: fieldHeaders, into: &pipeline, observers: observers, every: progressEvery) {
+      let plan = mergePlan
+      try Self.stream(
+        rows, headers: fieldHeaders, into: &pipeline, observers: observers,
+        isMergedSource: plan.map { plan in { plan.isSource($0) } }, every: progressEvery
+      ) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
+      try mergePlan?.finish()
       do {
         for warning in rows.closingWarnings { try pipeline.warn(warning) }
       } catch {
@@ -505,14 +554,15 @@ public struct ConversionJob: Sendable {
     )
   }
 
-  /// The first pass of a run with group memberships: records every group row and membership.
+  /// The first pass of a run with group memberships or `--dedupe merge`: records every group row and
+  /// membership, and the first row of each duplicate key (spooling later duplicates for merges).
   ///
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them, and so
   /// the fault that ends an input early.
   static func scanGroups(
     _ rows: some ContactRowReader, validator: ContactValidator, headers: [ContactField: String],
     into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
-    progress: (Int, Int) -> Void
+    duplicates: DuplicateScan? = nil, progress: (Int, Int) -> Void
   ) throws(RosterError) {
     var problems: [IssueDetail] = []
     var count = 0
@@ -533,8 +583,21 @@ public struct ConversionJob: Sendable {
       problems.removeAll(keepingCapacity: true)
       validator.validate(&contact, headers: headers, problems: &problems)
       guard problems.isEmpty else { continue }
-      if contact.id.isEmpty { contact.id = ContactIdentifier.derivedID(for: contact) }
+      ContactIdentifier.assignIdentity(&contact)
       let record = row
+      // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
+      // `merge` spools it, and its memberships count for the row it merges into.
+      var memberID = contact.id
+      var memberPosition = record.position
+      if let duplicates, let digest = duplicates.key.digest(of: contact),
+        let first = try duplicates.table.firstOccurrence(of: digest, row: record.position.index, id: contact.id)
+      {
+        guard let sources = duplicates.sources else { continue }
+        try sources.append(contact, at: record.position, destination: first.row)
+        memberID = first.id ?? contact.id
+        // Listed where the row it merges into stands (its line is not needed there).
+        memberPosition = RowPosition(index: first.row, line: 0)
+      }
       var ownSlot = -1
       var defines = false
       if contact.type == .group {
@@ -546,8 +609,8 @@ public struct ConversionJob: Sendable {
         if defines { directory.nest(ownSlot, in: slot) }
         try memberships.append(
           MembershipRecord(
-            position: record.position, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
-            memberID: contact.id, memberName: keepingNames ? contact.name : "",
+            position: memberPosition, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
+            memberID: memberID, memberName: keepingNames ? contact.name : "",
             memberEmail: keepingNames ? contact.email ?? "" : ""))
       }
     }
@@ -591,16 +654,23 @@ public struct ConversionJob: Sendable {
     }
   }
 
-  /// Streams every row of `rows` into `pipeline` (which the caller finishes).
+  /// Streams every row of `rows` into `pipeline` (which the caller finishes); rows `isMergedSource`
+  /// names are counted as merged and go nowhere else.
   ///
   /// Calls `progress(rows, bytesRead)` every `every` rows.
   public static func stream<Writer: ContactWriter, Sink: IssueSink>(
     _ rows: some ContactRowReader, headers: [ContactField: String],
-    into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [], every: Int = 8192,
-    progress: (Int, Int) -> Void = { _, _ in }
+    into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [],
+    isMergedSource: ((Int) -> Bool)? = nil, every: Int = 8192, progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
       while let row = try rows.next() {
+        if let isMergedSource, isMergedSource(row.position.index) {
+          // Merged into an earlier row, which was written with it and reported it.
+          pipeline.recordMerged(at: row.position)
+          if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, rows.bytesRead) }
+          continue
+        }
         try pipeline.process(row.contact, at: row.position, problems: row.problems, headers: headers)
         for observer in observers {
           for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }

@@ -10,13 +10,28 @@ public final class ByteOutput {
   public let displayName: String
   private let descriptor: Int32
   private var pending: [UInt8] = []
-  private static var flushThreshold: Int { 1 << 16 }
+  /// Bytes gathered before a write to the descriptor; never reached in memory.
+  private let flushThreshold: Int
 
   /// Writes to `descriptor`, which the caller keeps open until after `flush`.
   public init(descriptor: Int32, displayName: String) {
     self.descriptor = descriptor
     self.displayName = displayName
-    pending.reserveCapacity(Self.flushThreshold + 4096)
+    flushThreshold = 1 << 16
+    pending.reserveCapacity(flushThreshold + 4096)
+  }
+
+  /// Gathers bytes in memory (for small pieces such as one JSON object) until `takeBytes`.
+  public init(inMemory displayName: String) {
+    descriptor = -1
+    self.displayName = displayName
+    flushThreshold = Int.max
+  }
+
+  /// The bytes gathered in memory, leaving the output empty.
+  public func takeBytes() -> [UInt8] {
+    defer { pending.removeAll(keepingCapacity: true) }
+    return pending
   }
 
   public static func standardOutput() -> ByteOutput { ByteOutput(descriptor: 1, displayName: "<stdout>") }
@@ -25,17 +40,17 @@ public final class ByteOutput {
   @inline(__always)
   public func write(byte: UInt8) throws(RosterError) {
     pending.append(byte)
-    if pending.count >= Self.flushThreshold { try flush() }
+    if pending.count >= flushThreshold { try flush() }
   }
 
   public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(RosterError) {
     pending.append(contentsOf: bytes)
-    if pending.count >= Self.flushThreshold { try flush() }
+    if pending.count >= flushThreshold { try flush() }
   }
 
   public func write(_ text: String) throws(RosterError) {
     pending.append(contentsOf: text.utf8)
-    if pending.count >= Self.flushThreshold { try flush() }
+    if pending.count >= flushThreshold { try flush() }
   }
 
   /// Appends `text` as a JSON string literal, quotes included.
@@ -72,7 +87,7 @@ public final class ByteOutput {
     }
     out.append(UInt8(ascii: "\""))
     swap(&out, &pending)
-    if pending.count >= Self.flushThreshold { try flush() }
+    if pending.count >= flushThreshold { try flush() }
   }
 
   /// Appends `strings` as a JSON array of string literals.
@@ -101,6 +116,7 @@ public final class ByteOutput {
   ///
   /// - Throws: `RosterError` (output) when the system refuses the write (a full disk, a closed pipe).
   public func flush() throws(RosterError) {
+    guard descriptor >= 0 else { return }
     var offset = 0
     let total = pending.count
     var failure: Int32 = 0

@@ -36,6 +36,7 @@ public struct JSONContactWriter: ContactWriter {
   public static func writeObject(_ contact: Contact, to output: ByteOutput) throws(RosterError) {
     try output.write("{\"id\":")
     try output.writeJSONString(contact.id)
+    try output.writeJSONMember("fingerprint", contact.fingerprint)
     try output.write(contact.type == .group ? ",\"type\":\"group\",\"name\":" : ",\"type\":\"person\",\"name\":")
     try output.writeJSONString(contact.name)
     try output.writeJSONMember("first_name", contact.firstName)
@@ -76,6 +77,10 @@ public struct JSONContactWriter: ContactWriter {
     if !contact.metadata.isEmpty {
       try output.write(",\"metadata\":")
       try writeFields(contact.metadata, to: output)
+    }
+    if !contact.mergeHistory.isEmpty {
+      try output.write(",\"merge_history\":")
+      try output.write(SpreadsheetLayout.mergeHistoryText(contact.mergeHistory))
     }
     try output.write(byte: UInt8(ascii: "}"))
   }

@@ -12,17 +12,26 @@ public final class IssueReportWriter: IssueSink {
   private let output: ByteOutput
   private var issueSpool: SpoolFile?
   private var warningSpool: SpoolFile?
+  private var mergeSpool: SpoolFile?
   private var createdCount = 0
   private var issueCount = 0
   private var warningCount = 0
+  private var mergeCount = 0
+  /// Whether the run merges duplicates (`--dedupe merge`): the JSON report then has a `merges` list
+  /// and the summaries a `merged` count, even when nothing merged.
+  public let includesMerges: Bool
 
-  public init(format: ReportFormat, inputName: String, output: ByteOutput) throws(RosterError) {
+  public init(format: ReportFormat, inputName: String, output: ByteOutput, includesMerges: Bool = false)
+    throws(RosterError)
+  {
     self.format = format
     self.inputName = inputName
     self.output = output
+    self.includesMerges = includesMerges
     if format == .json {
       issueSpool = try SpoolFile()
       warningSpool = try SpoolFile()
+      if includesMerges { mergeSpool = try SpoolFile() }
       try output.write("{\n\"created\": [")
     }
   }
@@ -59,6 +68,28 @@ public final class IssueReportWriter: IssueSink {
     }
   }
 
+  public func merged(_ merge: MergeRecord) throws(RosterError) {
+    defer { mergeCount += 1 }
+    switch format {
+    case .json:
+      guard let spool = mergeSpool?.output else { return }
+      try spool.write(mergeCount == 0 ? "\n  " : ",\n  ")
+      try writeMergeObject(merge, kind: false, to: spool)
+    case .jsonl:
+      try writeMergeObject(merge, kind: true, to: output)
+      try output.write(byte: 0x0A)
+    case .text:
+      try output.write(
+        "\(inputName):\(merge.source.line) (row \(merge.source.index)): merged into row \(merge.destination.index) (line \(merge.destination.line))\n"
+      )
+    case .github:
+      let properties = "file=\(Self.githubProperty(inputName)),line=\(merge.source.line)"
+      try output.write(
+        "::notice \(properties),title=row \(merge.source.index) merged::merged into row \(merge.destination.index) (line \(merge.destination.line))\n"
+      )
+    }
+  }
+
   public func warning(_ warning: RunWarning) throws(RosterError) {
     defer { warningCount += 1 }
     switch format {
@@ -85,7 +116,13 @@ public final class IssueReportWriter: IssueSink {
       try issueSpool?.copy(to: output)
       try output.write(issueCount == 0 ? "],\n\"warnings\": [" : "\n],\n\"warnings\": [")
       try warningSpool?.copy(to: output)
-      try output.write(warningCount == 0 ? "],\n\"summary\": " : "\n],\n\"summary\": ")
+      if includesMerges {
+        try output.write(warningCount == 0 ? "],\n\"merges\": [" : "\n],\n\"merges\": [")
+        try mergeSpool?.copy(to: output)
+        try output.write(mergeCount == 0 ? "],\n\"summary\": " : "\n],\n\"summary\": ")
+      } else {
+        try output.write(warningCount == 0 ? "],\n\"summary\": " : "\n],\n\"summary\": ")
+      }
       try writeSummaryObject(summary, kind: false, to: output)
       try output.write("\n}\n")
     case .jsonl:
@@ -104,6 +141,7 @@ public final class IssueReportWriter: IssueSink {
   public static func summaryText(_ summary: RunSummary) -> String {
     let rows = summary.rows == 1 ? "1 row" : "\(summary.rows) rows"
     var text = "\(rows): \(summary.accepted) accepted, \(summary.rejected) rejected"
+    if summary.merged > 0 { text += ", \(summary.merged) merged" }
     if summary.createdGroups > 0 {
       text += summary.createdGroups == 1 ? ", 1 group created" : ", \(summary.createdGroups) groups created"
     }
@@ -169,6 +207,15 @@ public final class IssueReportWriter: IssueSink {
     try out.write("]}")
   }
 
+  private func writeMergeObject(_ merge: MergeRecord, kind: Bool, to out: ByteOutput) throws(RosterError) {
+    try out.write(kind ? "{\"kind\":\"merge\",\"index\":" : "{\"index\":")
+    try out.write(
+      "\(merge.source.index),\"line\":\(merge.source.line),\"into\":\(merge.destination.index),\"into_line\":\(merge.destination.line),\"conflicts\":"
+    )
+    try out.writeJSONArray(merge.conflicts)
+    try out.write(byte: UInt8(ascii: "}"))
+  }
+
   private func writeWarningObject(_ warning: RunWarning, kind: Bool, to out: ByteOutput) throws(RosterError) {
     try out.write(kind ? "{\"kind\":\"warning\",\"code\":" : "{\"code\":")
     try out.writeJSONString(warning.code.rawValue)
@@ -185,6 +232,7 @@ public final class IssueReportWriter: IssueSink {
     try out.write(
       "\(summary.rows),\"accepted\":\(summary.accepted),\"rejected\":\(summary.rejected),\"warnings\":\(summary.warnings)"
     )
+    if includesMerges { try out.write(",\"merged\":\(summary.merged)") }
     if summary.createdGroups > 0 { try out.write(",\"groups_created\":\(summary.createdGroups)") }
     try out.write(byte: UInt8(ascii: "}"))
   }
