@@ -22,13 +22,8 @@ public struct DuplicateKeyTable {
     var size = 1024
     while size < capacity { size <<= 1 }
     self.keepsIDs = keepsIDs
-    highs = Array(repeating: 0, count: size)
-    lows = Array(repeating: 0, count: size)
-    rows = Array(repeating: 0, count: size)
-    if keepsIDs {
-      idHighs = Array(repeating: 0, count: size)
-      idLows = Array(repeating: 0, count: size)
-    }
+    (highs, lows, rows) = ([], [], [])
+    allocateSlots(size)
   }
 
   /// The bytes the table's slots take (what "bytes per distinct key" divides).
@@ -90,6 +85,17 @@ public struct DuplicateKeyTable {
     return NameBasedUUID.text(of: bytes)
   }
 
+  /// Replaces the slot arrays with `size` empty slots.
+  private mutating func allocateSlots(_ size: Int) {
+    highs = Array(repeating: 0, count: size)
+    lows = Array(repeating: 0, count: size)
+    rows = Array(repeating: 0, count: size)
+    if keepsIDs {
+      idHighs = Array(repeating: 0, count: size)
+      idLows = Array(repeating: 0, count: size)
+    }
+  }
+
   /// Doubles the capacity and re-inserts every entry.
   private mutating func grow() {
     let oldHighs = highs
@@ -98,13 +104,7 @@ public struct DuplicateKeyTable {
     let oldIDHighs = idHighs
     let oldIDLows = idLows
     let size = oldRows.count * 2
-    highs = Array(repeating: 0, count: size)
-    lows = Array(repeating: 0, count: size)
-    rows = Array(repeating: 0, count: size)
-    if keepsIDs {
-      idHighs = Array(repeating: 0, count: size)
-      idLows = Array(repeating: 0, count: size)
-    }
+    allocateSlots(size)
     for old in oldRows.indices where oldRows[old] != 0 {
       var slot = Int(truncatingIfNeeded: oldLows[old]) & (size - 1)
       while rows[slot] != 0 { slot = (slot + 1) & (size - 1) }

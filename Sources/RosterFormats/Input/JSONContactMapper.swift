@@ -168,20 +168,7 @@ struct JSONContactMapper {
   /// Reads an array of group ids; `primary` marks them as groups the contact is a primary contact of
   /// (which implies membership).
   private mutating func readGroups(key: String, primary: Bool) throws(JSONSyntaxError) {
-    let event = try parser.next()
-    switch event {
-    case .null:
-      return
-    case .arrayStart:
-      break
-    case .objectStart:
-      try parser.skipContainer()
-      notAnArray(path: key, what: "an object")
-      return
-    default:
-      notAnArray(path: key, what: "a single value")
-      return
-    }
+    guard try enterArray(path: key) else { return }
     var index = 0
     // Positions by id, so an array of a million ids costs linear time, not quadratic.
     var positions: [String: Int] = [:]
@@ -212,20 +199,7 @@ struct JSONContactMapper {
 
   /// Reads Roster's own `merge_history`: an array of objects, each kept as its one-line JSON text.
   private mutating func readMergeHistory() throws(JSONSyntaxError) {
-    let event = try parser.next()
-    switch event {
-    case .null:
-      return
-    case .arrayStart:
-      break
-    case .objectStart:
-      try parser.skipContainer()
-      notAnArray(path: "merge_history", what: "an object")
-      return
-    default:
-      notAnArray(path: "merge_history", what: "a single value")
-      return
-    }
+    guard try enterArray(path: "merge_history") else { return }
     var index = 0
     while true {
       let event = try parser.next()
@@ -539,6 +513,25 @@ struct JSONContactMapper {
     let what = if case .objectStart = event { "an object" } else { "an array" }
     problems.append(
       IssueDetail(header: path, field: path, code: "json.not_a_string", message: "is \(what) where text is expected"))
+  }
+
+  /// Reads the value at `path` up to the inside of its array; `false` when it is null or not an
+  /// array (then skipped, and recorded as a row problem).
+  private mutating func enterArray(path: String) throws(JSONSyntaxError) -> Bool {
+    let event = try parser.next()
+    switch event {
+    case .null:
+      return false
+    case .arrayStart:
+      return true
+    case .objectStart:
+      try parser.skipContainer()
+      notAnArray(path: path, what: "an object")
+      return false
+    default:
+      notAnArray(path: path, what: "a single value")
+      return false
+    }
   }
 
   private mutating func notAnArray(path: String, what: String) {
