@@ -58,6 +58,31 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
+// Coverage-guided fuzz targets (libFuzzer), built only by scripts/fuzz: they link only with
+// `--sanitize fuzzer`, so the normal build and `swift test` never see them.
+if Context.environment["ROSTER_FUZZ"] == "1" {
+  /// The fuzz executables: product name, target name, and what each one reads.
+  let fuzzTargets: [(product: String, target: String, dependencies: [Target.Dependency])] = [
+    ("fuzz-csv", "FuzzCSV", ["RosterFormats", "RosterYAML"]),
+    ("fuzz-json", "FuzzJSON", ["RosterFormats"]),
+    ("fuzz-data-url", "FuzzDataURL", ["RosterFormats"]),
+    ("fuzz-xlsx", "FuzzXLSX", ["RosterXLSXInput"]),
+    ("fuzz-yaml", "FuzzYAML", ["RosterYAML"]),
+    ("fuzz-pipeline", "FuzzPipeline", ["RosterFormats"]),
+  ]
+  package.targets.append(
+    .target(name: "FuzzSupport", dependencies: ["RosterCore"], path: "Tests/Fuzz/FuzzSupport"))
+  for fuzz in fuzzTargets {
+    package.targets.append(
+      .executableTarget(
+        name: fuzz.target, dependencies: fuzz.dependencies + ["FuzzSupport", "RosterCore"],
+        path: "Tests/Fuzz/\(fuzz.target)",
+        // libFuzzer supplies `main`; the entry point is `LLVMFuzzerTestOneInput`.
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.products.append(.executable(name: fuzz.product, targets: [fuzz.target]))
+  }
+}
+
 for target in package.targets where target.type != .system {
   target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }
