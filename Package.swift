@@ -46,8 +46,14 @@ let package = Package(
     .executableTarget(name: "RosterBench", dependencies: ["RosterCore"]),
     // Fixture paths and a process runner shared by the test targets.
     .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
+    // The fuzz targets' bodies (scripts/fuzz), also replayed on Fixtures/fuzz/ by RosterFormatsTests.
+    .target(
+      name: "RosterFuzzHarness", dependencies: ["RosterCore", "RosterFormats", "RosterYAML", "RosterXLSXInput"],
+      path: "Tests/Fuzz/Harness"),
     .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
-    .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport"]),
+    .testTarget(
+      name: "RosterFormatsTests",
+      dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport", "RosterFuzzHarness"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(
       name: "RosterXLSXInputTests", dependencies: ["RosterXLSXInput", "RosterCore", "RosterTestSupport"]),
@@ -59,27 +65,19 @@ let package = Package(
 )
 
 // Coverage-guided fuzz targets (libFuzzer), built only by scripts/fuzz: they link only with
-// `--sanitize fuzzer`, so the normal build and `swift test` never see them.
+// `--sanitize fuzzer`, so the normal build and `swift test` never see them. Their bodies live in
+// RosterFuzzHarness, which `swift test` uses to replay Fixtures/fuzz/.
 if Context.environment["ROSTER_FUZZ"] == "1" {
-  /// The fuzz executables: product name, target name, and what each one reads.
-  let fuzzTargets: [(product: String, target: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-csv", "FuzzCSV", ["RosterFormats", "RosterYAML"]),
-    ("fuzz-json", "FuzzJSON", ["RosterFormats"]),
-    ("fuzz-data-url", "FuzzDataURL", ["RosterFormats"]),
-    ("fuzz-xlsx", "FuzzXLSX", ["RosterXLSXInput"]),
-    ("fuzz-yaml", "FuzzYAML", ["RosterYAML"]),
-    ("fuzz-pipeline", "FuzzPipeline", ["RosterFormats"]),
-  ]
-  package.targets.append(
-    .target(name: "FuzzSupport", dependencies: ["RosterCore"], path: "Tests/Fuzz/FuzzSupport"))
-  for fuzz in fuzzTargets {
+  for (product, name) in [
+    ("fuzz-csv", "CSV"), ("fuzz-json", "JSON"), ("fuzz-data-url", "DataURL"), ("fuzz-xlsx", "XLSX"),
+    ("fuzz-yaml", "YAML"), ("fuzz-pipeline", "Pipeline"),
+  ] {
     package.targets.append(
       .executableTarget(
-        name: fuzz.target, dependencies: fuzz.dependencies + ["FuzzSupport", "RosterCore"],
-        path: "Tests/Fuzz/\(fuzz.target)",
+        name: "Fuzz\(name)", dependencies: ["RosterFuzzHarness"], path: "Tests/Fuzz/Fuzz\(name)",
         // libFuzzer supplies `main`; the entry point is `LLVMFuzzerTestOneInput`.
         swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
-    package.products.append(.executable(name: fuzz.product, targets: [fuzz.target]))
+    package.products.append(.executable(name: product, targets: ["Fuzz\(name)"]))
   }
 }
 

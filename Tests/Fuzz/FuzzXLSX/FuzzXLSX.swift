@@ -1,29 +1,10 @@
-import FuzzSupport
-import RosterCore
-import RosterXLSXInput
+import RosterFuzzHarness
 
-/// The workbook path, rewritten for every input (the reader needs random access to a file).
-nonisolated(unsafe) let workbook = FuzzScratchFile(name: "input.xlsx")
+/// Scratch files for this process.
+nonisolated(unsafe) let scratch = FuzzScratch()
 
-/// libFuzzer entry point: the XLSX reader (ZIP directory, inflate, workbook parts, shared strings,
-/// styles, sheet XML, cell rendering) under its default limits.
-///
-/// The whole input is the file. Errors thrown for bad input are expected; crashes, hangs and
-/// unbounded memory are the bugs.
+/// libFuzzer's entry point: `FuzzHarness` on one input (see `FuzzTarget.xlsx`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzXLSX(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-  workbook.write(FuzzInput(data, size).all)
-  do {
-    let reader = try XLSXRowReader(path: workbook.path, displayName: "fuzz.xlsx")
-    var (headers, lastLine) = try reader.readHeader()
-    _ = headers.count
-    while let row = try reader.next() {
-      guard row.line > lastLine else { fuzzFailure("row on line \(row.line) after line \(lastLine)") }
-      lastLine = row.line
-      headers = row.cells
-    }
-  } catch {
-    _ = error.description
-  }
-  return 0
+  FuzzHarness.fuzz(.xlsx, data, size, scratch: scratch)
 }

@@ -1,0 +1,55 @@
+import Foundation
+import RosterCore
+import RosterFuzzHarness
+import RosterTestSupport
+import Testing
+
+/// Replays every input the fuzzers found (`Fixtures/fuzz/<target>/`) through the same harness as
+/// `scripts/fuzz`, so each fixed crash, hang or broken invariant stays fixed without libFuzzer.
+@Suite struct FuzzRegressionTests {
+  static let root = TestSupport.fixtures.appendingPathComponent("fuzz")
+
+  /// The reproducers kept for `target`, sorted by name.
+  static func reproducers(_ target: FuzzTarget) -> [URL] {
+    let directory = root.appendingPathComponent(target.rawValue)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.sorted().map {
+      directory.appendingPathComponent($0)
+    }
+  }
+
+  @Test(arguments: FuzzTarget.allCases)
+  func reproducersRunClean(_ target: FuzzTarget) throws {
+    let scratch = FuzzScratch()
+    defer { scratch.removeAll() }
+    for file in Self.reproducers(target) {
+      let input = try [UInt8](Data(contentsOf: file))
+      do {
+        try FuzzHarness.run(target, input, scratch: scratch)
+      } catch {
+        Issue.record("\(target.rawValue)/\(file.lastPathComponent): \(error)")
+      }
+    }
+  }
+
+  @Test func accountingCheckCatchesARowThatIsNeitherAcceptedNorReported() throws {
+    var summary = RunSummary()
+    summary.rows = 2
+    summary.accepted = 1
+    summary.rejected = 1
+    let report = Array(
+      """
+      {"kind":"issue","index":1,"line":3,"errors":[],"details":[]}
+      {"kind":"summary","rows":2,"accepted":1,"rejected":1,"warnings":0}
+
+      """.utf8)
+    let contacts = Array("{\"id\":\"a\"}\n".utf8)
+    try FuzzHarness.checkAccounting(summary, report: report, contacts: contacts)
+    // The same report with the issue gone: row 1 is in neither the output nor the report.
+    let silent = Array(report.split(separator: UInt8(ascii: "\n"))[1] + [UInt8(ascii: "\n")])
+    #expect(throws: FuzzFailure.self) { try FuzzHarness.checkAccounting(summary, report: silent, contacts: contacts) }
+    // A row counted but neither accepted nor rejected.
+    summary.rows = 3
+    #expect(throws: FuzzFailure.self) { try FuzzHarness.checkAccounting(summary, report: report, contacts: contacts) }
+  }
+}
