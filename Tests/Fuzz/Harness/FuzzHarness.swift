@@ -31,7 +31,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 public enum FuzzHarness {
   /// The scratch files the harnesses use.
   static let pipelineInputs = [".csv", ".json", ".jsonl", ".xlsx", ".txt"].map { "input\($0)" }
-  static let scratchNames = pipelineInputs + ["workbook.xlsx", "contacts.jsonl", "report.jsonl"]
+  static let scratchNames = pipelineInputs + ["workbook.xlsx", "contacts.jsonl", "report.jsonl", "rejects"]
   /// Writes decoded metadata back out for the YAML round trip.
   nonisolated(unsafe) private static let yamlEncoder = FlowYAMLEncoder()
 
@@ -214,10 +214,12 @@ public enum FuzzHarness {
     let inputPath = try scratch.write(inputName, input.rest)
     scratch.remove("contacts.jsonl")
     scratch.remove("report.jsonl")
+    scratch.remove("rejects")
     var job = ConversionJob(
       input: inputPath, output: (.jsonl, .file(scratch.path("contacts.jsonl"))),
       report: (.jsonl, .file(scratch.path("report.jsonl"))), defaultRegion: region)
     job.groups.unknownGroups = policy
+    job.rejects = scratch.path("rejects")
     let summary: RunSummary
     do {
       summary = try job.run()
@@ -226,6 +228,57 @@ public enum FuzzHarness {
       return
     }
     try checkAccounting(summary, report: scratch.read("report.jsonl"), contacts: scratch.read("contacts.jsonl"))
+    // A `.txt` input's format is sniffed from its content; the others follow the extension.
+    switch inputName {
+    case "input.csv", "input.xlsx": try checkCSVRejects(scratch.read("rejects"), rejected: summary.rejected)
+    case "input.json", "input.jsonl": try checkJSONRejects(scratch.read("rejects"), rejected: summary.rejected)
+    default: break
+    }
+  }
+
+  /// The rejects file of a CSV or XLSX input reads back as CSV: a header, then one complete record
+  /// per rejected row, each ending with the `roster_errors` cell.
+  static func checkCSVRejects(_ rejects: [UInt8], rejected: Int) throws(FuzzFailure) {
+    let reader = CSVRecordReader(source: MemorySource(rejects), displayName: "rejects.csv")
+    var records = 0
+    do {
+      let header = try reader.readHeader().headers
+      guard header.last == RejectedRowsWriter.errorsHeader else {
+        throw FuzzFailure("the rejects header ends with \(header.last ?? "nothing"), not roster_errors")
+      }
+      while let record = try reader.next() {
+        guard record.unterminatedQuoteLine == nil, record.count >= 2, !record.isEmpty(at: record.count - 1) else {
+          throw FuzzFailure("rejects record \(records) does not read back: \(record.lossyStrings)")
+        }
+        records += 1
+      }
+    } catch let failure as FuzzFailure {
+      throw failure
+    } catch {
+      throw FuzzFailure("the rejects file does not read back as CSV: \(error)")
+    }
+    guard records == rejected else {
+      throw FuzzFailure("the rejects file has \(records) rows for \(rejected) rejected")
+    }
+  }
+
+  /// The rejects file of a JSON input is JSON Lines: one line per rejected element, each an object
+  /// that ends with its `roster_errors`.
+  static func checkJSONRejects(_ rejects: [UInt8], rejected: Int) throws(FuzzFailure) {
+    let lines = rejects.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    guard rejects.isEmpty || rejects.last == UInt8(ascii: "\n") else {
+      throw FuzzFailure("the rejects file does not end with a line break")
+    }
+    guard lines.count - 1 == rejected || (rejects.isEmpty && rejected == 0) else {
+      throw FuzzFailure("the rejects file has \(max(0, lines.count - 1)) lines for \(rejected) rejected elements")
+    }
+    for line in lines.dropLast() {
+      guard line.first == UInt8(ascii: "{"), line.last == UInt8(ascii: "}"),
+        line.contains(#""roster_errors":["#.utf8)
+      else {
+        throw FuzzFailure("a rejects line is not one object with its errors: \(String(decoding: line, as: UTF8.self))")
+      }
+    }
   }
 
   /// Every input row is accepted or rejected, the report names each rejected row exactly once (and
