@@ -48,7 +48,8 @@ let package = Package(
     .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
     // The fuzz targets' bodies (scripts/fuzz), also replayed on Fixtures/fuzz/ by RosterFormatsTests.
     .target(
-      name: "RosterFuzzHarness", dependencies: ["RosterCore", "RosterFormats", "RosterYAML", "RosterXLSXInput"],
+      name: "RosterFuzzHarness",
+      dependencies: ["RosterCore", "RosterFormats", "RosterYAML", "RosterXLSXInput", "CZlib"],
       path: "Tests/Fuzz/Harness"),
     .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
     .testTarget(
@@ -70,7 +71,7 @@ let package = Package(
 if Context.environment["ROSTER_FUZZ"] == "1" {
   for (product, name) in [
     ("fuzz-csv", "CSV"), ("fuzz-json", "JSON"), ("fuzz-data-url", "DataURL"), ("fuzz-xlsx", "XLSX"),
-    ("fuzz-yaml", "YAML"), ("fuzz-pipeline", "Pipeline"),
+    ("fuzz-xlsx-parts", "XLSXParts"), ("fuzz-yaml", "YAML"), ("fuzz-pipeline", "Pipeline"),
   ] {
     package.targets.append(
       .executableTarget(

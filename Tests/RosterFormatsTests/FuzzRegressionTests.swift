@@ -2,6 +2,7 @@ import Foundation
 import RosterCore
 import RosterFuzzHarness
 import RosterTestSupport
+import RosterXLSXInput
 import Testing
 
 /// Replays every input the fuzzers found (`Fixtures/fuzz/<target>/`) through the same harness as
@@ -51,5 +52,19 @@ import Testing
     // A row counted but neither accepted nor rejected.
     summary.rows = 3
     #expect(throws: FuzzFailure.self) { try FuzzHarness.checkAccounting(summary, report: report, contacts: contacts) }
+  }
+
+  @Test func partsAssembleIntoAWorkbookTheReaderOpens() throws {
+    let sheet =
+      #"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c>"#
+      + #"<c r="B1" t="s"><v>0</v></c></row></sheetData></worksheet>"#
+    let strings = #"<sst><si><t>Email</t></si></sst>"#
+    let input = Array(sheet.utf8) + [0xFF] + Array(strings.utf8)
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("parts.xlsx").path
+    try Data(StoredZip.workbook(fromParts: input)).write(to: URL(fileURLWithPath: path))
+    let reader = try XLSXRowReader(path: path, displayName: "parts.xlsx")
+    #expect(try reader.readHeader().headers == ["Name", "Email"])
   }
 }

@@ -19,6 +19,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   case json
   case dataURL = "data-url"
   case xlsx
+  /// The XLSX reader on a valid ZIP assembled from the input's parts (sheet, shared strings, styles,
+  /// workbook, relationships), so mutations reach the XML and cell rendering instead of failing CRCs.
+  case xlsxParts = "xlsx-parts"
   case yaml
   case pipeline
 }
@@ -42,6 +45,7 @@ public enum FuzzHarness {
     case .json: try json(input)
     case .dataURL: try dataURL(input)
     case .xlsx: try xlsx(input, scratch: scratch)
+    case .xlsxParts: try xlsx(StoredZip.workbook(fromParts: input), scratch: scratch)
     case .yaml: try yaml(input)
     case .pipeline: try pipeline(input, scratch: scratch)
     }
