@@ -126,6 +126,15 @@ public final class XLSXRowReader {
           inSheetData = true
         } else if inSheetData, xml.nameIs("row") {
           let number = try xml.integerAttribute("r") ?? (lastRow + 1)
+          // Rows come in increasing order (ECMA-376); a repeated or earlier row number would give
+          // two rows the same line in the report.
+          guard number > lastRow, number <= 1_048_576 else {
+            throw xml.malformed(
+              number > lastRow
+                ? "row \(number) is past row 1048576"
+                : number < 1
+                  ? "a row is numbered \(number)" : "row \(number) comes after row \(lastRow): rows must be in order")
+          }
           lastRow = number
           if xml.selfClosing { continue }
           var cells = try readCells(row: number)
@@ -154,13 +163,14 @@ public final class XLSXRowReader {
         let type = cellType(xml.attributeBytes("t"))
         let style = try xml.integerAttribute("s") ?? 0
         let text = xml.selfClosing ? "" : try readCellValue(type: type, style: style, row: row)
-        if column > cells.count {
-          cells.reserveCapacity(column)
-          while cells.count < column - 1 { cells.append("") }
-          cells.append(text)
-        } else {
-          cells[column - 1] = text
+        // Cells come in column order (ECMA-376); a repeated or earlier column would overwrite a value.
+        guard column > cells.count else {
+          throw xml.malformed(
+            "row \(row) has a cell in column \(column) after column \(cells.count): cells must be in column order")
         }
+        cells.reserveCapacity(column)
+        while cells.count < column - 1 { cells.append("") }
+        cells.append(text)
       }
     }
   }

@@ -67,4 +67,44 @@ import Testing
     let reader = try XLSXRowReader(path: path, displayName: "parts.xlsx")
     #expect(try reader.readHeader().headers == ["Name", "Email"])
   }
+
+  /// Reads every row of the workbook made of `sheet` (XML), header first.
+  func readSheet(_ sheet: String) throws -> [[String]] {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("sheet.xlsx").path
+    try Data(StoredZip.workbook(fromParts: Array(sheet.utf8))).write(to: URL(fileURLWithPath: path))
+    let reader = try XLSXRowReader(path: path, displayName: "sheet.xlsx")
+    var rows = [try reader.readHeader().headers]
+    while let row = try reader.next() { rows.append(row.cells) }
+    return rows
+  }
+
+  /// An inline-string cell.
+  func cell(_ reference: String, _ text: String) -> String {
+    #"<c r="\#(reference)" t="inlineStr"><is><t>\#(text)</t></is></c>"#
+  }
+
+  @Test func rowsOutOfOrderAreRefusedNotGivenTheSameLine() throws {
+    let sheet =
+      "<worksheet><sheetData><row r=\"1\">\(cell("A1", "Name"))</row><row r=\"3\">\(cell("A3", "Ada"))</row>"
+      + "<row r=\"2\">\(cell("A2", "Grace"))</row></sheetData></worksheet>"
+    #expect(throws: RosterError.self) { try readSheet(sheet) }
+    do {
+      _ = try readSheet(sheet)
+    } catch {
+      #expect("\(error)".contains("row 2 comes after row 3"))
+    }
+  }
+
+  @Test func aRepeatedCellIsRefusedNotOverwritten() throws {
+    let sheet =
+      "<worksheet><sheetData><row r=\"1\">\(cell("A1", "Name"))\(cell("B1", "Email"))</row>"
+      + "<row r=\"2\">\(cell("B2", "ada@example.com"))\(cell("B2", "other@example.com"))</row></sheetData></worksheet>"
+    #expect(throws: RosterError.self) { try readSheet(sheet) }
+    // In column order, with a gap, the same cells read as written.
+    let ordered =
+      "<worksheet><sheetData><row r=\"1\">\(cell("A1", "Name"))\(cell("C1", "Email"))</row></sheetData></worksheet>"
+    #expect(try readSheet(ordered) == [["Name", "", "Email"]])
+  }
 }
