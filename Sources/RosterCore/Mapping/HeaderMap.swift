@@ -81,8 +81,9 @@ public struct HeaderMap: Sendable {
   /// The metadata paths the columns fill, each once, in column order (for flattened output).
   public var metadataPaths: [[String]] {
     var paths: [[String]] = []
+    var seen: Set<[String]> = []
     for column in columns {
-      if case .metadata(let path) = column.target, !paths.contains(path) { paths.append(path) }
+      if case .metadata(let path) = column.target, seen.insert(path).inserted { paths.append(path) }
     }
     return paths
   }
@@ -137,44 +138,56 @@ public struct HeaderMap: Sendable {
     }
   }
 
+  /// Throws for two columns with one target under different headers, or one path a prefix of another.
+  ///
+  /// Complexity: O(*n* × *d*) for *n* columns whose paths are at most *d* deep (a wide header must not
+  /// take quadratic time: each column is compared with the first column of its target and with the
+  /// paths and prefixes seen so far, not with every other column).
   private func checkConflicts() throws(HeaderError) {
-    for i in columns.indices {
-      for j in columns.indices where j > i {
+    var firstByTarget: [ColumnTarget: Int] = [:]
+    // Every path seen, and every strict prefix of one, with the first column that has it.
+    var paths: [ColumnTarget: Int] = [:]
+    var prefixes: [ColumnTarget: Int] = [:]
+    for (j, b) in columns.enumerated() {
+      if let i = firstByTarget[b.target] {
         let a = columns[i]
-        let b = columns[j]
-        if a.target == b.target {
-          if HeaderKey.normalized(a.header) == HeaderKey.normalized(b.header) { continue }
-          throw HeaderError(
-            code: "header.duplicate",
-            message:
-              "headers \"\(a.header)\" and \"\(b.header)\" both fill \(a.target.fieldName); remove or rename one",
-            headers: [a.header, b.header])
-        }
-        if let (short, long) = Self.prefixPair(a, b) {
-          throw HeaderError(
-            code: "header.path_conflict",
-            message:
-              "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
-            headers: [short.header, long.header])
-        }
+        if HeaderKey.normalized(a.header) == HeaderKey.normalized(b.header) { continue }
+        throw HeaderError(
+          code: "header.duplicate",
+          message: "headers \"\(a.header)\" and \"\(b.header)\" both fill \(a.target.fieldName); remove or rename one",
+          headers: [a.header, b.header])
+      }
+      firstByTarget[b.target] = j
+      let path: [String]
+      let rebuild: ([String]) -> ColumnTarget
+      switch b.target {
+      case .address(let p):
+        path = p
+        rebuild = { .address($0) }
+      case .metadata(let p):
+        path = p
+        rebuild = { .metadata($0) }
+      default:
+        continue
+      }
+      if let i = prefixes[b.target] { throw Self.pathConflict(short: b, long: columns[i]) }
+      for count in 1..<max(1, path.count) {
+        if let i = paths[rebuild(Array(path.prefix(count)))] { throw Self.pathConflict(short: columns[i], long: b) }
+      }
+      paths[b.target] = j
+      for count in 1..<max(1, path.count) where prefixes[rebuild(Array(path.prefix(count)))] == nil {
+        prefixes[rebuild(Array(path.prefix(count)))] = j
       }
     }
   }
 
-  /// The pair ordered (prefix, longer) when one target's path is a strict prefix of the other's.
-  private static func prefixPair(_ a: ColumnMapping, _ b: ColumnMapping) -> (ColumnMapping, ColumnMapping)? {
-    let pathA: [String]
-    let pathB: [String]
-    switch (a.target, b.target) {
-    case (.address(let x), .address(let y)), (.metadata(let x), .metadata(let y)):
-      pathA = x
-      pathB = y
-    default:
-      return nil
-    }
-    if pathA.count < pathB.count && Array(pathB.prefix(pathA.count)) == pathA { return (a, b) }
-    if pathB.count < pathA.count && Array(pathA.prefix(pathB.count)) == pathB { return (b, a) }
-    return nil
+  /// The error for `short`'s path being a strict prefix of `long`'s.
+  private static func pathConflict(short: ColumnMapping, long: ColumnMapping) -> HeaderError {
+    HeaderError(
+      code: "header.path_conflict",
+      message:
+        "headers \"\(short.header)\" and \"\(long.header)\" conflict: \(short.target.fieldName) cannot hold both a value and \(long.target.fieldName)",
+      headers: [short.header, long.header])
   }
 }
 
