@@ -35,8 +35,6 @@ public enum FuzzHarness {
   /// The scratch files the harnesses use.
   static let pipelineInputs = [".csv", ".json", ".jsonl", ".xlsx", ".txt"].map { "input\($0)" }
   static let scratchNames = pipelineInputs + ["workbook.xlsx", "contacts.jsonl", "report.jsonl", "rejects"]
-  /// Writes decoded metadata back out for the YAML round trip.
-  nonisolated(unsafe) private static let yamlEncoder = FlowYAMLEncoder()
 
   /// Runs `target`'s harness on `input`.
   public static func run(_ target: FuzzTarget, _ input: [UInt8], scratch: FuzzScratch) throws(FuzzFailure) {
@@ -192,7 +190,7 @@ public enum FuzzHarness {
     }
     let written: String
     do {
-      written = try yamlEncoder.encode(fields)
+      written = try FlowYAMLEncoder().encode(fields)
     } catch {
       throw FuzzFailure("decoded fields do not encode: \(fields): \(error)")
     }
