@@ -51,8 +51,15 @@ let package = Package(
     .executableTarget(name: "RosterBench", dependencies: ["RosterCore"]),
     // Fixture paths and a process runner shared by the test targets.
     .target(name: "RosterTestSupport", path: "Tests/RosterTestSupport"),
+    // The fuzz targets' bodies (scripts/fuzz), also replayed on Fixtures/fuzz/ by RosterFormatsTests.
+    .target(
+      name: "RosterFuzzHarness",
+      dependencies: ["RosterCore", "RosterFormats", "RosterYAML", "RosterXLSXInput", "CZlib"],
+      path: "Tests/Fuzz/Harness"),
     .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore", "RosterTestSupport"]),
-    .testTarget(name: "RosterFormatsTests", dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport"]),
+    .testTarget(
+      name: "RosterFormatsTests",
+      dependencies: ["RosterCore", "RosterFormats", "RosterTestSupport", "RosterFuzzHarness"]),
     .testTarget(name: "RosterCLITests", dependencies: ["roster", "RosterTestSupport"]),
     .testTarget(
       name: "RosterXLSXInputTests", dependencies: ["RosterXLSXInput", "RosterCore", "RosterTestSupport"]),
@@ -63,6 +70,23 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// Coverage-guided fuzz targets (libFuzzer), built only by scripts/fuzz: they link only with
+// `--sanitize fuzzer`, so the normal build and `swift test` never see them. Their bodies live in
+// RosterFuzzHarness, which `swift test` uses to replay Fixtures/fuzz/.
+if Context.environment["ROSTER_FUZZ"] == "1" {
+  for (product, name) in [
+    ("fuzz-csv", "CSV"), ("fuzz-json", "JSON"), ("fuzz-data-url", "DataURL"), ("fuzz-xlsx", "XLSX"),
+    ("fuzz-xlsx-parts", "XLSXParts"), ("fuzz-yaml", "YAML"), ("fuzz-pipeline", "Pipeline"),
+  ] {
+    package.targets.append(
+      .executableTarget(
+        name: "Fuzz\(name)", dependencies: ["RosterFuzzHarness"], path: "Tests/Fuzz/Fuzz\(name)",
+        // libFuzzer supplies `main`; the entry point is `LLVMFuzzerTestOneInput`.
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.products.append(.executable(name: product, targets: ["Fuzz\(name)"]))
+  }
+}
 
 for target in package.targets where target.type != .system {
   target.swiftSettings = (target.swiftSettings ?? []) + strictSettings

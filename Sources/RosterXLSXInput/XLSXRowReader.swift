@@ -152,6 +152,15 @@ public final class XLSXRowReader {
           inSheetData = true
         } else if inSheetData, xml.nameIs("row") {
           let number = try xml.integerAttribute("r") ?? (lastRow + 1)
+          // Rows come in increasing order (ECMA-376); a repeated or earlier row number would give
+          // two rows the same line in the report.
+          guard number > lastRow, number <= 1_048_576 else {
+            throw xml.malformed(
+              number > lastRow
+                ? "row \(number) is past row 1048576"
+                : number < 1
+                  ? "a row is numbered \(number)" : "row \(number) comes after row \(lastRow): rows must be in order")
+          }
           lastRow = number
           if xml.selfClosing { continue }
           var (cells, violation) = try readCells(row: number)
@@ -179,10 +188,15 @@ public final class XLSXRowReader {
       case .start:
         guard xml.nameIs("c") else { continue }
         let column = try xml.cellReference("r")?.column ?? (lastColumn + 1)
-        lastColumn = column
         guard column >= 1, column <= 16_384 else {
           throw xml.malformed("row \(row) has a cell outside columns A to XFD")
         }
+        // Cells come in column order (ECMA-376); a repeated or earlier column would overwrite a value.
+        guard column > lastColumn else {
+          throw xml.malformed(
+            "row \(row) has a cell in column \(column) after column \(lastColumn): cells must be in column order")
+        }
+        lastColumn = column
         let type = cellType(xml.attributeBytes("t"))
         let style = try xml.integerAttribute("s") ?? 0
         let read = xml.selfClosing ? "" : try readCellValue(type: type, style: style, row: row)
@@ -192,7 +206,7 @@ public final class XLSXRowReader {
             kind: .fieldBytes, limit: rowLimits.maxFieldBytes, column: column - 1, line: row)
           continue
         }
-        if text.isEmpty && column > cells.count { continue }
+        if text.isEmpty { continue }
         if column > rowLimits.maxColumns {
           violation = LimitViolation(kind: .columns, limit: rowLimits.maxColumns, column: column - 1, line: row)
           continue
@@ -202,13 +216,10 @@ public final class XLSXRowReader {
           violation = LimitViolation(kind: .rowBytes, limit: rowLimits.maxRowBytes, column: column - 1, line: row)
           continue
         }
-        if column > cells.count {
-          cells.reserveCapacity(column)
-          while cells.count < column - 1 { cells.append("") }
-          cells.append(text)
-        } else {
-          cells[column - 1] = text
-        }
+        // Cells come in column order (checked above), so this one goes after every cell kept so far.
+        cells.reserveCapacity(column)
+        while cells.count < column - 1 { cells.append("") }
+        cells.append(text)
       }
     }
   }

@@ -96,8 +96,9 @@ public struct HeaderMap: Sendable {
   /// The metadata paths the columns fill, each once, in column order (for flattened output).
   public var metadataPaths: [[String]] {
     var paths: [[String]] = []
+    var seen: Set<[String]> = []
     for column in columns {
-      if case .metadata(let path) = column.target, !paths.contains(path) { paths.append(path) }
+      if case .metadata(let path) = column.target, seen.insert(path).inserted { paths.append(path) }
     }
     return paths
   }

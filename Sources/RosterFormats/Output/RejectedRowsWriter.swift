@@ -106,7 +106,7 @@ public final class RejectedJSONWriter {
     guard end > 0, raw[end - 1] == UInt8(ascii: "}") else {
       // Not an object: keep it whole under "value".
       try output.write("{\"value\":")
-      try raw.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
+      try writeOnOneLine(raw[..<end])
       try output.write(",\"roster_errors\":")
       try output.writeJSONArray(reasons)
       try output.write("}\n")
@@ -114,8 +114,7 @@ public final class RejectedJSONWriter {
     }
     let body = raw[..<(end - 1)]
     let isEmpty = !body.contains { $0 != UInt8(ascii: "{") && $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-    // One line per element: line breaks between tokens are spaces in JSON.
-    for byte in body { try output.write(byte: byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
+    try writeOnOneLine(body)
     try output.write(isEmpty ? "\"roster_errors\":" : ",\"roster_errors\":")
     try output.writeJSONArray(reasons)
     try output.write("}\n")
@@ -123,5 +122,10 @@ public final class RejectedJSONWriter {
 
   public func finish() throws(RosterError) {
     try output.flush()
+  }
+
+  /// One line per element: line breaks between tokens are spaces in JSON (a string cannot hold one).
+  private func writeOnOneLine(_ bytes: ArraySlice<UInt8>) throws(RosterError) {
+    for byte in bytes { try output.write(byte: byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
   }
 }
