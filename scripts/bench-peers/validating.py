@@ -95,8 +95,11 @@ def contact_from(row, columns):
     else:
         key = "person:" + contact["name"] + "\x1f" + contact.get("email", "") + "\x1f" + contact.get("phone", "")
         contact["id"] = str(uuid.uuid5(NAMESPACE, key))
-    names = [name.strip() for name in cell("groups").split(";")]
-    return contact, [name for name in names if name], problems
+    names = {}  # a group named twice in one cell is one membership
+    for name in cell("groups").split(";"):
+        if name.strip():
+            names.setdefault(group_key(name), name.strip())
+    return contact, list(names.values()), problems
 
 
 def rows_of(path):
