@@ -419,16 +419,21 @@ def callgrind(options):
         print(f"  {stage:<22}{costs[stage]:>16,.0f}{100 * costs[stage] / total:>7.1f}%"
               f"{costs[stage] / rows:>10,.0f} per row")
     print()
-    print("top 15 functions by inclusive Ir (leaving out the process entry and command wrappers, "
-          "which include everything):")
+    print("top 15 functions by inclusive Ir (leaving out the process entry, the command wrappers, which include "
+          "everything, and protocol witness thunks); a function no stage names shows the stages it is called from:")
     shown = 0
     for function in sorted(inclusive, key=inclusive.get, reverse=True):
-        if inclusive[function] >= 0.95 * total:
+        name = readable.get(function, function)
+        if inclusive[function] >= 0.95 * total or name.startswith("protocol witness for"):
             continue
-        share = context.get(function, {"other": 1.0})
-        stage = max(share, key=share.get)
-        print(f"  {inclusive[function]:>16,}{100 * inclusive[function] / total:>7.1f}%  [{stage}] "
-              f"{readable.get(function, function)[:150]}")
+        own_stage = stage_of(name)
+        if own_stage is not None:
+            label = own_stage
+        else:
+            share = sorted(context.get(function, {"other": 1.0}).items(), key=lambda item: -item[1])
+            label = "other" if share[0][0] == "other" and share[0][1] > 0.95 else "from " + ", ".join(f"{stage} {100 * fraction:.0f}%" for stage, fraction in share[:3]
+                                         if fraction >= 0.05)
+        print(f"  {inclusive[function]:>16,}{100 * inclusive[function] / total:>7.1f}%  [{label}] {name[:120]}")
         shown += 1
         if shown == 15:
             break
