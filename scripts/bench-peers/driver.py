@@ -363,24 +363,29 @@ def stage_costs(own, edges, readable):
     for (caller, callee), cost in edges.items():
         inclusive[caller] = inclusive.get(caller, 0) + cost
         callers.setdefault(callee, []).append((caller, cost))
+    # Fixed shares: a function a stage names, and a root (no caller), which is "other".
     context = {}
+    derived = []
     for function in inclusive:
         stage = stage_of(readable.get(function, function))
-        context[function] = {stage: 1.0} if stage is not None else ({} if callers.get(function) else {"other": 1.0})
-    staged = {function for function in context if context[function] and function not in callers}
-    staged |= {function for function in inclusive if stage_of(readable.get(function, function)) is not None}
+        if stage is not None:
+            context[function] = {stage: 1.0}
+        elif function not in callers:
+            context[function] = {"other": 1.0}
+        else:
+            context[function] = {}
+            derived.append(function)
     for _ in range(50):
         changed = False
-        for function in inclusive:
-            if function in staged:
-                continue
+        for function in derived:
             flows = {}
             for caller, cost in callers[function]:
                 for caller_stage, fraction in context.get(caller, {}).items():
                     flows[caller_stage] = flows.get(caller_stage, 0) + cost * fraction
             flow = sum(flows.values())
             share = {key: value / flow for key, value in flows.items()} if flow else {}
-            if any(abs(share.get(key, 0) - context[function].get(key, 0)) > 1e-6 for key in set(share) | set(context[function])):
+            before = context[function]
+            if any(abs(share.get(key, 0) - before.get(key, 0)) > 1e-6 for key in set(share) | set(before)):
                 changed = True
             context[function] = share
         if not changed:
