@@ -115,29 +115,37 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
   /// The 16 bytes of a UUID written in the lowercase 8-4-4-4-12 form, or `nil` for any other text
   /// (so `text(of:)` gives back exactly `text`).
   public static func bytes(ofText text: String) -> [UInt8]? {
-    guard text.utf8.count == 36 else { return nil }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(16)
-    var high: UInt8?
-    for (index, character) in text.utf8.enumerated() {
-      if index == 8 || index == 13 || index == 18 || index == 23 {
-        guard character == UInt8(ascii: "-") else { return nil }
-        continue
+    var text = text
+    return text.withUTF8 { utf8 -> [UInt8]? in
+      guard utf8.count == 36 else { return nil }
+      var bytes = [UInt8](repeating: 0, count: 16)
+      var written = 0
+      var index = 0
+      // Hex digits in pairs; a dash after the 4th, 6th, 8th and 10th byte (text offsets 8, 13, 18, 23).
+      while index < 36 {
+        if index == 8 || index == 13 || index == 18 || index == 23 {
+          guard utf8[index] == UInt8(ascii: "-") else { return nil }
+          index += 1
+          continue
+        }
+        guard let high = lowercaseHexValue(utf8[index]), let low = lowercaseHexValue(utf8[index + 1]) else {
+          return nil
+        }
+        bytes[written] = high << 4 | low
+        written += 1
+        index += 2
       }
-      let nibble: UInt8
-      switch character {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-      default: return nil
-      }
-      if let value = high {
-        bytes.append(value << 4 | nibble)
-        high = nil
-      } else {
-        high = nibble
-      }
+      return bytes
     }
-    return bytes
+  }
+
+  /// The value of a digit `0`-`9` or `a`-`f`, or `nil`.
+  private static func lowercaseHexValue(_ character: UInt8) -> UInt8? {
+    switch character {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+    default: nil
+    }
   }
 
   /// RFC 9562's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8.

@@ -25,7 +25,11 @@ public struct CSVRecord: RecordCells {
   public func string(at index: Int) -> String? {
     let start = index == 0 ? 0 : ends[index - 1]
     return bytes.withUnsafeBufferPointer { all in
-      String(validating: UnsafeBufferPointer(rebasing: all[start..<ends[index]]), as: UTF8.self)
+      // Checked here, then decoded: `String(validating:as:)` goes through unspecialized generic code
+      // that looks up type metadata for every cell.
+      let cell = UnsafeBufferPointer(rebasing: all[start..<ends[index]])
+      guard UTF8Validation.firstInvalidOffset(in: cell) == nil else { return nil }
+      return String(decoding: cell, as: UTF8.self)
     }
   }
 
