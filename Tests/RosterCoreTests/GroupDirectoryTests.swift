@@ -23,6 +23,27 @@ struct GroupDirectoryTests {
     #expect(Array(GroupDirectory.normalizedName(name).utf8) == Array(normalized.utf8))
   }
 
+  /// The byte loop for ASCII names agrees with the Unicode path (white space per
+  /// `Character.isWhitespace`, lowercase of uppercase, NFC) on every ASCII byte, in runs and at the ends.
+  @Test func asciiNamesNormalizeLikeTheUnicodePath() {
+    func unicodePath(_ name: String) -> String {
+      let folded = name.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").uppercased().lowercased()
+      return String(decoding: folded._nfcCodeUnits, as: UTF8.self)
+    }
+    var generator = SystemRandomNumberGenerator()
+    let alphabet = (0..<128).map { UInt8($0) }
+    for length in 0..<40 {
+      for _ in 0..<50 {
+        let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+        let name = String(decoding: bytes, as: UTF8.self)
+        #expect(GroupDirectory.normalizedName(name) == unicodePath(name), "\(bytes)")
+      }
+    }
+    for name in [" \r\n A\u{0B}b\u{0C}  c\t", "\u{1C}x\u{1F}", "", "   "] {
+      #expect(GroupDirectory.normalizedName(name) == unicodePath(name))
+    }
+  }
+
   @Test func cyclesAreFoundAndOtherGroupsAreNot() {
     let directory = GroupDirectory()
     let names = ["A", "B", "C", "D", "Self", "Free"]

@@ -240,10 +240,35 @@ public final class GroupDirectory {
   /// 1. leading and trailing white space removed, inner runs of white space folded to one space;
   /// 2. case folded, as lowercase of uppercase (so `ß`, `SS` and `ss` match, and `Σ`, `σ`, `ς`);
   /// 3. Unicode NFC, so precomposed and decomposed accents match.
+  ///
+  /// An ASCII name (the common case, and a per-row cost through fingerprints) takes a byte loop that
+  /// gives the same result: ASCII is already NFC, and lowercase of uppercase is plain lowercase there.
   public static func normalizedName(_ name: String) -> String {
+    if let ascii = normalizedASCIIName(name) { return ascii }
     var words: [Substring] = []
     for word in name.split(whereSeparator: { $0.isWhitespace }) { words.append(word) }
     let folded = words.joined(separator: " ").uppercased().lowercased()
     return String(decoding: folded._nfcCodeUnits, as: UTF8.self)
+  }
+
+  /// `normalizedName` of an all-ASCII name, or `nil` when `name` has any other character. White space
+  /// is what `Character.isWhitespace` says of ASCII: tab, LF, VT, FF, CR and space.
+  private static func normalizedASCIIName(_ name: String) -> String? {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(name.utf8.count)
+    var pendingSpace = false
+    for byte in name.utf8 {
+      guard byte < 0x80 else { return nil }
+      if byte == 0x20 || (0x09...0x0D).contains(byte) {
+        pendingSpace = !bytes.isEmpty
+        continue
+      }
+      if pendingSpace {
+        bytes.append(0x20)
+        pendingSpace = false
+      }
+      bytes.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -68,9 +68,11 @@ public enum ContactIdentifier {
     return personID(fingerprint: contact.fingerprint ?? derivedFingerprint(for: contact))
   }
 
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
   /// Lowercase hex digits of `bytes`.
   static func hexText(_ bytes: ArraySlice<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
+    let digits = hexDigits
     var text: [UInt8] = []
     text.reserveCapacity(bytes.count * 2)
     for byte in bytes {
