@@ -15,13 +15,8 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 
   /// The format a file name's extension implies, if any (`.jsonl`/`.ndjson`, `.json`, `.csv`, `.xlsx`).
   public init?(pathExtensionOf path: String) {
-    switch lowercasedExtension(of: path) {
-    case "jsonl", "ndjson": self = .jsonl
-    case "json": self = .json
-    case "csv": self = .csv
-    case "xlsx": self = .xlsx
-    default: return nil
-    }
+    guard let name = formatName(ofPathExtensionOf: path) else { return nil }
+    self.init(rawValue: name)
   }
 }
 
@@ -37,13 +32,20 @@ public enum InputFormat: String, CaseIterable, Sendable {
 
   /// The format a file name's extension implies, if any (`.csv`, `.json`, `.jsonl`/`.ndjson`, `.xlsx`).
   public init?(pathExtensionOf path: String) {
-    switch lowercasedExtension(of: path) {
-    case "jsonl", "ndjson": self = .jsonl
-    case "json": self = .json
-    case "csv": self = .csv
-    case "xlsx": self = .xlsx
-    default: return nil
-    }
+    guard let name = formatName(ofPathExtensionOf: path) else { return nil }
+    self.init(rawValue: name)
+  }
+}
+
+/// The format name (`jsonl`, `json`, `csv`, `xlsx`) a file name's extension implies, for both the
+/// input and the output formats; `.ndjson` is JSON Lines.
+func formatName(ofPathExtensionOf path: String) -> String? {
+  switch lowercasedExtension(of: path) {
+  case "jsonl", "ndjson": "jsonl"
+  case "json": "json"
+  case "csv": "csv"
+  case "xlsx": "xlsx"
+  default: nil
   }
 }
 
