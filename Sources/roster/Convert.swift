@@ -61,6 +61,7 @@ struct Convert: ParsableCommand {
     job.inputOptions = options.inputOptions
     job.sheet = options.sheet
     job.dedupe = options.dedupeOptions
+    if let threads = options.threads { job.threads = threads }
     job.flattenMetadata = flattenMetadata
     job.formulaGuard = formulaGuard
     let summary = try runWithProgress(job, quiet: options.quiet)

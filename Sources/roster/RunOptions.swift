@@ -127,6 +127,12 @@ struct RunOptions: ParsableArguments {
       valueName: "key"))
   var dedupeKey: DedupeKey = .fingerprint
 
+  @Option(
+    help: ArgumentHelp(
+      "Threads to read and validate with: 1 does everything on one core (default: the CPUs available, at most \(ConversionJob.defaultThreadCap)).",
+      valueName: "count"))
+  var threads: Int?
+
   @Flag(help: "Show no progress and no summary on standard error.")
   var quiet = false
 
@@ -152,6 +158,9 @@ struct RunOptions: ParsableArguments {
       ("--max-download-seconds", maxDownloadSeconds),
     ] where !(value > 0 && value.isFinite) {
       throw ValidationError("\(flag) must be a positive number of seconds")
+    }
+    if let threads, !(1...256).contains(threads) {
+      throw ValidationError("--threads must be between 1 and 256")
     }
     guard maxDownloadBytes > 0 else { throw ValidationError("--max-download-bytes must be positive") }
     guard groupSeparator.utf8.count == 1, let byte = groupSeparator.utf8.first, byte >= 0x20,

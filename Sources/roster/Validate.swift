@@ -25,6 +25,7 @@ struct Validate: ParsableCommand {
     job.inputOptions = options.inputOptions
     job.sheet = options.sheet
     job.dedupe = options.dedupeOptions
+    if let threads = options.threads { job.threads = threads }
     let summary = try runWithProgress(job, quiet: options.quiet)
     if summary.rejected > 0 { throw ExitCode(1) }
   }

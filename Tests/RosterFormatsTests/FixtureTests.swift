@@ -178,7 +178,10 @@ struct FixtureTests {
     let validator = ContactValidator(phone: try #require(PhoneNumberValidator(defaultRegion: fixture.defaultRegion)))
     let sink = RecordingSink()
     var pipeline = ContactPipeline(validator: validator, writer: DiscardingContactWriter(), sink: sink)
-    try ConversionJob.stream(CSVRowReader(reader, mapper: mapper), headers: mapper.fieldHeaders, into: &pipeline)
+    let rows = PreparedRowStream(
+      CSVRowReader(reader, mapper: mapper),
+      preparation: RowPreparation(validator: validator, headers: mapper.fieldHeaders), threads: 2)
+    try ConversionJob.stream(rows, into: &pipeline)
     let summary = try pipeline.finish()
     try fixture.expectEveryInputRowAccounted(
       rows: summary.rows, accepted: summary.accepted, rejected: summary.rejected)

@@ -43,13 +43,25 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   public mutating func process(
     _ draft: Contact, at position: RowPosition, problems: [IssueDetail], headers: [ContactField: String]
   ) throws {
-    summary.rows += 1
     var contact = draft
     var problems = problems
-    if problems.isEmpty { validator.validate(&contact, headers: headers, problems: &problems) }
+    let preparation = RowPreparation(validator: validator, headers: headers)
+    let fingerprintSupplied = preparation.prepare(&contact, problems: &problems)
+    try process(prepared: contact, at: position, problems: problems, fingerprintSupplied: fingerprintSupplied)
+  }
+
+  /// Sends a row that `RowPreparation.prepare` has validated and identified on: duplicates, group
+  /// links, then the writer, or its issues to the sink.
+  ///
+  /// `fingerprintSupplied` is what `prepare` returned.
+  /// - Throws: only when the writer or sink cannot go on (a full disk, say).
+  public mutating func process(
+    prepared: Contact, at position: RowPosition, problems: [IssueDetail], fingerprintSupplied: Bool
+  ) throws {
+    summary.rows += 1
+    var contact = prepared
+    var problems = problems
     if problems.isEmpty {
-      let fingerprintSupplied = contact.fingerprint != nil
-      ContactIdentifier.assignIdentity(&contact)
       if let duplicates {
         warnings.removeAll(keepingCapacity: true)
         merges.removeAll(keepingCapacity: true)
@@ -110,5 +122,29 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     try writer.finish()
     try sink.finish(summary: summary)
     return summary
+  }
+}
+
+/// The part of a row's processing that depends on nothing but the row: validation, then the derived
+/// fingerprint and id. Worker threads run it ahead of the pipeline (`ContactPipeline.process(prepared:)`).
+public struct RowPreparation: Sendable {
+  public let validator: ContactValidator
+  /// The header of each field, for naming it in issues.
+  public let headers: [ContactField: String]
+
+  public init(validator: ContactValidator, headers: [ContactField: String]) {
+    self.validator = validator
+    self.headers = headers
+  }
+
+  /// Validates `contact` when `problems` is empty, then gives it its identity when validation found
+  /// nothing. Returns whether the row supplied its own fingerprint (before one was derived).
+  public func prepare(_ contact: inout Contact, problems: inout [IssueDetail]) -> Bool {
+    guard problems.isEmpty else { return false }
+    validator.validate(&contact, headers: headers, problems: &problems)
+    guard problems.isEmpty else { return false }
+    let fingerprintSupplied = contact.fingerprint != nil
+    ContactIdentifier.assignIdentity(&contact)
+    return fingerprintSupplied
   }
 }

@@ -11,6 +11,8 @@ public enum OriginalRow {
   case cells([String])
   /// A row over one of the `InputLimits`: its contents were skipped, not kept.
   case omitted
+  /// Not kept because nothing in this run shows it (no `--rejects`, no XLSX Issues sheet).
+  case notKept
 
   /// The values to show a person beside the reasons (cells, or the JSON text as one value).
   public var displayValues: [String] {
@@ -18,7 +20,7 @@ public enum OriginalRow {
     case .csv(let record): record.lossyStrings
     case .json(let bytes): [String(decoding: bytes, as: UTF8.self)]
     case .cells(let cells): cells
-    case .omitted: []
+    case .omitted, .notKept: []
     }
   }
 }
@@ -44,6 +46,10 @@ public protocol ContactRowReader: AnyObject {
   /// The next row, or `nil` at the end.
   /// - Throws: `RosterError` when the input cannot be followed any further (rows before are returned).
   func next() throws(RosterError) -> SourceRow?
+  /// The next row, perhaps not yet mapped: `UnmappedRow.mapped()` finishes it, on any thread. Reading
+  /// stays on one thread; mapping can run on others (`PreparedRowStream`).
+  /// - Throws: like `next()`.
+  func nextUnmapped() throws(RosterError) -> UnmappedRow?
   /// Bytes taken from the input so far, for progress.
   var bytesRead: Int { get }
   /// Warnings known only once every row was read (JSON keys Roster does not know, say).
@@ -52,25 +58,42 @@ public protocol ContactRowReader: AnyObject {
 
 extension ContactRowReader {
   public var closingWarnings: [RunWarning] { [] }
+
+  public func nextUnmapped() throws(RosterError) -> UnmappedRow? {
+    try next().map { .mapped($0) }
+  }
 }
 
-/// CSV records mapped through the header map.
-public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
-  private let reader: CSVRecordReader<Source>
-  private let mapper: ContactMapper
-  private var problems: [IssueDetail] = []
+/// A row as read, before or after mapping.
+public enum UnmappedRow {
+  /// Mapped already (the reader maps as it reads).
+  case mapped(SourceRow)
+  /// A CSV record and the mapping to apply to it.
+  case csv(CSVRecord, CSVRecordMapping)
 
-  /// `reader` must be past its header.
-  public init(_ reader: CSVRecordReader<Source>, mapper: ContactMapper) {
-    self.reader = reader
+  /// The row mapped. Reads only the record and the fixed mapping, so rows map on any thread.
+  public func mapped() -> SourceRow {
+    switch self {
+    case .mapped(let row): row
+    case .csv(let record, let mapping): mapping.row(from: record)
+    }
+  }
+}
+
+/// How CSV records become rows: the header's mapping, fixed for the run (shared by threads).
+public final class CSVRecordMapping: @unchecked Sendable {
+  public let mapper: ContactMapper
+  /// Whether rows carry their record (`OriginalRow.csv`) for the rejects file or the Issues sheet.
+  public let keepsOriginals: Bool
+
+  public init(mapper: ContactMapper, keepsOriginals: Bool) {
     self.mapper = mapper
+    self.keepsOriginals = keepsOriginals
   }
 
-  public var bytesRead: Int { reader.bytesRead }
-
-  public func next() throws(RosterError) -> SourceRow? {
-    guard let record = try reader.next() else { return nil }
-    problems.removeAll(keepingCapacity: true)
+  /// Maps `record`, turning a limit violation or an unclosed quote into the row's problem.
+  public func row(from record: CSVRecord) -> SourceRow {
+    var problems: [IssueDetail] = []
     var contact = Contact()
     if let violation = record.limitViolation {
       let column = violation.column.flatMap { $0 < mapper.headerMap.columns.count ? mapper.headerMap.columns[$0] : nil }
@@ -84,8 +107,33 @@ public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
     } else if record.limitViolation == nil {
       contact = mapper.draft(from: record, problems: &problems)
     }
-    let original: OriginalRow = record.limitViolation == nil ? .csv(record) : .omitted
+    let original: OriginalRow = record.limitViolation != nil ? .omitted : keepsOriginals ? .csv(record) : .notKept
     return SourceRow(position: record.position, contact: contact, problems: problems, original: original)
+  }
+}
+
+/// CSV records mapped through the header map.
+public final class CSVRowReader<Source: ByteSource>: ContactRowReader {
+  private let reader: CSVRecordReader<Source>
+  private let mapping: CSVRecordMapping
+
+  /// `reader` must be past its header. `keepsOriginals`: whether rows carry their record
+  /// (`OriginalRow.csv`) for the rejects file or the Issues sheet.
+  public init(_ reader: CSVRecordReader<Source>, mapper: ContactMapper, keepsOriginals: Bool = true) {
+    self.reader = reader
+    self.mapping = CSVRecordMapping(mapper: mapper, keepsOriginals: keepsOriginals)
+  }
+
+  public var bytesRead: Int { reader.bytesRead }
+
+  public func next() throws(RosterError) -> SourceRow? {
+    guard let record = try reader.next() else { return nil }
+    return mapping.row(from: record)
+  }
+
+  public func nextUnmapped() throws(RosterError) -> UnmappedRow? {
+    guard let record = try reader.next() else { return nil }
+    return .csv(record, mapping)
   }
 }
 

@@ -141,6 +141,12 @@ public struct ConversionJob: Sendable {
   public var sheet: String?
   /// Duplicates within the input (`--dedupe`, `--dedupe-key`).
   public var dedupe = DedupeOptions()
+  /// Threads that read and validate rows (`--threads`); 1 runs everything on the calling thread. The
+  /// output is the same whatever the count.
+  public var threads = min(PreparedRowStream.availableProcessors, ConversionJob.defaultThreadCap)
+  /// The most threads a run takes by default: one reads, the others validate, and more than a few
+  /// wait on the reader.
+  public static let defaultThreadCap = 8
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -243,16 +249,19 @@ public struct ConversionJob: Sendable {
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
-      rows = CSVRowReader(reader, mapper: mapper)
+      passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
+      // The first pass never needs the records; the output pass only for the rejects or Issues sheet.
+      let keepsOriginals = rejects != nil || output?.format == .xlsx
+      rows = CSVRowReader(
+        reader, mapper: mapper, keepsOriginals: keepsOriginals && passes == 1 && dedupe.mode != .merge)
       rowsAgain = { again throws(RosterError) in
         let chain = try InputChain.open(
           again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
         let reader = CSVRecordReader(
           source: chain.source, displayName: displayName, limits: options.limits, delimiter: chain.delimiter)
         _ = try reader.readHeader()
-        return CSVRowReader(reader, mapper: mapper)
+        return CSVRowReader(reader, mapper: mapper, keepsOriginals: keepsOriginals)
       }
-      passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .xlsx:
       let openWorkbook = { () throws(RosterError) -> XLSXRowReader in
         if let workbookCopy {
@@ -300,6 +309,7 @@ public struct ConversionJob: Sendable {
       // Any element may name groups: always look at all of them first.
       passes = 2
     }
+    let preparation = RowPreparation(validator: validator, headers: fieldHeaders)
     let directory = GroupDirectory()
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
     // Merges need every later duplicate when the first occurrence is written: always two passes.
@@ -317,7 +327,7 @@ public struct ConversionJob: Sendable {
         dedupe.mode == .off
         ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
       try Self.scanGroups(
-        rows, validator: validator, headers: fieldHeaders, into: directory, memberships: memberships,
+        PreparedRowStream(rows, preparation: preparation, threads: threads), into: directory, memberships: memberships,
         keepingNames: groups.referencedContacts, duplicates: duplicates
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
@@ -379,7 +389,7 @@ public struct ConversionJob: Sendable {
           case .csv(let record): try writer.write(record, issue: issue)
           case .cells(let cells): try writer.write(cells: cells, issue: issue)
           case .omitted: try writer.writeOmitted(issue: issue)
-          case .json: break
+          case .json, .notKept: break
           }
           return []
         }
@@ -391,7 +401,7 @@ public struct ConversionJob: Sendable {
           switch row.original {
           case .json(let raw): try writer.write(raw, issue: issue)
           case .omitted: try writer.writeOmitted(issue: issue)
-          case .csv, .cells: break
+          case .csv, .cells, .notKept: break
           }
           return []
         }
@@ -413,15 +423,16 @@ public struct ConversionJob: Sendable {
         throw RosterError(.output, "\(error)")
       }
       let plan = mergePlan
+      let prepared = PreparedRowStream(rows, preparation: preparation, threads: threads)
       try Self.stream(
-        rows, headers: fieldHeaders, into: &pipeline, observers: observers,
+        prepared, into: &pipeline, observers: observers,
         isMergedSource: plan.map { plan in { plan.isSource($0) } }, every: progressEvery
       ) {
         progress?(JobProgress(pass: passes, passes: passes, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
       try mergePlan?.finish()
       do {
-        for warning in rows.closingWarnings { try pipeline.warn(warning) }
+        for warning in prepared.closingWarnings { try pipeline.warn(warning) }
       } catch {
         throw RosterError(.output, "\(error)")
       }
@@ -562,30 +573,25 @@ public struct ConversionJob: Sendable {
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them, and so
   /// the fault that ends an input early.
   static func scanGroups(
-    _ rows: some ContactRowReader, validator: ContactValidator, headers: [ContactField: String],
-    into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
+    _ rows: PreparedRowStream, into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
     duplicates: DuplicateScan? = nil, progress: (Int, Int) -> Void
   ) throws(RosterError) {
-    var problems: [IssueDetail] = []
     var count = 0
     while true {
       // A fault in the input ends this pass quietly: the second pass processes the rows before it and
       // then meets the same fault, which stops the run with its position.
-      let next: SourceRow?
+      let next: PreparedRow?
       do {
         next = try rows.next()
       } catch {
         return
       }
-      guard let row = next else { return }
+      guard let prepared = next else { return }
       count += 1
       if count % 8192 == 0 { progress(count, rows.bytesRead) }
+      let row = prepared.row
       guard row.problems.isEmpty else { continue }
-      var contact = row.contact
-      problems.removeAll(keepingCapacity: true)
-      validator.validate(&contact, headers: headers, problems: &problems)
-      guard problems.isEmpty else { continue }
-      ContactIdentifier.assignIdentity(&contact)
+      let contact = row.contact
       let record = row
       // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
       // `merge` spools it, and its memberships count for the row it merges into.
@@ -661,19 +667,21 @@ public struct ConversionJob: Sendable {
   ///
   /// Calls `progress(rows, bytesRead)` every `every` rows.
   public static func stream<Writer: ContactWriter, Sink: IssueSink>(
-    _ rows: some ContactRowReader, headers: [ContactField: String],
-    into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [],
+    _ rows: PreparedRowStream, into pipeline: inout ContactPipeline<Writer, Sink>, observers: [RowObserver] = [],
     isMergedSource: ((Int) -> Bool)? = nil, every: Int = 8192, progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
-      while let row = try rows.next() {
+      while let prepared = try rows.next() {
+        let row = prepared.row
         if let isMergedSource, isMergedSource(row.position.index) {
           // Merged into an earlier row, which was written with it and reported it.
           pipeline.recordMerged(at: row.position)
           if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, rows.bytesRead) }
           continue
         }
-        try pipeline.process(row.contact, at: row.position, problems: row.problems, headers: headers)
+        try pipeline.process(
+          prepared: row.contact, at: row.position, problems: row.problems,
+          fingerprintSupplied: prepared.fingerprintSupplied)
         for observer in observers {
           for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }
         }
@@ -685,4 +693,5 @@ public struct ConversionJob: Sendable {
       throw RosterError(.output, "\(error)")
     }
   }
+
 }

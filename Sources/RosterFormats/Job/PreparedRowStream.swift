@@ -1,0 +1,332 @@
+import Glibc
+public import RosterCore
+
+/// A row read, mapped, validated and identified, ready for `ContactPipeline.process(prepared:)`.
+public struct PreparedRow {
+  /// The row; its contact is validated and has its id when `row.problems` is empty.
+  public var row: SourceRow
+  /// Whether the row supplied its own fingerprint (what `RowPreparation.prepare` returned).
+  public var fingerprintSupplied: Bool
+}
+
+/// Reads the rows of one pass and prepares them (`RowPreparation`), on worker threads when `threads`
+/// is above 1, handing them back in input order.
+///
+/// With threads, one thread reads and maps batches of rows ahead (a reader keeps its own position, so
+/// one thread reads), the others and the caller validate batches as they come, and `next()` returns
+/// them in order: the output is the same as with one thread. At most `4 * threads` batches of
+/// `batchRows` rows are in flight, so memory stays bounded whatever the input's size. The reader is
+/// the stream's own from `init` on: the caller must not touch it until `next()` has returned `nil`
+/// (or thrown the reader's fault).
+public final class PreparedRowStream {
+  /// Rows per batch handed between threads.
+  public static let batchRows = 128
+
+  private let rows: any ContactRowReader
+  private let preparation: RowPreparation
+  private let coordinator: BatchCoordinator?
+  private var threads: [pthread_t] = []
+  private var batch: RowBatch?
+  private var cursor = 0
+  private var finished = false
+  /// Bytes the reader had taken when the last batch returned was read, for progress.
+  public private(set) var bytesRead = 0
+
+  /// The number of CPUs online (at least 1): the default for `threads`.
+  public static var availableProcessors: Int {
+    max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  }
+
+  /// Starts reading `rows`; `threads` 1 does all the work on the caller's thread, in `next()`.
+  public init(_ rows: any ContactRowReader, preparation: RowPreparation, threads: Int) {
+    self.rows = rows
+    self.preparation = preparation
+    guard threads > 1 else {
+      coordinator = nil
+      return
+    }
+    let coordinator = BatchCoordinator(maxInFlight: 4 * threads)
+    self.coordinator = coordinator
+    // Signals stay with the calling thread: the workers start with them blocked, so a signal's clean-up
+    // never runs beside a temporary file being created (see `TemporaryFiles`).
+    TemporaryFiles.withSignalsHeld {
+      let reader = UncheckedBox(rows)
+      self.threads.append(Self.spawn { coordinator.produce(from: reader.value) })
+      for _ in 1..<threads {
+        self.threads.append(Self.spawn { coordinator.prepareUntilDone(with: preparation) })
+      }
+    }
+  }
+
+  deinit {
+    // Stopped early (the caller threw): the threads stop at their next batch and free themselves; the
+    // reader may be blocked in a read, so it is not waited for.
+    if let coordinator, !finished {
+      coordinator.cancel()
+      for thread in threads { pthread_detach(thread) }
+    }
+  }
+
+  /// The next row in input order, or `nil` at the end.
+  /// - Throws: the reader's fault, after every row before it was returned.
+  public func next() throws(RosterError) -> PreparedRow? {
+    guard let coordinator else {
+      guard let row = try rows.next() else { return nil }
+      bytesRead = rows.bytesRead
+      var prepared = PreparedRow(row: row, fingerprintSupplied: false)
+      prepared.fingerprintSupplied = preparation.prepare(&prepared.row.contact, problems: &prepared.row.problems)
+      return prepared
+    }
+    while true {
+      if let batch, cursor < batch.rows.count {
+        cursor += 1
+        return batch.take(at: cursor - 1)
+      }
+      if let batch, batch.isLast {
+        if !finished {
+          finished = true
+          for thread in threads { pthread_join(thread, nil) }
+        }
+        if let fault = batch.fault { throw fault }
+        return nil
+      }
+      // The spent batch goes back to the reading thread, to be filled again.
+      if let spent = batch { coordinator.recycle(spent) }
+      batch = nil
+      let next = coordinator.takeInOrder(preparing: preparation)
+      bytesRead = next.bytesRead
+      batch = next
+      cursor = 0
+    }
+  }
+
+  /// Warnings the reader gives once every row was read (only after `next()` returned `nil`).
+  public var closingWarnings: [RunWarning] { rows.closingWarnings }
+
+  private static func spawn(_ body: @escaping () -> Void) -> pthread_t {
+    let context = Unmanaged.passRetained(UncheckedBox(body)).toOpaque()
+    var thread = pthread_t()
+    let status = pthread_create(
+      &thread, nil,
+      { context in
+        let body = Unmanaged<UncheckedBox<() -> Void>>.fromOpaque(context!).takeRetainedValue()
+        body.value()
+        return nil
+      }, context)
+    precondition(status == 0, "pthread_create failed: \(status)")
+    return thread
+  }
+}
+
+/// A value handed to exactly one other thread, which alone uses it from then on.
+final class UncheckedBox<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+/// Rows read together, handed from thread to thread as one piece (only one thread holds it at a time).
+final class RowBatch: @unchecked Sendable {
+  var sequence = 0
+  /// The rows as read (filled by the reading thread).
+  var unmapped: [UnmappedRow] = []
+  /// The rows mapped and prepared, in the same order (filled by `prepare`).
+  var rows: [PreparedRow] = []
+  /// The reader's fault after these rows, if it had one.
+  var fault: RosterError?
+  /// Whether no batch follows this one.
+  var isLast = false
+  var bytesRead = 0
+
+  init() {
+    unmapped.reserveCapacity(PreparedRowStream.batchRows)
+    rows.reserveCapacity(PreparedRowStream.batchRows)
+  }
+
+  /// Empties the batch for reuse, keeping its storage.
+  func reset(sequence: Int) {
+    self.sequence = sequence
+    rows.removeAll(keepingCapacity: true)
+    unmapped.removeAll(keepingCapacity: true)
+    fault = nil
+    isLast = false
+    bytesRead = 0
+  }
+
+  /// Moves the row at `index` out of the batch, leaving an empty row behind (no copy of its storage).
+  func take(at index: Int) -> PreparedRow {
+    var row = PreparedRow(row: Self.emptyRow, fingerprintSupplied: false)
+    swap(&row, &rows[index])
+    return row
+  }
+
+  /// What a moved-out row leaves behind (it allocates nothing).
+  private static var emptyRow: SourceRow {
+    SourceRow(position: RowPosition(index: 0, line: 0), contact: Contact(), problems: [], original: .notKept)
+  }
+
+  /// Maps and prepares the rows read into `rows`.
+  func prepare(with preparation: RowPreparation) {
+    for index in unmapped.indices {
+      // Moved out (an empty row left behind), so the record's buffers are not retained twice.
+      var raw = UnmappedRow.mapped(Self.emptyRow)
+      swap(&raw, &unmapped[index])
+      var row = PreparedRow(row: raw.mapped(), fingerprintSupplied: false)
+      row.fingerprintSupplied = preparation.prepare(&row.row.contact, problems: &row.row.problems)
+      rows.append(row)
+    }
+    unmapped.removeAll(keepingCapacity: true)
+  }
+}
+
+/// The queues between the reading thread, the preparing threads and the consumer, under one lock.
+final class BatchCoordinator: @unchecked Sendable {
+  private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  /// Signalled when the consumer takes a batch (room for the reading thread).
+  private let roomFreed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  /// Signalled when a batch is read (work for the preparing threads), and at the end.
+  private let workAdded = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  /// Signalled when a batch is read or prepared (the consumer takes the one or helps with the other).
+  private let consumerNeeded = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private let maxInFlight: Int
+  /// Read and waiting to be prepared, oldest first (from `unpreparedHead`).
+  private var unprepared: [RowBatch] = []
+  private var unpreparedHead = 0
+  /// Prepared, by sequence number, waiting for their turn.
+  private var ready: [Int: RowBatch] = [:]
+  /// Emptied batches, for the reading thread to fill again.
+  private var spares: [RowBatch] = []
+  private var produced = 0
+  private var consumed = 0
+  private var readingDone = false
+  private var cancelled = false
+
+  init(maxInFlight: Int) {
+    self.maxInFlight = maxInFlight
+    pthread_mutex_init(lock, nil)
+    for condition in [roomFreed, workAdded, consumerNeeded] { pthread_cond_init(condition, nil) }
+  }
+
+  deinit {
+    for condition in [roomFreed, workAdded, consumerNeeded] {
+      pthread_cond_destroy(condition)
+      condition.deallocate()
+    }
+    pthread_mutex_destroy(lock)
+    lock.deallocate()
+  }
+
+  /// The reading thread: reads batches until the end, a fault, or `cancel()`.
+  func produce(from rows: any ContactRowReader) {
+    var sequence = 0
+    while true {
+      pthread_mutex_lock(lock)
+      while !cancelled && produced - consumed >= maxInFlight { pthread_cond_wait(roomFreed, lock) }
+      let stop = cancelled
+      pthread_mutex_unlock(lock)
+      if stop { return }
+      let batch = takeSpare()
+      batch.reset(sequence: sequence)
+      sequence += 1
+      do {
+        while batch.unmapped.count < PreparedRowStream.batchRows {
+          guard let row = try rows.nextUnmapped() else {
+            batch.isLast = true
+            break
+          }
+          batch.unmapped.append(row)
+        }
+      } catch {
+        batch.fault = error
+        batch.isLast = true
+      }
+      batch.bytesRead = rows.bytesRead
+      pthread_mutex_lock(lock)
+      unprepared.append(batch)
+      produced += 1
+      if batch.isLast {
+        readingDone = true
+        pthread_cond_broadcast(workAdded)
+      } else {
+        pthread_cond_signal(workAdded)
+      }
+      pthread_cond_signal(consumerNeeded)
+      pthread_mutex_unlock(lock)
+      if batch.isLast { return }
+    }
+  }
+
+  /// A preparing thread: prepares batches until reading is done and none is left, or `cancel()`.
+  func prepareUntilDone(with preparation: RowPreparation) {
+    pthread_mutex_lock(lock)
+    while true {
+      if cancelled { break }
+      if let batch = takeUnprepared() {
+        pthread_mutex_unlock(lock)
+        batch.prepare(with: preparation)
+        pthread_mutex_lock(lock)
+        ready[batch.sequence] = batch
+        pthread_cond_signal(consumerNeeded)
+        continue
+      }
+      if readingDone { break }
+      pthread_cond_wait(workAdded, lock)
+    }
+    pthread_mutex_unlock(lock)
+  }
+
+  /// The consumer: the next batch in input order, prepared; while it is not ready, the caller
+  /// prepares waiting batches itself.
+  func takeInOrder(preparing preparation: RowPreparation) -> RowBatch {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    while true {
+      if let batch = ready.removeValue(forKey: consumed) {
+        consumed += 1
+        pthread_cond_signal(roomFreed)
+        return batch
+      }
+      if let batch = takeUnprepared() {
+        pthread_mutex_unlock(lock)
+        batch.prepare(with: preparation)
+        pthread_mutex_lock(lock)
+        ready[batch.sequence] = batch
+        continue
+      }
+      pthread_cond_wait(consumerNeeded, lock)
+    }
+  }
+
+  /// Gives a batch the consumer has emptied back to the reading thread.
+  func recycle(_ batch: RowBatch) {
+    pthread_mutex_lock(lock)
+    spares.append(batch)
+    pthread_mutex_unlock(lock)
+  }
+
+  /// A batch to fill: a recycled one when there is one.
+  private func takeSpare() -> RowBatch {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    return spares.popLast() ?? RowBatch()
+  }
+
+  /// Stops the other threads at their next batch.
+  func cancel() {
+    pthread_mutex_lock(lock)
+    cancelled = true
+    for condition in [roomFreed, workAdded, consumerNeeded] { pthread_cond_broadcast(condition) }
+    pthread_mutex_unlock(lock)
+  }
+
+  /// The oldest batch waiting to be prepared (the lock held).
+  private func takeUnprepared() -> RowBatch? {
+    guard unpreparedHead < unprepared.count else { return nil }
+    let batch = unprepared[unpreparedHead]
+    unpreparedHead += 1
+    if unpreparedHead == unprepared.count || unpreparedHead >= 64 {
+      unprepared.removeFirst(unpreparedHead)
+      unpreparedHead = 0
+    }
+    return batch
+  }
+}

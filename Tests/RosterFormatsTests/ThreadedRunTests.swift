@@ -1,0 +1,133 @@
+import Foundation
+import RosterCore
+import RosterFormats
+import RosterTestSupport
+import Testing
+
+/// Runs with worker threads (`--threads`) must give exactly what one thread gives, stop cleanly on a
+/// fault, and never hang.
+@Suite("Threaded runs")
+struct ThreadedRunTests {
+  /// A CSV of `rows` rows crossing many batch boundaries: valid and invalid emails and phones, quoted
+  /// cells with line breaks, group rows after their members, repeated emails.
+  static func contacts(rows: Int) -> String {
+    var text = "Name,Email,Phone,Type,Groups,metadata.note\n"
+    for index in 0..<rows {
+      if index % 97 == 50 {
+        text += "Team \(index / 97),,,group,,\n"
+        continue
+      }
+      let email = index % 31 == 0 ? "broken\(index)@" : "user\(index % 700)@example.com"
+      let phone = index % 23 == 0 ? "+44 20" : "+44 20 7946 \(String(format: "%04d", index % 10000))"
+      let note = index % 7 == 0 ? "\"line one\nline \"\"two\"\"\"" : "n\(index)"
+      let name = index % 11 == 0 ? "Zoë Ünal \(index)" : "Person \(index)"
+      text += "\(name),\(email),\(phone),,Team \(index / 97 + (index % 5 == 0 ? 1 : 0)),\(note)\n"
+    }
+    return text
+  }
+
+  struct Outputs: Equatable {
+    var output: Data
+    var report: Data
+    var rejects: Data
+    var summary: String
+  }
+
+  func run(
+    _ text: String, name: String = "in.csv", format: OutputFormat, threads: Int, dedupe: DedupeMode = .off
+  ) throws -> Outputs {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent(name)
+    try Data(text.utf8).write(to: input)
+    let output = directory.appendingPathComponent("out.\(format.rawValue)")
+    let report = directory.appendingPathComponent("report.json")
+    let rejects = directory.appendingPathComponent("rejects" + (name.hasSuffix(".csv") ? ".csv" : ".jsonl"))
+    var job = ConversionJob(
+      input: input.path, output: (format, .file(output.path)), report: (.json, .file(report.path)),
+      defaultRegion: "GB")
+    job.rejects = rejects.path
+    job.threads = threads
+    job.dedupe.mode = dedupe
+    job.dedupe.key = .email
+    let summary = try job.run()
+    return Outputs(
+      output: try Data(contentsOf: output), report: try Data(contentsOf: report),
+      rejects: try Data(contentsOf: rejects),
+      summary: "\(summary.rows) \(summary.accepted) \(summary.rejected) \(summary.merged)")
+  }
+
+  @Test(arguments: [OutputFormat.jsonl, .csv, .json])
+  func threadsGiveTheSameBytesAsOneThread(_ format: OutputFormat) throws {
+    let text = Self.contacts(rows: 3000)
+    let single = try run(text, format: format, threads: 1)
+    #expect(single.summary.hasPrefix("3000 "))
+    for threads in [2, 5] {
+      let threaded = try run(text, format: format, threads: threads)
+      #expect(threaded == single, "threads \(threads)")
+    }
+  }
+
+  @Test func mergesGiveTheSameBytesWithThreads() throws {
+    let text = Self.contacts(rows: 2000)
+    let single = try run(text, format: .jsonl, threads: 1, dedupe: .merge)
+    #expect(!single.summary.hasSuffix(" 0"), "the input has duplicates to merge")
+    #expect(try run(text, format: .jsonl, threads: 3, dedupe: .merge) == single)
+  }
+
+  @Test func jsonLinesGiveTheSameBytesWithThreads() throws {
+    var text = ""
+    for index in 0..<1500 {
+      let email = index % 13 == 0 ? "nope" : "j\(index)@example.org"
+      text += #"{"name": "J \#(index)", "email": "\#(email)", "groups": ["G\#(index % 4)"]}"# + "\n"
+    }
+    for group in 0..<4 { text += #"{"name": "G\#(group)", "type": "group"}"# + "\n" }
+    let single = try run(text, name: "in.jsonl", format: .jsonl, threads: 1)
+    #expect(try run(text, name: "in.jsonl", format: .jsonl, threads: 2) == single)
+  }
+
+  /// A fault after many rows: the rows before it are processed and the same error ends the run.
+  @Test func aFaultMidInputStopsTheSameWayWithThreads() throws {
+    var text = "["
+    for index in 0..<1200 { text += #"{"name": "P \#(index)", "email": "p\#(index)@example.org"},"# }
+    text += "{\"name\": oops}]"
+    func failure(threads: Int) throws -> String {
+      let error = #expect(throws: RosterError.self) {
+        try run(text, name: "in.json", format: .jsonl, threads: threads)
+      }
+      return try #require(error).message
+    }
+    let single = try failure(threads: 1)
+    #expect(single.contains("byte offset"))
+    #expect(try failure(threads: 2) == single)
+  }
+
+  /// A writer that fails part way: the run throws promptly and the reading threads stop.
+  @Test(.timeLimit(.minutes(1))) func aFailingWriterStopsTheThreads() throws {
+    let text = Self.contacts(rows: 20000)
+    let reader = CSVRecordReader(source: MemorySource(Array(text.utf8)), displayName: "in.csv")
+    let mapper = ContactMapper(headerMap: try HeaderMap(headers: try reader.readHeader().headers))
+    let validator = ContactValidator(phone: try #require(PhoneNumberValidator(defaultRegion: "GB")))
+    var pipeline = ContactPipeline(validator: validator, writer: FailingWriter(after: 300), sink: RecordingSink())
+    let rows = PreparedRowStream(
+      CSVRowReader(reader, mapper: mapper),
+      preparation: RowPreparation(validator: validator, headers: mapper.fieldHeaders), threads: 3)
+    #expect(throws: RosterError.self) { try ConversionJob.stream(rows, into: &pipeline) }
+    #expect(pipeline.writer.written == 300)
+  }
+}
+
+/// Accepts `after` contacts, then fails like a full disk.
+struct FailingWriter: ContactWriter {
+  let after: Int
+  var written = 0
+
+  init(after: Int) { self.after = after }
+
+  mutating func write(_ contact: Contact) throws {
+    guard written < after else { throw RosterError(.output, "no space left on device") }
+    written += 1
+  }
+
+  mutating func finish() throws {}
+}
