@@ -33,8 +33,11 @@ struct ThreadedRunTests {
     var summary: String
   }
 
+  /// Converts `text`; with `rejects` the output pass reads the input again (it shows original rows),
+  /// without it a two-pass run replays the first pass.
   func run(
-    _ text: String, name: String = "in.csv", format: OutputFormat, threads: Int, dedupe: DedupeMode = .off
+    _ text: String, name: String = "in.csv", format: OutputFormat, threads: Int, dedupe: DedupeMode = .off,
+    rejects keepsRejects: Bool = true
   ) throws -> Outputs {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -46,14 +49,14 @@ struct ThreadedRunTests {
     var job = ConversionJob(
       input: input.path, output: (format, .file(output.path)), report: (.json, .file(report.path)),
       defaultRegion: "GB")
-    job.rejects = rejects.path
+    if keepsRejects { job.rejects = rejects.path }
     job.threads = threads
     job.dedupe.mode = dedupe
     job.dedupe.key = .email
     let summary = try job.run()
     return Outputs(
       output: try Data(contentsOf: output), report: try Data(contentsOf: report),
-      rejects: try Data(contentsOf: rejects),
+      rejects: keepsRejects ? try Data(contentsOf: rejects) : Data(),
       summary: "\(summary.rows) \(summary.accepted) \(summary.rejected) \(summary.merged)")
   }
 
@@ -68,11 +71,23 @@ struct ThreadedRunTests {
     }
   }
 
-  @Test func mergesGiveTheSameBytesWithThreads() throws {
+  /// The replayed output pass (no rejects file) writes what reading the input again writes.
+  @Test(arguments: [OutputFormat.jsonl, .csv])
+  func replayingTheFirstPassGivesTheSameBytes(_ format: OutputFormat) throws {
+    let text = Self.contacts(rows: 3000)
+    var reread = try run(text, format: format, threads: 1)
+    reread.rejects = Data()
+    for threads in [1, 3] {
+      #expect(try run(text, format: format, threads: threads, rejects: false) == reread, "threads \(threads)")
+    }
+  }
+
+  @Test(arguments: [true, false])
+  func mergesGiveTheSameBytesWithThreads(rejects: Bool) throws {
     let text = Self.contacts(rows: 2000)
-    let single = try run(text, format: .jsonl, threads: 1, dedupe: .merge)
+    let single = try run(text, format: .jsonl, threads: 1, dedupe: .merge, rejects: rejects)
     #expect(!single.summary.hasSuffix(" 0"), "the input has duplicates to merge")
-    #expect(try run(text, format: .jsonl, threads: 3, dedupe: .merge) == single)
+    #expect(try run(text, format: .jsonl, threads: 3, dedupe: .merge, rejects: rejects) == single)
   }
 
   @Test func jsonLinesGiveTheSameBytesWithThreads() throws {
@@ -87,13 +102,14 @@ struct ThreadedRunTests {
   }
 
   /// A fault after many rows: the rows before it are processed and the same error ends the run.
-  @Test func aFaultMidInputStopsTheSameWayWithThreads() throws {
+  @Test(arguments: [true, false])
+  func aFaultMidInputStopsTheSameWayWithThreads(rejects: Bool) throws {
     var text = "["
     for index in 0..<1200 { text += #"{"name": "P \#(index)", "email": "p\#(index)@example.org"},"# }
     text += "{\"name\": oops}]"
     func failure(threads: Int) throws -> String {
       let error = #expect(throws: RosterError.self) {
-        try run(text, name: "in.json", format: .jsonl, threads: threads)
+        try run(text, name: "in.json", format: .jsonl, threads: threads, rejects: rejects)
       }
       return try #require(error).message
     }

@@ -94,9 +94,9 @@ enum ContactSpoolCodec {
     }
   }
 
-  /// Nested fields; `depth` bounds the recursion (the mappers allow 64 levels).
+  /// Nested fields; `depth` bounds the recursion (the mappers allow at most `InputLimits.largestJSONDepth`).
   private static func popFields(_ bytes: inout ArraySlice<UInt8>, depth: Int) -> NestedFields? {
-    guard depth < 256, let count: UInt32 = bytes.popInteger() else { return nil }
+    guard depth <= InputLimits.largestJSONDepth, let count: UInt32 = bytes.popInteger() else { return nil }
     var fields = NestedFields()
     for _ in 0..<count {
       guard let key = bytes.popString(), let kind: UInt8 = bytes.popInteger() else { return nil }

@@ -315,8 +315,13 @@ public struct ConversionJob: Sendable {
     // Merges need every later duplicate when the first occurrence is written: always two passes.
     let hasMemberships = passes == 2
     if dedupe.mode == .merge { passes = 2 }
-    // A one-pass run stops copying its stream.
-    if passes == 1 { spooling?.spool = nil }
+    // A two-pass run that shows no original rows (no `--rejects`, no XLSX Issues sheet) keeps the first
+    // pass's prepared rows and replays them, instead of reading, mapping and validating the input again.
+    let replaysFirstPass = passes == 2 && rejects == nil && output?.format != .xlsx
+    // A one-pass run, or one that replays, stops copying its stream.
+    if passes == 1 || replaysFirstPass { spooling?.spool = nil }
+    var replay: PreparedRowStream?
+    var replayWarnings: [RunWarning] = []
     var mergePlan: MergePlan?
 
     // Memberships can name groups defined further down, and merges need their sources: scan the
@@ -326,11 +331,17 @@ public struct ConversionJob: Sendable {
       let duplicates =
         dedupe.mode == .off
         ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
+      let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads)
+      let prepared = replaysFirstPass ? try PreparedRowSpool() : nil
       try Self.scanGroups(
-        PreparedRowStream(rows, preparation: preparation, threads: threads), into: directory, memberships: memberships,
-        keepingNames: groups.referencedContacts, duplicates: duplicates
+        firstPass, into: directory, memberships: memberships, keepingNames: groups.referencedContacts,
+        duplicates: duplicates, spool: prepared
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
+      }
+      if let prepared {
+        replay = PreparedRowStream(replaying: try prepared.replay(), inputBytes: firstPass.bytesRead)
+        replayWarnings = firstPass.closingWarnings
       }
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
@@ -338,7 +349,9 @@ public struct ConversionJob: Sendable {
         collapsingRepeatedMembers: dedupe.mode == .merge)
       if let sources = duplicates?.sources { mergePlan = try MergePlan(spool: sources, directory: directory) }
       let again: any ByteSource
-      if format == .xlsx {
+      if replay != nil {
+        again = MemorySource([])  // not read: the output pass replays the first
+      } else if format == .xlsx {
         again = MemorySource([])  // the workbook is opened again by random access
       } else if let spooling {
         again = try spooling.replay(displayName: displayName)
@@ -347,7 +360,7 @@ public struct ConversionJob: Sendable {
       } else {
         again = try InputFile(path: input)
       }
-      rows = try rowsAgain(again)
+      if replay == nil { rows = try rowsAgain(again) }
     }
 
     var files: [AtomicFile] = []
@@ -423,7 +436,7 @@ public struct ConversionJob: Sendable {
         throw RosterError(.output, "\(error)")
       }
       let plan = mergePlan
-      let prepared = PreparedRowStream(rows, preparation: preparation, threads: threads)
+      let prepared = replay ?? PreparedRowStream(rows, preparation: preparation, threads: threads)
       try Self.stream(
         prepared, into: &pipeline, observers: observers,
         isMergedSource: plan.map { plan in { plan.isSource($0) } }, every: progressEvery
@@ -432,7 +445,7 @@ public struct ConversionJob: Sendable {
       }
       try mergePlan?.finish()
       do {
-        for warning in prepared.closingWarnings { try pipeline.warn(warning) }
+        for warning in replay != nil ? replayWarnings : prepared.closingWarnings { try pipeline.warn(warning) }
       } catch {
         throw RosterError(.output, "\(error)")
       }
@@ -568,25 +581,29 @@ public struct ConversionJob: Sendable {
   }
 
   /// The first pass of a run with group memberships or `--dedupe merge`: records every group row and
-  /// membership, and the first row of each duplicate key (spooling later duplicates for merges).
+  /// membership, and the first row of each duplicate key (spooling later duplicates for merges), and
+  /// keeps every prepared row in `spool` for the output pass to replay, when given one.
   ///
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them, and so
   /// the fault that ends an input early.
   static func scanGroups(
     _ rows: PreparedRowStream, into directory: GroupDirectory, memberships: MembershipSpool, keepingNames: Bool,
-    duplicates: DuplicateScan? = nil, progress: (Int, Int) -> Void
+    duplicates: DuplicateScan? = nil, spool: PreparedRowSpool? = nil, progress: (Int, Int) -> Void
   ) throws(RosterError) {
     var count = 0
     while true {
       // A fault in the input ends this pass quietly: the second pass processes the rows before it and
-      // then meets the same fault, which stops the run with its position.
+      // then meets the same fault (read again, or replayed from `spool`), which stops the run with its
+      // position.
       let next: PreparedRow?
       do {
         next = try rows.next()
       } catch {
+        spool?.end(with: error)
         return
       }
       guard let prepared = next else { return }
+      try spool?.append(prepared)
       count += 1
       if count % 8192 == 0 { progress(count, rows.bytesRead) }
       let row = prepared.row

@@ -22,9 +22,13 @@ public final class PreparedRowStream {
   /// Rows per batch handed between threads.
   public static let batchRows = 128
 
-  private let rows: any ContactRowReader
-  private let preparation: RowPreparation
+  private let rows: (any ContactRowReader)?
+  private let preparation: RowPreparation?
   private let coordinator: BatchCoordinator?
+  /// The first pass's rows read back, when this stream replays them.
+  private let replay: PreparedRowSpool.Replay?
+  /// The input's size as the first pass read it, for progress while replaying.
+  private let replayedBytes: Int
   private var threads: [pthread_t] = []
   private var batch: RowBatch?
   private var cursor = 0
@@ -41,6 +45,8 @@ public final class PreparedRowStream {
   public init(_ rows: any ContactRowReader, preparation: RowPreparation, threads: Int) {
     self.rows = rows
     self.preparation = preparation
+    replay = nil
+    replayedBytes = 0
     guard threads > 1 else {
       coordinator = nil
       return
@@ -58,6 +64,15 @@ public final class PreparedRowStream {
     }
   }
 
+  /// Replays the rows a first pass spooled (prepared already); `inputBytes` is what that pass read.
+  init(replaying replay: PreparedRowSpool.Replay, inputBytes: Int) {
+    rows = nil
+    preparation = nil
+    coordinator = nil
+    self.replay = replay
+    replayedBytes = inputBytes
+  }
+
   deinit {
     // Stopped early (the caller threw): the threads stop at their next batch and free themselves; the
     // reader may be blocked in a read, so it is not waited for.
@@ -70,8 +85,13 @@ public final class PreparedRowStream {
   /// The next row in input order, or `nil` at the end.
   /// - Throws: the reader's fault, after every row before it was returned.
   public func next() throws(RosterError) -> PreparedRow? {
-    guard let coordinator else {
-      guard let row = try rows.next() else { return nil }
+    if let replay {
+      let row = try replay.next()
+      bytesRead = Int(replay.fractionRead * Double(replayedBytes))
+      return row
+    }
+    guard let coordinator, let preparation else {
+      guard let rows, let preparation, let row = try rows.next() else { return nil }
       bytesRead = rows.bytesRead
       var prepared = PreparedRow(row: row, fingerprintSupplied: false)
       prepared.fingerprintSupplied = preparation.prepare(&prepared.row.contact, problems: &prepared.row.problems)
@@ -101,7 +121,7 @@ public final class PreparedRowStream {
   }
 
   /// Warnings the reader gives once every row was read (only after `next()` returned `nil`).
-  public var closingWarnings: [RunWarning] { rows.closingWarnings }
+  public var closingWarnings: [RunWarning] { rows?.closingWarnings ?? [] }
 
   private static func spawn(_ body: @escaping () -> Void) -> pthread_t {
     let context = Unmanaged.passRetained(UncheckedBox(body)).toOpaque()

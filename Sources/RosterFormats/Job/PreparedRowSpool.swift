@@ -1,0 +1,162 @@
+import Glibc
+public import RosterCore
+
+/// The first pass's prepared rows, kept on disk so the output pass replays them instead of reading,
+/// mapping and validating the input again.
+///
+/// Each row is a record: a UInt32 length, then a kind byte (0: a prepared contact, 1: a row with
+/// problems), the fingerprint-supplied byte, then the contact (`ContactSpoolCodec`) or the row's
+/// position and issue details. A fault that ended the first pass is kept too, and thrown by the replay
+/// after the rows before it. Rows keep no original (`OriginalRow.notKept`): a run that shows originals
+/// (`--rejects`, XLSX output) reads its input twice instead.
+final class PreparedRowSpool {
+  private let file: SpoolFile
+  private var record: [UInt8] = []
+  /// The fault that ended the first pass, if one did.
+  private(set) var fault: RosterError?
+  /// Rows spooled.
+  private(set) var rows = 0
+
+  init() throws(RosterError) {
+    file = try SpoolFile()
+  }
+
+  /// Adds the next row.
+  func append(_ prepared: PreparedRow) throws(RosterError) {
+    record.removeAll(keepingCapacity: true)
+    record.appendInteger(UInt32(0))
+    let row = prepared.row
+    if row.problems.isEmpty {
+      record.append(0)
+      record.append(prepared.fingerprintSupplied ? 1 : 0)
+      ContactSpoolCodec.append(row.contact, at: row.position, to: &record)
+    } else {
+      record.append(1)
+      record.append(0)
+      record.appendInteger(UInt64(row.position.index))
+      record.appendInteger(UInt64(row.position.line))
+      record.appendInteger(UInt32(row.problems.count))
+      for detail in row.problems {
+        record.appendOptionalString(detail.header)
+        record.appendString(detail.field)
+        record.appendString(detail.code.rawValue)
+        record.appendString(detail.message)
+        record.appendOptionalString(detail.value)
+      }
+    }
+    let length = UInt32(record.count - 4)
+    for offset in 0..<4 { record[offset] = UInt8(truncatingIfNeeded: length >> (8 * offset)) }
+    try record.withUnsafeBufferPointer { bytes throws(RosterError) in try file.output.write(bytes) }
+    rows += 1
+  }
+
+  /// Records the fault that ended the first pass.
+  func end(with fault: RosterError) {
+    self.fault = fault
+  }
+
+  /// Starts reading the rows back from the first.
+  func replay() throws(RosterError) -> Replay {
+    try file.rewindForReading()
+    return Replay(spool: self)
+  }
+
+  /// Reads the spooled rows back in order.
+  final class Replay {
+    private let spool: PreparedRowSpool
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    /// Rows read back so far.
+    private(set) var rowsRead = 0
+
+    fileprivate init(spool: PreparedRowSpool) {
+      self.spool = spool
+    }
+
+    /// The fraction of the rows read back, for progress.
+    var fractionRead: Double { spool.rows == 0 ? 1 : Double(rowsRead) / Double(spool.rows) }
+
+    /// The next row, or `nil` after the last.
+    /// - Throws: the first pass's fault after the rows before it; a read error of the spool.
+    func next() throws(RosterError) -> PreparedRow? {
+      guard try fill(4) else {
+        if let fault = spool.fault { throw fault }
+        return nil
+      }
+      let length = buffer[start..<start + 4].loadLittleEndian(UInt32.self, at: 0)
+      guard try fill(4 + Int(length)) else {
+        throw RosterError(.output, "a temporary file was cut short while it was read back")
+      }
+      var bytes = buffer[start + 4..<start + 4 + Int(length)]
+      start += 4 + Int(length)
+      rowsRead += 1
+      guard let row = Self.decode(&bytes) else {
+        throw RosterError(.output, "a temporary file was cut short while it was read back")
+      }
+      return row
+    }
+
+    /// Makes at least `count` bytes available from `start`; `false` when the spool ends first.
+    private func fill(_ count: Int) throws(RosterError) -> Bool {
+      while buffer.count - start < count {
+        if atEnd { return false }
+        if start > 0 {
+          buffer.removeFirst(start)
+          start = 0
+        }
+        let chunk = try spool.file.readChunk()
+        if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+      }
+      return true
+    }
+
+    private static func decode(_ bytes: inout ArraySlice<UInt8>) -> PreparedRow? {
+      guard let kind: UInt8 = bytes.popInteger(), let supplied: UInt8 = bytes.popInteger() else { return nil }
+      if kind == 0 {
+        guard let (contact, position) = ContactSpoolCodec.decode(&bytes) else { return nil }
+        return PreparedRow(
+          row: SourceRow(position: position, contact: contact, problems: [], original: .notKept),
+          fingerprintSupplied: supplied == 1)
+      }
+      guard let index: UInt64 = bytes.popInteger(), let line: UInt64 = bytes.popInteger(),
+        let count: UInt32 = bytes.popInteger()
+      else { return nil }
+      var problems: [IssueDetail] = []
+      for _ in 0..<count {
+        guard let header = bytes.popOptionalString(), let field = bytes.popString(), let code = bytes.popString(),
+          let message = bytes.popString(), let value = bytes.popOptionalString()
+        else { return nil }
+        problems.append(
+          IssueDetail(header: header, field: field, code: IssueCode(rawValue: code), message: message, value: value))
+      }
+      return PreparedRow(
+        row: SourceRow(
+          position: RowPosition(index: Int(index), line: Int(line)), contact: Contact(), problems: problems,
+          original: .notKept),
+        fingerprintSupplied: false)
+    }
+  }
+}
+
+extension [UInt8] {
+  /// A presence byte, then the string when there is one.
+  fileprivate mutating func appendOptionalString(_ text: String?) {
+    if let text {
+      append(1)
+      appendString(text)
+    } else {
+      append(0)
+    }
+  }
+}
+
+extension ArraySlice<UInt8> {
+  /// What `appendOptionalString` wrote: `.some(nil)` for an absent string, `nil` when cut short.
+  fileprivate mutating func popOptionalString() -> String?? {
+    guard let present: UInt8 = popInteger() else { return nil }
+    if present == 0 { return .some(nil) }
+    guard let text = popString() else { return nil }
+    return .some(text)
+  }
+}
