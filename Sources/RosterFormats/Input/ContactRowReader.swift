@@ -149,19 +149,23 @@ struct StringRowCells: RecordCells {
 public final class XLSXRowAdapter: ContactRowReader {
   private let reader: XLSXRowReader
   private let mapper: ContactMapper
+  private let keepsOriginals: Bool
   private var index = 0
   private var problems: [IssueDetail] = []
 
-  /// `reader` must be past its header.
-  public init(_ reader: XLSXRowReader, mapper: ContactMapper) {
+  /// `reader` must be past its header. `keepsOriginals`: whether rows carry their cells
+  /// (`OriginalRow.cells`) for the rejects file or the Issues sheet.
+  public init(_ reader: XLSXRowReader, mapper: ContactMapper, keepsOriginals: Bool = true) {
     self.reader = reader
     self.mapper = mapper
+    self.keepsOriginals = keepsOriginals
   }
 
   public var bytesRead: Int { 0 }
 
   public func next() throws(RosterError) -> SourceRow? {
-    guard var (cells, line, violation) = try reader.next() else { return nil }
+    guard let (rowCells, line, violation) = try reader.next() else { return nil }
+    var cells = rowCells
     defer { index += 1 }
     if let violation {
       let column = violation.column.flatMap { $0 < mapper.headerMap.columns.count ? mapper.headerMap.columns[$0] : nil }
@@ -176,16 +180,21 @@ public final class XLSXRowAdapter: ContactRowReader {
     problems.removeAll(keepingCapacity: true)
     let contact = mapper.draft(from: StringRowCells(values: cells), problems: &problems)
     return SourceRow(
-      position: RowPosition(index: index, line: line), contact: contact, problems: problems, original: .cells(cells))
+      position: RowPosition(index: index, line: line), contact: contact, problems: problems,
+      original: keepsOriginals ? .cells(cells) : .notKept)
   }
 }
 
 /// JSON arrays, JSON Lines and Airy payloads, element by element.
 public final class JSONRowReader<Source: ByteSource>: ContactRowReader {
   private let reader: JSONContactReader<Source>
+  private let keepsOriginals: Bool
 
-  public init(_ reader: JSONContactReader<Source>) {
+  /// `keepsOriginals`: whether rows carry their JSON text (`OriginalRow.json`) for the rejects file
+  /// or the Issues sheet.
+  public init(_ reader: JSONContactReader<Source>, keepsOriginals: Bool = true) {
     self.reader = reader
+    self.keepsOriginals = keepsOriginals
   }
 
   public var bytesRead: Int { reader.bytesRead }
@@ -215,7 +224,7 @@ public final class JSONRowReader<Source: ByteSource>: ContactRowReader {
     guard let row = try reader.next() else { return nil }
     return SourceRow(
       position: row.position, contact: row.contact, problems: row.problems,
-      original: row.limitViolation == nil ? .json(row.raw) : .omitted)
+      original: row.limitViolation != nil ? .omitted : keepsOriginals ? .json(row.raw) : .notKept)
   }
 
   /// The JSON key for each field, for naming it in reports.

@@ -201,13 +201,9 @@ public struct ConversionJob: Sendable {
     // The extension that may name the format: the path's, or the URL path's (after redirects).
     let path = http.map { Self.urlPath($0.finalURL) } ?? (inline ? nil : input)
     let declared = http?.contentType.flatMap(MediaType.init(contentType:))
-    // A stream that cannot be read twice is copied to an unlinked temporary file as it is read.
-    let stream: (any ByteSource)? =
-      if let http { http } else if let file, file.size == nil { file } else { nil }
-    var spooling: SpoolingSource?
-    if let stream { spooling = SpoolingSource(upstream: stream, spool: try SpoolFile()) }
+    // The input is read once: a two-pass run replays its first pass from a spool (`PreparedRowSpool`).
     let firstRaw: any ByteSource =
-      if let spooling { spooling } else if let file { file } else { MemorySource(Array(input.utf8)) }
+      if let http { http } else if let file { file } else { MemorySource(Array(input.utf8)) }
     let chain = try InputChain.open(
       firstRaw, displayName: displayName, path: path, size: totalBytes, declared: declared, options: inputOptions)
     let format = chain.format
@@ -215,20 +211,20 @@ public struct ConversionJob: Sendable {
     // temporary file first (the data URL, HTTP and stream limits apply while it is copied).
     var workbookCopy: SpoolFile?
     if format == .xlsx && (file?.size == nil || chain.decodedDataURL) {
-      spooling?.spool = nil
       let copy = try SpoolFile()
       try copy.fill(from: chain.source)
       workbookCopy = copy
     }
     let validator = ContactValidator(phone: phoneValidator)
 
+    // Rows keep what was read only for the rejects file or the Issues sheet.
+    let keepsOriginals = rejects != nil || output?.format == .xlsx
     // What each input format gives: its rows, its field names for reports, its own header.
     var headers: [String] = []
     var headerWarnings = chain.warnings
     var metadataPaths: [[String]] = []
     let fieldHeaders: [ContactField: String]
-    let rowsAgain: (any ByteSource) throws(RosterError) -> any ContactRowReader
-    var rows: any ContactRowReader
+    let rows: any ContactRowReader
     var passes: Int
     let options = inputOptions
     switch format {
@@ -250,18 +246,7 @@ public struct ConversionJob: Sendable {
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
-      // The first pass never needs the records; the output pass only for the rejects or Issues sheet.
-      let keepsOriginals = rejects != nil || output?.format == .xlsx
-      rows = CSVRowReader(
-        reader, mapper: mapper, keepsOriginals: keepsOriginals && passes == 1 && dedupe.mode != .merge)
-      rowsAgain = { again throws(RosterError) in
-        let chain = try InputChain.open(
-          again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
-        let reader = CSVRecordReader(
-          source: chain.source, displayName: displayName, limits: options.limits, delimiter: chain.delimiter)
-        _ = try reader.readHeader()
-        return CSVRowReader(reader, mapper: mapper, keepsOriginals: keepsOriginals)
-      }
+      rows = CSVRowReader(reader, mapper: mapper, keepsOriginals: keepsOriginals)
     case .xlsx:
       let openWorkbook = { () throws(RosterError) -> XLSXRowReader in
         if let workbookCopy {
@@ -286,26 +271,15 @@ public struct ConversionJob: Sendable {
       fieldHeaders = mapper.fieldHeaders
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
-      rows = XLSXRowAdapter(workbook, mapper: mapper)
-      rowsAgain = { _ throws(RosterError) in
-        let workbook = try openWorkbook()
-        _ = try workbook.readHeader()
-        return XLSXRowAdapter(workbook, mapper: mapper)
-      }
+      rows = XLSXRowAdapter(workbook, mapper: mapper, keepsOriginals: keepsOriginals)
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
     case .json, .jsonl:
       let layout: JSONInputLayout = format == .jsonl ? .lines : .automatic
       fieldHeaders = JSONRowReader<ErasedSource>.fieldHeaders
       rows = JSONRowReader(
         JSONContactReader(
-          source: chain.source, displayName: displayName, layout: layout, limits: options.limits))
-      rowsAgain = { again throws(RosterError) in
-        let chain = try InputChain.open(
-          again, displayName: displayName, path: path, size: nil, declared: declared, options: options)
-        return JSONRowReader(
-          JSONContactReader(
-            source: chain.source, displayName: displayName, layout: layout, limits: options.limits))
-      }
+          source: chain.source, displayName: displayName, layout: layout, limits: options.limits),
+        keepsOriginals: keepsOriginals)
       // Any element may name groups: always look at all of them first.
       passes = 2
     }
@@ -315,11 +289,6 @@ public struct ConversionJob: Sendable {
     // Merges need every later duplicate when the first occurrence is written: always two passes.
     let hasMemberships = passes == 2
     if dedupe.mode == .merge { passes = 2 }
-    // A two-pass run that shows no original rows (no `--rejects`, no XLSX Issues sheet) keeps the first
-    // pass's prepared rows and replays them, instead of reading, mapping and validating the input again.
-    let replaysFirstPass = passes == 2 && rejects == nil && output?.format != .xlsx
-    // A one-pass run, or one that replays, stops copying its stream.
-    if passes == 1 || replaysFirstPass { spooling?.spool = nil }
     var replay: PreparedRowStream?
     var replayWarnings: [RunWarning] = []
     var mergePlan: MergePlan?
@@ -332,35 +301,22 @@ public struct ConversionJob: Sendable {
         dedupe.mode == .off
         ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
       let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads)
-      let prepared = replaysFirstPass ? try PreparedRowSpool() : nil
+      // The output pass replays the first pass's prepared rows instead of reading, mapping and
+      // validating the input again.
+      let prepared = try PreparedRowSpool()
       try Self.scanGroups(
         firstPass, into: directory, memberships: memberships, keepingNames: groups.referencedContacts,
         duplicates: duplicates, spool: prepared
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
-      if let prepared {
-        replay = PreparedRowStream(replaying: try prepared.replay(), inputBytes: firstPass.bytesRead)
-        replayWarnings = firstPass.closingWarnings
-      }
+      replay = PreparedRowStream(replaying: try prepared.replay(), inputBytes: firstPass.bytesRead)
+      replayWarnings = firstPass.closingWarnings
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
         memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts,
         collapsingRepeatedMembers: dedupe.mode == .merge)
       if let sources = duplicates?.sources { mergePlan = try MergePlan(spool: sources, directory: directory) }
-      let again: any ByteSource
-      if replay != nil {
-        again = MemorySource([])  // not read: the output pass replays the first
-      } else if format == .xlsx {
-        again = MemorySource([])  // the workbook is opened again by random access
-      } else if let spooling {
-        again = try spooling.replay(displayName: displayName)
-      } else if inline {
-        again = MemorySource(Array(input.utf8))
-      } else {
-        again = try InputFile(path: input)
-      }
-      if replay == nil { rows = try rowsAgain(again) }
     }
 
     var files: [AtomicFile] = []

@@ -4,11 +4,11 @@ public import RosterCore
 /// The first pass's prepared rows, kept on disk so the output pass replays them instead of reading,
 /// mapping and validating the input again.
 ///
-/// Each row is a record: a UInt32 length, then a kind byte (0: a prepared contact, 1: a row with
-/// problems), the fingerprint-supplied byte, then the contact (`ContactSpoolCodec`) or the row's
-/// position and issue details. A fault that ended the first pass is kept too, and thrown by the replay
-/// after the rows before it. Rows keep no original (`OriginalRow.notKept`): a run that shows originals
-/// (`--rejects`, XLSX output) reads its input twice instead.
+/// Each row is a record: a UInt32 length, the original row as read (`OriginalRow`, for `--rejects`
+/// and the XLSX Issues sheet; nothing when the reader kept none), then a kind byte (0: a prepared
+/// contact, 1: a row with problems), the fingerprint-supplied byte, then the contact
+/// (`ContactSpoolCodec`) or the row's position and issue details. A fault that ended the first pass
+/// is kept too, and thrown by the replay after the rows before it.
 final class PreparedRowSpool {
   private let file: SpoolFile
   private var record: [UInt8] = []
@@ -26,6 +26,7 @@ final class PreparedRowSpool {
     record.removeAll(keepingCapacity: true)
     record.appendInteger(UInt32(0))
     let row = prepared.row
+    record.appendOriginal(row.original)
     if row.problems.isEmpty {
       record.append(0)
       record.append(prepared.fingerprintSupplied ? 1 : 0)
@@ -112,11 +113,13 @@ final class PreparedRowSpool {
     }
 
     private static func decode(_ bytes: inout ArraySlice<UInt8>) -> PreparedRow? {
-      guard let kind: UInt8 = bytes.popInteger(), let supplied: UInt8 = bytes.popInteger() else { return nil }
+      guard let original = bytes.popOriginal(), let kind: UInt8 = bytes.popInteger(),
+        let supplied: UInt8 = bytes.popInteger()
+      else { return nil }
       if kind == 0 {
         guard let (contact, position) = ContactSpoolCodec.decode(&bytes) else { return nil }
         return PreparedRow(
-          row: SourceRow(position: position, contact: contact, problems: [], original: .notKept),
+          row: SourceRow(position: position, contact: contact, problems: [], original: original.row(at: position)),
           fingerprintSupplied: supplied == 1)
       }
       guard let index: UInt64 = bytes.popInteger(), let line: UInt64 = bytes.popInteger(),
@@ -130,10 +133,10 @@ final class PreparedRowSpool {
         problems.append(
           IssueDetail(header: header, field: field, code: IssueCode(rawValue: code), message: message, value: value))
       }
+      let position = RowPosition(index: Int(index), line: Int(line))
       return PreparedRow(
         row: SourceRow(
-          position: RowPosition(index: Int(index), line: Int(line)), contact: Contact(), problems: problems,
-          original: .notKept),
+          position: position, contact: Contact(), problems: problems, original: original.row(at: position)),
         fingerprintSupplied: false)
     }
   }
@@ -158,5 +161,99 @@ extension ArraySlice<UInt8> {
     if present == 0 { return .some(nil) }
     guard let text = popString() else { return nil }
     return .some(text)
+  }
+}
+
+/// An original row as spooled; the CSV record's position is the row's own, filled in when read back.
+enum SpooledOriginal {
+  case notKept
+  case omitted
+  case csv(bytes: [UInt8], ends: [Int], cellStarts: [Int], unterminatedQuoteLine: Int?)
+  case json([UInt8])
+  case cells([String])
+
+  func row(at position: RowPosition) -> OriginalRow {
+    switch self {
+    case .notKept: .notKept
+    case .omitted: .omitted
+    case .csv(let bytes, let ends, let cellStarts, let unterminatedQuoteLine):
+      .csv(
+        CSVRecord(
+          bytes: bytes, ends: ends, position: position, unterminatedQuoteLine: unterminatedQuoteLine,
+          limitViolation: nil, cellStarts: cellStarts))
+    case .json(let bytes): .json(bytes)
+    case .cells(let cells): .cells(cells)
+    }
+  }
+}
+
+extension [UInt8] {
+  /// A kind byte (0 not kept, 1 omitted, 2 CSV, 3 JSON, 4 cells), then its contents.
+  fileprivate mutating func appendOriginal(_ original: OriginalRow) {
+    switch original {
+    case .notKept: append(0)
+    case .omitted: append(1)
+    case .csv(let record):
+      append(2)
+      appendInteger(UInt64(record.unterminatedQuoteLine ?? 0))
+      appendInteger(UInt32(record.ends.count))
+      for end in record.ends { appendInteger(UInt32(end)) }
+      appendInteger(UInt32(record.cellStarts.count))
+      for start in record.cellStarts { appendInteger(UInt64(start)) }
+      appendInteger(UInt32(record.bytes.count))
+      append(contentsOf: record.bytes)
+    case .json(let bytes):
+      append(3)
+      appendInteger(UInt32(bytes.count))
+      append(contentsOf: bytes)
+    case .cells(let cells):
+      append(4)
+      appendInteger(UInt32(cells.count))
+      for cell in cells { appendString(cell) }
+    }
+  }
+}
+
+extension ArraySlice<UInt8> {
+  fileprivate mutating func popBytes() -> [UInt8]? {
+    guard let count: UInt32 = popInteger(), self.count >= Int(count) else { return nil }
+    defer { self = dropFirst(Int(count)) }
+    return Array(prefix(Int(count)))
+  }
+
+  fileprivate mutating func popOriginal() -> SpooledOriginal? {
+    guard let kind: UInt8 = popInteger() else { return nil }
+    switch kind {
+    case 0: return .notKept
+    case 1: return .omitted
+    case 2:
+      guard let quoteLine: UInt64 = popInteger(), let count: UInt32 = popInteger() else { return nil }
+      var ends: [Int] = []
+      var cellStarts: [Int] = []
+      ends.reserveCapacity(Int(count))
+      cellStarts.reserveCapacity(Int(count))
+      for _ in 0..<count {
+        guard let end: UInt32 = popInteger() else { return nil }
+        ends.append(Int(end))
+      }
+      guard let startCount: UInt32 = popInteger() else { return nil }
+      for _ in 0..<startCount {
+        guard let start: UInt64 = popInteger() else { return nil }
+        cellStarts.append(Int(start))
+      }
+      guard let bytes = popBytes() else { return nil }
+      return .csv(
+        bytes: bytes, ends: ends, cellStarts: cellStarts, unterminatedQuoteLine: quoteLine == 0 ? nil : Int(quoteLine))
+    case 3: return popBytes().map { .json($0) }
+    case 4:
+      guard let count: UInt32 = popInteger() else { return nil }
+      var cells: [String] = []
+      for _ in 0..<count {
+        guard let cell = popString() else { return nil }
+        cells.append(cell)
+      }
+      return .cells(cells)
+    default: return nil
+    }
   }
 }
