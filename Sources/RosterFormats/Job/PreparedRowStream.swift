@@ -74,11 +74,15 @@ public final class PreparedRowStream {
   }
 
   deinit {
-    // Stopped early (the caller threw): the threads stop at their next batch and free themselves; the
-    // reader may be blocked in a read, so it is not waited for.
+    // Stopped early (the caller threw): the threads stop at their next batch. The preparing threads
+    // only wait on the coordinator, so they are joined; the reading thread may be blocked in a read (a
+    // terminal, a stalled download), so it gets a few seconds and is otherwise left to end by itself.
     if let coordinator, !finished {
       coordinator.cancel()
-      for thread in threads { pthread_detach(thread) }
+      for thread in threads.dropFirst() { pthread_join(thread, nil) }
+      if let reader = threads.first {
+        if coordinator.waitForReaderToStop(seconds: 5) { pthread_join(reader, nil) } else { pthread_detach(reader) }
+      }
     }
   }
 
@@ -219,6 +223,8 @@ final class BatchCoordinator: @unchecked Sendable {
   private var consumed = 0
   private var readingDone = false
   private var cancelled = false
+  /// Set when the reading thread has returned.
+  private var readerStopped = false
 
   init(maxInFlight: Int) {
     self.maxInFlight = maxInFlight
@@ -237,6 +243,12 @@ final class BatchCoordinator: @unchecked Sendable {
 
   /// The reading thread: reads batches until the end, a fault, or `cancel()`.
   func produce(from rows: any ContactRowReader) {
+    defer {
+      pthread_mutex_lock(lock)
+      readerStopped = true
+      pthread_cond_broadcast(roomFreed)
+      pthread_mutex_unlock(lock)
+    }
     var sequence = 0
     while true {
       pthread_mutex_lock(lock)
@@ -328,6 +340,19 @@ final class BatchCoordinator: @unchecked Sendable {
     pthread_mutex_lock(lock)
     defer { pthread_mutex_unlock(lock) }
     return spares.popLast() ?? RowBatch()
+  }
+
+  /// Waits until the reading thread has returned, at most `seconds`; whether it has.
+  func waitForReaderToStop(seconds: Int) -> Bool {
+    var deadline = timespec()
+    clock_gettime(CLOCK_REALTIME, &deadline)
+    deadline.tv_sec += seconds
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    while !readerStopped {
+      if pthread_cond_timedwait(roomFreed, lock, &deadline) == ETIMEDOUT { return readerStopped }
+    }
+    return true
   }
 
   /// Stops the other threads at their next batch.
