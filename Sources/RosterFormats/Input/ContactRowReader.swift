@@ -41,17 +41,21 @@ public struct SourceRow {
   }
 }
 
-/// Reads an input's rows as drafts, whatever its format, for one pass.
-public protocol ContactRowReader: AnyObject {
-  /// The next row, or `nil` at the end.
-  /// - Throws: `RosterError` when the input cannot be followed any further (rows before are returned).
-  func next() throws(RosterError) -> SourceRow?
+/// Where a `PreparedRowStream` takes its rows from: an input's reader, or a first pass's spool.
+public protocol UnmappedRowSource: AnyObject {
   /// The next row, perhaps not yet mapped: `UnmappedRow.mapped()` finishes it, on any thread. Reading
   /// stays on one thread; mapping can run on others (`PreparedRowStream`).
-  /// - Throws: like `next()`.
+  /// - Throws: `RosterError` when the input cannot be followed any further (rows before are returned).
   func nextUnmapped() throws(RosterError) -> UnmappedRow?
   /// Bytes taken from the input so far, for progress.
   var bytesRead: Int { get }
+}
+
+/// Reads an input's rows as drafts, whatever its format, for one pass.
+public protocol ContactRowReader: UnmappedRowSource {
+  /// The next row, or `nil` at the end.
+  /// - Throws: `RosterError` when the input cannot be followed any further (rows before are returned).
+  func next() throws(RosterError) -> SourceRow?
   /// Warnings known only once every row was read (JSON keys Roster does not know, say).
   var closingWarnings: [RunWarning] { get }
 }
@@ -70,12 +74,15 @@ public enum UnmappedRow {
   case mapped(SourceRow)
   /// A CSV record and the mapping to apply to it.
   case csv(CSVRecord, CSVRecordMapping)
+  /// Mapped, validated and identified already (a first pass replayed).
+  case prepared(PreparedRow)
 
   /// The row mapped. Reads only the record and the fixed mapping, so rows map on any thread.
   public func mapped() -> SourceRow {
     switch self {
     case .mapped(let row): row
     case .csv(let record, let mapping): mapping.row(from: record)
+    case .prepared(let prepared): prepared.row
     }
   }
 }

@@ -300,17 +300,18 @@ public struct ConversionJob: Sendable {
       let duplicates =
         dedupe.mode == .off
         ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
-      let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads)
       // The output pass replays the first pass's prepared rows instead of reading, mapping and
       // validating the input again.
       let prepared = try PreparedRowSpool()
+      let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads, spool: prepared)
       try Self.scanGroups(
         firstPass, into: directory, memberships: memberships, keepingNames: groups.referencedContacts,
         duplicates: duplicates, spool: prepared
       ) {
         progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
       }
-      replay = PreparedRowStream(replaying: try prepared.replay(), inputBytes: firstPass.bytesRead)
+      replay = PreparedRowStream(
+        replaying: try prepared.replay(inputBytes: firstPass.bytesRead), preparation: preparation, threads: threads)
       replayWarnings = firstPass.closingWarnings
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
@@ -537,8 +538,8 @@ public struct ConversionJob: Sendable {
   }
 
   /// The first pass of a run with group memberships or `--dedupe merge`: records every group row and
-  /// membership, and the first row of each duplicate key (spooling later duplicates for merges), and
-  /// keeps every prepared row in `spool` for the output pass to replay, when given one.
+  /// membership, and the first row of each duplicate key (spooling later duplicates for merges). `rows`
+  /// keeps every row in `spool` for the output pass to replay; a fault is added to it here.
   ///
   /// Rows that mapping or validation rejects are skipped here; the second pass reports them, and so
   /// the fault that ends an input early.
@@ -559,7 +560,6 @@ public struct ConversionJob: Sendable {
         return
       }
       guard let prepared = next else { return }
-      try spool?.append(prepared)
       count += 1
       if count % 8192 == 0 { progress(count, rows.bytesRead) }
       let row = prepared.row

@@ -11,7 +11,6 @@ public import RosterCore
 /// is kept too, and thrown by the replay after the rows before it.
 final class PreparedRowSpool {
   private let file: SpoolFile
-  private var record: [UInt8] = []
   /// The fault that ended the first pass, if one did.
   private(set) var fault: RosterError?
   /// Rows spooled.
@@ -21,9 +20,10 @@ final class PreparedRowSpool {
     file = try SpoolFile()
   }
 
-  /// Adds the next row.
-  func append(_ prepared: PreparedRow) throws(RosterError) {
-    record.removeAll(keepingCapacity: true)
+  /// Appends `prepared` to `record` as one spool record (on any thread; `write(encoded:rows:)` adds
+  /// the bytes to the spool).
+  static func encode(_ prepared: PreparedRow, into record: inout [UInt8]) {
+    let start = record.count
     record.appendInteger(UInt32(0))
     let row = prepared.row
     record.appendOriginal(row.original)
@@ -45,10 +45,14 @@ final class PreparedRowSpool {
         record.appendOptionalString(detail.value)
       }
     }
-    let length = UInt32(record.count - 4)
-    for offset in 0..<4 { record[offset] = UInt8(truncatingIfNeeded: length >> (8 * offset)) }
-    try record.withUnsafeBufferPointer { bytes throws(RosterError) in try file.output.write(bytes) }
-    rows += 1
+    let length = UInt32(record.count - start - 4)
+    for offset in 0..<4 { record[start + offset] = UInt8(truncatingIfNeeded: length >> (8 * offset)) }
+  }
+
+  /// Adds `rows` records that `encode` wrote to `encoded`, in input order.
+  func write(encoded: [UInt8], rows: Int) throws(RosterError) {
+    try encoded.withUnsafeBufferPointer { bytes throws(RosterError) in try file.output.write(bytes) }
+    self.rows += rows
   }
 
   /// Records the fault that ended the first pass.
@@ -56,27 +60,36 @@ final class PreparedRowSpool {
     self.fault = fault
   }
 
-  /// Starts reading the rows back from the first.
-  func replay() throws(RosterError) -> Replay {
+  /// Starts reading the rows back from the first; `inputBytes` is the input's size as the first pass
+  /// read it, for progress.
+  func replay(inputBytes: Int) throws(RosterError) -> Replay {
     try file.rewindForReading()
-    return Replay(spool: self)
+    return Replay(spool: self, inputBytes: inputBytes)
   }
 
-  /// Reads the spooled rows back in order.
-  final class Replay {
+  /// Reads the spooled rows back in order, as rows prepared already.
+  final class Replay: UnmappedRowSource {
     private let spool: PreparedRowSpool
+    private let inputBytes: Int
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
     /// Rows read back so far.
     private(set) var rowsRead = 0
 
-    fileprivate init(spool: PreparedRowSpool) {
+    fileprivate init(spool: PreparedRowSpool, inputBytes: Int) {
       self.spool = spool
+      self.inputBytes = inputBytes
     }
 
-    /// The fraction of the rows read back, for progress.
-    var fractionRead: Double { spool.rows == 0 ? 1 : Double(rowsRead) / Double(spool.rows) }
+    /// The input's bytes in the same proportion as the rows read back, for progress.
+    var bytesRead: Int {
+      spool.rows == 0 ? inputBytes : Int(Double(inputBytes) * Double(rowsRead) / Double(spool.rows))
+    }
+
+    func nextUnmapped() throws(RosterError) -> UnmappedRow? {
+      try next().map { .prepared($0) }
+    }
 
     /// The next row, or `nil` after the last.
     /// - Throws: the first pass's fault after the rows before it; a read error of the spool.

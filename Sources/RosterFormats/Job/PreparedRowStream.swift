@@ -12,9 +12,9 @@ public struct PreparedRow {
 /// Reads the rows of one pass and prepares them (`RowPreparation`), on worker threads when `threads`
 /// is above 1, handing them back in input order.
 ///
-/// With threads, one thread reads and maps batches of rows ahead (a reader keeps its own position, so
-/// one thread reads), the others and the caller validate batches as they come, and `next()` returns
-/// them in order: the output is the same as with one thread. At most `4 * threads` batches of
+/// With threads, one thread reads batches of rows ahead (a reader keeps its own position, so one
+/// thread reads), the others and the caller map and validate batches as they come, and `next()`
+/// returns them in order: the output is the same as with one thread. At most `4 * threads` batches of
 /// `batchRows` rows are in flight, so memory stays bounded whatever the input's size. The reader is
 /// the stream's own from `init` on: the caller must not touch it until `next()` has returned `nil`
 /// (or thrown the reader's fault).
@@ -22,17 +22,18 @@ public final class PreparedRowStream {
   /// Rows per batch handed between threads.
   public static let batchRows = 128
 
-  private let rows: (any ContactRowReader)?
-  private let preparation: RowPreparation?
+  private let source: any UnmappedRowSource
+  /// The reader, for its closing warnings; `nil` when replaying a spool.
+  private let reader: (any ContactRowReader)?
+  private let preparation: RowPreparation
+  /// Where the prepared rows are also kept, for a replay (the first pass of two).
+  private let spool: PreparedRowSpool?
   private let coordinator: BatchCoordinator?
-  /// The first pass's rows read back, when this stream replays them.
-  private let replay: PreparedRowSpool.Replay?
-  /// The input's size as the first pass read it, for progress while replaying.
-  private let replayedBytes: Int
   private var threads: [pthread_t] = []
   private var batch: RowBatch?
   private var cursor = 0
   private var finished = false
+  private var encoded: [UInt8] = []
   /// Bytes the reader had taken when the last batch returned was read, for progress.
   public private(set) var bytesRead = 0
 
@@ -41,36 +42,46 @@ public final class PreparedRowStream {
     max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   }
 
-  /// Starts reading `rows`; `threads` 1 does all the work on the caller's thread, in `next()`.
-  public init(_ rows: any ContactRowReader, preparation: RowPreparation, threads: Int) {
-    self.rows = rows
+  /// Starts reading `rows`; `threads` 1 does all the work on the caller's thread, in `next()`. Each
+  /// row prepared is also added to `spool` when one is given (encoded on the preparing threads).
+  public convenience init(_ rows: any ContactRowReader, preparation: RowPreparation, threads: Int) {
+    self.init(rows, preparation: preparation, threads: threads, spool: nil)
+  }
+
+  convenience init(_ rows: any ContactRowReader, preparation: RowPreparation, threads: Int, spool: PreparedRowSpool?) {
+    self.init(
+      source: rows, reader: rows, preparation: preparation, threads: threads, workers: threads - 1, spool: spool)
+  }
+
+  /// Replays the rows a first pass spooled (prepared already): with threads, one thread reads them
+  /// back while the caller takes them.
+  convenience init(replaying replay: PreparedRowSpool.Replay, preparation: RowPreparation, threads: Int) {
+    self.init(source: replay, reader: nil, preparation: preparation, threads: threads, workers: 0, spool: nil)
+  }
+
+  private init(
+    source: any UnmappedRowSource, reader: (any ContactRowReader)?, preparation: RowPreparation, threads: Int,
+    workers: Int, spool: PreparedRowSpool?
+  ) {
+    self.source = source
+    self.reader = reader
     self.preparation = preparation
-    replay = nil
-    replayedBytes = 0
+    self.spool = spool
     guard threads > 1 else {
       coordinator = nil
       return
     }
-    let coordinator = BatchCoordinator(maxInFlight: 4 * threads)
+    let coordinator = BatchCoordinator(maxInFlight: 4 * threads, encodesForSpool: spool != nil)
     self.coordinator = coordinator
     // Signals stay with the calling thread: the workers start with them blocked, so a signal's clean-up
     // never runs beside a temporary file being created (see `TemporaryFiles`).
     TemporaryFiles.withSignalsHeld {
-      let reader = UncheckedBox(rows)
-      self.threads.append(Self.spawn { coordinator.produce(from: reader.value) })
-      for _ in 1..<threads {
+      let box = UncheckedBox(source)
+      self.threads.append(Self.spawn { coordinator.produce(from: box.value) })
+      for _ in 0..<workers {
         self.threads.append(Self.spawn { coordinator.prepareUntilDone(with: preparation) })
       }
     }
-  }
-
-  /// Replays the rows a first pass spooled (prepared already); `inputBytes` is what that pass read.
-  init(replaying replay: PreparedRowSpool.Replay, inputBytes: Int) {
-    rows = nil
-    preparation = nil
-    coordinator = nil
-    self.replay = replay
-    replayedBytes = inputBytes
   }
 
   deinit {
@@ -87,19 +98,18 @@ public final class PreparedRowStream {
   }
 
   /// The next row in input order, or `nil` at the end.
-  /// - Throws: the reader's fault, after every row before it was returned.
+  /// - Throws: the reader's fault, after every row before it was returned; a spool write error.
   public func next() throws(RosterError) -> PreparedRow? {
-    if let replay {
-      let row = try replay.next()
-      bytesRead = Int(replay.fractionRead * Double(replayedBytes))
+    guard let coordinator else {
+      guard let raw = try source.nextUnmapped() else { return nil }
+      bytesRead = source.bytesRead
+      let row = RowBatch.prepare(raw, with: preparation)
+      if let spool {
+        encoded.removeAll(keepingCapacity: true)
+        PreparedRowSpool.encode(row, into: &encoded)
+        try spool.write(encoded: encoded, rows: 1)
+      }
       return row
-    }
-    guard let coordinator, let preparation else {
-      guard let rows, let preparation, let row = try rows.next() else { return nil }
-      bytesRead = rows.bytesRead
-      var prepared = PreparedRow(row: row, fingerprintSupplied: false)
-      prepared.fingerprintSupplied = preparation.prepare(&prepared.row.contact, problems: &prepared.row.problems)
-      return prepared
     }
     while true {
       if let batch, cursor < batch.rows.count {
@@ -121,11 +131,12 @@ public final class PreparedRowStream {
       bytesRead = next.bytesRead
       batch = next
       cursor = 0
+      if let spool { try spool.write(encoded: next.encoded, rows: next.rows.count) }
     }
   }
 
   /// Warnings the reader gives once every row was read (only after `next()` returned `nil`).
-  public var closingWarnings: [RunWarning] { rows?.closingWarnings ?? [] }
+  public var closingWarnings: [RunWarning] { reader?.closingWarnings ?? [] }
 
   private static func spawn(_ body: @escaping () -> Void) -> pthread_t {
     let context = Unmanaged.passRetained(UncheckedBox(body)).toOpaque()
@@ -155,6 +166,8 @@ final class RowBatch: @unchecked Sendable {
   var unmapped: [UnmappedRow] = []
   /// The rows mapped and prepared, in the same order (filled by `prepare`).
   var rows: [PreparedRow] = []
+  /// The prepared rows as spool records, when the stream keeps a spool.
+  var encoded: [UInt8] = []
   /// The reader's fault after these rows, if it had one.
   var fault: RosterError?
   /// Whether no batch follows this one.
@@ -188,17 +201,26 @@ final class RowBatch: @unchecked Sendable {
     SourceRow(position: RowPosition(index: 0, line: 0), contact: Contact(), problems: [], original: .notKept)
   }
 
-  /// Maps and prepares the rows read into `rows`.
-  func prepare(with preparation: RowPreparation) {
+  /// Maps and prepares the rows read into `rows`, and encodes them for the spool when `encoding`.
+  func prepare(with preparation: RowPreparation, encoding: Bool) {
+    encoded.removeAll(keepingCapacity: true)
     for index in unmapped.indices {
       // Moved out (an empty row left behind), so the record's buffers are not retained twice.
       var raw = UnmappedRow.mapped(Self.emptyRow)
       swap(&raw, &unmapped[index])
-      var row = PreparedRow(row: raw.mapped(), fingerprintSupplied: false)
-      row.fingerprintSupplied = preparation.prepare(&row.row.contact, problems: &row.row.problems)
+      let row = Self.prepare(raw, with: preparation)
+      if encoding { PreparedRowSpool.encode(row, into: &encoded) }
       rows.append(row)
     }
     unmapped.removeAll(keepingCapacity: true)
+  }
+
+  /// `raw` mapped and prepared (a replayed row is prepared already).
+  static func prepare(_ raw: UnmappedRow, with preparation: RowPreparation) -> PreparedRow {
+    if case .prepared(let row) = raw { return row }
+    var row = PreparedRow(row: raw.mapped(), fingerprintSupplied: false)
+    row.fingerprintSupplied = preparation.prepare(&row.row.contact, problems: &row.row.problems)
+    return row
   }
 }
 
@@ -212,6 +234,8 @@ final class BatchCoordinator: @unchecked Sendable {
   /// Signalled when a batch is read or prepared (the consumer takes the one or helps with the other).
   private let consumerNeeded = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private let maxInFlight: Int
+  /// Whether preparing a batch also encodes it for the spool.
+  private let encodesForSpool: Bool
   /// Read and waiting to be prepared, oldest first (from `unpreparedHead`).
   private var unprepared: [RowBatch] = []
   private var unpreparedHead = 0
@@ -226,8 +250,9 @@ final class BatchCoordinator: @unchecked Sendable {
   /// Set when the reading thread has returned.
   private var readerStopped = false
 
-  init(maxInFlight: Int) {
+  init(maxInFlight: Int, encodesForSpool: Bool) {
     self.maxInFlight = maxInFlight
+    self.encodesForSpool = encodesForSpool
     pthread_mutex_init(lock, nil)
     for condition in [roomFreed, workAdded, consumerNeeded] { pthread_cond_init(condition, nil) }
   }
@@ -242,7 +267,7 @@ final class BatchCoordinator: @unchecked Sendable {
   }
 
   /// The reading thread: reads batches until the end, a fault, or `cancel()`.
-  func produce(from rows: any ContactRowReader) {
+  func produce(from rows: any UnmappedRowSource) {
     defer {
       pthread_mutex_lock(lock)
       readerStopped = true
@@ -294,7 +319,7 @@ final class BatchCoordinator: @unchecked Sendable {
       if cancelled { break }
       if let batch = takeUnprepared() {
         pthread_mutex_unlock(lock)
-        batch.prepare(with: preparation)
+        batch.prepare(with: preparation, encoding: encodesForSpool)
         pthread_mutex_lock(lock)
         ready[batch.sequence] = batch
         pthread_cond_signal(consumerNeeded)
@@ -319,7 +344,7 @@ final class BatchCoordinator: @unchecked Sendable {
       }
       if let batch = takeUnprepared() {
         pthread_mutex_unlock(lock)
-        batch.prepare(with: preparation)
+        batch.prepare(with: preparation, encoding: encodesForSpool)
         pthread_mutex_lock(lock)
         ready[batch.sequence] = batch
         continue
