@@ -21,9 +21,11 @@ import time
 TASKS = ["jsonl", "json", "csv", "xlsx", "validate"]
 TASK_TITLES = {"jsonl": "CSV to JSONL", "json": "CSV to JSON", "csv": "CSV to CSV (Roster: YAML metadata cell)",
                "xlsx": "CSV to XLSX", "validate": "validate only (no output)"}
-PEERS = ["polars-stream", "polars-eager", "duckdb", "miller", "python-csv", "python-validating", "xlsxwriter"]
-# Which peers do which task (Roster does all of them).
+PEERS = ["roster-1-thread", "polars-stream", "polars-eager", "duckdb", "miller", "python-csv", "python-validating",
+         "xlsxwriter"]
+# Which peers do which task (Roster does all of them). "roster-1-thread" is Roster's single-core mode.
 PEER_TASKS = {
+    "roster-1-thread": ["jsonl", "validate"],
     "polars-stream": ["jsonl", "csv"],
     "polars-eager": ["jsonl", "json"],
     "duckdb": ["jsonl", "json", "csv"],
@@ -48,6 +50,8 @@ STAGES = [
                             r"\bGroupLinker\b", r"\bGroupMemberIndex\b"]),
     ("JSON writing", [r"\bJSONContactWriter\b"]),
     ("report", [r"\bIssueReport[A-Za-z]*\b", r"\bIssueSpool\b", r"\bReport[A-Za-z]*Sink\b"]),
+    ("first-pass spool", [r"\bPreparedRowSpool\b", r"\bContactSpoolCodec\b"]),
+    ("batches / threads", [r"\bPreparedRowStream\b", r"\bRowBatch\b", r"\bBatchCoordinator\b"]),
 ]
 
 
@@ -104,12 +108,13 @@ def command_line(tool, task, options, source, destination, report):
     """The argument list that makes `tool` do `task`, and the exit codes that mean it worked."""
     python = options.peer_python
     peers = os.path.join(options.root, "scripts/bench-peers")
-    if tool == "roster":
+    if tool in ("roster", "roster-1-thread"):
+        threads = ["--threads", "1"] if tool == "roster-1-thread" else []
         if task == "validate":
             return [options.roster, "validate", source, "--quiet", "--report", report,
-                    "--report-format", "json"], {1}
+                    "--report-format", "json"] + threads, {1}
         return [options.roster, "convert", source, "--to", task, "-o", destination, "--quiet",
-                "--report", report, "--report-format", "json"], {0}
+                "--report", report, "--report-format", "json"] + threads, {0}
     if tool == "polars-stream":
         return [python, f"{peers}/polars_peer.py", f"stream-{task}", source, destination], {0}
     if tool == "polars-eager":
@@ -175,7 +180,8 @@ def peer_versions(options):
 def tool_label(tool, task):
     if tool == "roster":
         return "roster (validating)"
-    return {"polars-stream": "polars streaming", "polars-eager": "polars eager", "duckdb": "duckdb",
+    return {"roster-1-thread": "roster, --threads 1", "polars-stream": "polars streaming",
+            "polars-eager": "polars eager", "duckdb": "duckdb",
             "miller": "miller", "python-csv": "python csv module", "python-validating": "python validating",
             "xlsxwriter": "python xlsxwriter"}[tool]
 
@@ -219,7 +225,7 @@ def benchmark(options):
             seconds = statistics.median(value for value, _ in runs[tool])
             peak = max(value for _, value in runs[tool])
             medians[(task, tool)] = seconds
-            if tool == "roster":
+            if tool in ("roster", "roster-1-thread"):
                 roster_peaks.append(peak)
             ratio = "" if tool == "roster" else f"{seconds / roster_seconds:.2f}x"
             each = " ".join(f"{value:.2f}" for value, _ in runs[tool])
@@ -408,7 +414,8 @@ def callgrind(options):
     work = os.path.join(options.data, "out")
     os.makedirs(work, exist_ok=True)
     profile = os.path.join(options.data, "callgrind.out")
-    arguments, codes = command_line("roster", "jsonl", options, source, os.path.join(work, "out.jsonl"),
+    # One thread: with more, how much the main thread helps the others depends on timing.
+    arguments, codes = command_line("roster-1-thread", "jsonl", options, source, os.path.join(work, "out.jsonl"),
                                     os.path.join(work, "report.json"))
     print(f"valgrind --tool=callgrind: roster convert, {rows:,} rows, CSV to JSONL with validation and groups "
           f"(profile: {profile})", flush=True)
