@@ -9,84 +9,90 @@ public import RosterCore
 enum ContactSpoolCodec {
   /// Appends `contact` at `position` to `bytes`.
   static func append(_ contact: Contact, at position: RowPosition, to bytes: inout [UInt8]) {
-    bytes.appendInteger(UInt64(position.index))
-    bytes.appendInteger(UInt64(position.line))
+    bytes.appendLittleEndian(UInt64(position.index))
+    bytes.appendLittleEndian(UInt64(position.line))
     bytes.append(contact.type == .group ? 1 : 0)
-    bytes.appendString(contact.id)
-    bytes.appendString(contact.name)
+    bytes.appendLengthPrefixed(contact.id)
+    bytes.appendLengthPrefixed(contact.name)
     for value in [
       contact.fingerprint, contact.firstName, contact.lastName, contact.email, contact.phone, contact.phoneExtension,
     ] {
       if let value {
         bytes.append(1)
-        bytes.appendString(value)
+        bytes.appendLengthPrefixed(value)
       } else {
         bytes.append(0)
       }
     }
     appendFields(contact.address, to: &bytes)
     appendFields(contact.metadata, to: &bytes)
-    bytes.appendInteger(UInt32(contact.groups.count))
+    bytes.appendLittleEndian(UInt32(contact.groups.count))
     for group in contact.groups {
-      bytes.appendString(group.name)
-      bytes.appendString(group.id)
+      bytes.appendLengthPrefixed(group.name)
+      bytes.appendLengthPrefixed(group.id)
       bytes.append(group.isPrimary ? 1 : 0)
     }
-    bytes.appendInteger(UInt32(contact.mergeHistory.count))
-    for entry in contact.mergeHistory { bytes.appendString(entry) }
+    bytes.appendLittleEndian(UInt32(contact.mergeHistory.count))
+    for entry in contact.mergeHistory { bytes.appendLengthPrefixed(entry) }
   }
 
   /// The contact and position at the start of `bytes`, or `nil` when they are cut short.
   static func decode(_ bytes: inout ArraySlice<UInt8>) -> (Contact, RowPosition)? {
-    guard let index: UInt64 = bytes.popInteger(), let line: UInt64 = bytes.popInteger(),
-      let type: UInt8 = bytes.popInteger(), let id = bytes.popString(), let name = bytes.popString()
+    let (decoded, used) = bytes.withUnsafeBytes { raw in
+      var reader = SpoolBytes(raw)
+      let decoded = decode(&reader)
+      return (decoded, reader.offset)
+    }
+    bytes = bytes.dropFirst(used)
+    return decoded
+  }
+
+  /// The contact and position at `reader`'s offset, or `nil` when they are cut short.
+  static func decode(_ reader: inout SpoolBytes) -> (Contact, RowPosition)? {
+    guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
+      let id = reader.string(), let name = reader.string()
     else { return nil }
     var contact = Contact()
     contact.type = type == 1 ? .group : .person
     contact.id = id
     contact.name = name
-    var optionals: [String?] = []
-    for _ in 0..<6 {
-      guard let present: UInt8 = bytes.popInteger() else { return nil }
-      if present == 1 {
-        guard let value = bytes.popString() else { return nil }
-        optionals.append(value)
-      } else {
-        optionals.append(nil)
-      }
-    }
-    contact.fingerprint = optionals[0]
-    contact.firstName = optionals[1]
-    contact.lastName = optionals[2]
-    contact.email = optionals[3]
-    contact.phone = optionals[4]
-    contact.phoneExtension = optionals[5]
-    guard let address = popFields(&bytes, depth: 0), let metadata = popFields(&bytes, depth: 0),
-      let groupCount: UInt32 = bytes.popInteger()
+    guard let fingerprint = reader.optionalString(), let firstName = reader.optionalString(),
+      let lastName = reader.optionalString(), let email = reader.optionalString(), let phone = reader.optionalString(),
+      let phoneExtension = reader.optionalString()
+    else { return nil }
+    contact.fingerprint = fingerprint
+    contact.firstName = firstName
+    contact.lastName = lastName
+    contact.email = email
+    contact.phone = phone
+    contact.phoneExtension = phoneExtension
+    guard let address = popFields(&reader, depth: 0), let metadata = popFields(&reader, depth: 0),
+      let groupCount = reader.uint32()
     else { return nil }
     contact.address = address
     contact.metadata = metadata
+    if groupCount > 0 { contact.groups.reserveCapacity(Int(min(groupCount, 1024))) }
     for _ in 0..<groupCount {
-      guard let groupName = bytes.popString(), let groupID = bytes.popString(), let primary: UInt8 = bytes.popInteger()
+      guard let groupName = reader.string(), let groupID = reader.string(), let primary = reader.byte()
       else { return nil }
       contact.groups.append(GroupReference(name: groupName, id: groupID, isPrimary: primary == 1))
     }
-    guard let historyCount: UInt32 = bytes.popInteger() else { return nil }
+    guard let historyCount = reader.uint32() else { return nil }
     for _ in 0..<historyCount {
-      guard let entry = bytes.popString() else { return nil }
+      guard let entry = reader.string() else { return nil }
       contact.mergeHistory.append(entry)
     }
     return (contact, RowPosition(index: Int(index), line: Int(line)))
   }
 
   private static func appendFields(_ fields: NestedFields, to bytes: inout [UInt8]) {
-    bytes.appendInteger(UInt32(fields.entries.count))
+    bytes.appendLittleEndian(UInt32(fields.entries.count))
     for entry in fields.entries {
-      bytes.appendString(entry.key)
+      bytes.appendLengthPrefixed(entry.key)
       switch entry.value {
       case .string(let value):
         bytes.append(0)
-        bytes.appendString(value)
+        bytes.appendLengthPrefixed(value)
       case .object(let child):
         bytes.append(1)
         appendFields(child, to: &bytes)
@@ -95,19 +101,90 @@ enum ContactSpoolCodec {
   }
 
   /// Nested fields; `depth` bounds the recursion (the mappers allow at most `InputLimits.largestJSONDepth`).
-  private static func popFields(_ bytes: inout ArraySlice<UInt8>, depth: Int) -> NestedFields? {
-    guard depth <= InputLimits.largestJSONDepth, let count: UInt32 = bytes.popInteger() else { return nil }
+  private static func popFields(_ reader: inout SpoolBytes, depth: Int) -> NestedFields? {
+    guard depth <= InputLimits.largestJSONDepth, let count = reader.uint32() else { return nil }
     var fields = NestedFields()
     for _ in 0..<count {
-      guard let key = bytes.popString(), let kind: UInt8 = bytes.popInteger() else { return nil }
+      guard let key = reader.string(), let kind = reader.byte() else { return nil }
       if kind == 0 {
-        guard let value = bytes.popString() else { return nil }
+        guard let value = reader.string() else { return nil }
         fields.append(NestedFields.Entry(key: key, value: .string(value)))
       } else {
-        guard let child = popFields(&bytes, depth: depth + 1) else { return nil }
+        guard let child = popFields(&reader, depth: depth + 1) else { return nil }
         fields.append(NestedFields.Entry(key: key, value: .object(child)))
       }
     }
     return fields
+  }
+}
+
+/// Reads the little-endian integers and length-prefixed strings that the spool codecs write, from
+/// bytes that stay valid while it is used.
+struct SpoolBytes {
+  private let bytes: UnsafeRawBufferPointer
+  /// Bytes read so far.
+  private(set) var offset = 0
+
+  init(_ bytes: UnsafeRawBufferPointer) {
+    self.bytes = bytes
+  }
+
+  mutating func byte() -> UInt8? {
+    guard offset < bytes.count else { return nil }
+    defer { offset += 1 }
+    return bytes[offset]
+  }
+
+  mutating func uint32() -> UInt32? {
+    guard bytes.count - offset >= 4 else { return nil }
+    defer { offset += 4 }
+    return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+  }
+
+  mutating func uint64() -> UInt64? {
+    guard bytes.count - offset >= 8 else { return nil }
+    defer { offset += 8 }
+    return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+  }
+
+  /// A UInt32 length, then that many bytes of UTF-8.
+  mutating func string() -> String? {
+    guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return nil }
+    defer { offset += count }
+    return String(
+      decoding: UnsafeBufferPointer(
+        start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count),
+      as: UTF8.self)
+  }
+
+  /// A presence byte, then a string when there is one: `.some(nil)` for none, `nil` when cut short.
+  mutating func optionalString() -> String?? {
+    guard let present = byte() else { return nil }
+    if present == 0 { return .some(nil) }
+    guard let text = string() else { return nil }
+    return .some(text)
+  }
+
+  /// `count` bytes, copied.
+  mutating func bytes(_ count: Int) -> [UInt8]? {
+    guard bytes.count - offset >= count else { return nil }
+    defer { offset += count }
+    return Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+  }
+}
+
+extension [UInt8] {
+  /// Appends `value` little-endian, in one copy.
+  mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+    Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+  }
+
+  /// Appends a UInt32 length, then the text's UTF-8.
+  mutating func appendLengthPrefixed(_ text: String) {
+    var text = text
+    text.withUTF8 { utf8 in
+      appendLittleEndian(UInt32(utf8.count))
+      append(contentsOf: utf8)
+    }
   }
 }

@@ -24,7 +24,7 @@ final class PreparedRowSpool {
   /// the bytes to the spool).
   static func encode(_ prepared: PreparedRow, into record: inout [UInt8]) {
     let start = record.count
-    record.appendInteger(UInt32(0))
+    record.appendLittleEndian(UInt32(0))
     let row = prepared.row
     record.appendOriginal(row.original)
     if row.problems.isEmpty {
@@ -34,14 +34,14 @@ final class PreparedRowSpool {
     } else {
       record.append(1)
       record.append(0)
-      record.appendInteger(UInt64(row.position.index))
-      record.appendInteger(UInt64(row.position.line))
-      record.appendInteger(UInt32(row.problems.count))
+      record.appendLittleEndian(UInt64(row.position.index))
+      record.appendLittleEndian(UInt64(row.position.line))
+      record.appendLittleEndian(UInt32(row.problems.count))
       for detail in row.problems {
         record.appendOptionalString(detail.header)
-        record.appendString(detail.field)
-        record.appendString(detail.code.rawValue)
-        record.appendString(detail.message)
+        record.appendLengthPrefixed(detail.field)
+        record.appendLengthPrefixed(detail.code.rawValue)
+        record.appendLengthPrefixed(detail.message)
         record.appendOptionalString(detail.value)
       }
     }
@@ -102,10 +102,13 @@ final class PreparedRowSpool {
       guard try fill(4 + Int(length)) else {
         throw RosterError(.output, "a temporary file was cut short while it was read back")
       }
-      var bytes = buffer[start + 4..<start + 4 + Int(length)]
+      let row = buffer.withUnsafeBytes { raw in
+        var reader = SpoolBytes(UnsafeRawBufferPointer(rebasing: raw[start + 4..<start + 4 + Int(length)]))
+        return Self.decode(&reader)
+      }
       start += 4 + Int(length)
       rowsRead += 1
-      guard let row = Self.decode(&bytes) else {
+      guard let row else {
         throw RosterError(.output, "a temporary file was cut short while it was read back")
       }
       return row
@@ -125,23 +128,19 @@ final class PreparedRowSpool {
       return true
     }
 
-    private static func decode(_ bytes: inout ArraySlice<UInt8>) -> PreparedRow? {
-      guard let original = bytes.popOriginal(), let kind: UInt8 = bytes.popInteger(),
-        let supplied: UInt8 = bytes.popInteger()
-      else { return nil }
+    private static func decode(_ reader: inout SpoolBytes) -> PreparedRow? {
+      guard let original = reader.original(), let kind = reader.byte(), let supplied = reader.byte() else { return nil }
       if kind == 0 {
-        guard let (contact, position) = ContactSpoolCodec.decode(&bytes) else { return nil }
+        guard let (contact, position) = ContactSpoolCodec.decode(&reader) else { return nil }
         return PreparedRow(
           row: SourceRow(position: position, contact: contact, problems: [], original: original.row(at: position)),
           fingerprintSupplied: supplied == 1)
       }
-      guard let index: UInt64 = bytes.popInteger(), let line: UInt64 = bytes.popInteger(),
-        let count: UInt32 = bytes.popInteger()
-      else { return nil }
+      guard let index = reader.uint64(), let line = reader.uint64(), let count = reader.uint32() else { return nil }
       var problems: [IssueDetail] = []
       for _ in 0..<count {
-        guard let header = bytes.popOptionalString(), let field = bytes.popString(), let code = bytes.popString(),
-          let message = bytes.popString(), let value = bytes.popOptionalString()
+        guard let header = reader.optionalString(), let field = reader.string(), let code = reader.string(),
+          let message = reader.string(), let value = reader.optionalString()
         else { return nil }
         problems.append(
           IssueDetail(header: header, field: field, code: IssueCode(rawValue: code), message: message, value: value))
@@ -160,20 +159,10 @@ extension [UInt8] {
   fileprivate mutating func appendOptionalString(_ text: String?) {
     if let text {
       append(1)
-      appendString(text)
+      appendLengthPrefixed(text)
     } else {
       append(0)
     }
-  }
-}
-
-extension ArraySlice<UInt8> {
-  /// What `appendOptionalString` wrote: `.some(nil)` for an absent string, `nil` when cut short.
-  fileprivate mutating func popOptionalString() -> String?? {
-    guard let present: UInt8 = popInteger() else { return nil }
-    if present == 0 { return .some(nil) }
-    guard let text = popString() else { return nil }
-    return .some(text)
   }
 }
 
@@ -208,61 +197,58 @@ extension [UInt8] {
     case .omitted: append(1)
     case .csv(let record):
       append(2)
-      appendInteger(UInt64(record.unterminatedQuoteLine ?? 0))
-      appendInteger(UInt32(record.ends.count))
-      for end in record.ends { appendInteger(UInt32(end)) }
-      appendInteger(UInt32(record.cellStarts.count))
-      for start in record.cellStarts { appendInteger(UInt64(start)) }
-      appendInteger(UInt32(record.bytes.count))
+      appendLittleEndian(UInt64(record.unterminatedQuoteLine ?? 0))
+      appendLittleEndian(UInt32(record.ends.count))
+      for end in record.ends { appendLittleEndian(UInt32(end)) }
+      appendLittleEndian(UInt32(record.cellStarts.count))
+      for start in record.cellStarts { appendLittleEndian(UInt64(start)) }
+      appendLittleEndian(UInt32(record.bytes.count))
       append(contentsOf: record.bytes)
     case .json(let bytes):
       append(3)
-      appendInteger(UInt32(bytes.count))
+      appendLittleEndian(UInt32(bytes.count))
       append(contentsOf: bytes)
     case .cells(let cells):
       append(4)
-      appendInteger(UInt32(cells.count))
-      for cell in cells { appendString(cell) }
+      appendLittleEndian(UInt32(cells.count))
+      for cell in cells { appendLengthPrefixed(cell) }
     }
   }
 }
 
-extension ArraySlice<UInt8> {
-  fileprivate mutating func popBytes() -> [UInt8]? {
-    guard let count: UInt32 = popInteger(), self.count >= Int(count) else { return nil }
-    defer { self = dropFirst(Int(count)) }
-    return Array(prefix(Int(count)))
-  }
-
-  fileprivate mutating func popOriginal() -> SpooledOriginal? {
-    guard let kind: UInt8 = popInteger() else { return nil }
+extension SpoolBytes {
+  /// What `appendOriginal` wrote, or `nil` when cut short.
+  fileprivate mutating func original() -> SpooledOriginal? {
+    guard let kind = byte() else { return nil }
     switch kind {
     case 0: return .notKept
     case 1: return .omitted
     case 2:
-      guard let quoteLine: UInt64 = popInteger(), let count: UInt32 = popInteger() else { return nil }
+      guard let quoteLine = uint64(), let count = uint32() else { return nil }
       var ends: [Int] = []
-      var cellStarts: [Int] = []
-      ends.reserveCapacity(Int(count))
-      cellStarts.reserveCapacity(Int(count))
+      ends.reserveCapacity(Int(min(count, 1 << 16)))
       for _ in 0..<count {
-        guard let end: UInt32 = popInteger() else { return nil }
+        guard let end = uint32() else { return nil }
         ends.append(Int(end))
       }
-      guard let startCount: UInt32 = popInteger() else { return nil }
+      guard let startCount = uint32() else { return nil }
+      var cellStarts: [Int] = []
+      cellStarts.reserveCapacity(Int(min(startCount, 1 << 16)))
       for _ in 0..<startCount {
-        guard let start: UInt64 = popInteger() else { return nil }
+        guard let start = uint64() else { return nil }
         cellStarts.append(Int(start))
       }
-      guard let bytes = popBytes() else { return nil }
+      guard let length = uint32(), let bytes = bytes(Int(length)) else { return nil }
       return .csv(
         bytes: bytes, ends: ends, cellStarts: cellStarts, unterminatedQuoteLine: quoteLine == 0 ? nil : Int(quoteLine))
-    case 3: return popBytes().map { .json($0) }
+    case 3:
+      guard let length = uint32(), let bytes = bytes(Int(length)) else { return nil }
+      return .json(bytes)
     case 4:
-      guard let count: UInt32 = popInteger() else { return nil }
+      guard let count = uint32() else { return nil }
       var cells: [String] = []
       for _ in 0..<count {
-        guard let cell = popString() else { return nil }
+        guard let cell = string() else { return nil }
         cells.append(cell)
       }
       return .cells(cells)
