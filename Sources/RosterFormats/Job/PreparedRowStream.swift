@@ -204,15 +204,13 @@ final class RowBatch: @unchecked Sendable {
   /// Maps and prepares the rows read into `rows`, and encodes them for the spool when `encoding`.
   func prepare(with preparation: RowPreparation, encoding: Bool) {
     encoded.removeAll(keepingCapacity: true)
-    for index in unmapped.indices {
-      // Moved out (an empty row left behind), so the record's buffers are not retained twice.
-      var raw = UnmappedRow.mapped(Self.emptyRow)
-      swap(&raw, &unmapped[index])
+    // The rows as read stay in `unmapped` until the reading thread refills the batch, so the thread
+    // that allocated them frees them (a free from another thread contends for the allocator's lock).
+    for raw in unmapped {
       let row = Self.prepare(raw, with: preparation)
       if encoding { PreparedRowSpool.encode(row, into: &encoded) }
       rows.append(row)
     }
-    unmapped.removeAll(keepingCapacity: true)
   }
 
   /// `raw` mapped and prepared (a replayed row is prepared already).
