@@ -9,7 +9,8 @@ import Testing
 @Suite("Threaded runs")
 struct ThreadedRunTests {
   /// A CSV of `rows` rows crossing many batch boundaries: valid and invalid emails and phones, quoted
-  /// cells with line breaks, group rows after their members, repeated emails.
+  /// cells with line breaks, cells a spreadsheet would run as formulas, group rows after their
+  /// members, repeated emails.
   static func contacts(rows: Int) -> String {
     var text = "Name,Email,Phone,Type,Groups,metadata.note\n"
     for index in 0..<rows {
@@ -19,7 +20,8 @@ struct ThreadedRunTests {
       }
       let email = index % 31 == 0 ? "broken\(index)@" : "user\(index % 700)@example.com"
       let phone = index % 23 == 0 ? "+44 20" : "+44 20 7946 \(String(format: "%04d", index % 10000))"
-      let note = index % 7 == 0 ? "\"line one\nline \"\"two\"\"\"" : "n\(index)"
+      let note =
+        index % 7 == 0 ? "\"line one\nline \"\"two\"\"\"" : index % 13 == 0 ? "=SUM(A\(index))" : "n\(index)"
       let name = index % 11 == 0 ? "Zoë Ünal \(index)" : "Person \(index)"
       text += "\(name),\(email),\(phone),,Team \(index / 97 + (index % 5 == 0 ? 1 : 0)),\(note)\n"
     }
@@ -119,6 +121,34 @@ struct ThreadedRunTests {
     #expect(throws: RosterError.self) { try ConversionJob.stream(rows, into: &pipeline) }
     #expect(pipeline.writer.written == 300)
   }
+}
+
+extension ThreadedRunTests {
+  /// A background writer gives every contact to its base in order, and its base's failure comes back.
+  @Test(.timeLimit(.minutes(1))) func theBackgroundWriterKeepsOrderAndReportsFailure() throws {
+    let writer = BackgroundContactWriter(RecordingWriter())
+    for index in 0..<1000 {
+      var contact = Contact()
+      contact.name = "C\(index)"
+      try writer.write(contact)
+    }
+    #expect(try writer.drain().names == (0..<1000).map { "C\($0)" })
+    try writer.finish()
+
+    let failing = BackgroundContactWriter(FailingWriter(after: 300))
+    let failure = #expect(throws: RosterError.self) {
+      for _ in 0..<5000 { try failing.write(Contact()) }
+      try failing.finish()
+    }
+    #expect(failure?.message == "no space left on device")
+  }
+}
+
+/// Keeps the names it is given.
+struct RecordingWriter: ContactWriter {
+  var names: [String] = []
+  mutating func write(_ contact: Contact) throws { names.append(contact.name) }
+  mutating func finish() throws {}
 }
 
 /// Accepts `after` contacts, then fails like a full disk.

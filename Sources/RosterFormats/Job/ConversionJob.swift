@@ -378,7 +378,7 @@ public struct ConversionJob: Sendable {
       }
     }
     func run<Writer: ContactWriter>(
-      _ writer: Writer, warnings: [RunWarning] = [], closingWarnings: (Writer) -> [RunWarning] = { _ in [] }
+      _ writer: Writer, warnings: [RunWarning] = [], closingWarnings: (Writer) throws -> [RunWarning] = { _ in [] }
     ) throws(RosterError) -> RunSummary {
       var pipeline = ContactPipeline(validator: validator, writer: writer, sink: reportWriter)
       pipeline.linker = linker
@@ -408,7 +408,9 @@ public struct ConversionJob: Sendable {
       }
       try Self.writeCreatedGroups(linker, into: &pipeline)
       do {
-        for warning in closingWarnings(pipeline.writer) { try pipeline.warn(warning) }
+        for warning in try closingWarnings(pipeline.writer) { try pipeline.warn(warning) }
+      } catch let error as RosterError {
+        throw error
       } catch {
         throw RosterError(.output, "\(error)")
       }
@@ -420,7 +422,9 @@ public struct ConversionJob: Sendable {
       switch output.format {
       case .json, .jsonl:
         let layout: JSONContactWriter.Layout = output.format == .json ? .array : .lines
-        summary = try run(JSONContactWriter(output: try open(output.destination), layout: layout))
+        let writer = JSONContactWriter(output: try open(output.destination), layout: layout)
+        // With threads, contacts are encoded and written on a thread of their own.
+        summary = threads > 1 ? try run(BackgroundContactWriter(writer)) : try run(writer)
       case .csv:
         let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
@@ -428,8 +432,13 @@ public struct ConversionJob: Sendable {
           output: try open(output.destination), layout: layout, groupSeparator: groups.separator,
           formulaGuard: formulaGuard
         ) { try yaml.encode($0) }
-        summary = try run(writer) { writer in
+        func guardWarnings(_ writer: CSVContactWriter) -> [RunWarning] {
           writer.guardedCells == 0 ? [] : [Self.formulaGuardWarning(guardedCells: writer.guardedCells)]
+        }
+        if threads > 1 {
+          summary = try run(BackgroundContactWriter(writer)) { guardWarnings(try $0.drain()) }
+        } else {
+          summary = try run(writer) { guardWarnings($0) }
         }
       case .xlsx:
         guard case .file(let path) = output.destination else {
