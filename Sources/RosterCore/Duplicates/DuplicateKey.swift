@@ -76,13 +76,9 @@ public struct DuplicateDigest: Hashable, Sendable {
 
   /// The digest of `key`'s UTF-8 bytes.
   public init(_ key: String) {
-    let bytes = SHA1.digest(Array(key.utf8))
-    var high: UInt64 = 0
-    var low: UInt64 = 0
-    for index in 0..<8 {
-      high = high << 8 | UInt64(bytes[index])
-      low = low << 8 | UInt64(bytes[8 + index])
-    }
-    self.init(high: high, low: low)
+    var hasher = SHA1()
+    hasher.append(utf8: key)
+    let digest = hasher.finish()
+    self.init(high: UInt64(digest.0) << 32 | UInt64(digest.1), low: UInt64(digest.2) << 32 | UInt64(digest.3))
   }
 }

@@ -241,34 +241,39 @@ public final class GroupDirectory {
   /// 2. case folded, as lowercase of uppercase (so `ß`, `SS` and `ss` match, and `Σ`, `σ`, `ς`);
   /// 3. Unicode NFC, so precomposed and decomposed accents match.
   ///
-  /// An ASCII name (the common case, and a per-row cost through fingerprints) takes a byte loop that
-  /// gives the same result: ASCII is already NFC, and lowercase of uppercase is plain lowercase there.
+  /// A name in ASCII, Latin, Greek, Cyrillic or Armenian letters (the common case, and a per-row cost
+  /// through fingerprints) folds in a byte loop over `NameFoldTable`, which gives the same result as
+  /// the Unicode path (`unicodeNormalizedName`); any other name takes the Unicode path.
   public static func normalizedName(_ name: String) -> String {
-    if let ascii = normalizedASCIIName(name) { return ascii }
+    withNormalizedName(name) { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// Calls `body` with the UTF-8 of `normalizedName(name)`, folded into a stack buffer when
+  /// `NameFoldTable` covers every scalar of `name` (no string is made for it).
+  static func withNormalizedName<Result>(
+    _ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+  ) -> Result {
+    var utf8Name = name
+    return utf8Name.withUTF8 { utf8 in
+      let table = NameFoldTable.shared
+      return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, utf8.count * table.nameExpansion)) {
+        buffer in
+        if let count = table.foldName(utf8, into: buffer.baseAddress!) {
+          return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+        var folded = unicodeNormalizedName(name)
+        return folded.withUTF8(body)
+      }
+    }
+  }
+
+  /// `normalizedName` the Unicode way, for any name: split into words at white space characters
+  /// (`Character.isWhitespace`), words joined by one space, uppercased then lowercased, NFC. The
+  /// reference that `NameFoldTable` is built from and tested against.
+  static func unicodeNormalizedName(_ name: String) -> String {
     var words: [Substring] = []
     for word in name.split(whereSeparator: { $0.isWhitespace }) { words.append(word) }
     let folded = words.joined(separator: " ").uppercased().lowercased()
     return String(decoding: folded._nfcCodeUnits, as: UTF8.self)
-  }
-
-  /// `normalizedName` of an all-ASCII name, or `nil` when `name` has any other character. White space
-  /// is what `Character.isWhitespace` says of ASCII: tab, LF, VT, FF, CR and space.
-  private static func normalizedASCIIName(_ name: String) -> String? {
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(name.utf8.count)
-    var pendingSpace = false
-    for byte in name.utf8 {
-      guard byte < 0x80 else { return nil }
-      if byte == 0x20 || (0x09...0x0D).contains(byte) {
-        pendingSpace = !bytes.isEmpty
-        continue
-      }
-      if pendingSpace {
-        bytes.append(0x20)
-        pendingSpace = false
-      }
-      bytes.append((0x41...0x5A).contains(byte) ? byte + 0x20 : byte)
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -20,22 +20,43 @@ public enum ContactIdentifier {
 
   /// The id of the group called `name` (matched after `GroupDirectory.normalizedName`).
   public static func groupID(named name: String) -> String {
-    groupID(normalizedName: GroupDirectory.normalizedName(name))
+    var hasher = groupIDHasher
+    GroupDirectory.withNormalizedName(name) { hasher.append($0) }
+    return NameBasedUUID.text(hashing: hasher)
   }
 
   /// The id of the group whose normalized name is `normalizedName`.
   public static func groupID(normalizedName: String) -> String {
-    NameBasedUUID(namespace: rosterNamespace, name: ("group:" + normalizedName).utf8).description
+    var hasher = groupIDHasher
+    hasher.append(utf8: normalizedName)
+    return NameBasedUUID.text(hashing: hasher)
   }
 
   /// The id of the person whose fingerprint is `fingerprint`.
   public static func personID(fingerprint: String) -> String {
-    NameBasedUUID(namespace: rosterNamespace, name: ("fingerprint:" + fingerprint).utf8).description
+    var hasher = personIDHasher
+    hasher.append(utf8: fingerprint)
+    return NameBasedUUID.text(hashing: hasher)
+  }
+
+  /// SHA-1 over `rosterNamespace` and `group:`, ready for a normalized group name.
+  private static let groupIDHasher = hasher(afterNamespaceAnd: "group:")
+  /// SHA-1 over `rosterNamespace` and `fingerprint:`, ready for a fingerprint.
+  private static let personIDHasher = hasher(afterNamespaceAnd: "fingerprint:")
+
+  /// SHA-1 over `rosterNamespace` and `prefix`.
+  private static func hasher(afterNamespaceAnd prefix: String) -> SHA1 {
+    var hasher = SHA1()
+    rosterNamespace.withUnsafeBytes { hasher.append($0) }
+    hasher.append(utf8: prefix)
+    return hasher
   }
 
   /// The text a derived fingerprint hashes: the name as `GroupDirectory.normalizedName` folds it
   /// (trimmed, inner white space folded, case folded, NFC), U+001F, the validated email in Unicode
   /// lowercase (so addresses compare case-insensitively), U+001F, the E.164 phone; absent values empty.
+  ///
+  /// `derivedFingerprint` streams the same bytes into SHA-1 without making this string.
   public static func fingerprintKey(name: String, email: String?, phone: String?) -> String {
     var key = GroupDirectory.normalizedName(name)
     key += "\u{1F}"
@@ -48,8 +69,44 @@ public enum ContactIdentifier {
   /// The fingerprint of a validated contact that has none: 32 lowercase hex digits, the first 16 bytes
   /// of SHA-1 over `fingerprintKey`.
   public static func derivedFingerprint(for contact: Contact) -> String {
-    let key = fingerprintKey(name: contact.name, email: contact.email, phone: contact.phone)
-    return hexText(SHA1.digest(Array(key.utf8)).prefix(16))
+    let digest = fingerprintDigest(name: contact.name, email: contact.email, phone: contact.phone)
+    return String(unsafeUninitializedCapacity: 32) { out in
+      let text = UnsafeMutableRawPointer(out.baseAddress!)
+      text.storeBytes(of: NameBasedUUID.hexDigits(of: digest.0).bigEndian, toByteOffset: 0, as: UInt64.self)
+      text.storeBytes(of: NameBasedUUID.hexDigits(of: digest.1).bigEndian, toByteOffset: 8, as: UInt64.self)
+      text.storeBytes(of: NameBasedUUID.hexDigits(of: digest.2).bigEndian, toByteOffset: 16, as: UInt64.self)
+      text.storeBytes(of: NameBasedUUID.hexDigits(of: digest.3).bigEndian, toByteOffset: 24, as: UInt64.self)
+      return 32
+    }
+  }
+
+  /// SHA-1 over the bytes of `fingerprintKey(name:email:phone:)`, fed piece by piece from stack
+  /// buffers.
+  static func fingerprintDigest(name: String, email: String?, phone: String?) -> SHA1.Words {
+    var hasher = SHA1()
+    GroupDirectory.withNormalizedName(name) { hasher.append($0) }
+    hasher.append(0x1F)
+    if let email { appendLowercased(email, to: &hasher) }
+    hasher.append(0x1F)
+    if let phone { hasher.append(utf8: phone) }
+    return hasher.finish()
+  }
+
+  /// Hashes the UTF-8 of `text.lowercased()`, lowercased in a stack buffer through `NameFoldTable`
+  /// when every scalar of `text` has one or two UTF-8 bytes.
+  private static func appendLowercased(_ text: String, to hasher: inout SHA1) {
+    var utf8Text = text
+    utf8Text.withUTF8 { utf8 in
+      let table = NameFoldTable.shared
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, utf8.count * table.lowercaseExpansion)) {
+        buffer in
+        if let count = table.lowercase(utf8, into: buffer.baseAddress!) {
+          hasher.append(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        } else {
+          hasher.append(utf8: text.lowercased())
+        }
+      }
+    }
   }
 
   /// Fills a validated contact's fingerprint (persons only, when none was supplied) and id (when none
@@ -66,19 +123,5 @@ public enum ContactIdentifier {
   public static func derivedID(for contact: Contact) -> String {
     if contact.type == .group { return groupID(named: contact.name) }
     return personID(fingerprint: contact.fingerprint ?? derivedFingerprint(for: contact))
-  }
-
-  private static let hexDigits = Array("0123456789abcdef".utf8)
-
-  /// Lowercase hex digits of `bytes`.
-  static func hexText(_ bytes: ArraySlice<UInt8>) -> String {
-    let digits = hexDigits
-    var text: [UInt8] = []
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-      text.append(digits[Int(byte >> 4)])
-      text.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: text, as: UTF8.self)
   }
 }

@@ -1,64 +1,139 @@
-/// SHA-1 (FIPS 180-4), used only to derive name-based UUIDs (RFC 9562 version 5), not for security.
-enum SHA1 {
-  /// The 20-byte digest of `message`.
-  static func digest(_ message: [UInt8]) -> [UInt8] {
-    var padded = message
-    padded.append(0x80)
-    while padded.count % 64 != 56 { padded.append(0) }
-    let bitLength = UInt64(message.count) &* 8
-    for shift in stride(from: 56, through: 0, by: -8) {
-      padded.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-    }
-    var state: (UInt32, UInt32, UInt32, UInt32, UInt32) =
-      (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
-    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { words in
-      padded.withUnsafeBufferPointer { bytes in
-        for blockStart in stride(from: 0, to: bytes.count, by: 64) {
-          compress(bytes.baseAddress! + blockStart, words.baseAddress!, &state)
-        }
-      }
-    }
-    var digest: [UInt8] = []
-    digest.reserveCapacity(20)
-    for word in [state.0, state.1, state.2, state.3, state.4] {
-      for shift in stride(from: 24, through: 0, by: -8) {
-        digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift)))
-      }
-    }
-    return digest
+/// SHA-1 (FIPS 180-4), used only to derive name-based UUIDs (RFC 9562 version 5), fingerprints and
+/// duplicate digests, not for security.
+///
+/// A value is a running hash that lives on the stack: `append` bytes, then `finish`. Nothing is
+/// allocated on the heap, so hashing a short key costs the compressions and little else.
+struct SHA1: Sendable {
+  /// Five 32-bit words: the state between blocks, and the digest (big-endian words) at the end.
+  typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32)
+
+  private var state: Words = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+  /// The 64-byte block being filled.
+  private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+  /// Bytes of `block` filled so far (0 to 63).
+  private var blockCount = 0
+  /// Bytes appended so far.
+  private var messageLength: UInt64 = 0
+
+  init() {}
+
+  /// Hashes `byte` next.
+  @inline(__always)
+  mutating func append(_ byte: UInt8) {
+    let at = blockCount
+    withUnsafeMutableBytes(of: &block) { $0[at] = byte }
+    messageLength &+= 1
+    blockCount = at + 1
+    if at == 63 { compressBlock() }
   }
 
-  private static func compress(
-    _ block: UnsafePointer<UInt8>, _ words: UnsafeMutablePointer<UInt32>,
-    _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32)
-  ) {
-    for i in 0..<16 {
-      words[i] =
-        UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
-        | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+  /// Hashes `bytes` next.
+  mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    guard var source = bytes.baseAddress else { return }
+    var remaining = bytes.count
+    messageLength &+= UInt64(remaining)
+    while remaining > 0 {
+      let at = blockCount
+      let take = min(64 - at, remaining)
+      withUnsafeMutableBytes(of: &block) { ($0.baseAddress! + at).copyMemory(from: source, byteCount: take) }
+      source += take
+      remaining -= take
+      blockCount = at + take
+      if blockCount == 64 { compressBlock() }
     }
-    for i in 16..<80 {
-      let mixed = words[i - 3] ^ words[i - 8] ^ words[i - 14] ^ words[i - 16]
-      words[i] = mixed << 1 | mixed >> 31
+  }
+
+  /// Hashes `bytes` next.
+  mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    append(UnsafeRawBufferPointer(bytes))
+  }
+
+  /// Hashes the UTF-8 of `text` next.
+  mutating func append(utf8 text: String) {
+    var text = text
+    text.withUTF8 { append($0) }
+  }
+
+  /// The digest of everything appended: pads, compresses the last block(s) and returns the state.
+  mutating func finish() -> Words {
+    let bitLength = messageLength &* 8
+    let at = blockCount
+    withUnsafeMutableBytes(of: &block) { bytes in
+      bytes[at] = 0x80
+      for index in (at + 1)..<64 { bytes[index] = 0 }
     }
-    var (a, b, c, d, e) = state
-    for i in 0..<80 {
-      let f: UInt32
-      let k: UInt32
-      switch i {
-      case 0..<20: (f, k) = ((b & c) | (~b & d), 0x5A82_7999)
-      case 20..<40: (f, k) = (b ^ c ^ d, 0x6ED9_EBA1)
-      case 40..<60: (f, k) = ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC)
-      default: (f, k) = (b ^ c ^ d, 0xCA62_C1D6)
+    if at >= 56 {
+      compress()
+      block = (0, 0, 0, 0, 0, 0, 0, 0)
+    }
+    block.7 = bitLength.bigEndian
+    compress()
+    blockCount = 0
+    return state
+  }
+
+  /// The 20-byte digest of `message`.
+  static func digest(_ message: [UInt8]) -> [UInt8] {
+    var hasher = SHA1()
+    message.withUnsafeBytes { hasher.append($0) }
+    return bytes(of: hasher.finish())
+  }
+
+  /// The 20 bytes of a digest, in order.
+  static func bytes(of digest: Words) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(20)
+    for word in [digest.0, digest.1, digest.2, digest.3, digest.4] {
+      bytes.append(UInt8(truncatingIfNeeded: word >> 24))
+      bytes.append(UInt8(truncatingIfNeeded: word >> 16))
+      bytes.append(UInt8(truncatingIfNeeded: word >> 8))
+      bytes.append(UInt8(truncatingIfNeeded: word))
+    }
+    return bytes
+  }
+
+  private mutating func compressBlock() {
+    compress()
+    blockCount = 0
+  }
+
+  /// Compresses `block` into `state`.
+  private mutating func compress() {
+    let previous = state
+    state = withUnsafeBytes(of: &block) { Self.compress($0.baseAddress!, previous) }
+  }
+
+  /// One SHA-1 compression of the 64 bytes at `block` into `state`: plain loops over local words,
+  /// the 80-word message schedule on the stack.
+  private static func compress(_ block: UnsafeRawPointer, _ state: Words) -> Words {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { schedule -> Words in
+      let words = schedule.baseAddress!
+      for index in 0..<16 {
+        words[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 &* index, as: UInt32.self))
       }
-      let temp = (a << 5 | a >> 27) &+ f &+ e &+ k &+ words[i]
-      e = d
-      d = c
-      c = b << 30 | b >> 2
-      b = a
-      a = temp
+      for index in 16..<80 {
+        let mixed = words[index &- 3] ^ words[index &- 8] ^ words[index &- 14] ^ words[index &- 16]
+        words[index] = mixed << 1 | mixed >> 31
+      }
+      var (a, b, c, d, e) = state
+      for index in 0..<20 {
+        let temp = (a << 5 | a >> 27) &+ ((b & c) | (~b & d)) &+ e &+ 0x5A82_7999 &+ words[index]
+        (e, d, c, b, a) = (d, c, b << 30 | b >> 2, a, temp)
+      }
+      for index in 20..<40 {
+        let temp = (a << 5 | a >> 27) &+ (b ^ c ^ d) &+ e &+ 0x6ED9_EBA1 &+ words[index]
+        (e, d, c, b, a) = (d, c, b << 30 | b >> 2, a, temp)
+      }
+      for index in 40..<60 {
+        let temp = (a << 5 | a >> 27) &+ ((b & c) | (b & d) | (c & d)) &+ e &+ 0x8F1B_BCDC &+ words[index]
+        (e, d, c, b, a) = (d, c, b << 30 | b >> 2, a, temp)
+      }
+      for index in 60..<80 {
+        let temp = (a << 5 | a >> 27) &+ (b ^ c ^ d) &+ e &+ 0xCA62_C1D6 &+ words[index]
+        (e, d, c, b, a) = (d, c, b << 30 | b >> 2, a, temp)
+      }
+      return (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e)
     }
-    state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e)
   }
 }
 
@@ -68,7 +143,10 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
 
   /// `namespace` must be 16 bytes.
   public init(namespace: [UInt8], name: some Sequence<UInt8>) {
-    var digest = Array(SHA1.digest(namespace + Array(name)).prefix(16))
+    var hasher = SHA1()
+    namespace.withUnsafeBytes { hasher.append($0) }
+    for byte in name { hasher.append(byte) }
+    var digest = Array(SHA1.bytes(of: hasher.finish()).prefix(16))
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
     bytes = digest
@@ -76,6 +154,54 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
 
   /// Lowercase hex in the 8-4-4-4-12 form.
   public var description: String { Self.text(of: bytes) }
+
+  /// The 8-4-4-4-12 text of the UUID whose name's hash is `hasher` (namespace and name appended),
+  /// written straight into the string: no byte arrays in between.
+  static func text(hashing hasher: SHA1) -> String {
+    var hasher = hasher
+    let digest = hasher.finish()
+    // The first 16 digest bytes with version 5 (byte 6) and the RFC 9562 variant (byte 8).
+    let time = digest.1 & ~0xF000 | 0x5000
+    let clock = digest.2 & ~0xC000_0000 | 0x8000_0000
+    return String(unsafeUninitializedCapacity: 36) { out in
+      writeText(digest.0, time, clock, digest.3, to: UnsafeMutableRawPointer(out.baseAddress!))
+      return 36
+    }
+  }
+
+  /// Writes the 36-byte 8-4-4-4-12 text of the UUID whose 16 bytes are the big-endian `words`.
+  @inline(__always)
+  private static func writeText(
+    _ word0: UInt32, _ word1: UInt32, _ word2: UInt32, _ word3: UInt32, to text: UnsafeMutableRawPointer
+  ) {
+    let dash = UInt8(ascii: "-")
+    text.storeBytes(of: hexDigits(of: word0).bigEndian, toByteOffset: 0, as: UInt64.self)
+    text.storeBytes(of: dash, toByteOffset: 8, as: UInt8.self)
+    let digits1 = hexDigits(of: word1)
+    text.storeBytes(of: UInt32(truncatingIfNeeded: digits1 >> 32).bigEndian, toByteOffset: 9, as: UInt32.self)
+    text.storeBytes(of: dash, toByteOffset: 13, as: UInt8.self)
+    text.storeBytes(of: UInt32(truncatingIfNeeded: digits1).bigEndian, toByteOffset: 14, as: UInt32.self)
+    text.storeBytes(of: dash, toByteOffset: 18, as: UInt8.self)
+    let digits2 = hexDigits(of: word2)
+    text.storeBytes(of: UInt32(truncatingIfNeeded: digits2 >> 32).bigEndian, toByteOffset: 19, as: UInt32.self)
+    text.storeBytes(of: dash, toByteOffset: 23, as: UInt8.self)
+    text.storeBytes(of: UInt32(truncatingIfNeeded: digits2).bigEndian, toByteOffset: 24, as: UInt32.self)
+    text.storeBytes(of: hexDigits(of: word3).bigEndian, toByteOffset: 28, as: UInt64.self)
+  }
+
+  /// The eight lowercase hex digits of `word` as the bytes of a UInt64, the first digit in the most
+  /// significant byte (store its `bigEndian` to put them in order): each nibble moved to a byte of its
+  /// own, then turned into `0`-`9` or `a`-`f` in all eight bytes at once.
+  @inline(__always)
+  static func hexDigits(of word: UInt32) -> UInt64 {
+    var nibbles = UInt64(word)
+    nibbles = (nibbles & 0xFFFF_0000) << 16 | (nibbles & 0xFFFF)
+    nibbles = (nibbles & 0x0000_FF00_0000_FF00) << 8 | (nibbles & 0x0000_00FF_0000_00FF)
+    nibbles = (nibbles & 0x00F0_00F0_00F0_00F0) << 4 | (nibbles & 0x000F_000F_000F_000F)
+    // 1 in each byte whose nibble is 10 or more (adding 6 carries it into bit 4).
+    let letters = ((nibbles &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+    return nibbles &+ 0x3030_3030_3030_3030 &+ letters &* UInt64(UInt8(ascii: "a") - UInt8(ascii: "9") - 1)
+  }
 
   /// The lowercase 8-4-4-4-12 form of 16 UUID bytes (no allocation beyond the string).
   /// Concrete, not generic, so callers in other modules need no runtime metadata lookups.
@@ -95,19 +221,10 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
 
   private static func text(ofRaw bytes: UnsafeRawBufferPointer) -> String {
     String(unsafeUninitializedCapacity: 36) { out in
-      let hex: StaticString = "0123456789abcdef"
-      let digits = hex.utf8Start
-      var position = 0
-      for index in 0..<16 {
-        if index == 4 || index == 6 || index == 8 || index == 10 {
-          out[position] = UInt8(ascii: "-")
-          position += 1
-        }
-        let byte = bytes[index]
-        out[position] = digits[Int(byte >> 4)]
-        out[position + 1] = digits[Int(byte & 0x0F)]
-        position += 2
+      func word(_ offset: Int) -> UInt32 {
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
       }
+      writeText(word(0), word(4), word(8), word(12), to: UnsafeMutableRawPointer(out.baseAddress!))
       return 36
     }
   }
