@@ -278,7 +278,7 @@ private struct CSVScanner {
         }
 
       case .unquoted:
-        var scan = cursor
+        var scan = Self.skipWords(buffer, from: cursor, to: end, without: delimiter, Self.lineFeed, Self.carriageReturn)
         while scan < end {
           let byte = buffer[scan]
           if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
@@ -300,7 +300,10 @@ private struct CSVScanner {
         }
 
       case .quoted:
-        var scan = cursor
+        var scan = Self.skipWords(
+          buffer, from: cursor, to: end, without: Self.quote, Self.lineFeed, Self.carriageReturn)
+        // Bytes skipped are neither CR nor LF.
+        if scan > cursor { lastWasCarriageReturn = false }
         while scan < end {
           let byte = buffer[scan]
           if byte == Self.quote { break }
@@ -344,6 +347,27 @@ private struct CSVScanner {
         }
       }
     }
+  }
+
+  /// The start of the first 8-byte word from `start` (before `end`) that holds `a`, `b` or `c`, or
+  /// where fewer than 8 bytes are left: the bytes before it hold none of them.
+  @inline(__always)
+  private static func skipWords(
+    _ buffer: UnsafeMutablePointer<UInt8>, from start: Int, to end: Int, without a: UInt8, _ b: UInt8, _ c: UInt8
+  ) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let (wordA, wordB, wordC) = (ones &* UInt64(a), ones &* UInt64(b), ones &* UInt64(c))
+    var index = start
+    while index + 8 <= end {
+      let word = UnsafeRawPointer(buffer + index).loadUnaligned(as: UInt64.self)
+      // A byte equal to the one looked for is zero after the exclusive or; a word with a zero byte
+      // sets a high bit here (and one without never does).
+      let (x, y, z) = (word ^ wordA, word ^ wordB, word ^ wordC)
+      if ((x &- ones) & ~x | (y &- ones) & ~y | (z &- ones) & ~z) & highs != 0 { break }
+      index += 8
+    }
+    return index
   }
 
   /// Refills the buffer; at the end of input leaves `cursor == end`.
