@@ -9,6 +9,19 @@ import Testing
 struct EmailValidatorTests {
   let validator = EmailValidator()
 
+  /// Internationalised domains are worked out once per validator and then looked up: the second
+  /// verdict for a domain, and the verdict for another local part on it, are the ones worked out.
+  @Test func aDomainSeenBeforeGivesTheSameVerdict() {
+    let shared = EmailValidator()
+    for address in ["ada@BÜCHER.DE", "ada@bücher.de", "ada@ex\u{200D}ample.de", "ada@⒈example.de"] {
+      let fresh = EmailValidator().validate(address)
+      #expect(shared.validate(address) == fresh, "\(address)")
+      #expect(shared.validate(address) == fresh, "\(address), again")
+    }
+    let copy = shared
+    #expect(copy.validate("grace@BÜCHER.DE") == .valid(normalized: "grace@bücher.de"))
+  }
+
   static let a64 = String(repeating: "a", count: 64)
   static let b63 = String(repeating: "b", count: 63)
 

@@ -11,6 +11,20 @@ struct GroupDirectoryTests {
     #expect(ContactMapper.groupNames(in: cell, separator: UInt8(ascii: ";")) == names)
   }
 
+  /// A cell without quotes is split as slices of the cell: it must agree with the quote-aware path,
+  /// which the same cell takes once an empty quoted name (dropped) is added to it.
+  @Test func namesWithoutQuotesSplitLikeTheQuoteAwarePath() {
+    let alphabet = ["a", " ", "\t", "\r", "\n", ";", "é"]
+    var cells = [""]
+    for _ in 0..<4 { cells += cells.flatMap { cell in alphabet.map { cell + $0 } } }
+    for cell in Set(cells) {
+      let plain = ContactMapper.groupNames(in: cell, separator: UInt8(ascii: ";"))
+      let quoteAware = ContactMapper.groupNames(in: cell + ";\"\"", separator: UInt8(ascii: ";"))
+      #expect(plain == quoteAware, "cell \(cell.debugDescription)")
+    }
+    #expect(ContactMapper.groupNames(in: "\r\n a \t;\tb\r", separator: UInt8(ascii: ";")) == ["a", "b"])
+  }
+
   @Test func customSeparator() {
     #expect(ContactMapper.groupNames(in: "a;b|c", separator: UInt8(ascii: "|")) == ["a;b", "c"])
   }

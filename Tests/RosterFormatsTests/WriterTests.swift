@@ -46,6 +46,40 @@ struct JSONContactWriterTests {
     #expect(decoded?["name"] as? String == Self.sample().name)
   }
 
+  /// Strings are scanned for escapes eight bytes at a time: every ASCII byte, at every offset in and
+  /// across an 8-byte word, is escaped as a byte-by-byte escaper does it.
+  @Test func everyByteIsEscapedAtEveryOffset() {
+    func reference(_ text: String) -> String {
+      var out = "\""
+      for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case let control where control.value < 0x20:
+          out += "\\u00" + (control.value < 0x10 ? "0" : "") + String(control.value, radix: 16)
+        default: out.unicodeScalars.append(scalar)
+        }
+      }
+      return out + "\""
+    }
+    let output = ByteOutput(inMemory: "test")
+    for byte in UInt8(0)..<0x80 {
+      for offset in 0..<17 {
+        let text =
+          String(repeating: "é", count: offset % 3) + String(repeating: "a", count: offset)
+          + String(UnicodeScalar(byte)) + String(repeating: "z", count: 16 - offset)
+        try? output.writeJSONString(text)
+        let written = String(decoding: output.takeBytes(), as: UTF8.self)
+        #expect(written == reference(text), "byte \(byte) at offset \(offset)")
+      }
+    }
+  }
+
   @Test func arrayLayoutIsValidJSONForZeroOneAndManyContacts() throws {
     for count in [0, 1, 3] {
       let text = try captured { output in

@@ -27,6 +27,9 @@ public struct GroupLinker {
     primaryGroupsHeader = headers[.primaryGroups]
   }
 
+  /// How many groups of one contact are searched in order before they are indexed by slot.
+  private static var searchedGroups: Int { 16 }
+
   /// Whether a validated row counts as a member of its groups: the second pass accepts it.
   ///
   /// `ownSlot` is the slot a group row defines (`nil` for a person); `slots` are the groups it names.
@@ -65,21 +68,32 @@ public struct GroupLinker {
       }
     }
     var kept: [GroupReference] = []
+    kept.reserveCapacity(contact.groups.count)
     var dropped: [(GroupReference, String)] = []
-    // The position in `kept` of each group slot, so naming many groups costs linear time.
-    var keptSlots: [Int: Int] = [:]
+    // The slot of each group in `kept` (each slot once), searched in order while there are few: no
+    // dictionary per contact. Past `searchedGroups` they are indexed, so naming many costs linear time.
+    var keptSlots: [Int] = []
+    keptSlots.reserveCapacity(contact.groups.count)
+    var keptIndex: [Int: Int] = [:]
     for reference in contact.groups {
       let slot = directory.slot(for: reference, mentionedAt: position)
       if directory.accepts(slot) {
         // Two spellings of one group are one membership.
-        if let index = keptSlots[slot] {
+        if let index = keptSlots.count <= Self.searchedGroups ? keptSlots.firstIndex(of: slot) : keptIndex[slot] {
           if reference.isPrimary { kept[index].isPrimary = true }
           continue
         }
         var resolved = reference
         resolved.id = directory.groups[slot].id
         resolved.name = directory.groups[slot].name
-        keptSlots[slot] = kept.count
+        keptSlots.append(slot)
+        if keptSlots.count > Self.searchedGroups {
+          if keptIndex.isEmpty {
+            for (index, keptSlot) in keptSlots.enumerated() { keptIndex[keptSlot] = index }
+          } else {
+            keptIndex[slot] = kept.count
+          }
+        }
         kept.append(resolved)
         continue
       }

@@ -32,6 +32,14 @@ public struct ContactMapper {
   /// cells as metadata strings.
   public var historyDecoder: ((String) throws -> [String])?
 
+  /// For each column, whether its value goes straight to its place: no other column fills the same
+  /// target and no column holds a whole map, so no earlier value can be there to compare with.
+  private let setsDirectly: [Bool]
+  /// How many keys the top level of `metadata` and of `address` can have from the columns alone
+  /// (reserved once per row, so the level is not regrown key by key).
+  private let metadataWidth: Int
+  private let addressWidth: Int
+
   public init(headerMap: HeaderMap, groupSeparator: UInt8 = UInt8(ascii: ";")) {
     self.headerMap = headerMap
     self.groupSeparator = groupSeparator
@@ -40,6 +48,22 @@ public struct ContactMapper {
       if case .field(let field) = column.target, headers[field] == nil { headers[field] = column.header }
     }
     fieldHeaders = headers
+    var targetCounts: [ColumnTarget: Int] = [:]
+    var fillsWholeMaps = false
+    var metadataKeys: Set<String> = []
+    var addressKeys: Set<String> = []
+    for column in headerMap.columns {
+      targetCounts[column.target, default: 0] += 1
+      switch column.target {
+      case .document, .mergeHistory: fillsWholeMaps = true
+      case .metadata(let path): if let key = path.first { metadataKeys.insert(key) }
+      case .address(let path): if let key = path.first { addressKeys.insert(key) }
+      case .field, .ignored: break
+      }
+    }
+    setsDirectly = headerMap.columns.map { !fillsWholeMaps && targetCounts[$0.target] == 1 }
+    metadataWidth = metadataKeys.count
+    addressWidth = addressKeys.count
   }
 
   /// Maps `cells`; problems found are appended to `problems`.
@@ -54,7 +78,7 @@ public struct ContactMapper {
       return contact
     }
     var anyValue = false
-    var values = [String?](repeating: nil, count: ContactField.allCases.count)
+    var values = FieldValues()
     for index in 0..<columns.count where !cells.isEmpty(at: index) {
       anyValue = true
       let column = columns[index]
@@ -69,11 +93,21 @@ public struct ContactMapper {
       }
       switch column.target {
       case .field(let field):
-        mergeValue(value, into: &values[field.slotIndex], column: column, problems: &problems)
+        mergeValue(value, into: &values[field], column: column, problems: &problems)
       case .address(let path):
-        mergePath(value, at: path, in: &contact.address, column: column, problems: &problems)
+        if contact.address.isEmpty { contact.address.reserveCapacity(addressWidth) }
+        if setsDirectly[index] {
+          setPath(value, at: path, in: &contact.address, column: column, problems: &problems)
+        } else {
+          mergePath(value, at: path, in: &contact.address, column: column, problems: &problems)
+        }
       case .metadata(let path):
-        mergePath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
+        if contact.metadata.isEmpty { contact.metadata.reserveCapacity(metadataWidth) }
+        if setsDirectly[index] {
+          setPath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
+        } else {
+          mergePath(value, at: path, in: &contact.metadata, column: column, problems: &problems)
+        }
       case .ignored:
         continue
       case .mergeHistory:
@@ -118,19 +152,19 @@ public struct ContactMapper {
           message: "every cell is empty: an empty payload will not be accepted"))
       return contact
     }
-    if let id = values[ContactField.id.slotIndex] { contact.id = id }
-    contact.fingerprint = values[ContactField.fingerprint.slotIndex]
-    contact.firstName = values[ContactField.firstName.slotIndex]
-    contact.lastName = values[ContactField.lastName.slotIndex]
-    contact.email = values[ContactField.email.slotIndex]
-    contact.phone = values[ContactField.phone.slotIndex]
-    contact.phoneExtension = values[ContactField.phoneExtension.slotIndex]
-    resolveType(values[ContactField.type.slotIndex], of: &contact, problems: &problems)
-    resolveName(values[ContactField.name.slotIndex], of: &contact, problems: &problems)
-    if let groups = values[ContactField.groups.slotIndex] {
+    if let id = values.id { contact.id = id }
+    contact.fingerprint = values.fingerprint
+    contact.firstName = values.firstName
+    contact.lastName = values.lastName
+    contact.email = values.email
+    contact.phone = values.phone
+    contact.phoneExtension = values.phoneExtension
+    resolveType(values.type, of: &contact, problems: &problems)
+    resolveName(values.name, of: &contact, problems: &problems)
+    if let groups = values.groups {
       addGroups(in: groups, primary: false, to: &contact, problems: &problems)
     }
-    if let primary = values[ContactField.primaryGroups.slotIndex] {
+    if let primary = values.primaryGroups {
       addGroups(in: primary, primary: true, to: &contact, problems: &problems)
     }
     return contact
@@ -144,6 +178,19 @@ public struct ContactMapper {
     } else {
       slot = value
     }
+  }
+
+  /// Sets `value` at `path`, where no other column can have put a value (`setsDirectly`).
+  private func setPath(
+    _ value: String, at path: [String], in fields: inout NestedFields, column: ColumnMapping,
+    problems: inout [IssueDetail]
+  ) {
+    guard !fields.set(value, at: path[...]) else { return }
+    problems.append(
+      IssueDetail(
+        header: column.header, field: column.target.fieldName, code: "row.path_conflict",
+        message: "sets \(path.joined(separator: ".")), which another column fills with a different shape",
+        value: value))
   }
 
   private func mergePath(
@@ -225,43 +272,100 @@ public struct ContactMapper {
           message: "opens a quote around a group name and never closes it", value: cell))
       return
     }
-    // Positions by name, so a cell naming half a million groups costs linear time, not quadratic.
-    var positions: [String: Int] = [:]
-    for (index, group) in contact.groups.enumerated() where positions[group.name] == nil {
-      positions[group.name] = index
-    }
+    contact.groups.reserveCapacity(contact.groups.count + names.count)
+    // A few groups are searched in order; past `Self.searchedGroups`, positions by name, so a cell
+    // naming half a million groups costs linear time, not quadratic.
+    var positions: [String: Int]?
     for name in names {
-      if let index = positions[name] {
-        if primary { contact.groups[index].isPrimary = true }
+      let found: Int?
+      if let index = positions {
+        found = index[name]
+      } else if contact.groups.count <= Self.searchedGroups {
+        found = contact.groups.firstIndex { $0.name == name }
+      } else {
+        var index: [String: Int] = [:]
+        for (position, group) in contact.groups.enumerated() where index[group.name] == nil {
+          index[group.name] = position
+        }
+        positions = index
+        found = index[name]
+      }
+      if let found {
+        if primary { contact.groups[found].isPrimary = true }
       } else {
         // The id is the group directory's to give (`GroupLinker`): a group row may set its own.
-        positions[name] = contact.groups.count
+        positions?[name] = contact.groups.count
         contact.groups.append(GroupReference(name: name, id: "", isPrimary: primary))
       }
     }
   }
 
+  /// How many groups a contact may have before `addGroups` indexes them by name.
+  private static var searchedGroups: Int { 16 }
+
   /// The group names in a cell: split on `separator` outside double quotes, each trimmed, empty ones
   /// dropped. A name in double quotes may contain the separator; `""` inside quotes is one quote.
   /// Returns `nil` when a quote is never closed.
   public static func groupNames(in cell: String, separator: UInt8) -> [String]? {
+    var cell = cell
+    return cell.withUTF8 { bytes in
+      bytes.contains(UInt8(ascii: "\""))
+        ? quotedGroupNames(in: bytes, separator: separator)
+        : plainGroupNames(in: bytes, separator: separator)
+    }
+  }
+
+  /// `groupNames` of a cell without any double quote: every name is a trimmed slice of the cell.
+  private static func plainGroupNames(in bytes: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [String] {
+    var count = 1
+    for byte in bytes where byte == separator { count += 1 }
+    var names: [String] = []
+    names.reserveCapacity(count)
+    var start = 0
+    var index = 0
+    while index <= bytes.count {
+      guard index == bytes.count || bytes[index] == separator else {
+        index += 1
+        continue
+      }
+      var first = start
+      var end = index
+      while first < end && isGroupNameSpace(bytes[first]) { first += 1 }
+      while end > first && isGroupNameSpace(bytes[end - 1]) { end -= 1 }
+      if end > first {
+        names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<end]), as: UTF8.self))
+      }
+      index += 1
+      start = index
+    }
+    return names
+  }
+
+  /// The white space trimmed around a group name: what `trimmingASCIIWhitespace` trims.
+  @inline(__always)
+  private static func isGroupNameSpace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+  }
+
+  /// `groupNames` of a cell with a double quote somewhere.
+  private static func quotedGroupNames(in bytes: UnsafeBufferPointer<UInt8>, separator: UInt8) -> [String]? {
     var names: [String] = []
     var current: [UInt8] = []
     var quoted = false
-    var bytes = cell.utf8.makeIterator()
     func flush() {
       let name = String(decoding: current, as: UTF8.self).trimmingASCIIWhitespace()
       if !name.isEmpty { names.append(name) }
       current.removeAll(keepingCapacity: true)
     }
-    var pending = bytes.next()
-    while let byte = pending {
-      pending = bytes.next()
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      index += 1
       if quoted {
         if byte == UInt8(ascii: "\"") {
-          if pending == UInt8(ascii: "\"") {
+          if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
             current.append(byte)
-            pending = bytes.next()
+            index += 1
           } else {
             quoted = false
           }
@@ -283,6 +387,54 @@ public struct ContactMapper {
   }
 }
 
+/// The cells that fill top-level fields, gathered before the contact is put together.
+private struct FieldValues {
+  var id: String?
+  var fingerprint: String?
+  var type: String?
+  var name: String?
+  var firstName: String?
+  var lastName: String?
+  var email: String?
+  var phone: String?
+  var phoneExtension: String?
+  var groups: String?
+  var primaryGroups: String?
+
+  subscript(field: ContactField) -> String? {
+    get {
+      switch field {
+      case .id: id
+      case .fingerprint: fingerprint
+      case .type: type
+      case .name: name
+      case .firstName: firstName
+      case .lastName: lastName
+      case .email: email
+      case .phone: phone
+      case .phoneExtension: phoneExtension
+      case .groups: groups
+      case .primaryGroups: primaryGroups
+      }
+    }
+    set {
+      switch field {
+      case .id: id = newValue
+      case .fingerprint: fingerprint = newValue
+      case .type: type = newValue
+      case .name: name = newValue
+      case .firstName: firstName = newValue
+      case .lastName: lastName = newValue
+      case .email: email = newValue
+      case .phone: phone = newValue
+      case .phoneExtension: phoneExtension = newValue
+      case .groups: groups = newValue
+      case .primaryGroups: primaryGroups = newValue
+      }
+    }
+  }
+}
+
 extension NestedFields {
   /// The string at `path`, if there is one.
   func string(at path: ArraySlice<String>) -> String? {
@@ -290,25 +442,6 @@ extension NestedFields {
     switch value {
     case .string(let string): return path.count == 1 ? string : nil
     case .object(let child): return path.count == 1 ? nil : child.string(at: path.dropFirst())
-    }
-  }
-}
-
-extension ContactField {
-  /// A dense index for per-row scratch storage.
-  var slotIndex: Int {
-    switch self {
-    case .id: 0
-    case .type: 1
-    case .name: 2
-    case .firstName: 3
-    case .lastName: 4
-    case .email: 5
-    case .phone: 6
-    case .groups: 7
-    case .primaryGroups: 8
-    case .phoneExtension: 9
-    case .fingerprint: 10
     }
   }
 }

@@ -200,16 +200,22 @@ public struct HeaderMap: Sendable {
   }
 }
 
-extension StringProtocol {
+extension StringProtocol where UTF8View: BidirectionalCollection {
   /// The string without leading and trailing ASCII spaces, tabs, CR and LF.
+  ///
+  /// A string with nothing to trim (the common case) comes back without copying its bytes.
   func trimmingASCIIWhitespace() -> String {
-    let bytes = Array(utf8)
-    var start = 0
-    var end = bytes.count
-    func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-    while start < end && isSpace(bytes[start]) { start += 1 }
-    while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-    if start == 0 && end == bytes.count { return String(self) }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
+    let utf8 = self.utf8
+    @inline(__always) func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return String(self) }
+    var start = utf8.startIndex
+    var end = utf8.endIndex
+    while start < end && isSpace(utf8[start]) { utf8.formIndex(after: &start) }
+    while end > start {
+      let before = utf8.index(before: end)
+      guard isSpace(utf8[before]) else { break }
+      end = before
+    }
+    return String(decoding: utf8[start..<end], as: UTF8.self)
   }
 }

@@ -49,6 +49,11 @@ public struct NestedFields: Hashable, Sendable {
     return entries.firstIndex { $0.key == key }
   }
 
+  /// Makes room for `count` keys at this level, so adding them one by one does not regrow it.
+  public mutating func reserveCapacity(_ count: Int) {
+    entries.reserveCapacity(count)
+  }
+
   /// Appends `entry` at this level; the caller makes sure its key is new.
   public mutating func append(_ entry: Entry) {
     entries.append(entry)

@@ -38,6 +38,9 @@ public struct EmailValidator: Sendable {
   /// RFC 1035 2.3.1: octets between two dots of the domain.
   static let maxLabelOctets = 63
 
+  /// The outcomes of the internationalised domains seen so far (shared by copies of this validator).
+  private let domains = EmailDomainCache()
+
   public init() {}
 
   /// Validates one address.
@@ -46,11 +49,11 @@ public struct EmailValidator: Sendable {
   /// - Returns: `.valid(normalized:)` with email-validator's normalised form, or `.invalid` with a stable
   ///   `email.*` code and a sentence that names what to fix.
   public func validate(_ input: String) -> FieldVerdict {
-    // The closure captures nothing, so the call costs no reference counting beyond the verdict's own.
+    let domains = self.domains
     let outcome =
-      input.utf8.withContiguousStorageIfAvailable(Self.check)
+      input.utf8.withContiguousStorageIfAvailable { Self.check($0, domains: domains) }
       // Only a string without native UTF-8 storage gets here; copy it once.
-      ?? Array(input.utf8).withUnsafeBufferPointer(Self.check)
+      ?? Array(input.utf8).withUnsafeBufferPointer { Self.check($0, domains: domains) }
     switch outcome {
     case .unchanged: return .valid(normalized: input)
     case .rewritten(let normalized): return .valid(normalized: normalized)
@@ -75,8 +78,9 @@ public struct EmailValidator: Sendable {
 
   // MARK: - Whole address
 
-  /// The outcome for `bytes`, the UTF-8 of one input.
-  static func check(_ bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
+  /// The outcome for `bytes`, the UTF-8 of one input; internationalised domains are looked up in
+  /// `domains` before they are worked out.
+  static func check(_ bytes: UnsafeBufferPointer<UInt8>, domains: EmailDomainCache) -> Outcome {
     let count = bytes.count
     guard count > 0 else { return .invalid(.missingAt) }
     // "Ada <ada@example.com>" or "<ada@example.com>", as contact exports often write it.
@@ -116,7 +120,10 @@ public struct EmailValidator: Sendable {
     if bytes[domainStart] == ASCII.leftBracket { return .invalid(.domainLiteral) }
     let domainOutcome =
       isASCII(bytes, from: domainStart, to: count)
-      ? asciiDomain(bytes, start: domainStart) : internationalDomain(bytes, start: domainStart)
+      ? asciiDomain(bytes, start: domainStart)
+      : domains.outcome(of: UnsafeBufferPointer(rebasing: bytes[domainStart...])) {
+        internationalDomain(bytes, start: domainStart)
+      }
     let domain: DomainForm
     switch domainOutcome {
     case .failure(let problem): return .invalid(problem)

@@ -25,11 +25,9 @@ public struct CSVRecord: RecordCells {
   public func string(at index: Int) -> String? {
     let start = index == 0 ? 0 : ends[index - 1]
     return bytes.withUnsafeBufferPointer { all in
-      // Checked here, then decoded: `String(validating:as:)` goes through unspecialized generic code
-      // that looks up type metadata for every cell.
-      let cell = UnsafeBufferPointer(rebasing: all[start..<ends[index]])
-      guard UTF8Validation.firstInvalidOffset(in: cell) == nil else { return nil }
-      return String(decoding: cell, as: UTF8.self)
+      // Checked and copied in one pass. `String(validating:as:)` goes through unspecialized generic
+      // code that looks up type metadata for every cell, and checking first then decoding checks twice.
+      String._tryFromUTF8(UnsafeBufferPointer(rebasing: all[start..<ends[index]]))
     }
   }
 
@@ -75,31 +73,9 @@ public struct CSVRecord: RecordCells {
 /// Complexity: O(n) in the input, with memory bounded by `InputLimits.maxRowBytes` and
 /// `maxColumns`, whatever the input.
 public final class CSVRecordReader<Source: ByteSource> {
-  private enum State {
-    case fieldStart
-    case unquoted
-    case quoted
-    case quoteInQuoted
-  }
-
-  private static var bufferSize: Int { 1 << 16 }
-  private static var quote: UInt8 { UInt8(ascii: "\"") }
-  private static var lineFeed: UInt8 { 0x0A }
-  private static var carriageReturn: UInt8 { 0x0D }
-
-  private var source: Source
-  private let buffer: UnsafeMutablePointer<UInt8>
-  private var cursor = 0
-  private var end = 0
-  private var atEnd = false
-  private var startedInput = false
-  private var pendingLineFeed = false
-
-  private var cellBytes: [UInt8] = []
-  private var cellEnds: [Int] = []
-  private var cellStarts: [Int] = []
-  private var line = 1
-  private var nextIndex = 0
+  /// Everything that changes while reading, in one value: the reading methods mutate it through one
+  /// exclusive access per record instead of one per byte and per cell.
+  private var scanner: CSVScanner
 
   /// The input's display name, for messages.
   public let displayName: String
@@ -108,31 +84,25 @@ public final class CSVRecordReader<Source: ByteSource> {
   /// The cell, column and record sizes past which a record is skipped.
   public let limits: InputLimits
   /// Bytes taken from the source so far, for progress.
-  public private(set) var bytesRead = 0
+  public var bytesRead: Int { scanner.bytesRead }
 
   public init(
     source: Source, displayName: String, limits: InputLimits = InputLimits(), delimiter: UInt8 = UInt8(ascii: ",")
   ) {
-    self.source = source
     self.delimiter = delimiter
     self.displayName = displayName
     self.limits = limits
-    maxFieldBytes = max(0, limits.maxFieldBytes)
-    maxColumns = max(1, limits.maxColumns)
-    maxRowBytes = max(0, limits.maxRowBytes)
-    buffer = .allocate(capacity: Self.bufferSize)
-    cellBytes.reserveCapacity(4096)
-    cellEnds.reserveCapacity(64)
+    scanner = CSVScanner(source: source, limits: limits, delimiter: delimiter)
   }
 
-  deinit { buffer.deallocate() }
+  deinit { scanner.buffer.deallocate() }
 
   /// Reads the header record (the first non-empty record) as strings, with the line it is on.
   ///
   /// - Throws: `RosterError` when the input is empty, the header is not UTF-8, never closes a quote
   ///   or goes over a limit (the rows cannot be read without their header).
   public func readHeader() throws(RosterError) -> (headers: [String], line: Int) {
-    guard let record = try nextRecord(countingAsRow: false) else {
+    guard let record = try scanner.nextRecord(countingAsRow: false) else {
       throw RosterError(.header, file: displayName, "is empty: the first line must name the columns")
     }
     if let quoteLine = record.unterminatedQuoteLine {
@@ -142,7 +112,7 @@ public final class CSVRecordReader<Source: ByteSource> {
     if let violation = record.limitViolation {
       var message = "the header "
       if let column = violation.column, violation.kind == .fieldBytes { message += "(column \(column + 1)) " }
-      message += "starting at byte offset \(recordOffset) "
+      message += "starting at byte offset \(scanner.recordOffset) "
       message += "\(violation.problem); raise \(violation.kind.flag) to read this file"
       throw RosterError(.header, file: displayName, line: record.position.line, message)
     }
@@ -160,49 +130,81 @@ public final class CSVRecordReader<Source: ByteSource> {
 
   /// The next data record, or `nil` at the end of the input.
   public func next() throws(RosterError) -> CSVRecord? {
-    try nextRecord(countingAsRow: true)
+    try scanner.nextRecord(countingAsRow: true)
+  }
+}
+
+/// The state of a `CSVRecordReader`: the input buffer and where it stands, the line count, and the
+/// record being read.
+///
+/// Not generic: the source is called once per 64 KiB refill, and everything per byte and per cell runs
+/// as specialized code whatever the source (a generic type reached through a protocol witness runs
+/// unspecialized, with its field offsets looked up at run time).
+private struct CSVScanner {
+  private enum State {
+    case fieldStart
+    case unquoted
+    case quoted
+    case quoteInQuoted
   }
 
-  private func nextRecord(countingAsRow: Bool) throws(RosterError) -> CSVRecord? {
+  private static var bufferSize: Int { 1 << 16 }
+  private static var quote: UInt8 { UInt8(ascii: "\"") }
+  private static var lineFeed: UInt8 { 0x0A }
+  private static var carriageReturn: UInt8 { 0x0D }
+
+  private var source: any ByteSource
+  /// The input buffer, freed by the reader's `deinit`.
+  let buffer: UnsafeMutablePointer<UInt8>
+  private let delimiter: UInt8
+  private var cursor = 0
+  private var end = 0
+  private var atEnd = false
+  private var startedInput = false
+  private var pendingLineFeed = false
+  private var line = 1
+  private var nextIndex = 0
+  /// Bytes taken from the source so far.
+  private(set) var bytesRead = 0
+
+  private var record: CSVRecordBuilder
+  private var recordLine = 1
+  /// The input byte offset where the current record starts.
+  private(set) var recordOffset = 0
+  private var lastRecordHadQuote = false
+
+  init(source: any ByteSource, limits: InputLimits, delimiter: UInt8) {
+    self.source = source
+    self.delimiter = delimiter
+    record = CSVRecordBuilder(limits: limits)
+    buffer = .allocate(capacity: Self.bufferSize)
+  }
+
+  /// The next record, skipping blank lines; `nil` at the end of the input.
+  mutating func nextRecord(countingAsRow: Bool) throws(RosterError) -> CSVRecord? {
     while true {
       guard let unterminated = try readRecord() else { return nil }
-      let isBlankLine = violation == nil && cellEnds.count == 1 && cellEnds[0] == 0 && !lastRecordHadQuote
+      let violation = record.violation
+      let isBlankLine =
+        violation == nil && record.ends.count == 1 && record.ends[0] == 0 && !lastRecordHadQuote
       if isBlankLine { continue }
       let index = nextIndex
       if countingAsRow { nextIndex += 1 }
       return CSVRecord(
-        bytes: violation == nil ? cellBytes : [], ends: violation == nil ? cellEnds : [],
+        bytes: violation == nil ? record.bytes : [], ends: violation == nil ? record.ends : [],
         position: RowPosition(index: index, line: recordLine),
         unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: violation,
-        cellStarts: violation == nil ? cellStarts : [])
+        cellStarts: violation == nil ? record.starts : [])
     }
   }
 
-  private var recordLine = 1
-  /// The input byte offset where the current record starts.
-  private var recordOffset = 0
-  private var lastRecordHadQuote = false
-
-  private let maxFieldBytes: Int
-  private let maxColumns: Int
-  private let maxRowBytes: Int
-  /// The limit the current record went over; from then on its bytes are not kept.
-  private var violation: LimitViolation?
-  /// Where the current cell starts: in `cellBytes`, in the input, and its line.
-  private var cellStart = 0
-  private var cellOffset = 0
-  private var cellLine = 1
-
-  /// The input byte offset of `buffer[cursor]`.
-  private var inputOffset: Int { bytesRead - end + cursor }
-
-  /// Fills `cellBytes`/`cellEnds` with the next record (possibly a blank line).
+  /// Fills `record` with the next record (possibly a blank line).
   /// Returns `nil` at the end of input, else 0, or the line of an unterminated quote.
-  private func readRecord() throws(RosterError) -> Int? {
-    cellBytes.removeAll(keepingCapacity: true)
-    cellEnds.removeAll(keepingCapacity: true)
-    cellStarts.removeAll(keepingCapacity: true)
-    violation = nil
+  ///
+  /// The position in the buffer and the line are kept in locals while scanning, and written back
+  /// before a refill and on return.
+  private mutating func readRecord() throws(RosterError) -> Int? {
+    record.reset()
     recordLine = line
     lastRecordHadQuote = false
     if cursor == end { try refill() }
@@ -214,27 +216,42 @@ public final class CSVRecordReader<Source: ByteSource> {
         if cursor == end { try refill() }
       }
     }
-    recordOffset = inputOffset
-    beginCell()
+    let buffer = self.buffer
+    let delimiter = self.delimiter
+    var cursor = self.cursor
+    var end = self.end
+    var line = self.line
+    /// The input offset of `buffer[0]`: `bytesRead - end` (changes only with a refill).
+    var bufferOffset = bytesRead - end
+    defer {
+      self.cursor = cursor
+      self.line = line
+    }
+    recordOffset = bufferOffset + cursor
+    record.beginCell(offset: bufferOffset + cursor, line: line)
     var state = State.fieldStart
     var quoteLine = 0
     var lastWasCarriageReturn = false
-    let delimiter = self.delimiter
 
     while true {
       if cursor == end {
+        self.cursor = cursor
+        self.line = line
         try refill()
+        cursor = self.cursor
+        end = self.end
+        bufferOffset = bytesRead - end
         if cursor == end {
           switch state {
           case .fieldStart:
-            if cellEnds.isEmpty && violation == nil { return nil }
-            endCell()
+            if record.ends.isEmpty && record.violation == nil { return nil }
+            record.endCell()
             return 0
           case .quoted:
-            endCell()
+            record.endCell()
             return quoteLine
           case .unquoted, .quoteInQuoted:
-            endCell()
+            record.endCell()
             return 0
           }
         }
@@ -249,7 +266,7 @@ public final class CSVRecordReader<Source: ByteSource> {
       switch state {
       case .fieldStart:
         let quoted = buffer[cursor] == Self.quote
-        cellStarts.append(inputOffset << 1 | (quoted ? 1 : 0))
+        record.starts.append((bufferOffset + cursor) << 1 | (quoted ? 1 : 0))
         if quoted {
           cursor += 1
           state = .quoted
@@ -261,21 +278,21 @@ public final class CSVRecordReader<Source: ByteSource> {
         }
 
       case .unquoted:
-        var scan = cursor
+        var scan = Self.skipWords(buffer, from: cursor, to: end, without: delimiter, Self.lineFeed, Self.carriageReturn)
         while scan < end {
           let byte = buffer[scan]
           if byte == delimiter || byte == Self.lineFeed || byte == Self.carriageReturn { break }
           scan += 1
         }
-        append(from: cursor, to: scan)
+        record.append(buffer + cursor, count: scan - cursor)
         cursor = scan
         if scan == end { continue }
         let byte = buffer[scan]
         cursor += 1
-        endCell()
+        record.endCell()
         if byte == delimiter {
           state = .fieldStart
-          beginCell()
+          record.beginCell(offset: bufferOffset + cursor, line: line)
         } else {
           line += 1
           pendingLineFeed = byte == Self.carriageReturn
@@ -283,7 +300,10 @@ public final class CSVRecordReader<Source: ByteSource> {
         }
 
       case .quoted:
-        var scan = cursor
+        var scan = Self.skipWords(
+          buffer, from: cursor, to: end, without: Self.quote, Self.lineFeed, Self.carriageReturn)
+        // Bytes skipped are neither CR nor LF.
+        if scan > cursor { lastWasCarriageReturn = false }
         while scan < end {
           let byte = buffer[scan]
           if byte == Self.quote { break }
@@ -298,7 +318,7 @@ public final class CSVRecordReader<Source: ByteSource> {
           }
           scan += 1
         }
-        append(from: cursor, to: scan)
+        record.append(buffer + cursor, count: scan - cursor)
         cursor = scan
         if scan == end { continue }
         cursor += 1
@@ -308,17 +328,17 @@ public final class CSVRecordReader<Source: ByteSource> {
         let byte = buffer[cursor]
         if byte == Self.quote {
           cursor += 1
-          append(byte: byte)
+          record.append(byte: byte)
           state = .quoted
           lastWasCarriageReturn = false
         } else if byte == delimiter {
           cursor += 1
-          endCell()
+          record.endCell()
           state = .fieldStart
-          beginCell()
+          record.beginCell(offset: bufferOffset + cursor, line: line)
         } else if byte == Self.lineFeed || byte == Self.carriageReturn {
           cursor += 1
-          endCell()
+          record.endCell()
           line += 1
           pendingLineFeed = byte == Self.carriageReturn
           return 0
@@ -329,61 +349,32 @@ public final class CSVRecordReader<Source: ByteSource> {
     }
   }
 
-  /// Notes where the next cell starts (called at the start of the record and after each delimiter).
+  /// The start of the first 8-byte word from `start` (before `end`) that holds `a`, `b` or `c`, or
+  /// where fewer than 8 bytes are left: the bytes before it hold none of them.
   @inline(__always)
-  private func beginCell() {
-    cellStart = cellBytes.count
-    cellOffset = inputOffset
-    cellLine = line
-  }
-
-  /// Ends the current cell, unless the record is already over a limit or this cell is one too many.
-  @inline(__always)
-  private func endCell() {
-    guard violation == nil else { return }
-    guard cellEnds.count < maxColumns else {
-      violation = LimitViolation(kind: .columns, limit: maxColumns, column: cellEnds.count, line: cellLine)
-      return
+  private static func skipWords(
+    _ buffer: UnsafeMutablePointer<UInt8>, from start: Int, to end: Int, without a: UInt8, _ b: UInt8, _ c: UInt8
+  ) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let (wordA, wordB, wordC) = (ones &* UInt64(a), ones &* UInt64(b), ones &* UInt64(c))
+    var index = start
+    while index + 8 <= end {
+      let word = UnsafeRawPointer(buffer + index).loadUnaligned(as: UInt64.self)
+      // A byte equal to the one looked for is zero after the exclusive or; a word with a zero byte
+      // sets a high bit here (and one without never does).
+      let (x, y, z) = (word ^ wordA, word ^ wordB, word ^ wordC)
+      if ((x &- ones) & ~x | (y &- ones) & ~y | (z &- ones) & ~z) & highs != 0 { break }
+      index += 8
     }
-    cellEnds.append(cellBytes.count)
-  }
-
-  /// Keeps `buffer[start..<stop]` as part of the current cell, unless that takes the cell or the
-  /// record over a limit: then the record's bytes stop being kept.
-  private func append(from start: Int, to stop: Int) {
-    guard stop > start, violation == nil else { return }
-    let count = stop - start
-    guard fitsLimits(adding: count) else { return }
-    cellBytes.append(contentsOf: UnsafeBufferPointer(start: buffer + start, count: count))
-  }
-
-  private func append(byte: UInt8) {
-    guard violation == nil, fitsLimits(adding: 1) else { return }
-    cellBytes.append(byte)
-  }
-
-  /// Whether `count` more bytes keep the current cell and record within the limits; records the
-  /// violation when not.
-  @inline(__always)
-  private func fitsLimits(adding count: Int) -> Bool {
-    if cellBytes.count - cellStart + count > maxFieldBytes {
-      violation = LimitViolation(
-        kind: .fieldBytes, limit: maxFieldBytes, column: cellEnds.count, byteOffset: cellOffset, line: cellLine)
-    } else if cellBytes.count + count > maxRowBytes {
-      violation = LimitViolation(kind: .rowBytes, limit: maxRowBytes, column: cellEnds.count)
-    } else {
-      return true
-    }
-    // Give back what the record held: a skipped record costs no memory.
-    cellBytes.removeAll(keepingCapacity: cellBytes.capacity <= 1 << 20)
-    return false
+    return index
   }
 
   /// Refills the buffer; at the end of input leaves `cursor == end`.
   ///
   /// The first fill gathers at least 3 bytes (or the whole input) so a byte order mark is recognized
   /// even when the source hands out bytes one at a time.
-  private func refill() throws(RosterError) {
+  private mutating func refill() throws(RosterError) {
     guard !atEnd else { return }
     cursor = 0
     end = 0
@@ -404,5 +395,90 @@ public final class CSVRecordReader<Source: ByteSource> {
       cursor = 3
       if cursor == end { try refill() }
     }
+  }
+}
+
+/// The record a `CSVScanner` is reading: its cells' bytes, where each ends and starts, and the limit
+/// it went over, if any.
+private struct CSVRecordBuilder {
+  /// The unescaped bytes of every cell so far, back to back.
+  var bytes: [UInt8] = []
+  /// Where each finished cell ends in `bytes`.
+  var ends: [Int] = []
+  /// For each cell, twice the input byte offset where it starts, plus 1 when it is quoted.
+  var starts: [Int] = []
+  /// The limit the record went over; from then on its bytes are not kept.
+  var violation: LimitViolation?
+  /// Where the current cell starts: in `bytes`, in the input, and its line.
+  private var cellStart = 0
+  private var cellOffset = 0
+  private var cellLine = 1
+  private let maxFieldBytes: Int
+  private let maxColumns: Int
+  private let maxRowBytes: Int
+
+  init(limits: InputLimits) {
+    maxFieldBytes = max(0, limits.maxFieldBytes)
+    maxColumns = max(1, limits.maxColumns)
+    maxRowBytes = max(0, limits.maxRowBytes)
+    bytes.reserveCapacity(4096)
+    ends.reserveCapacity(64)
+  }
+
+  /// Empties the record, keeping its storage.
+  mutating func reset() {
+    bytes.removeAll(keepingCapacity: true)
+    ends.removeAll(keepingCapacity: true)
+    starts.removeAll(keepingCapacity: true)
+    violation = nil
+  }
+
+  /// Notes where the next cell starts (at the start of the record and after each delimiter).
+  @inline(__always)
+  mutating func beginCell(offset: Int, line: Int) {
+    cellStart = bytes.count
+    cellOffset = offset
+    cellLine = line
+  }
+
+  /// Ends the current cell, unless the record is already over a limit or this cell is one too many.
+  @inline(__always)
+  mutating func endCell() {
+    guard violation == nil else { return }
+    guard ends.count < maxColumns else {
+      violation = LimitViolation(kind: .columns, limit: maxColumns, column: ends.count, line: cellLine)
+      return
+    }
+    ends.append(bytes.count)
+  }
+
+  /// Keeps `count` bytes from `start` as part of the current cell, unless that takes the cell or the
+  /// record over a limit: then the record's bytes stop being kept.
+  @inline(__always)
+  mutating func append(_ start: UnsafePointer<UInt8>, count: Int) {
+    guard count > 0, violation == nil, fitsLimits(adding: count) else { return }
+    bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
+  }
+
+  mutating func append(byte: UInt8) {
+    guard violation == nil, fitsLimits(adding: 1) else { return }
+    bytes.append(byte)
+  }
+
+  /// Whether `count` more bytes keep the current cell and record within the limits; records the
+  /// violation when not.
+  @inline(__always)
+  private mutating func fitsLimits(adding count: Int) -> Bool {
+    if bytes.count - cellStart + count > maxFieldBytes {
+      violation = LimitViolation(
+        kind: .fieldBytes, limit: maxFieldBytes, column: ends.count, byteOffset: cellOffset, line: cellLine)
+    } else if bytes.count + count > maxRowBytes {
+      violation = LimitViolation(kind: .rowBytes, limit: maxRowBytes, column: ends.count)
+    } else {
+      return true
+    }
+    // Give back what the record held: a skipped record costs no memory.
+    bytes.removeAll(keepingCapacity: bytes.capacity <= 1 << 20)
+    return false
   }
 }

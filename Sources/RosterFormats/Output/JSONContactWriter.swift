@@ -21,10 +21,14 @@ public struct JSONContactWriter: ContactWriter {
   }
 
   public mutating func write(_ contact: Contact) throws(RosterError) {
-    if layout == .array { try output.write(count == 0 ? "[\n" : ",\n") }
+    let separator: StaticString? = layout == .array ? (count == 0 ? "[\n" : ",\n") : nil
+    let newline = layout == .lines
     count += 1
-    try Self.writeObject(contact, to: output)
-    if layout == .lines { try output.write(byte: 0x0A) }
+    try output.append { out in
+      if let separator { out.append(separator) }
+      Self.encode(contact, into: &out)
+      if newline { out.append(0x0A) }
+    }
   }
 
   public mutating func finish() throws(RosterError) {
@@ -34,80 +38,119 @@ public struct JSONContactWriter: ContactWriter {
 
   /// Writes one contact as a single-line JSON object.
   public static func writeObject(_ contact: Contact, to output: ByteOutput) throws(RosterError) {
-    try output.write("{\"id\":")
-    try output.writeJSONString(contact.id)
-    try output.writeJSONMember("fingerprint", contact.fingerprint)
-    try output.write(contact.type == .group ? ",\"type\":\"group\",\"name\":" : ",\"type\":\"person\",\"name\":")
-    try output.writeJSONString(contact.name)
-    try output.writeJSONMember("first_name", contact.firstName)
-    try output.writeJSONMember("last_name", contact.lastName)
-    try output.writeJSONMember("email", contact.email)
-    try output.writeJSONMember("phone", contact.phone)
-    try output.writeJSONMember("phone_extension", contact.phoneExtension)
+    try output.append { encode(contact, into: &$0) }
+  }
+
+  /// Appends one contact as a single-line JSON object.
+  static func encode(_ contact: Contact, into out: inout OutputBuffer) {
+    out.append("{\"id\":")
+    out.appendJSONString(contact.id)
+    if let fingerprint = contact.fingerprint { out.appendJSONMember("fingerprint", fingerprint) }
+    out.append(contact.type == .group ? ",\"type\":\"group\",\"name\":" : ",\"type\":\"person\",\"name\":")
+    out.appendJSONString(contact.name)
+    if let firstName = contact.firstName { out.appendJSONMember("first_name", firstName) }
+    if let lastName = contact.lastName { out.appendJSONMember("last_name", lastName) }
+    if let email = contact.email { out.appendJSONMember("email", email) }
+    if let phone = contact.phone { out.appendJSONMember("phone", phone) }
+    if let phoneExtension = contact.phoneExtension { out.appendJSONMember("phone_extension", phoneExtension) }
     if !contact.address.isEmpty {
-      try output.write(",\"address\":")
-      try writeFields(canonicalAddress(contact.address), to: output)
+      out.append(",\"address\":")
+      encodeCanonicalAddress(contact.address, into: &out)
     }
     if !contact.groups.isEmpty {
-      try output.write(",\"groups\":")
-      try output.writeJSONArray(contact.groups.lazy.map(\.id))
-      if contact.groups.contains(where: \.isPrimary) {
-        try output.write(",\"primary_groups\":")
-        try output.writeJSONArray(contact.groups.lazy.filter(\.isPrimary).map(\.id))
+      out.append(",\"groups\":[")
+      var hasPrimary = false
+      for (index, group) in contact.groups.enumerated() {
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        out.appendJSONString(group.id)
+        hasPrimary = hasPrimary || group.isPrimary
+      }
+      out.append(UInt8(ascii: "]"))
+      if hasPrimary {
+        out.append(",\"primary_groups\":[")
+        var first = true
+        for group in contact.groups where group.isPrimary {
+          if !first { out.append(UInt8(ascii: ",")) }
+          first = false
+          out.appendJSONString(group.id)
+        }
+        out.append(UInt8(ascii: "]"))
       }
     }
     if let members = contact.members {
-      try output.write(",\"group_contacts\":{\"children\":")
-      try output.writeJSONArray(members.children)
-      try output.write(",\"primary\":")
-      try output.writeJSONArray(members.primary)
-      try output.write(byte: UInt8(ascii: "}"))
+      out.append(",\"group_contacts\":{\"children\":")
+      encodeArray(members.children, into: &out)
+      out.append(",\"primary\":")
+      encodeArray(members.primary, into: &out)
+      out.append(UInt8(ascii: "}"))
       if let referenced = members.referenced {
-        try output.write(",\"referenced_contacts\":[")
+        out.append(",\"referenced_contacts\":[")
         for (index, member) in referenced.enumerated() {
-          try output.write(index == 0 ? "{\"id\":" : ",{\"id\":")
-          try output.writeJSONString(member.id)
-          try output.writeJSONMember("name", member.name)
-          try output.writeJSONMember("email", member.email)
-          try output.write(byte: UInt8(ascii: "}"))
+          out.append(index == 0 ? "{\"id\":" : ",{\"id\":")
+          out.appendJSONString(member.id)
+          out.appendJSONMember("name", member.name)
+          if let email = member.email { out.appendJSONMember("email", email) }
+          out.append(UInt8(ascii: "}"))
         }
-        try output.write(byte: UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
       }
     }
     if !contact.metadata.isEmpty {
-      try output.write(",\"metadata\":")
-      try writeFields(contact.metadata, to: output)
+      out.append(",\"metadata\":")
+      encodeFields(contact.metadata, into: &out)
     }
     if !contact.mergeHistory.isEmpty {
-      try output.write(",\"merge_history\":")
-      try output.write(SpreadsheetLayout.mergeHistoryText(contact.mergeHistory))
+      out.append(",\"merge_history\":")
+      out.append(SpreadsheetLayout.mergeHistoryText(contact.mergeHistory))
     }
-    try output.write(byte: UInt8(ascii: "}"))
+    out.append(UInt8(ascii: "}"))
   }
 
-  /// The address with the known keys first, in `SpreadsheetLayout.addressKeys` order, then the others
-  /// as they came: every input shape and every output format agree on one order.
-  static func canonicalAddress(_ address: NestedFields) -> NestedFields {
-    var ordered = NestedFields()
+  /// Appends `strings` as a JSON array of string literals.
+  private static func encodeArray(_ strings: [String], into out: inout OutputBuffer) {
+    out.append(UInt8(ascii: "["))
+    for (index, string) in strings.enumerated() {
+      if index > 0 { out.append(UInt8(ascii: ",")) }
+      out.appendJSONString(string)
+    }
+    out.append(UInt8(ascii: "]"))
+  }
+
+  /// Appends the address with the known keys first, in `SpreadsheetLayout.addressKeys` order, then the
+  /// others as they came: every input shape and every output format agree on one order.
+  private static func encodeCanonicalAddress(_ address: NestedFields, into out: inout OutputBuffer) {
+    var first = true
+    out.append(UInt8(ascii: "{"))
     for key in SpreadsheetLayout.addressKeys {
-      if let value = address[key] { ordered.append(NestedFields.Entry(key: key, value: value)) }
+      guard let value = address[key] else { continue }
+      encodeEntry(key: key, value: value, first: first, into: &out)
+      first = false
     }
-    for entry in address.entries where !SpreadsheetLayout.addressKeys.contains(entry.key) { ordered.append(entry) }
-    return ordered
+    for entry in address.entries where !SpreadsheetLayout.addressKeys.contains(entry.key) {
+      encodeEntry(key: entry.key, value: entry.value, first: first, into: &out)
+      first = false
+    }
+    out.append(UInt8(ascii: "}"))
   }
 
-  static func writeFields(_ fields: NestedFields, to output: ByteOutput) throws(RosterError) {
-    try output.write(byte: UInt8(ascii: "{"))
+  /// Appends `fields` as a JSON object, keys in their order.
+  static func encodeFields(_ fields: NestedFields, into out: inout OutputBuffer) {
+    out.append(UInt8(ascii: "{"))
     for (index, entry) in fields.entries.enumerated() {
-      if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
-      try output.writeJSONString(entry.key)
-      try output.write(byte: UInt8(ascii: ":"))
-      switch entry.value {
-      case .string(let value): try output.writeJSONString(value)
-      case .object(let child): try writeFields(child, to: output)
-      }
+      encodeEntry(key: entry.key, value: entry.value, first: index == 0, into: &out)
     }
-    try output.write(byte: UInt8(ascii: "}"))
+    out.append(UInt8(ascii: "}"))
+  }
+
+  /// Appends `"key":value`, after a comma unless it is the object's first member.
+  private static func encodeEntry(key: String, value: NestedFields.Value, first: Bool, into out: inout OutputBuffer) {
+    if !first { out.append(UInt8(ascii: ",")) }
+    out.appendJSONString(key)
+    out.append(UInt8(ascii: ":"))
+    switch value {
+    case .string(let string): out.appendJSONString(string)
+    case .object(let child): encodeFields(child, into: &out)
+    }
   }
 }
 
