@@ -11,7 +11,8 @@ public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
 /// Every group an input names or defines, by normalized name: what group resolution needs in memory.
 ///
 /// Memory grows with the number of distinct group names and group-in-group memberships, never with
-/// the number of rows.
+/// the number of rows. A group's fields are kept in flat arrays (66 bytes a group, plus its id string
+/// and its entries in the name look-ups); `groups` builds a `Group` value from them on access.
 public final class GroupDirectory {
   /// Where a group stands once the whole input has been scanned.
   public enum Status: Hashable, Sendable {
@@ -29,7 +30,8 @@ public final class GroupDirectory {
   public struct Group: Sendable {
     /// The name as its group row writes it, else as first written.
     public var name: String
-    public var normalizedName: String
+    /// The key its name matches under (empty for a group so far named only by id).
+    public var normalizedName: String { isNamed ? GroupDirectory.normalizedName(name) : "" }
     /// The id members refer to: the group row's `id`, else derived from the normalized name.
     public var id: String
     public var status: Status = .unknown
@@ -41,19 +43,67 @@ public final class GroupDirectory {
     public var parents: [Int] = []
     /// For cyclic groups: the names around the cycle, starting and ending with this group.
     public var cycle: [String] = []
+    fileprivate var isNamed: Bool
   }
 
-  public private(set) var groups: [Group] = []
-  /// `groups[slot].status` and `.definition`, kept flat as well: the per-membership checks read them
-  /// without copying a `Group`.
+  /// Every group by slot, read-only: each element is built from the directory's flat storage.
+  public struct Groups: RandomAccessCollection {
+    fileprivate let directory: GroupDirectory
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { directory.names.count }
+
+    public subscript(slot: Int) -> Group {
+      let directory = self.directory
+      return Group(
+        name: directory.names[slot], id: directory.ids[slot], status: directory.statuses[slot],
+        definition: directory.definitions[slot].position, firstMention: directory.mentions[slot].position,
+        parents: directory.parents[slot] ?? [], cycle: directory.cycles[slot] ?? [], isNamed: directory.isNamed[slot])
+    }
+  }
+
+  /// A row position in 16 bytes, `index` -1 for none (an optional `RowPosition` takes 24).
+  private struct StoredPosition {
+    var index: Int
+    var line: Int
+    static let none = StoredPosition(index: -1, line: 0)
+    init(index: Int, line: Int) {
+      self.index = index
+      self.line = line
+    }
+    init(_ position: RowPosition?) { self = position.map { StoredPosition(index: $0.index, line: $0.line) } ?? .none }
+    var position: RowPosition? { index < 0 ? nil : RowPosition(index: index, line: line) }
+  }
+
+  public var groups: Groups { Groups(directory: self) }
+  /// The fields of the group in each slot (see `Group`).
+  private var names: [String] = []
+  private var ids: [String] = []
   private var statuses: [Status] = []
-  private var definitions: [RowPosition?] = []
+  private var definitions: [StoredPosition] = []
+  private var mentions: [StoredPosition] = []
+  /// Only the groups whose rows name groups have parents, and only cyclic groups a cycle.
+  private var parents: [Int: [Int]] = [:]
+  private var cycles: [Int: [String]] = [:]
+  private var isNamed: [Bool] = []
   private var slotsByNormalizedName: [String: Int] = [:]
   private var slotsByWrittenName: [String: Int] = [:]
-  /// Slots by group id, for references that carry only an id (Roster's own JSON).
+  /// Slots by group id, for references that carry only an id (Roster's own JSON). Filled once the
+  /// first such reference comes (`indexesIDs`): until then it holds nothing.
   private var slotsByID: [String: Int] = [:]
+  private var indexesIDs = false
 
   public init() {}
+
+  /// Adds a group in a new slot.
+  private func append(name: String, id: String, firstMention: RowPosition?, isNamed named: Bool) -> Int {
+    names.append(name)
+    ids.append(id)
+    statuses.append(.unknown)
+    definitions.append(.none)
+    mentions.append(StoredPosition(firstMention))
+    isNamed.append(named)
+    return names.count - 1
+  }
 
   /// The slot of the group called `name`, adding it if new.
   public func slot(named name: String, mentionedAt position: RowPosition?) -> Int {
@@ -63,13 +113,8 @@ public final class GroupDirectory {
     if let existing = slotsByNormalizedName[normalized] {
       slot = existing
     } else {
-      slot = groups.count
-      groups.append(
-        Group(
-          name: name, normalizedName: normalized, id: ContactIdentifier.groupID(normalizedName: normalized),
-          firstMention: position))
-      statuses.append(.unknown)
-      definitions.append(nil)
+      slot = append(
+        name: name, id: ContactIdentifier.groupID(normalizedName: normalized), firstMention: position, isNamed: true)
       slotsByNormalizedName[normalized] = slot
     }
     if slotsByWrittenName.count < 1 << 16 { slotsByWrittenName[name] = slot }
@@ -84,14 +129,22 @@ public final class GroupDirectory {
     guard reference.name.isEmpty, !reference.id.isEmpty else {
       return slot(named: reference.name, mentionedAt: position)
     }
+    if !indexesIDs { indexDefinedIDs() }
     if let slot = slotsByID[reference.id] { return slot }
-    let slot = groups.count
-    groups.append(
-      Group(name: reference.id, normalizedName: "", id: reference.id, firstMention: position))
-    statuses.append(.unknown)
-    definitions.append(nil)
+    let slot = append(name: reference.id, id: reference.id, firstMention: position, isNamed: false)
     slotsByID[reference.id] = slot
     return slot
+  }
+
+  /// Fills `slotsByID` with the groups defined so far, as `define` would have: the first row to
+  /// define an id keeps it.
+  private func indexDefinedIDs() {
+    indexesIDs = true
+    let defined = definitions.indices.filter { definitions[$0].index >= 0 }
+    for slot in defined.sorted(by: { definitions[$0].index < definitions[$1].index }) where slotsByID[ids[slot]] == nil
+    {
+      slotsByID[ids[slot]] = slot
+    }
   }
 
   /// The slot of an existing group, without adding one.
@@ -104,27 +157,26 @@ public final class GroupDirectory {
   /// Returns the earlier definition when the group was already defined by another row (a duplicate).
   public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
     let normalized = GroupDirectory.normalizedName(name)
-    if slotsByNormalizedName[normalized] == nil, let byID = slotsByID[id], definitions[byID] == nil {
+    if slotsByNormalizedName[normalized] == nil, let byID = slotsByID[id], definitions[byID].index < 0 {
       // Members named this group by id before its row: that slot becomes the group's.
-      groups[byID].name = name
-      groups[byID].normalizedName = normalized
+      names[byID] = name
+      isNamed[byID] = true
       slotsByNormalizedName[normalized] = byID
     }
     let slot = slot(named: name, mentionedAt: position)
-    if let earlier = definitions[slot] { return earlier == position ? nil : earlier }
-    groups[slot].definition = position
-    definitions[slot] = position
-    setStatus(.defined, of: slot)
-    groups[slot].id = id
+    if let earlier = definitions[slot].position { return earlier == position ? nil : earlier }
+    definitions[slot] = StoredPosition(position)
+    statuses[slot] = .defined
+    ids[slot] = id
     // The group row spells the group's name; members may have written it another way.
-    groups[slot].name = name
-    if slotsByID[id] == nil { slotsByID[id] = slot }
+    names[slot] = name
+    if indexesIDs && slotsByID[id] == nil { slotsByID[id] = slot }
     return nil
   }
 
   /// Records that group `child` is a member of group `parent`.
   public func nest(_ child: Int, in parent: Int) {
-    if !groups[child].parents.contains(parent) { groups[child].parents.append(parent) }
+    if !parents[child, default: []].contains(parent) { parents[child, default: []].append(parent) }
   }
 
   /// Marks every defined group that contains itself, directly or through other groups, as cyclic,
@@ -132,7 +184,7 @@ public final class GroupDirectory {
   public func settle(policy: UnknownGroupPolicy) {
     markCycles()
     if policy == .create {
-      for slot in groups.indices where statuses[slot] == .unknown { setStatus(.created, of: slot) }
+      for slot in statuses.indices where statuses[slot] == .unknown { statuses[slot] = .created }
     }
   }
 
@@ -146,21 +198,25 @@ public final class GroupDirectory {
   public func status(of slot: Int) -> Status { statuses[slot] }
 
   /// The group row that defines the group in `slot`, if any.
-  public func definition(of slot: Int) -> RowPosition? { definitions[slot] }
+  public func definition(of slot: Int) -> RowPosition? { definitions[slot].position }
 
-  private func setStatus(_ status: Status, of slot: Int) {
-    statuses[slot] = status
-    groups[slot].status = status
-  }
+  /// The id members of the group in `slot` refer to (`groups[slot].id` without building a `Group`).
+  public func id(of slot: Int) -> String { ids[slot] }
+
+  /// The name of the group in `slot` (`groups[slot].name` without building a `Group`).
+  public func name(of slot: Int) -> String { names[slot] }
+
+  /// For a cyclic group: the names around the cycle, starting and ending with it.
+  public func cycle(of slot: Int) -> [String] { cycles[slot] ?? [] }
 
   /// Tarjan's strongly connected components over the "is in group" edges between defined groups.
   private func markCycles() {
     var index = 0
-    var indices = [Int](repeating: -1, count: groups.count)
-    var lowLinks = [Int](repeating: 0, count: groups.count)
-    var onStack = [Bool](repeating: false, count: groups.count)
+    var indices = [Int](repeating: -1, count: names.count)
+    var lowLinks = [Int](repeating: 0, count: names.count)
+    var onStack = [Bool](repeating: false, count: names.count)
     var stack: [Int] = []
-    for root in groups.indices where indices[root] < 0 && statuses[root] == .defined {
+    for root in names.indices where indices[root] < 0 && statuses[root] == .defined {
       // Iterative depth-first search: (node, next edge to follow).
       var work: [(Int, Int)] = [(root, 0)]
       indices[root] = index
@@ -169,10 +225,10 @@ public final class GroupDirectory {
       stack.append(root)
       onStack[root] = true
       while let (node, edge) = work.last {
-        let parents = groups[node].parents
-        if edge < parents.count {
+        let nodeParents = parents[node] ?? []
+        if edge < nodeParents.count {
           work[work.count - 1].1 += 1
-          let next = parents[edge]
+          let next = nodeParents[edge]
           guard statuses[next] == .defined || statuses[next] == .cyclic else { continue }
           if indices[next] < 0 {
             indices[next] = index
@@ -195,11 +251,11 @@ public final class GroupDirectory {
           component.append(member)
           if member == node { break }
         }
-        if component.count > 1 || groups[node].parents.contains(node) {
+        if component.count > 1 || parents[node]?.contains(node) == true {
           let members = Set(component)
           for member in component {
-            setStatus(.cyclic, of: member)
-            groups[member].cycle = cyclePath(from: member, within: members)
+            statuses[member] = .cyclic
+            cycles[member] = cyclePath(from: member, within: members)
           }
         }
       }
@@ -214,17 +270,17 @@ public final class GroupDirectory {
     while head < queue.count {
       let node = queue[head]
       head += 1
-      for next in groups[node].parents where members.contains(next) {
+      for next in parents[node] ?? [] where members.contains(next) {
         if next == start {
-          var path = [groups[start].name]
+          var path = [names[start]]
           var walk = node
           var reversed: [String] = []
           while walk != start {
-            reversed.append(groups[walk].name)
+            reversed.append(names[walk])
             walk = previous[walk] ?? start
           }
           path += reversed.reversed()
-          path.append(groups[start].name)
+          path.append(names[start])
           return path
         }
         if previous[next] == nil {
@@ -233,7 +289,7 @@ public final class GroupDirectory {
         }
       }
     }
-    return [groups[start].name, groups[start].name]
+    return [names[start], names[start]]
   }
 
   /// The key under which group names match (documented in the README):

@@ -56,8 +56,8 @@ public struct GroupLinker {
             header: nameHeader, field: "name", code: "group.duplicate",
             message: "a group with this name is already defined on line \(earlier.line) (row \(earlier.index))",
             value: contact.name))
-      } else if let slot = directory.existingSlot(named: contact.name), directory.groups[slot].status == .cyclic {
-        let cycle = directory.groups[slot].cycle
+      } else if let slot = directory.existingSlot(named: contact.name), directory.status(of: slot) == .cyclic {
+        let cycle = directory.cycle(of: slot)
         problems.append(
           IssueDetail(
             header: groupsHeader, field: "groups", code: "group.cycle",
@@ -84,8 +84,8 @@ public struct GroupLinker {
           continue
         }
         var resolved = reference
-        resolved.id = directory.groups[slot].id
-        resolved.name = directory.groups[slot].name
+        resolved.id = directory.id(of: slot)
+        resolved.name = directory.name(of: slot)
         keptSlots.append(slot)
         if keptSlots.count > Self.searchedGroups {
           if keptIndex.isEmpty {

@@ -35,15 +35,13 @@ struct SpooledRow {
 
 /// Memberships from the first pass, spooled to an unlinked temporary file in input order.
 ///
-/// Memory holds only a byte count per group; the records themselves stay on disk. A record is a
-/// fixed 32-byte header (row index, line, own slot, slot, entry length) and the member entry, which is
-/// copied as is into the member index.
+/// Memory holds nothing per record or per group; the records stay on disk. A record is a fixed 32-byte
+/// header (row index, line, own slot, slot, entry length) and the member entry, which is copied as is
+/// into the member index.
 final class MembershipSpool {
   private let spool: SpoolFile
   private var scratch: [UInt8] = []
   private var header: [UInt8] = []
-  /// Bytes of encoded member entries per slot, to plan the member index in bounded chunks.
-  private(set) var entryBytesBySlot: [Int] = []
 
   init() throws(RosterError) {
     spool = try SpoolFile()
@@ -54,10 +52,6 @@ final class MembershipSpool {
     scratch.appendMemberEntry(
       isPrimary: record.isPrimary, id: record.memberID, name: record.memberName, email: record.memberEmail)
     let entryLength = scratch.count
-    if record.slot >= entryBytesBySlot.count {
-      entryBytesBySlot.append(contentsOf: repeatElement(0, count: record.slot + 1 - entryBytesBySlot.count))
-    }
-    entryBytesBySlot[record.slot] += entryLength
     header.removeAll(keepingCapacity: true)
     header.appendInteger(UInt64(record.position.index))
     header.appendInteger(UInt64(record.position.line))
@@ -68,11 +62,8 @@ final class MembershipSpool {
     try scratch.withUnsafeBufferPointer { bytes throws(RosterError) in try spool.output.write(bytes) }
   }
 
-  /// Calls `body` with each row's memberships, in input order. Entries of slots outside `entrySlots`
-  /// are skipped without being copied.
-  func forEachRow(
-    copyingEntriesOf entrySlots: Range<Int>, _ body: (SpooledRow) throws(RosterError) -> Void
-  ) throws(RosterError) {
+  /// Calls `body` with each row's memberships, in input order.
+  func forEachRow(_ body: (SpooledRow) throws(RosterError) -> Void) throws(RosterError) {
     let reader = try SpoolReader(spool)
     var row = SpooledRow()
     var hasRow = false
@@ -90,12 +81,8 @@ final class MembershipSpool {
       row.position = RowPosition(index: index, line: line)
       row.ownSlot = ownSlot
       row.slots.append(slot)
-      if entrySlots.contains(slot) {
-        guard let entry = try reader.bytes(entryLength) else { throw SpoolReader.truncated }
-        row.entries.append(contentsOf: entry)
-      } else {
-        guard try reader.skip(entryLength) else { throw SpoolReader.truncated }
-      }
+      guard let entry = try reader.bytes(entryLength) else { throw SpoolReader.truncated }
+      row.entries.append(contentsOf: entry)
       row.entryEnds.append(row.entries.count)
     }
     if hasRow { try body(row) }
@@ -103,95 +90,95 @@ final class MembershipSpool {
 }
 
 /// Each group's accepted members, written group after group to an unlinked temporary file.
+///
+/// Memory holds one offset per group; the members stay on disk until their group row asks for them.
 final class GroupMemberIndex: GroupMemberSource {
   private let spool: SpoolFile
-  private var ranges: [Range<Int>] = []
+  /// The members of slot `s` are the bytes `offsets[s]..<offsets[s + 1]` of `spool`.
+  private var offsets: [Int] = []
   private let includeReferenced: Bool
 
   /// Builds the index from `memberships`, counting only rows `linker` will accept.
   ///
-  /// Groups are gathered in chunks whose entries fit in `memoryBudget` bytes (one spool read per
-  /// chunk); a single group larger than the budget is a chunk of its own.
+  /// One read of the spool feeds the accepted entries to a `MembershipSorter` (sorted runs of
+  /// `memoryBudget` bytes at most, merged by slot), whose output is written slot after slot.
   /// With `collapsingRepeatedMembers` (`--dedupe merge`, where a merged row's memberships are spooled
   /// at the index of the row it merged into), members are listed in the order of those indexes, an id
   /// already among a group's members is not listed again, and a primary membership makes the first
-  /// listing primary.
+  /// listing primary; that mode holds one group's members in memory at a time.
   init(
     memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool,
-    collapsingRepeatedMembers: Bool = false, memoryBudget: Int = 32 << 20
+    collapsingRepeatedMembers: Bool = false, memoryBudget: Int = 8 << 20
   ) throws(RosterError) {
     spool = try SpoolFile()
     self.includeReferenced = includeReferenced
     let slotCount = linker.directory.groups.count
-    ranges = Array(repeating: 0..<0, count: slotCount)
-    var sizes = memberships.entryBytesBySlot
-    sizes.append(contentsOf: repeatElement(0, count: max(0, slotCount - sizes.count)))
-    var chunkStart = 0
-    var written = 0
-    while chunkStart < slotCount {
-      var chunkEnd = chunkStart
-      var chunkBytes = 0
-      while chunkEnd < slotCount && (chunkEnd == chunkStart || chunkBytes + sizes[chunkEnd] <= memoryBudget) {
-        chunkBytes += sizes[chunkEnd]
-        chunkEnd += 1
-      }
-      guard chunkBytes > 0 else {
-        chunkStart = chunkEnd
-        continue
-      }
-      var entries = Array(repeating: [UInt8](), count: chunkEnd - chunkStart)
-      // Merge mode: each slot's entries as (row index, start, end) in `entries`, ordered at the end.
-      var spans = Array(
-        repeating: [(index: Int, start: Int, end: Int)](), count: collapsingRepeatedMembers ? chunkEnd - chunkStart : 0)
-      var listed = Array(repeating: [String: Int](), count: collapsingRepeatedMembers ? chunkEnd - chunkStart : 0)
-      try memberships.forEachRow(copyingEntriesOf: chunkStart..<chunkEnd) { row throws(RosterError) in
-        guard
-          linker.countsAsMember(ownSlot: row.ownSlot >= 0 ? row.ownSlot : nil, at: row.position, slots: row.slots)
-        else { return }
-        var entryStart = 0
-        for (offset, slot) in row.slots.enumerated() {
-          let entryEnd = row.entryEnds[offset]
-          defer { entryStart = entryEnd }
-          guard slot >= chunkStart && slot < chunkEnd && linker.directory.accepts(slot) else { continue }
-          if collapsingRepeatedMembers {
-            var probe = row.entries[entryStart..<entryEnd]
-            if let member = probe.popMemberEntry() {
-              if let first = listed[slot - chunkStart][member.id] {
-                if member.isPrimary { entries[slot - chunkStart][first] |= 1 }
-                continue
-              }
-              listed[slot - chunkStart][member.id] = entries[slot - chunkStart].count
-            }
-            let start = entries[slot - chunkStart].count
-            spans[slot - chunkStart].append((row.position.index, start, start + entryEnd - entryStart))
-          }
-          entries[slot - chunkStart].append(contentsOf: row.entries[entryStart..<entryEnd])
+    let sorter = MembershipSorter(runBudget: memoryBudget)
+    // Merge mode also needs each entry's row index: it goes in front of the entry.
+    var indexed: [UInt8] = []
+    try memberships.forEachRow { row throws(RosterError) in
+      guard
+        linker.countsAsMember(ownSlot: row.ownSlot >= 0 ? row.ownSlot : nil, at: row.position, slots: row.slots)
+      else { return }
+      var entryStart = 0
+      for (offset, slot) in row.slots.enumerated() {
+        let entryEnd = row.entryEnds[offset]
+        defer { entryStart = entryEnd }
+        guard slot < slotCount && linker.directory.accepts(slot) else { continue }
+        if collapsingRepeatedMembers {
+          indexed.removeAll(keepingCapacity: true)
+          indexed.appendInteger(UInt64(row.position.index))
+          indexed.append(contentsOf: row.entries[entryStart..<entryEnd])
+          try sorter.append(slot: slot, entry: indexed[...])
+        } else {
+          try sorter.append(slot: slot, entry: row.entries[entryStart..<entryEnd])
         }
       }
-      for (offset, slotSpans) in spans.enumerated() {
-        // Stable: equal indexes keep spool order.
-        let ordered = slotSpans.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
-        guard ordered.map(\.offset) != Array(slotSpans.indices) else { continue }
-        var reordered: [UInt8] = []
-        reordered.reserveCapacity(entries[offset].count)
-        for span in ordered { reordered.append(contentsOf: entries[offset][span.element.start..<span.element.end]) }
-        entries[offset] = reordered
-      }
-      for (offset, bytes) in entries.enumerated() {
-        try bytes.withUnsafeBufferPointer { buffer throws(RosterError) in try spool.output.write(buffer) }
-        ranges[chunkStart + offset] = written..<(written + bytes.count)
-        written += bytes.count
-      }
-      chunkStart = chunkEnd
     }
-    try spool.output.flush()
+    offsets = Array(repeating: 0, count: slotCount + 1)
+    var written = 0
+    var nextSlot = 0
+    /// Ends every slot before `slot` at `written`.
+    func closeSlots(before slot: Int) {
+      while nextSlot < slot {
+        nextSlot += 1
+        offsets[nextSlot] = written
+      }
+    }
+    var group = CollapsedGroup()
+    var groupSlot = -1
+    let output = spool.output
+    func writeGroup() throws(RosterError) {
+      guard groupSlot >= 0 else { return }
+      let bytes = group.ordered()
+      try bytes.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
+      closeSlots(before: groupSlot)
+      written += bytes.count
+      group.clear()
+    }
+    try sorter.forEachSorted { slot, entry throws(RosterError) in
+      if collapsingRepeatedMembers {
+        if slot != groupSlot {
+          try writeGroup()
+          groupSlot = slot
+        }
+        group.add(entry)
+      } else {
+        closeSlots(before: slot)
+        try entry.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
+        written += entry.count
+      }
+    }
+    try writeGroup()
+    closeSlots(before: slotCount)
+    try output.flush()
   }
 
   func members(ofSlot slot: Int) throws -> GroupMembers {
     var members = GroupMembers()
     if includeReferenced { members.referenced = [] }
-    guard slot < ranges.count, !ranges[slot].isEmpty else { return members }
-    let bytes = try spool.read(ranges[slot])
+    guard slot + 1 < offsets.count, offsets[slot] < offsets[slot + 1] else { return members }
+    let bytes = try spool.read(offsets[slot]..<offsets[slot + 1])
     var cursor = bytes[...]
     while !cursor.isEmpty {
       guard let entry = cursor.popMemberEntry() else { throw SpoolReader.truncated }
@@ -203,6 +190,51 @@ final class GroupMemberIndex: GroupMemberSource {
       }
     }
     return members
+  }
+}
+
+/// One group's members in `--dedupe merge` mode, gathered in spool order and written in row-index order.
+///
+/// Each added entry is the row index (UInt64) and the member entry. An id already listed is not listed
+/// again (a primary membership makes the first listing primary); the listings are then ordered by row
+/// index, equal indexes in the order they were added.
+struct CollapsedGroup {
+  private var entries: [UInt8] = []
+  /// Each listing: its row index and its bytes in `entries`.
+  private var spans: [(index: Int, start: Int, end: Int)] = []
+  private var listed: [String: Int] = [:]
+
+  /// Adds an entry prefixed with its row index.
+  mutating func add(_ indexed: ArraySlice<UInt8>) {
+    let index = Int(indexed.loadLittleEndian(UInt64.self, at: 0))
+    let entry = indexed.dropFirst(8)
+    var probe = entry
+    if let member = probe.popMemberEntry() {
+      if let first = listed[member.id] {
+        if member.isPrimary { entries[first] |= 1 }
+        return
+      }
+      listed[member.id] = entries.count
+    }
+    let start = entries.count
+    spans.append((index, start, start + entry.count))
+    entries.append(contentsOf: entry)
+  }
+
+  /// The listings, ordered by row index (stable).
+  func ordered() -> [UInt8] {
+    let ordered = spans.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
+    guard ordered.map(\.offset) != Array(spans.indices) else { return entries }
+    var reordered: [UInt8] = []
+    reordered.reserveCapacity(entries.count)
+    for span in ordered { reordered.append(contentsOf: entries[span.element.start..<span.element.end]) }
+    return reordered
+  }
+
+  mutating func clear() {
+    entries.removeAll(keepingCapacity: true)
+    spans.removeAll(keepingCapacity: true)
+    listed.removeAll(keepingCapacity: true)
   }
 }
 
@@ -239,12 +271,6 @@ final class SpoolReader {
     }
     defer { cursor += count }
     return buffer[cursor..<cursor + count]
-  }
-
-  func skip(_ count: Int) throws(RosterError) -> Bool {
-    guard try ensure(count) else { return false }
-    cursor += count
-    return true
   }
 }
 

@@ -1,0 +1,214 @@
+import RosterCore
+
+/// Sorts member entries by group slot in bounded memory, keeping the order they were added in within a
+/// slot: an external merge sort.
+///
+/// Entries gather in memory up to `runBudget` bytes (the entries plus 12 bytes each for the sort);
+/// a full buffer is sorted and written as a run to an unlinked temporary file. `forEachSorted` merges
+/// the runs, at most `fanIn` at a time (each read through its own `runBudget / fanIn` buffer), so
+/// memory stays near `runBudget` whatever the number of memberships. When everything fits in one
+/// buffer, nothing touches the disk.
+///
+/// A run record is the slot (UInt32), the entry length (UInt32), then the entry.
+final class MembershipSorter {
+  /// Entries of the run being gathered, back to back; entry `i` starts at `entryStarts[i]`.
+  private var entries: [UInt8] = []
+  private var entryStarts: [UInt32] = []
+  /// `slot << 32 | i` for entry `i`: sorting these sorts by slot, then by arrival.
+  private var keys: [UInt64] = []
+  private let entryCapacity: Int
+  private let recordCapacity: Int
+  private let fanIn: Int
+  private let readBufferSize: Int
+  private var runFile: SpoolFile?
+  /// Byte ranges of the runs in `runFile`, in arrival order.
+  private var runs: [Range<Int>] = []
+  private var runFileSize = 0
+  private var header: [UInt8] = []
+
+  /// - Parameters:
+  ///   - runBudget: the bytes one in-memory run may use (at least 4 KiB are used).
+  ///   - fanIn: how many runs one merge reads at once (at least 2).
+  init(runBudget: Int = 8 << 20, fanIn: Int = 64) {
+    let budget = max(runBudget, 4096)
+    self.fanIn = max(2, fanIn)
+    // Entries of 17 bytes (flags and a UUID) cost 29 bytes with their key and start: share it so.
+    entryCapacity = budget / 8 * 5
+    recordCapacity = max(1, budget / 8 * 3 / 12)
+    readBufferSize = max(64, budget / self.fanIn)
+  }
+
+  /// Adds `entry` for the group in `slot`.
+  func append(slot: Int, entry: ArraySlice<UInt8>) throws(RosterError) {
+    if keys.count == recordCapacity || (!keys.isEmpty && entries.count + entry.count > entryCapacity) {
+      try spillRun()
+    }
+    if keys.isEmpty && entries.capacity == 0 {
+      entries.reserveCapacity(entryCapacity)
+      entryStarts.reserveCapacity(recordCapacity)
+      keys.reserveCapacity(recordCapacity)
+    }
+    keys.append(UInt64(UInt32(slot)) << 32 | UInt64(keys.count))
+    entryStarts.append(UInt32(entries.count))
+    entries.append(contentsOf: entry)
+  }
+
+  /// The bytes of the gathered entry numbered `record`.
+  private func gatheredEntry(_ record: Int) -> ArraySlice<UInt8> {
+    let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : entries.count
+    return entries[Int(entryStarts[record])..<end]
+  }
+
+  /// Sorts the gathered entries and appends them to the run file as one run.
+  private func spillRun() throws(RosterError) {
+    let file: SpoolFile
+    if let runFile {
+      file = runFile
+    } else {
+      file = try SpoolFile()
+      runFile = file
+    }
+    keys.sort()
+    let start = runFileSize
+    for key in keys {
+      let entry = gatheredEntry(Int(key & 0xFFFF_FFFF))
+      try writeRecord(slot: Int(key >> 32), entry: entry, to: file.output)
+    }
+    runs.append(start..<runFileSize)
+    keys.removeAll(keepingCapacity: true)
+    entryStarts.removeAll(keepingCapacity: true)
+    entries.removeAll(keepingCapacity: true)
+  }
+
+  private func writeRecord(slot: Int, entry: ArraySlice<UInt8>, to output: ByteOutput) throws(RosterError) {
+    header.removeAll(keepingCapacity: true)
+    header.appendInteger(UInt32(slot))
+    header.appendInteger(UInt32(entry.count))
+    try header.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
+    try entry.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
+    runFileSize += header.count + entry.count
+  }
+
+  /// Calls `body` with every entry added, by slot and, within a slot, in the order they were added.
+  /// Call it once, after the last `append`.
+  func forEachSorted(_ body: (Int, ArraySlice<UInt8>) throws(RosterError) -> Void) throws(RosterError) {
+    guard let runFile else {
+      keys.sort()
+      for key in keys { try body(Int(key >> 32), gatheredEntry(Int(key & 0xFFFF_FFFF))) }
+      return
+    }
+    if !keys.isEmpty { try spillRun() }
+    // The gathering buffers are done with: the merge buffers take their place.
+    entries = []
+    entryStarts = []
+    keys = []
+    try runFile.output.flush()
+    while runs.count > fanIn {
+      // Merge the oldest runs into one at the end, so runs stay in arrival order.
+      let group = Array(runs.prefix(fanIn))
+      runs.removeFirst(fanIn)
+      let start = runFileSize
+      try merge(group, in: runFile) { slot, entry throws(RosterError) in
+        try writeRecord(slot: slot, entry: entry, to: runFile.output)
+      }
+      try runFile.output.flush()
+      runs.insert(start..<runFileSize, at: 0)
+    }
+    try merge(runs, in: runFile, body)
+  }
+
+  /// Merges sorted runs (given in arrival order) by slot; equal slots come in run order.
+  private func merge(
+    _ runs: [Range<Int>], in file: SpoolFile, _ body: (Int, ArraySlice<UInt8>) throws(RosterError) -> Void
+  ) throws(RosterError) {
+    var cursors: [RunCursor] = []
+    for run in runs {
+      let cursor = RunCursor(file: file, range: run, bufferSize: readBufferSize)
+      if try cursor.advance() { cursors.append(cursor) }
+    }
+    // A binary min-heap of cursor numbers by (slot, run).
+    var heap = Array(cursors.indices)
+    func precedes(_ a: Int, _ b: Int) -> Bool {
+      let slotA = cursors[a].slot
+      let slotB = cursors[b].slot
+      return slotA != slotB ? slotA < slotB : a < b
+    }
+    func siftDown(_ start: Int) {
+      var parent = start
+      while true {
+        let left = 2 * parent + 1
+        guard left < heap.count else { return }
+        var least = left
+        if left + 1 < heap.count && precedes(heap[left + 1], heap[left]) { least = left + 1 }
+        guard precedes(heap[least], heap[parent]) else { return }
+        heap.swapAt(parent, least)
+        parent = least
+      }
+    }
+    for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
+    while let top = heap.first {
+      let cursor = cursors[top]
+      try body(cursor.slot, cursor.entry)
+      if try !cursor.advance() {
+        heap[0] = heap[heap.count - 1]
+        heap.removeLast()
+      }
+      if !heap.isEmpty { siftDown(0) }
+    }
+  }
+}
+
+/// Reads one sorted run back, record by record, through a buffer of its own.
+private final class RunCursor {
+  private let file: SpoolFile
+  private var next: Int
+  private let end: Int
+  private let bufferSize: Int
+  private var buffer: [UInt8] = []
+  private var cursor = 0
+  /// The current record, after `advance` returned `true`.
+  private(set) var slot = 0
+  private(set) var entry: ArraySlice<UInt8> = []
+
+  init(file: SpoolFile, range: Range<Int>, bufferSize: Int) {
+    self.file = file
+    next = range.lowerBound
+    end = range.upperBound
+    self.bufferSize = bufferSize
+  }
+
+  /// Makes `count` bytes available at `cursor`; `false` when the run has fewer left.
+  private func ensure(_ count: Int) throws(RosterError) -> Bool {
+    if buffer.count - cursor >= count { return true }
+    let kept = buffer.count - cursor
+    let wanted = min(max(count, bufferSize) - kept, end - next)
+    guard kept + wanted >= count else { return false }
+    var fresh: [UInt8] = []
+    fresh.reserveCapacity(kept + wanted)
+    fresh.append(contentsOf: buffer[cursor...])
+    var chunk: [UInt8] = []
+    try file.read(into: &chunk, count: wanted, at: next)
+    guard chunk.count == wanted else { throw SpoolReader.truncated }
+    fresh.append(contentsOf: chunk)
+    next += wanted
+    buffer = fresh
+    cursor = 0
+    return true
+  }
+
+  /// Moves to the next record; `false` at the end of the run.
+  func advance() throws(RosterError) -> Bool {
+    guard try ensure(8) else {
+      if buffer.count > cursor { throw SpoolReader.truncated }
+      return false
+    }
+    let head = buffer[cursor..<cursor + 8]
+    slot = Int(head.loadLittleEndian(UInt32.self, at: 0))
+    let length = Int(head.loadLittleEndian(UInt32.self, at: 4))
+    cursor += 8
+    guard try ensure(length) else { throw SpoolReader.truncated }
+    entry = buffer[cursor..<cursor + length]
+    cursor += length
+    return true
+  }
+}
