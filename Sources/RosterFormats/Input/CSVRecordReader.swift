@@ -86,6 +86,14 @@ public final class CSVRecordReader<Source: ByteSource> {
   /// Bytes taken from the source so far, for progress.
   public var bytesRead: Int { scanner.bytesRead }
 
+  /// Whether each record gets copies of the cells, exactly their size, instead of sharing the
+  /// reader's buffers: set it when records outlive the next read (handed to another thread), so the
+  /// reader keeps its grown buffers and no large block is allocated per record.
+  public var copiesRecords: Bool {
+    get { scanner.copiesRecords }
+    set { scanner.copiesRecords = newValue }
+  }
+
   public init(
     source: Source, displayName: String, limits: InputLimits = InputLimits(), delimiter: UInt8 = UInt8(ascii: ",")
   ) {
@@ -168,6 +176,8 @@ private struct CSVScanner {
   private(set) var bytesRead = 0
 
   private var record: CSVRecordBuilder
+  /// See `CSVRecordReader.copiesRecords`.
+  var copiesRecords = false
   private var recordLine = 1
   /// The input byte offset where the current record starts.
   private(set) var recordOffset = 0
@@ -190,11 +200,17 @@ private struct CSVScanner {
       if isBlankLine { continue }
       let index = nextIndex
       if countingAsRow { nextIndex += 1 }
+      guard violation == nil else {
+        return CSVRecord(
+          bytes: [], ends: [], position: RowPosition(index: index, line: recordLine),
+          unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: violation, cellStarts: [])
+      }
       return CSVRecord(
-        bytes: violation == nil ? record.bytes : [], ends: violation == nil ? record.ends : [],
+        bytes: copiesRecords ? Array(record.bytes[...]) : record.bytes,
+        ends: copiesRecords ? Array(record.ends[...]) : record.ends,
         position: RowPosition(index: index, line: recordLine),
-        unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: violation,
-        cellStarts: violation == nil ? record.starts : [])
+        unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: nil,
+        cellStarts: copiesRecords ? Array(record.starts[...]) : record.starts)
     }
   }
 

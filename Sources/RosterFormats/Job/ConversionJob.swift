@@ -246,6 +246,8 @@ public struct ConversionJob: Sendable {
       headerWarnings += headerMap.warnings
       metadataPaths = headerMap.metadataPaths
       passes = fieldHeaders[.groups] != nil || fieldHeaders[.primaryGroups] != nil ? 2 : 1
+      // With threads, records are mapped on other threads after the next read.
+      reader.copiesRecords = threads > 1
       rows = CSVRowReader(reader, mapper: mapper, keepsOriginals: keepsOriginals)
     case .xlsx:
       let openWorkbook = { () throws(RosterError) -> XLSXRowReader in
