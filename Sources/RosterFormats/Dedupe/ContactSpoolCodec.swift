@@ -8,7 +8,7 @@ public import RosterCore
 /// merge history (count, then strings). Strings are a UInt32 length and UTF-8.
 enum ContactSpoolCodec {
   /// Appends `contact` at `position` to `bytes`.
-  static func append(_ contact: Contact, at position: RowPosition, to bytes: inout [UInt8]) {
+  static func append(_ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes) {
     bytes.appendLittleEndian(UInt64(position.index))
     bytes.appendLittleEndian(UInt64(position.line))
     bytes.append(contact.type == .group ? 1 : 0)
@@ -85,7 +85,7 @@ enum ContactSpoolCodec {
     return (contact, RowPosition(index: Int(index), line: Int(line)))
   }
 
-  private static func appendFields(_ fields: NestedFields, to bytes: inout [UInt8]) {
+  private static func appendFields(_ fields: NestedFields, to bytes: inout SpoolRecordBytes) {
     bytes.appendLittleEndian(UInt32(fields.entries.count))
     for entry in fields.entries {
       bytes.appendLengthPrefixed(entry.key)
@@ -173,10 +173,57 @@ struct SpoolBytes {
   }
 }
 
-extension [UInt8] {
-  /// Appends `value` little-endian, in one copy.
+/// A growable byte buffer the spool codecs append to with plain stores (no per-append bookkeeping of
+/// an `Array`); reused from record to record, freed with its owner.
+struct SpoolRecordBytes: ~Copyable {
+  private var base: UnsafeMutableRawPointer
+  private var capacity: Int
+  /// Bytes written so far.
+  private(set) var count = 0
+
+  init(capacity: Int = 4096) {
+    self.capacity = max(capacity, 64)
+    base = .allocate(byteCount: self.capacity, alignment: 8)
+  }
+
+  deinit { base.deallocate() }
+
+  /// The bytes written, valid until the next change.
+  var bytes: UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: count)
+  }
+
+  mutating func removeAll() { count = 0 }
+
+  private mutating func reserve(_ extra: Int) {
+    guard count + extra > capacity else { return }
+    var grown = capacity * 2
+    while grown < count + extra { grown *= 2 }
+    let larger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+    larger.copyMemory(from: base, byteCount: count)
+    base.deallocate()
+    base = larger
+    capacity = grown
+  }
+
+  mutating func append(_ byte: UInt8) {
+    reserve(1)
+    base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+    count += 1
+  }
+
+  /// Appends `value` little-endian.
   mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-    Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    reserve(MemoryLayout<T>.size)
+    base.storeBytes(of: value.littleEndian, toByteOffset: count, as: T.self)
+    count += MemoryLayout<T>.size
+  }
+
+  mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+    reserve(bytes.count)
+    (base + count).copyMemory(from: source, byteCount: bytes.count)
+    count += bytes.count
   }
 
   /// Appends a UInt32 length, then the text's UTF-8.
@@ -184,7 +231,12 @@ extension [UInt8] {
     var text = text
     text.withUTF8 { utf8 in
       appendLittleEndian(UInt32(utf8.count))
-      append(contentsOf: utf8)
+      append(UnsafeRawBufferPointer(utf8))
     }
+  }
+
+  /// Overwrites the UInt32 at `offset` (a length written before its contents).
+  mutating func setLittleEndian(_ value: UInt32, at offset: Int) {
+    base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
   }
 }

@@ -25,7 +25,7 @@ final class DuplicateSourceSpool {
   private var written: UInt64 = 0
   fileprivate var pending: [SourceEntry] = []
   fileprivate var runs: [SpoolFile] = []
-  private var scratch: [UInt8] = []
+  private var scratch = SpoolRecordBytes()
   fileprivate var sourceRows: [UInt64] = []
   private let runLimit: Int
   /// Sources spooled.
@@ -38,9 +38,9 @@ final class DuplicateSourceSpool {
 
   /// Spools `contact` (validated, with its identity), the row at `position`, as a source of `destination`.
   func append(_ contact: Contact, at position: RowPosition, destination: Int) throws(RosterError) {
-    scratch.removeAll(keepingCapacity: true)
+    scratch.removeAll()
     ContactSpoolCodec.append(contact, at: position, to: &scratch)
-    try scratch.withUnsafeBufferPointer { bytes throws(RosterError) in try records.output.write(bytes) }
+    try records.output.write(scratch.bytes)
     pending.append(SourceEntry(destination: UInt32(destination), length: UInt32(scratch.count), offset: written))
     written += UInt64(scratch.count)
     count += 1

@@ -22,7 +22,7 @@ final class PreparedRowSpool {
 
   /// Appends `prepared` to `record` as one spool record (on any thread; `write(encoded:rows:)` adds
   /// the bytes to the spool).
-  static func encode(_ prepared: PreparedRow, into record: inout [UInt8]) {
+  static func encode(_ prepared: PreparedRow, into record: inout SpoolRecordBytes) {
     let start = record.count
     record.appendLittleEndian(UInt32(0))
     let row = prepared.row
@@ -45,13 +45,12 @@ final class PreparedRowSpool {
         record.appendOptionalString(detail.value)
       }
     }
-    let length = UInt32(record.count - start - 4)
-    for offset in 0..<4 { record[start + offset] = UInt8(truncatingIfNeeded: length >> (8 * offset)) }
+    record.setLittleEndian(UInt32(record.count - start - 4), at: start)
   }
 
   /// Adds `rows` records that `encode` wrote to `encoded`, in input order.
-  func write(encoded: [UInt8], rows: Int) throws(RosterError) {
-    try encoded.withUnsafeBufferPointer { bytes throws(RosterError) in try file.output.write(bytes) }
+  func write(encoded: borrowing SpoolRecordBytes, rows: Int) throws(RosterError) {
+    try file.output.write(encoded.bytes)
     self.rows += rows
   }
 
@@ -154,7 +153,7 @@ final class PreparedRowSpool {
   }
 }
 
-extension [UInt8] {
+extension SpoolRecordBytes {
   /// A presence byte, then the string when there is one.
   fileprivate mutating func appendOptionalString(_ text: String?) {
     if let text {
@@ -189,7 +188,7 @@ enum SpooledOriginal {
   }
 }
 
-extension [UInt8] {
+extension SpoolRecordBytes {
   /// A kind byte (0 not kept, 1 omitted, 2 CSV, 3 JSON, 4 cells), then its contents.
   fileprivate mutating func appendOriginal(_ original: OriginalRow) {
     switch original {
@@ -203,11 +202,11 @@ extension [UInt8] {
       appendLittleEndian(UInt32(record.cellStarts.count))
       for start in record.cellStarts { appendLittleEndian(UInt64(start)) }
       appendLittleEndian(UInt32(record.bytes.count))
-      append(contentsOf: record.bytes)
+      record.bytes.withUnsafeBytes { append($0) }
     case .json(let bytes):
       append(3)
       appendLittleEndian(UInt32(bytes.count))
-      append(contentsOf: bytes)
+      bytes.withUnsafeBytes { append($0) }
     case .cells(let cells):
       append(4)
       appendLittleEndian(UInt32(cells.count))

@@ -33,7 +33,7 @@ public final class PreparedRowStream {
   private var batch: RowBatch?
   private var cursor = 0
   private var finished = false
-  private var encoded: [UInt8] = []
+  private var encoded = SpoolRecordBytes()
   /// Bytes the reader had taken when the last batch returned was read, for progress.
   public private(set) var bytesRead = 0
 
@@ -105,7 +105,7 @@ public final class PreparedRowStream {
       bytesRead = source.bytesRead
       let row = RowBatch.prepare(raw, with: preparation)
       if let spool {
-        encoded.removeAll(keepingCapacity: true)
+        encoded.removeAll()
         PreparedRowSpool.encode(row, into: &encoded)
         try spool.write(encoded: encoded, rows: 1)
       }
@@ -167,7 +167,7 @@ final class RowBatch: @unchecked Sendable {
   /// The rows mapped and prepared, in the same order (filled by `prepare`).
   var rows: [PreparedRow] = []
   /// The prepared rows as spool records, when the stream keeps a spool.
-  var encoded: [UInt8] = []
+  var encoded = SpoolRecordBytes(capacity: 1 << 16)
   /// The reader's fault after these rows, if it had one.
   var fault: RosterError?
   /// Whether no batch follows this one.
@@ -203,7 +203,7 @@ final class RowBatch: @unchecked Sendable {
 
   /// Maps and prepares the rows read into `rows`, and encodes them for the spool when `encoding`.
   func prepare(with preparation: RowPreparation, encoding: Bool) {
-    encoded.removeAll(keepingCapacity: true)
+    encoded.removeAll()
     // The rows as read stay in `unmapped` until the reading thread refills the batch, so the thread
     // that allocated them frees them (a free from another thread contends for the allocator's lock).
     for raw in unmapped {
