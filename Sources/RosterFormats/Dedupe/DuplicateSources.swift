@@ -184,7 +184,7 @@ final class MergePlan: DuplicateHandler {
       guard !reference.name.isEmpty else { return reference }  // an id, from Roster's own JSON
       guard let slot = directory.existingSlot(named: reference.name), directory.accepts(slot) else { return nil }
       var resolved = reference
-      resolved.id = directory.groups[slot].id
+      resolved.id = directory.id(of: slot)
       return resolved
     }
     try JSONContactWriter.writeObject(written, to: history)
