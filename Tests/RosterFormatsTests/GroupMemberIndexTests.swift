@@ -54,7 +54,8 @@ struct GroupMemberIndexTests {
   ) throws -> [GroupMembers] {
     var random = SplitMix(state: 7)
     let directory = GroupDirectory()
-    let memberships = try MembershipSpool()
+    let memberships = MembershipSpool(runBudget: budget, keepsRowSlots: policy == .reject)
+    var rowGroups = RowMemberships()
     for index in 0..<rows {
       let position = RowPosition(index: index, line: index + 2)
       var ownSlot = -1
@@ -70,21 +71,21 @@ struct GroupMemberIndexTests {
         memberPosition = RowPosition(index: first, line: 0)
         id = "person-\(first)"
       }
+      rowGroups.start(
+        position: memberPosition, ownSlot: ownSlot, memberID: id, memberName: "Name \(index)",
+        memberEmail: index % 3 == 0 ? "" : "m\(index)@example.com")
       // A few names no group row defines (policy matters for those rows).
       for _ in 0..<Int.random(in: 1...3, using: &random) {
         let slot = directory.slot(
           named: "Team \(Int.random(in: 0..<(groups + 3), using: &random))", mentionedAt: position)
-        try memberships.append(
-          MembershipRecord(
-            position: memberPosition, ownSlot: ownSlot, slot: slot, isPrimary: Bool.random(using: &random),
-            memberID: id, memberName: "Name \(index)", memberEmail: index % 3 == 0 ? "" : "m\(index)@example.com"))
+        rowGroups.add(slot: slot, isPrimary: Bool.random(using: &random))
       }
+      try memberships.append(rowGroups)
     }
     directory.settle(policy: policy)
     let linker = GroupLinker(directory: directory, policy: policy, headers: [:])
     let index = try GroupMemberIndex(
-      memberships: memberships, linker: linker, includeReferenced: true, collapsingRepeatedMembers: merging,
-      memoryBudget: budget)
+      memberships: memberships, linker: linker, includeReferenced: true, collapsingRepeatedMembers: merging)
     return try (0..<directory.groups.count).map { try index.members(ofSlot: $0) }
   }
 

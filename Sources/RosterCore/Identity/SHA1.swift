@@ -234,26 +234,33 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
   public static func bytes(ofText text: String) -> [UInt8]? {
     var text = text
     return text.withUTF8 { utf8 -> [UInt8]? in
-      guard utf8.count == 36 else { return nil }
       var bytes = [UInt8](repeating: 0, count: 16)
-      var written = 0
-      var index = 0
-      // Hex digits in pairs; a dash after the 4th, 6th, 8th and 10th byte (text offsets 8, 13, 18, 23).
-      while index < 36 {
-        if index == 8 || index == 13 || index == 18 || index == 23 {
-          guard utf8[index] == UInt8(ascii: "-") else { return nil }
-          index += 1
-          continue
-        }
-        guard let high = lowercaseHexValue(utf8[index]), let low = lowercaseHexValue(utf8[index + 1]) else {
-          return nil
-        }
-        bytes[written] = high << 4 | low
-        written += 1
-        index += 2
-      }
-      return bytes
+      let parsed = bytes.withUnsafeMutableBytes { parse(utf8, into: $0.baseAddress!) }
+      return parsed ? bytes : nil
     }
+  }
+
+  /// Writes the 16 bytes of the UUID `utf8` spells (lowercase 8-4-4-4-12) to `bytes`; `false`, with
+  /// `bytes` partly written, for any other text. No allocation.
+  public static func parse(_ utf8: UnsafeBufferPointer<UInt8>, into bytes: UnsafeMutableRawPointer) -> Bool {
+    guard utf8.count == 36 else { return false }
+    var written = 0
+    var index = 0
+    // Hex digits in pairs; a dash after the 4th, 6th, 8th and 10th byte (text offsets 8, 13, 18, 23).
+    while index < 36 {
+      if index == 8 || index == 13 || index == 18 || index == 23 {
+        guard utf8[index] == UInt8(ascii: "-") else { return false }
+        index += 1
+        continue
+      }
+      guard let high = lowercaseHexValue(utf8[index]), let low = lowercaseHexValue(utf8[index + 1]) else {
+        return false
+      }
+      bytes.storeBytes(of: high << 4 | low, toByteOffset: written, as: UInt8.self)
+      written += 1
+      index += 2
+    }
+    return true
   }
 
   /// The value of a digit `0`-`9` or `a`-`f`, or `nil`.

@@ -24,7 +24,6 @@ final class MembershipSorter {
   /// Byte ranges of the runs in `runFile`, in arrival order.
   private var runs: [Range<Int>] = []
   private var runFileSize = 0
-  private var header: [UInt8] = []
 
   /// - Parameters:
   ///   - runBudget: the bytes one in-memory run may use (at least 4 KiB are used).
@@ -40,6 +39,13 @@ final class MembershipSorter {
 
   /// Adds `entry` for the group in `slot`.
   func append(slot: Int, entry: ArraySlice<UInt8>) throws(RosterError) {
+    try entry.withUnsafeBufferPointer { bytes throws(RosterError) in
+      try append(slot: slot, entry: UnsafeRawBufferPointer(bytes))
+    }
+  }
+
+  /// Adds `entry` (copied) for the group in `slot`.
+  func append(slot: Int, entry: UnsafeRawBufferPointer) throws(RosterError) {
     if keys.count == recordCapacity || (!keys.isEmpty && entries.count + entry.count > entryCapacity) {
       try spillRun()
     }
@@ -81,12 +87,13 @@ final class MembershipSorter {
   }
 
   private func writeRecord(slot: Int, entry: ArraySlice<UInt8>, to output: ByteOutput) throws(RosterError) {
-    header.removeAll(keepingCapacity: true)
-    header.appendInteger(UInt32(slot))
-    header.appendInteger(UInt32(entry.count))
-    try header.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
+    // The slot and the entry's length, little-endian, in one 8-byte header.
+    var header = (UInt64(UInt32(entry.count)) << 32 | UInt64(UInt32(slot))).littleEndian
+    try withUnsafeBytes(of: &header) { bytes throws(RosterError) in
+      try output.write(bytes.assumingMemoryBound(to: UInt8.self))
+    }
     try entry.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
-    runFileSize += header.count + entry.count
+    runFileSize += 8 + entry.count
   }
 
   /// Calls `body` with every entry added, by slot and, within a slot, in the order they were added.

@@ -4,88 +4,105 @@ public import RosterCore
   import Glibc
 #endif
 
-/// One membership seen in the first pass: the row at `position` names group `slot`.
-struct MembershipRecord {
-  var position: RowPosition
-  /// The slot the row defines when it is a group row, else -1.
-  var ownSlot: Int
-  var slot: Int
-  var isPrimary: Bool
-  var memberID: String
-  /// Name and email of the member, kept only for `referenced_contacts` (else empty).
-  var memberName: String
-  var memberEmail: String
-}
-
-/// One row's memberships as read back from the spool, in reused storage.
-struct SpooledRow {
+/// The groups one row of the first pass names: each as a slot, and whether it is a primary group.
+/// Reused from row to row (`start`), so its arrays are allocated once.
+struct RowMemberships {
   var position = RowPosition(index: 0, line: 0)
+  /// The slot the row defines when it is a group row, else -1.
   var ownSlot = -1
-  var slots: [Int] = []
-  /// Encoded member entries back to back; entry `i` ends at `entryEnds[i]`.
-  var entries: [UInt8] = []
-  var entryEnds: [Int] = []
+  private(set) var slots: [Int] = []
+  private(set) var primary: [Bool] = []
+  var memberID = ""
+  /// Name and email of the member, kept only for `referenced_contacts` (else empty).
+  var memberName = ""
+  var memberEmail = ""
 
-  mutating func clear() {
+  /// Begins the next row, with no memberships yet.
+  mutating func start(position: RowPosition, ownSlot: Int, memberID: String, memberName: String, memberEmail: String) {
+    self.position = position
+    self.ownSlot = ownSlot
+    self.memberID = memberID
+    self.memberName = memberName
+    self.memberEmail = memberEmail
     slots.removeAll(keepingCapacity: true)
-    entries.removeAll(keepingCapacity: true)
-    entryEnds.removeAll(keepingCapacity: true)
+    primary.removeAll(keepingCapacity: true)
+  }
+
+  mutating func add(slot: Int, isPrimary: Bool) {
+    slots.append(slot)
+    primary.append(isPrimary)
   }
 }
 
-/// Memberships from the first pass, spooled to an unlinked temporary file in input order.
+/// Memberships from the first pass, gathered by group slot in bounded memory (`MembershipSorter`,
+/// which spills sorted runs to an unlinked temporary file), for `GroupMemberIndex`.
 ///
-/// Memory holds nothing per record or per group; the records stay on disk. A record is a fixed 32-byte
-/// header (row index, line, own slot, slot, entry length) and the member entry, which is copied as is
-/// into the member index.
+/// Each membership is one sorter entry: the row's index and line (UInt64 each), its own slot (UInt32,
+/// all ones for none), the count of the row's other slots and those slots (UInt32 each; kept only
+/// when `keepsRowSlots`, which `--unknown-groups reject` needs), then the member entry that the index
+/// lists as it is.
 final class MembershipSpool {
-  private let spool: SpoolFile
-  private var scratch: [UInt8] = []
-  private var header: [UInt8] = []
+  let sorter: MembershipSorter
+  /// Whether each entry carries every slot of its row.
+  let keepsRowSlots: Bool
+  private var scratch = SpoolRecordBytes(capacity: 256)
 
-  init() throws(RosterError) {
-    spool = try SpoolFile()
+  /// - Parameters:
+  ///   - runBudget: the memory the sorter's runs may take (see `MembershipSorter`).
+  ///   - keepsRowSlots: keep every slot a row names with each of its memberships (for
+  ///     `--unknown-groups reject`, where one unknown group takes the row out of all of them).
+  init(runBudget: Int = 8 << 20, keepsRowSlots: Bool) {
+    sorter = MembershipSorter(runBudget: runBudget)
+    self.keepsRowSlots = keepsRowSlots
   }
 
-  func append(_ record: MembershipRecord) throws(RosterError) {
-    scratch.removeAll(keepingCapacity: true)
-    scratch.appendMemberEntry(
-      isPrimary: record.isPrimary, id: record.memberID, name: record.memberName, email: record.memberEmail)
-    let entryLength = scratch.count
-    header.removeAll(keepingCapacity: true)
-    header.appendInteger(UInt64(record.position.index))
-    header.appendInteger(UInt64(record.position.line))
-    header.appendInteger(Int64(record.ownSlot))
-    header.appendInteger(UInt32(record.slot))
-    header.appendInteger(UInt32(entryLength))
-    try header.withUnsafeBufferPointer { bytes throws(RosterError) in try spool.output.write(bytes) }
-    try scratch.withUnsafeBufferPointer { bytes throws(RosterError) in try spool.output.write(bytes) }
-  }
-
-  /// Calls `body` with each row's memberships, in input order.
-  func forEachRow(_ body: (SpooledRow) throws(RosterError) -> Void) throws(RosterError) {
-    let reader = try SpoolReader(spool)
-    var row = SpooledRow()
-    var hasRow = false
-    while let header = try reader.bytes(32) {
-      let index = Int(header.loadLittleEndian(UInt64.self, at: 0))
-      let line = Int(header.loadLittleEndian(UInt64.self, at: 8))
-      let ownSlot = Int(Int64(bitPattern: header.loadLittleEndian(UInt64.self, at: 16)))
-      let slot = Int(header.loadLittleEndian(UInt32.self, at: 24))
-      let entryLength = Int(header.loadLittleEndian(UInt32.self, at: 28))
-      if hasRow && row.position.index != index {
-        try body(row)
-        row.clear()
+  /// Adds each membership of one row, in the order the row names them.
+  func append(_ row: RowMemberships) throws(RosterError) {
+    for (offset, slot) in row.slots.enumerated() {
+      scratch.removeAll()
+      scratch.appendLittleEndian(UInt64(row.position.index))
+      scratch.appendLittleEndian(UInt64(row.position.line))
+      scratch.appendLittleEndian(row.ownSlot < 0 ? UInt32.max : UInt32(row.ownSlot))
+      if keepsRowSlots {
+        scratch.appendLittleEndian(UInt32(row.slots.count))
+        for rowSlot in row.slots { scratch.appendLittleEndian(UInt32(rowSlot)) }
+      } else {
+        scratch.appendLittleEndian(UInt32(0))
       }
-      hasRow = true
-      row.position = RowPosition(index: index, line: line)
-      row.ownSlot = ownSlot
-      row.slots.append(slot)
-      guard let entry = try reader.bytes(entryLength) else { throw SpoolReader.truncated }
-      row.entries.append(contentsOf: entry)
-      row.entryEnds.append(row.entries.count)
+      scratch.appendMemberEntry(
+        isPrimary: row.primary[offset], id: row.memberID, name: row.memberName, email: row.memberEmail)
+      let bytes = scratch.bytes
+      try sorter.append(slot: slot, entry: UnsafeRawBufferPointer(bytes))
     }
-    if hasRow { try body(row) }
+  }
+}
+
+/// A membership as the sorter gives it back: the fields in front of the member entry.
+private struct SortedMembership {
+  var position: RowPosition
+  var ownSlot: Int?
+  /// The row's slots (empty unless the spool keeps them).
+  var rowSlots: ArraySlice<UInt8>
+  var entry: ArraySlice<UInt8>
+
+  init?(_ bytes: ArraySlice<UInt8>) {
+    guard bytes.count >= 24 else { return nil }
+    position = RowPosition(
+      index: Int(bytes.loadLittleEndian(UInt64.self, at: 0)), line: Int(bytes.loadLittleEndian(UInt64.self, at: 8)))
+    let own = bytes.loadLittleEndian(UInt32.self, at: 16)
+    ownSlot = own == UInt32.max ? nil : Int(own)
+    let slotBytes = Int(bytes.loadLittleEndian(UInt32.self, at: 20)) * 4
+    guard bytes.count >= 24 + slotBytes else { return nil }
+    let start = bytes.startIndex + 24
+    rowSlots = bytes[start..<start + slotBytes]
+    entry = bytes[(start + slotBytes)...]
+  }
+
+  /// The row's slots as integers.
+  var slots: some Sequence<Int> {
+    stride(from: 0, to: rowSlots.count, by: 4).lazy.map { [rowSlots] in
+      Int(rowSlots.loadLittleEndian(UInt32.self, at: $0))
+    }
   }
 }
 
@@ -100,41 +117,22 @@ final class GroupMemberIndex: GroupMemberSource {
 
   /// Builds the index from `memberships`, counting only rows `linker` will accept.
   ///
-  /// One read of the spool feeds the accepted entries to a `MembershipSorter` (sorted runs of
-  /// `memoryBudget` bytes at most, merged by slot), whose output is written slot after slot.
-  /// With `collapsingRepeatedMembers` (`--dedupe merge`, where a merged row's memberships are spooled
-  /// at the index of the row it merged into), members are listed in the order of those indexes, an id
-  /// already among a group's members is not listed again, and a primary membership makes the first
-  /// listing primary; that mode holds one group's members in memory at a time.
+  /// The sorter's entries come back by slot, in input order within a slot; the accepted ones are
+  /// written slot after slot. With `collapsingRepeatedMembers` (`--dedupe merge`, where a merged row's
+  /// memberships are spooled at the index of the row it merged into), members are listed in the order
+  /// of those indexes, an id already among a group's members is not listed again, and a primary
+  /// membership makes the first listing primary; that mode holds one group's members in memory at a
+  /// time.
   init(
     memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool,
-    collapsingRepeatedMembers: Bool = false, memoryBudget: Int = 8 << 20
+    collapsingRepeatedMembers: Bool = false
   ) throws(RosterError) {
+    precondition(
+      memberships.keepsRowSlots || linker.policy != .reject,
+      "--unknown-groups reject needs every slot of a row: MembershipSpool(keepsRowSlots: true)")
     spool = try SpoolFile()
     self.includeReferenced = includeReferenced
     let slotCount = linker.directory.groups.count
-    let sorter = MembershipSorter(runBudget: memoryBudget)
-    // Merge mode also needs each entry's row index: it goes in front of the entry.
-    var indexed: [UInt8] = []
-    try memberships.forEachRow { row throws(RosterError) in
-      guard
-        linker.countsAsMember(ownSlot: row.ownSlot >= 0 ? row.ownSlot : nil, at: row.position, slots: row.slots)
-      else { return }
-      var entryStart = 0
-      for (offset, slot) in row.slots.enumerated() {
-        let entryEnd = row.entryEnds[offset]
-        defer { entryStart = entryEnd }
-        guard slot < slotCount && linker.directory.accepts(slot) else { continue }
-        if collapsingRepeatedMembers {
-          indexed.removeAll(keepingCapacity: true)
-          indexed.appendInteger(UInt64(row.position.index))
-          indexed.append(contentsOf: row.entries[entryStart..<entryEnd])
-          try sorter.append(slot: slot, entry: indexed[...])
-        } else {
-          try sorter.append(slot: slot, entry: row.entries[entryStart..<entryEnd])
-        }
-      }
-    }
     offsets = Array(repeating: 0, count: slotCount + 1)
     var written = 0
     var nextSlot = 0
@@ -156,17 +154,21 @@ final class GroupMemberIndex: GroupMemberSource {
       written += bytes.count
       group.clear()
     }
-    try sorter.forEachSorted { slot, entry throws(RosterError) in
+    try memberships.sorter.forEachSorted { slot, bytes throws(RosterError) in
+      guard let membership = SortedMembership(bytes) else { throw SpoolReader.truncated }
+      guard slot < slotCount && linker.directory.accepts(slot),
+        linker.countsAsMember(ownSlot: membership.ownSlot, at: membership.position, slots: membership.slots)
+      else { return }
       if collapsingRepeatedMembers {
         if slot != groupSlot {
           try writeGroup()
           groupSlot = slot
         }
-        group.add(entry)
+        group.add(membership.entry, index: membership.position.index)
       } else {
         closeSlots(before: slot)
-        try entry.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
-        written += entry.count
+        try membership.entry.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
+        written += membership.entry.count
       }
     }
     try writeGroup()
@@ -195,7 +197,7 @@ final class GroupMemberIndex: GroupMemberSource {
 
 /// One group's members in `--dedupe merge` mode, gathered in spool order and written in row-index order.
 ///
-/// Each added entry is the row index (UInt64) and the member entry. An id already listed is not listed
+/// An id already listed is not listed
 /// again (a primary membership makes the first listing primary); the listings are then ordered by row
 /// index, equal indexes in the order they were added.
 struct CollapsedGroup {
@@ -204,10 +206,8 @@ struct CollapsedGroup {
   private var spans: [(index: Int, start: Int, end: Int)] = []
   private var listed: [String: Int] = [:]
 
-  /// Adds an entry prefixed with its row index.
-  mutating func add(_ indexed: ArraySlice<UInt8>) {
-    let index = Int(indexed.loadLittleEndian(UInt64.self, at: 0))
-    let entry = indexed.dropFirst(8)
+  /// Adds a member entry of the row at `index`.
+  mutating func add(_ entry: ArraySlice<UInt8>, index: Int) {
     var probe = entry
     if let member = probe.popMemberEntry() {
       if let first = listed[member.id] {
@@ -274,27 +274,33 @@ final class SpoolReader {
   }
 }
 
-/// Member entries: a flags byte (1: primary, 2: the id is a UUID stored as 16 bytes, 4: name and email
-/// follow), the id (16 bytes, or a length-prefixed string), then optionally name and email.
 extension [UInt8] {
   /// Appends `value` little-endian.
   mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
     for offset in 0..<MemoryLayout<T>.size { append(UInt8(truncatingIfNeeded: value >> (8 * offset))) }
   }
+}
 
-  mutating func appendString(_ text: String) {
-    appendInteger(UInt32(text.utf8.count))
-    append(contentsOf: text.utf8)
-  }
-
+/// Member entries: a flags byte (1: primary, 2: the id is a UUID stored as 16 bytes, 4: name and email
+/// follow), the id (16 bytes, or a length-prefixed string), then optionally name and email.
+extension SpoolRecordBytes {
+  /// Appends a member entry (the layout `popMemberEntry` reads); a UUID id is parsed without allocating.
   mutating func appendMemberEntry(isPrimary: Bool, id: String, name: String, email: String) {
-    let uuid = NameBasedUUID.bytes(ofText: id)
     let named = !name.isEmpty || !email.isEmpty
-    append((isPrimary ? 1 : 0) | (uuid != nil ? 2 : 0) | (named ? 4 : 0))
-    if let uuid { append(contentsOf: uuid) } else { appendString(id) }
+    var uuid: (UInt64, UInt64) = (0, 0)
+    var id = id
+    let isUUID = id.withUTF8 { utf8 in
+      withUnsafeMutableBytes(of: &uuid) { NameBasedUUID.parse(utf8, into: $0.baseAddress!) }
+    }
+    append((isPrimary ? 1 : 0) | (isUUID ? 2 : 0) | (named ? 4 : 0))
+    if isUUID {
+      withUnsafeBytes(of: &uuid) { append($0) }
+    } else {
+      appendLengthPrefixed(id)
+    }
     if named {
-      appendString(name)
-      appendString(email)
+      appendLengthPrefixed(name)
+      appendLengthPrefixed(email)
     }
   }
 }

@@ -298,7 +298,7 @@ public struct ConversionJob: Sendable {
     // Memberships can name groups defined further down, and merges need their sources: scan the
     // whole input once first.
     if passes == 2 {
-      let memberships = try MembershipSpool()
+      let memberships = MembershipSpool(keepsRowSlots: groups.unknownGroups == .reject)
       let duplicates =
         dedupe.mode == .off
         ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
@@ -559,6 +559,7 @@ public struct ConversionJob: Sendable {
     duplicates: DuplicateScan? = nil, spool: PreparedRowSpool? = nil, progress: (Int, Int) -> Void
   ) throws(RosterError) {
     var count = 0
+    var rowGroups = RowMemberships()
     while true {
       // A fault in the input ends this pass quietly: the second pass processes the rows before it and
       // then meets the same fault (read again, or replayed from `spool`), which stops the run with its
@@ -596,15 +597,16 @@ public struct ConversionJob: Sendable {
         defines = directory.define(name: contact.name, id: contact.id, at: record.position) == nil
         ownSlot = directory.slot(named: contact.name, mentionedAt: record.position)
       }
+      guard !contact.groups.isEmpty else { continue }
+      rowGroups.start(
+        position: memberPosition, ownSlot: ownSlot, memberID: memberID,
+        memberName: keepingNames ? contact.name : "", memberEmail: keepingNames ? contact.email ?? "" : "")
       for reference in contact.groups {
         let slot = directory.slot(for: reference, mentionedAt: record.position)
         if defines { directory.nest(ownSlot, in: slot) }
-        try memberships.append(
-          MembershipRecord(
-            position: memberPosition, ownSlot: ownSlot, slot: slot, isPrimary: reference.isPrimary,
-            memberID: memberID, memberName: keepingNames ? contact.name : "",
-            memberEmail: keepingNames ? contact.email ?? "" : ""))
+        rowGroups.add(slot: slot, isPrimary: reference.isPrimary)
       }
+      try memberships.append(rowGroups)
     }
   }
 
