@@ -12,10 +12,12 @@ import RosterCore
 /// A run record is the slot (UInt32), the entry length (UInt32), then the entry.
 final class MembershipSorter {
   /// Entries of the run being gathered, back to back; entry `i` starts at `entryStarts[i]`.
-  private var entries: [UInt8] = []
-  private var entryStarts: [UInt32] = []
+  // Touched for every entry, and only from the one thread that owns the sorter: no dynamic
+  // exclusivity checks.
+  @exclusivity(unchecked) private var entries: [UInt8] = []
+  @exclusivity(unchecked) private var entryStarts: [UInt32] = []
   /// `slot << 32 | i` for entry `i`: sorting these sorts by slot, then by arrival.
-  private var keys: [UInt64] = []
+  @exclusivity(unchecked) private var keys: [UInt64] = []
   private let entryCapacity: Int
   private let recordCapacity: Int
   private let fanIn: Int
@@ -56,13 +58,7 @@ final class MembershipSorter {
     }
     keys.append(UInt64(UInt32(slot)) << 32 | UInt64(keys.count))
     entryStarts.append(UInt32(entries.count))
-    entries.append(contentsOf: entry)
-  }
-
-  /// The bytes of the gathered entry numbered `record`.
-  private func gatheredEntry(_ record: Int) -> ArraySlice<UInt8> {
-    let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : entries.count
-    return entries[Int(entryStarts[record])..<end]
+    entries.append(contentsOf: entry.assumingMemoryBound(to: UInt8.self))
   }
 
   /// Sorts the gathered entries and appends them to the run file as one run.
@@ -76,9 +72,15 @@ final class MembershipSorter {
     }
     keys.sort()
     let start = runFileSize
-    for key in keys {
-      let entry = gatheredEntry(Int(key & 0xFFFF_FFFF))
-      try writeRecord(slot: Int(key >> 32), entry: entry, to: file.output)
+    try entries.withUnsafeBufferPointer { bytes throws(RosterError) in
+      let all = UnsafeRawBufferPointer(bytes)
+      for key in keys {
+        let record = Int(key & 0xFFFF_FFFF)
+        let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : all.count
+        try writeRecord(
+          slot: Int(key >> 32), entry: UnsafeRawBufferPointer(rebasing: all[Int(entryStarts[record])..<end]),
+          to: file.output)
+      }
     }
     runs.append(start..<runFileSize)
     keys.removeAll(keepingCapacity: true)
@@ -86,22 +88,29 @@ final class MembershipSorter {
     entries.removeAll(keepingCapacity: true)
   }
 
-  private func writeRecord(slot: Int, entry: ArraySlice<UInt8>, to output: ByteOutput) throws(RosterError) {
+  private func writeRecord(slot: Int, entry: UnsafeRawBufferPointer, to output: ByteOutput) throws(RosterError) {
     // The slot and the entry's length, little-endian, in one 8-byte header.
     var header = (UInt64(UInt32(entry.count)) << 32 | UInt64(UInt32(slot))).littleEndian
     try withUnsafeBytes(of: &header) { bytes throws(RosterError) in
       try output.write(bytes.assumingMemoryBound(to: UInt8.self))
     }
-    try entry.withUnsafeBufferPointer { bytes throws(RosterError) in try output.write(bytes) }
+    try output.write(entry.assumingMemoryBound(to: UInt8.self))
     runFileSize += 8 + entry.count
   }
 
   /// Calls `body` with every entry added, by slot and, within a slot, in the order they were added.
-  /// Call it once, after the last `append`.
-  func forEachSorted(_ body: (Int, ArraySlice<UInt8>) throws(RosterError) -> Void) throws(RosterError) {
+  /// The entry's bytes are valid only during the call. Call it once, after the last `append`.
+  func forEachSorted(_ body: (Int, UnsafeRawBufferPointer) throws(RosterError) -> Void) throws(RosterError) {
     guard let runFile else {
       keys.sort()
-      for key in keys { try body(Int(key >> 32), gatheredEntry(Int(key & 0xFFFF_FFFF))) }
+      try entries.withUnsafeBufferPointer { bytes throws(RosterError) in
+        let all = UnsafeRawBufferPointer(bytes)
+        for key in keys {
+          let record = Int(key & 0xFFFF_FFFF)
+          let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : all.count
+          try body(Int(key >> 32), UnsafeRawBufferPointer(rebasing: all[Int(entryStarts[record])..<end]))
+        }
+      }
       return
     }
     if !keys.isEmpty { try spillRun() }
@@ -126,7 +135,7 @@ final class MembershipSorter {
 
   /// Merges sorted runs (given in arrival order) by slot; equal slots come in run order.
   private func merge(
-    _ runs: [Range<Int>], in file: SpoolFile, _ body: (Int, ArraySlice<UInt8>) throws(RosterError) -> Void
+    _ runs: [Range<Int>], in file: SpoolFile, _ body: (Int, UnsafeRawBufferPointer) throws(RosterError) -> Void
   ) throws(RosterError) {
     var cursors: [RunCursor] = []
     for run in runs {
@@ -171,50 +180,60 @@ private final class RunCursor {
   private var next: Int
   private let end: Int
   private let bufferSize: Int
-  private var buffer: [UInt8] = []
+  /// Bytes read from the run; `buffer[cursor..<filled]` are not consumed yet.
+  @exclusivity(unchecked) private var buffer: UnsafeMutableRawBufferPointer
   private var cursor = 0
+  private var filled = 0
   /// The current record, after `advance` returned `true`.
   private(set) var slot = 0
-  private(set) var entry: ArraySlice<UInt8> = []
+  /// The current record's entry: valid until the next `advance`.
+  private(set) var entry = UnsafeRawBufferPointer(start: nil, count: 0)
 
   init(file: SpoolFile, range: Range<Int>, bufferSize: Int) {
     self.file = file
     next = range.lowerBound
     end = range.upperBound
     self.bufferSize = bufferSize
+    buffer = .allocate(byteCount: max(bufferSize, 64), alignment: 8)
   }
+
+  deinit { buffer.deallocate() }
 
   /// Makes `count` bytes available at `cursor`; `false` when the run has fewer left.
   private func ensure(_ count: Int) throws(RosterError) -> Bool {
-    if buffer.count - cursor >= count { return true }
-    let kept = buffer.count - cursor
+    if filled - cursor >= count { return true }
+    let kept = filled - cursor
     let wanted = min(max(count, bufferSize) - kept, end - next)
     guard kept + wanted >= count else { return false }
-    var fresh: [UInt8] = []
-    fresh.reserveCapacity(kept + wanted)
-    fresh.append(contentsOf: buffer[cursor...])
-    var chunk: [UInt8] = []
-    try file.read(into: &chunk, count: wanted, at: next)
-    guard chunk.count == wanted else { throw SpoolReader.truncated }
-    fresh.append(contentsOf: chunk)
-    next += wanted
-    buffer = fresh
+    if kept + wanted > buffer.count {
+      let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: kept + wanted, alignment: 8)
+      larger.baseAddress!.copyMemory(from: buffer.baseAddress! + cursor, byteCount: kept)
+      buffer.deallocate()
+      buffer = larger
+    } else if kept > 0 {
+      buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + cursor, byteCount: kept)
+    }
     cursor = 0
+    filled = kept
+    let read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[kept..<kept + wanted]), at: next)
+    guard read == wanted else { throw SpoolReader.truncated }
+    filled += wanted
+    next += wanted
     return true
   }
 
   /// Moves to the next record; `false` at the end of the run.
   func advance() throws(RosterError) -> Bool {
     guard try ensure(8) else {
-      if buffer.count > cursor { throw SpoolReader.truncated }
+      if filled > cursor { throw SpoolReader.truncated }
       return false
     }
-    let head = buffer[cursor..<cursor + 8]
-    slot = Int(head.loadLittleEndian(UInt32.self, at: 0))
-    let length = Int(head.loadLittleEndian(UInt32.self, at: 4))
+    let head = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
+    slot = Int(head & 0xFFFF_FFFF)
+    let length = Int(head >> 32)
     cursor += 8
     guard try ensure(length) else { throw SpoolReader.truncated }
-    entry = buffer[cursor..<cursor + length]
+    entry = UnsafeRawBufferPointer(rebasing: buffer[cursor..<cursor + length])
     cursor += length
     return true
   }

@@ -77,31 +77,33 @@ final class MembershipSpool {
   }
 }
 
-/// A membership as the sorter gives it back: the fields in front of the member entry.
+/// A membership as the sorter gives it back: the fields in front of the member entry. Its bytes are
+/// the sorter's, valid only while the sorter's callback runs.
 private struct SortedMembership {
   var position: RowPosition
   var ownSlot: Int?
-  /// The row's slots (empty unless the spool keeps them).
-  var rowSlots: ArraySlice<UInt8>
-  var entry: ArraySlice<UInt8>
+  /// The row's slots (empty unless the spool keeps them), as UInt32s.
+  var rowSlots: UnsafeRawBufferPointer
+  var entry: UnsafeRawBufferPointer
 
-  init?(_ bytes: ArraySlice<UInt8>) {
+  init?(_ bytes: UnsafeRawBufferPointer) {
     guard bytes.count >= 24 else { return nil }
     position = RowPosition(
-      index: Int(bytes.loadLittleEndian(UInt64.self, at: 0)), line: Int(bytes.loadLittleEndian(UInt64.self, at: 8)))
-    let own = bytes.loadLittleEndian(UInt32.self, at: 16)
+      index: Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))),
+      line: Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))))
+    let own = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
     ownSlot = own == UInt32.max ? nil : Int(own)
-    let slotBytes = Int(bytes.loadLittleEndian(UInt32.self, at: 20)) * 4
+    let slotBytes = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt32.self))) * 4
     guard bytes.count >= 24 + slotBytes else { return nil }
-    let start = bytes.startIndex + 24
-    rowSlots = bytes[start..<start + slotBytes]
-    entry = bytes[(start + slotBytes)...]
+    rowSlots = UnsafeRawBufferPointer(rebasing: bytes[24..<24 + slotBytes])
+    entry = UnsafeRawBufferPointer(rebasing: bytes[(24 + slotBytes)...])
   }
 
   /// The row's slots as integers.
   var slots: some Sequence<Int> {
-    stride(from: 0, to: rowSlots.count, by: 4).lazy.map { [rowSlots] in
-      Int(rowSlots.loadLittleEndian(UInt32.self, at: $0))
+    let rowSlots = rowSlots
+    return stride(from: 0, to: rowSlots.count, by: 4).lazy.map {
+      Int(UInt32(littleEndian: rowSlots.loadUnaligned(fromByteOffset: $0, as: UInt32.self)))
     }
   }
 }
@@ -132,17 +134,12 @@ final class GroupMemberIndex: GroupMemberSource {
       "--unknown-groups reject needs every slot of a row: MembershipSpool(keepsRowSlots: true)")
     spool = try SpoolFile()
     self.includeReferenced = includeReferenced
-    let slotCount = linker.directory.groups.count
-    offsets = Array(repeating: 0, count: slotCount + 1)
+    let directory = linker.directory
+    let slotCount = directory.groups.count
+    // Where each slot's members end; filled as the sorted entries go by.
+    var offsets = [Int](repeating: 0, count: slotCount + 1)
     var written = 0
     var nextSlot = 0
-    /// Ends every slot before `slot` at `written`.
-    func closeSlots(before slot: Int) {
-      while nextSlot < slot {
-        nextSlot += 1
-        offsets[nextSlot] = written
-      }
-    }
     var group = CollapsedGroup()
     var groupSlot = -1
     let output = spool.output
@@ -150,29 +147,39 @@ final class GroupMemberIndex: GroupMemberSource {
       guard groupSlot >= 0 else { return }
       let bytes = group.ordered()
       try bytes.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
-      closeSlots(before: groupSlot)
+      while nextSlot < groupSlot {
+        nextSlot += 1
+        offsets[nextSlot] = written
+      }
       written += bytes.count
       group.clear()
     }
     try memberships.sorter.forEachSorted { slot, bytes throws(RosterError) in
       guard let membership = SortedMembership(bytes) else { throw SpoolReader.truncated }
-      guard slot < slotCount && linker.directory.accepts(slot),
-        linker.countsAsMember(ownSlot: membership.ownSlot, at: membership.position, slots: membership.slots)
+      guard slot < slotCount && directory.accepts(slot) else { return }
+      guard linker.countsAsMember(ownSlot: membership.ownSlot, at: membership.position, slots: membership.slots)
       else { return }
       if collapsingRepeatedMembers {
         if slot != groupSlot {
           try writeGroup()
           groupSlot = slot
         }
-        group.add(membership.entry, index: membership.position.index)
+        group.add(Array(membership.entry)[...], index: membership.position.index)
       } else {
-        closeSlots(before: slot)
-        try membership.entry.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
+        while nextSlot < slot {
+          nextSlot += 1
+          offsets[nextSlot] = written
+        }
+        try output.write(membership.entry.assumingMemoryBound(to: UInt8.self))
         written += membership.entry.count
       }
     }
     try writeGroup()
-    closeSlots(before: slotCount)
+    while nextSlot < slotCount {
+      nextSlot += 1
+      offsets[nextSlot] = written
+    }
+    self.offsets = offsets
     try output.flush()
   }
 

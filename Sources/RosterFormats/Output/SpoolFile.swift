@@ -66,16 +66,12 @@ final class SpoolFile {
     return bytes
   }
 
-  /// Reads up to `count` bytes at `offset` into `buffer` (replacing its contents), without moving the
-  /// position `readChunk` reads from; fewer bytes only at the end of the file.
-  func read(into buffer: inout [UInt8], count: Int, at offset: Int) throws(RosterError) {
-    buffer.removeAll(keepingCapacity: true)
-    buffer.append(contentsOf: repeatElement(0, count: count))
+  /// Reads `buffer.count` bytes at `offset` into `buffer`, fewer only at the end of the file, without
+  /// moving the position `readChunk` reads from; returns how many were read.
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(RosterError) -> Int {
     var done = 0
-    while done < count {
-      let read = buffer.withUnsafeMutableBytes {
-        pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done))
-      }
+    while done < buffer.count {
+      let read = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
       if read < 0 && errno == EINTR { continue }
       guard read >= 0 else {
         throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
@@ -83,7 +79,7 @@ final class SpoolFile {
       if read == 0 { break }
       done += read
     }
-    buffer.removeLast(count - done)
+    return done
   }
 
   /// Copies everything written so far to `destination`.
