@@ -56,10 +56,9 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   /// `fingerprintSupplied` is what `prepare` returned.
   /// - Throws: only when the writer or sink cannot go on (a full disk, say).
   public mutating func process(
-    prepared: Contact, at position: RowPosition, problems: [IssueDetail], fingerprintSupplied: Bool
+    prepared contact: consuming Contact, at position: RowPosition, problems: [IssueDetail], fingerprintSupplied: Bool
   ) throws {
     summary.rows += 1
-    var contact = prepared
     var problems = problems
     if problems.isEmpty {
       if let duplicates {
@@ -88,8 +87,9 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     }
     lastRejection = nil
     summary.accepted += 1
+    let id = contact.id
     try writer.write(contact)
-    try sink.accepted(id: contact.id, position: position)
+    try sink.accepted(id: id, position: position)
   }
 
   /// Counts a row that `--dedupe merge` merged into an earlier one (reported with that row): it is

@@ -657,7 +657,10 @@ public struct ConversionJob: Sendable {
     isMergedSource: ((Int) -> Bool)? = nil, every: Int = 8192, progress: (Int, Int) -> Void = { _, _ in }
   ) throws(RosterError) {
     do {
-      while let prepared = try rows.next() {
+      while var prepared = try rows.next() {
+        // The contact moves on to the pipeline (no copy of its strings); the observers see the rest.
+        var contact = Contact()
+        swap(&contact, &prepared.row.contact)
         let row = prepared.row
         if let isMergedSource, isMergedSource(row.position.index) {
           // Merged into an earlier row, which was written with it and reported it.
@@ -666,7 +669,7 @@ public struct ConversionJob: Sendable {
           continue
         }
         try pipeline.process(
-          prepared: row.contact, at: row.position, problems: row.problems,
+          prepared: contact, at: row.position, problems: row.problems,
           fingerprintSupplied: prepared.fingerprintSupplied)
         for observer in observers {
           for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }

@@ -206,8 +206,15 @@ final class RowBatch: @unchecked Sendable {
     encoded.removeAll()
     // The rows as read stay in `unmapped` until the reading thread refills the batch, so the thread
     // that allocated them frees them (a free from another thread contends for the allocator's lock).
-    for raw in unmapped {
-      let row = Self.prepare(raw, with: preparation)
+    for index in unmapped.indices {
+      if case .prepared = unmapped[index] {
+        // Replayed rows are prepared already: moved, not copied (no retain of every string).
+        var taken = UnmappedRow.mapped(Self.emptyRow)
+        swap(&taken, &unmapped[index])
+        if case .prepared(let row) = consume taken { rows.append(row) }
+        continue
+      }
+      let row = Self.prepare(unmapped[index], with: preparation)
       if encoding { PreparedRowSpool.encode(row, into: &encoded) }
       rows.append(row)
     }

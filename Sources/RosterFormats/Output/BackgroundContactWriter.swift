@@ -102,7 +102,7 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
     pthread_join(thread, nil)
   }
 
-  public func write(_ contact: Contact) throws {
+  public func write(_ contact: consuming Contact) throws {
     pending.append(contact)
     if pending.count >= Self.batchSize { try handOver(waitingUntilWritten: false) }
   }
