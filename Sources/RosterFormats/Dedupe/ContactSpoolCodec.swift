@@ -104,6 +104,9 @@ enum ContactSpoolCodec {
   private static func popFields(_ reader: inout SpoolBytes, depth: Int) -> NestedFields? {
     guard depth <= InputLimits.largestJSONDepth, let count = reader.uint32() else { return nil }
     var fields = NestedFields()
+    // One allocation for the level (appending one by one would regrow it); a corrupt count reserves
+    // no more than a few thousand.
+    fields.reserveCapacity(Int(min(count, 4096)))
     for _ in 0..<count {
       guard let key = reader.string(), let kind = reader.byte() else { return nil }
       if kind == 0 {
