@@ -1,6 +1,6 @@
 public import RosterCore
-public import RosterXLSXInput
 public import RosterHTTP
+public import RosterXLSXInput
 
 /// A byte source whose wrappers are chosen at run time, erased once (one dynamic call per 64 KiB read).
 public final class ErasedSource: ByteSource {
