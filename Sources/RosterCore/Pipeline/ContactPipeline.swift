@@ -53,10 +53,12 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   /// Sends a row that `RowPreparation.prepare` has validated and identified on: duplicates, group
   /// links, then the writer, or its issues to the sink.
   ///
-  /// `fingerprintSupplied` is what `prepare` returned.
+  /// `fingerprintSupplied` is what `prepare` returned. `rendered` is the contact's output rendered
+  /// ahead by the writer (`ContactWriter.write(_:rendered:)`), when the first pass rendered it.
   /// - Throws: only when the writer or sink cannot go on (a full disk, say).
   public mutating func process(
-    prepared contact: consuming Contact, at position: RowPosition, problems: [IssueDetail], fingerprintSupplied: Bool
+    prepared contact: consuming Contact, at position: RowPosition, problems: [IssueDetail], fingerprintSupplied: Bool,
+    rendered: RenderedParts? = nil
   ) throws {
     summary.rows += 1
     var problems = problems
@@ -88,7 +90,7 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     lastRejection = nil
     summary.accepted += 1
     let id = contact.id
-    try writer.write(contact)
+    try writer.write(contact, rendered: rendered)
     try sink.accepted(id: id, position: position)
   }
 

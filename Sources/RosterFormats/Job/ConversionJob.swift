@@ -147,6 +147,10 @@ public struct ConversionJob: Sendable {
   /// The most threads a run takes by default: one reads, the others validate, and more than a few
   /// wait on the reader.
   public static let defaultThreadCap = 8
+  /// Whether a two-pass JSON run (or one that writes nothing) without `--dedupe` renders each
+  /// contact's output in the first pass and spools only that and what linking reads, instead of the
+  /// whole contact. Both give the same bytes; tests turn it off to check that.
+  var rendersOutputAhead = true
 
   public init(
     input: String, output: (format: OutputFormat, destination: Destination)?,
@@ -303,8 +307,16 @@ public struct ConversionJob: Sendable {
         dedupe.mode == .off
         ? nil : try DuplicateScan(options: dedupe, keepsIDs: hasMemberships && dedupe.mode == .merge)
       // The output pass replays the first pass's prepared rows instead of reading, mapping and
-      // validating the input again.
-      let prepared = try PreparedRowSpool()
+      // validating the input again. Without --dedupe, a JSON run (or one that writes nothing) keeps
+      // only what linking reads, and the rest of the output rendered already.
+      let layout: PreparedRowSpool.Layout
+      switch (dedupe.mode, output?.format) {
+      case (.off, nil) where rendersOutputAhead: layout = .linking(rendersJSON: false)
+      case (.off, .json) where rendersOutputAhead, (.off, .jsonl) where rendersOutputAhead:
+        layout = .linking(rendersJSON: true)
+      default: layout = .contacts
+      }
+      let prepared = try PreparedRowSpool(layout: layout)
       let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads, spool: prepared)
       try Self.scanGroups(
         firstPass, into: directory, memberships: memberships, keepingNames: groups.referencedContacts,
@@ -670,7 +682,7 @@ public struct ConversionJob: Sendable {
         }
         try pipeline.process(
           prepared: contact, at: row.position, problems: row.problems,
-          fingerprintSupplied: prepared.fingerprintSupplied)
+          fingerprintSupplied: prepared.fingerprintSupplied, rendered: prepared.rendered)
         for observer in observers {
           for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }
         }

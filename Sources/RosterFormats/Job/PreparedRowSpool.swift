@@ -6,28 +6,64 @@ public import RosterCore
 ///
 /// Each row is a record: a UInt32 length, the original row as read (`OriginalRow`, for `--rejects`
 /// and the XLSX Issues sheet; nothing when the reader kept none), then a kind byte (0: a prepared
-/// contact, 1: a row with problems), the fingerprint-supplied byte, then the contact
-/// (`ContactSpoolCodec`) or the row's position and issue details. A fault that ended the first pass
-/// is kept too, and thrown by the replay after the rows before it.
+/// contact, 1: a row with problems, 2: a prepared contact for linking), the fingerprint-supplied
+/// byte, then the contact (`ContactSpoolCodec`), the row's position and issue details, or (kind 2)
+/// the position, type, id, name and groups, and the output rendered ahead (`RenderedParts`: the
+/// prefix length, the length, the bytes). A fault that ended the first pass is kept too, and thrown
+/// by the replay after the rows before it.
 final class PreparedRowSpool {
+  /// What a spooled accepted row keeps.
+  enum Layout: Sendable {
+    /// The whole contact, for any writer and for `--dedupe`.
+    case contacts
+    /// Only what the output pass's group linking and report read (type, id, name, groups), and, with
+    /// `rendersJSON`, the rest of the contact as `JSONContactWriter` renders it. For runs without
+    /// `--dedupe` that write JSON or nothing.
+    case linking(rendersJSON: Bool)
+  }
+
+  let layout: Layout
   private let file: SpoolFile
   /// The fault that ended the first pass, if one did.
   private(set) var fault: RosterError?
   /// Rows spooled.
   private(set) var rows = 0
 
-  init() throws(RosterError) {
+  init(layout: Layout = .contacts) throws(RosterError) {
+    self.layout = layout
     file = try SpoolFile()
   }
 
-  /// Appends `prepared` to `record` as one spool record (on any thread; `write(encoded:rows:)` adds
-  /// the bytes to the spool).
-  static func encode(_ prepared: PreparedRow, into record: inout SpoolRecordBytes) {
+  /// Appends `prepared` to `record` as one spool record of `layout` (on any thread;
+  /// `write(encoded:rows:)` adds the bytes to the spool). `rendering` is scratch space.
+  static func encode(
+    _ prepared: PreparedRow, layout: Layout, into record: inout SpoolRecordBytes, rendering: inout OutputBuffer
+  ) {
     let start = record.count
     record.appendLittleEndian(UInt32(0))
     let row = prepared.row
     record.appendOriginal(row.original)
-    if row.problems.isEmpty {
+    if row.problems.isEmpty, case .linking(let rendersJSON) = layout {
+      record.append(2)
+      record.append(prepared.fingerprintSupplied ? 1 : 0)
+      let contact = row.contact
+      record.appendLittleEndian(UInt64(row.position.index))
+      record.appendLittleEndian(UInt64(row.position.line))
+      record.append(contact.type == .group ? 1 : 0)
+      record.appendLengthPrefixed(contact.id)
+      record.appendLengthPrefixed(contact.name)
+      record.appendLittleEndian(UInt32(contact.groups.count))
+      for group in contact.groups {
+        record.appendLengthPrefixed(group.name)
+        record.appendLengthPrefixed(group.id)
+        record.append(group.isPrimary ? 1 : 0)
+      }
+      rendering.removeAll()
+      let prefixCount = rendersJSON ? JSONContactWriter.render(contact, into: &rendering) : 0
+      record.appendLittleEndian(UInt32(prefixCount))
+      record.appendLittleEndian(UInt32(rendering.count))
+      record.append(UnsafeRawBufferPointer(start: rendering.base, count: rendering.count))
+    } else if row.problems.isEmpty {
       record.append(0)
       record.append(prepared.fingerprintSupplied ? 1 : 0)
       ContactSpoolCodec.append(row.contact, at: row.position, to: &record)
@@ -70,8 +106,10 @@ final class PreparedRowSpool {
   final class Replay: UnmappedRowSource {
     private let spool: PreparedRowSpool
     private let inputBytes: Int
-    private var buffer: [UInt8] = []
+    /// Bytes read from the spool; `buffer[start..<end]` are not taken yet.
+    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 17, alignment: 8)
     private var start = 0
+    private var end = 0
     private var atEnd = false
     /// Rows read back so far.
     private(set) var rowsRead = 0
@@ -80,6 +118,8 @@ final class PreparedRowSpool {
       self.spool = spool
       self.inputBytes = inputBytes
     }
+
+    deinit { buffer.deallocate() }
 
     /// The input's bytes in the same proportion as the rows read back, for progress.
     var bytesRead: Int {
@@ -97,14 +137,12 @@ final class PreparedRowSpool {
         if let fault = spool.fault { throw fault }
         return nil
       }
-      let length = buffer[start..<start + 4].loadLittleEndian(UInt32.self, at: 0)
+      let length = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt32.self))
       guard try fill(4 + Int(length)) else {
         throw RosterError(.output, "a temporary file was cut short while it was read back")
       }
-      let row = buffer.withUnsafeBytes { raw in
-        var reader = SpoolBytes(UnsafeRawBufferPointer(rebasing: raw[start + 4..<start + 4 + Int(length)]))
-        return Self.decode(&reader)
-      }
+      var reader = SpoolBytes(UnsafeRawBufferPointer(rebasing: buffer[start + 4..<start + 4 + Int(length)]))
+      let row = Self.decode(&reader)
       start += 4 + Int(length)
       rowsRead += 1
       guard let row else {
@@ -115,20 +153,52 @@ final class PreparedRowSpool {
 
     /// Makes at least `count` bytes available from `start`; `false` when the spool ends first.
     private func fill(_ count: Int) throws(RosterError) -> Bool {
-      while buffer.count - start < count {
+      while end - start < count {
         if atEnd { return false }
         if start > 0 {
-          buffer.removeFirst(start)
+          // Move what is left to the front, then read after it.
+          if end > start { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start) }
+          end -= start
           start = 0
         }
-        let chunk = try spool.file.readChunk()
-        if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+        if buffer.count - end < 1 << 16 {
+          let larger = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(buffer.count * 2, count + (1 << 16)), alignment: 8)
+          if end > 0 { larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end) }
+          buffer.deallocate()
+          buffer = larger
+        }
+        let read = try spool.file.readNext(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        if read == 0 { atEnd = true } else { end += read }
       }
       return true
     }
 
     private static func decode(_ reader: inout SpoolBytes) -> PreparedRow? {
       guard let original = reader.original(), let kind = reader.byte(), let supplied = reader.byte() else { return nil }
+      if kind == 2 {
+        guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
+          let id = reader.string(), let name = reader.string(), let groupCount = reader.uint32()
+        else { return nil }
+        var contact = Contact()
+        contact.type = type == 1 ? .group : .person
+        contact.id = id
+        contact.name = name
+        if groupCount > 0 { contact.groups.reserveCapacity(Int(min(groupCount, 1024))) }
+        for _ in 0..<groupCount {
+          guard let groupName = reader.string(), let groupID = reader.string(), let primary = reader.byte()
+          else { return nil }
+          contact.groups.append(GroupReference(name: groupName, id: groupID, isPrimary: primary == 1))
+        }
+        guard let prefixCount = reader.uint32(), let count = reader.uint32(), prefixCount <= count,
+          let bytes = reader.bytes(Int(count))
+        else { return nil }
+        let position = RowPosition(index: Int(index), line: Int(line))
+        return PreparedRow(
+          row: SourceRow(position: position, contact: contact, problems: [], original: original.row(at: position)),
+          fingerprintSupplied: supplied == 1,
+          rendered: count == 0 ? nil : RenderedParts(bytes: bytes, prefixCount: Int(prefixCount)))
+      }
       if kind == 0 {
         guard let (contact, position) = ContactSpoolCodec.decode(&reader) else { return nil }
         return PreparedRow(

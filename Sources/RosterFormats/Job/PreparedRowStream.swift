@@ -7,6 +7,15 @@ public struct PreparedRow {
   public var row: SourceRow
   /// Whether the row supplied its own fingerprint (what `RowPreparation.prepare` returned).
   public var fingerprintSupplied: Bool
+  /// The contact's output rendered in the first pass, when the spool kept that instead of the
+  /// contact (`PreparedRowSpool.Layout.linking`); the contact then holds only what linking needs.
+  public var rendered: RenderedParts? = nil
+
+  public init(row: SourceRow, fingerprintSupplied: Bool, rendered: RenderedParts? = nil) {
+    self.row = row
+    self.fingerprintSupplied = fingerprintSupplied
+    self.rendered = rendered
+  }
 }
 
 /// Reads the rows of one pass and prepares them (`RowPreparation`), on worker threads when `threads`
@@ -34,6 +43,7 @@ public final class PreparedRowStream {
   private var cursor = 0
   private var finished = false
   private var encoded = SpoolRecordBytes()
+  private var rendering = OutputBuffer(capacity: 4096)
   /// Bytes the reader had taken when the last batch returned was read, for progress.
   public private(set) var bytesRead = 0
 
@@ -71,7 +81,7 @@ public final class PreparedRowStream {
       coordinator = nil
       return
     }
-    let coordinator = BatchCoordinator(maxInFlight: 4 * threads, encodesForSpool: spool != nil)
+    let coordinator = BatchCoordinator(maxInFlight: 4 * threads, spoolLayout: spool?.layout)
     self.coordinator = coordinator
     // Signals stay with the calling thread: the workers start with them blocked, so a signal's clean-up
     // never runs beside a temporary file being created (see `TemporaryFiles`).
@@ -85,6 +95,7 @@ public final class PreparedRowStream {
   }
 
   deinit {
+    rendering.deallocate()
     // Stopped early (the caller threw): the threads stop at their next batch. The preparing threads
     // only wait on the coordinator, so they are joined; the reading thread may be blocked in a read (a
     // terminal, a stalled download), so it gets a few seconds and is otherwise left to end by itself.
@@ -106,7 +117,7 @@ public final class PreparedRowStream {
       let row = RowBatch.prepare(raw, with: preparation)
       if let spool {
         encoded.removeAll()
-        PreparedRowSpool.encode(row, into: &encoded)
+        PreparedRowSpool.encode(row, layout: spool.layout, into: &encoded, rendering: &rendering)
         try spool.write(encoded: encoded, rows: 1)
       }
       return row
@@ -168,6 +179,8 @@ final class RowBatch: @unchecked Sendable {
   var rows: [PreparedRow] = []
   /// The prepared rows as spool records, when the stream keeps a spool.
   var encoded = SpoolRecordBytes(capacity: 1 << 16)
+  /// Scratch space for rendering a row's output into its spool record.
+  private var rendering = OutputBuffer(capacity: 4096)
   /// The reader's fault after these rows, if it had one.
   var fault: RosterError?
   /// Whether no batch follows this one.
@@ -178,6 +191,8 @@ final class RowBatch: @unchecked Sendable {
     unmapped.reserveCapacity(PreparedRowStream.batchRows)
     rows.reserveCapacity(PreparedRowStream.batchRows)
   }
+
+  deinit { rendering.deallocate() }
 
   /// Empties the batch for reuse, keeping its storage.
   func reset(sequence: Int) {
@@ -201,8 +216,8 @@ final class RowBatch: @unchecked Sendable {
     SourceRow(position: RowPosition(index: 0, line: 0), contact: Contact(), problems: [], original: .notKept)
   }
 
-  /// Maps and prepares the rows read into `rows`, and encodes them for the spool when `encoding`.
-  func prepare(with preparation: RowPreparation, encoding: Bool) {
+  /// Maps and prepares the rows read into `rows`, and encodes them for a spool of `spoolLayout`, if any.
+  func prepare(with preparation: RowPreparation, spoolLayout: PreparedRowSpool.Layout?) {
     encoded.removeAll()
     // The rows as read stay in `unmapped` until the reading thread refills the batch, so the thread
     // that allocated them frees them (a free from another thread contends for the allocator's lock).
@@ -215,7 +230,9 @@ final class RowBatch: @unchecked Sendable {
         continue
       }
       let row = Self.prepare(unmapped[index], with: preparation)
-      if encoding { PreparedRowSpool.encode(row, into: &encoded) }
+      if let spoolLayout {
+        PreparedRowSpool.encode(row, layout: spoolLayout, into: &encoded, rendering: &rendering)
+      }
       rows.append(row)
     }
   }
@@ -239,8 +256,8 @@ final class BatchCoordinator: @unchecked Sendable {
   /// Signalled when a batch is read or prepared (the consumer takes the one or helps with the other).
   private let consumerNeeded = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private let maxInFlight: Int
-  /// Whether preparing a batch also encodes it for the spool.
-  private let encodesForSpool: Bool
+  /// How preparing a batch also encodes it for the spool, if it does.
+  private let spoolLayout: PreparedRowSpool.Layout?
   /// Read and waiting to be prepared, oldest first (from `unpreparedHead`).
   private var unprepared: [RowBatch] = []
   private var unpreparedHead = 0
@@ -255,9 +272,9 @@ final class BatchCoordinator: @unchecked Sendable {
   /// Set when the reading thread has returned.
   private var readerStopped = false
 
-  init(maxInFlight: Int, encodesForSpool: Bool) {
+  init(maxInFlight: Int, spoolLayout: PreparedRowSpool.Layout?) {
     self.maxInFlight = maxInFlight
-    self.encodesForSpool = encodesForSpool
+    self.spoolLayout = spoolLayout
     pthread_mutex_init(lock, nil)
     for condition in [roomFreed, workAdded, consumerNeeded] { pthread_cond_init(condition, nil) }
   }
@@ -324,7 +341,7 @@ final class BatchCoordinator: @unchecked Sendable {
       if cancelled { break }
       if let batch = takeUnprepared() {
         pthread_mutex_unlock(lock)
-        batch.prepare(with: preparation, encoding: encodesForSpool)
+        batch.prepare(with: preparation, spoolLayout: spoolLayout)
         pthread_mutex_lock(lock)
         ready[batch.sequence] = batch
         pthread_cond_signal(consumerNeeded)
@@ -349,7 +366,7 @@ final class BatchCoordinator: @unchecked Sendable {
       }
       if let batch = takeUnprepared() {
         pthread_mutex_unlock(lock)
-        batch.prepare(with: preparation, encoding: encodesForSpool)
+        batch.prepare(with: preparation, spoolLayout: spoolLayout)
         pthread_mutex_lock(lock)
         ready[batch.sequence] = batch
         continue

@@ -14,7 +14,8 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
   private static var maxBatches: Int { 8 }
 
   private let state: State
-  private var pending: [Contact] = []
+  /// Contacts not handed over yet, with their rendered parts if any.
+  private var pending: [(Contact, RenderedParts?)] = []
   private var thread = pthread_t()
   private var running = true
 
@@ -23,7 +24,7 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
     let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     var base: Base
-    var queue: [[Contact]] = []
+    var queue: [[(Contact, RenderedParts?)]] = []
     /// Whether the thread is writing a batch it took off the queue.
     var busy = false
     var stopping = false
@@ -53,7 +54,7 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
           var failed: (any Error)?
           if failure == nil {
             do {
-              for contact in batch { try base.write(contact) }
+              for (contact, rendered) in batch { try base.write(contact, rendered: rendered) }
             } catch {
               failed = error
             }
@@ -103,7 +104,11 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
   }
 
   public func write(_ contact: consuming Contact) throws {
-    pending.append(contact)
+    try write(contact, rendered: nil)
+  }
+
+  public func write(_ contact: consuming Contact, rendered: RenderedParts?) throws {
+    pending.append((contact, rendered))
     if pending.count >= Self.batchSize { try handOver(waitingUntilWritten: false) }
   }
 

@@ -21,14 +21,37 @@ public struct JSONContactWriter: ContactWriter {
   }
 
   public mutating func write(_ contact: Contact) throws(RosterError) {
+    try write(contact, rendered: nil)
+  }
+
+  /// Writes `contact`; with `rendered` (what `render` gave in the first pass), only its group fields
+  /// are encoded, between the rendered parts.
+  public mutating func write(_ contact: consuming Contact, rendered: RenderedParts?) throws(RosterError) {
     let separator: StaticString? = layout == .array ? (count == 0 ? "[\n" : ",\n") : nil
     let newline = layout == .lines
     count += 1
     try output.append { out in
       if let separator { out.append(separator) }
-      Self.encode(contact, into: &out)
+      if let rendered {
+        rendered.bytes.withUnsafeBufferPointer { bytes in
+          out.append(UnsafeBufferPointer(rebasing: bytes[..<rendered.prefixCount]))
+          Self.encodeLinkedFields(contact, into: &out)
+          out.append(UnsafeBufferPointer(rebasing: bytes[rendered.prefixCount...]))
+        }
+      } else {
+        Self.encode(contact, into: &out)
+      }
       if newline { out.append(0x0A) }
     }
+  }
+
+  /// Renders `contact` (validated, with its id) as `write(_:rendered:)` takes it: the object up to
+  /// its group fields into `out` (empty), then the rest; returns where the first part ends.
+  static func render(_ contact: Contact, into out: inout OutputBuffer) -> Int {
+    encodeHead(contact, into: &out)
+    let prefixCount = out.count
+    encodeTail(contact, into: &out)
+    return prefixCount
   }
 
   public mutating func finish() throws(RosterError) {
@@ -43,6 +66,13 @@ public struct JSONContactWriter: ContactWriter {
 
   /// Appends one contact as a single-line JSON object.
   static func encode(_ contact: Contact, into out: inout OutputBuffer) {
+    encodeHead(contact, into: &out)
+    encodeLinkedFields(contact, into: &out)
+    encodeTail(contact, into: &out)
+  }
+
+  /// The object from `{` through the address: everything before the fields group linking decides.
+  private static func encodeHead(_ contact: Contact, into out: inout OutputBuffer) {
     out.append("{\"id\":")
     out.appendJSONString(contact.id)
     if let fingerprint = contact.fingerprint { out.appendJSONMember("fingerprint", fingerprint) }
@@ -57,6 +87,10 @@ public struct JSONContactWriter: ContactWriter {
       out.append(",\"address\":")
       encodeCanonicalAddress(contact.address, into: &out)
     }
+  }
+
+  /// The fields group linking decides: groups, primary groups, and a group's members.
+  private static func encodeLinkedFields(_ contact: Contact, into out: inout OutputBuffer) {
     if !contact.groups.isEmpty {
       out.append(",\"groups\":[")
       var hasPrimary = false
@@ -95,6 +129,10 @@ public struct JSONContactWriter: ContactWriter {
         out.append(UInt8(ascii: "]"))
       }
     }
+  }
+
+  /// The object after the linked fields: metadata, merge history, and the closing `}`.
+  private static func encodeTail(_ contact: Contact, into out: inout OutputBuffer) {
     if !contact.metadata.isEmpty {
       out.append(",\"metadata\":")
       encodeFields(contact.metadata, into: &out)

@@ -49,6 +49,18 @@ final class SpoolFile {
     }
   }
 
+  /// Reads the next bytes after `rewindForReading` into `buffer`; how many (0 at the end).
+  func readNext(into buffer: UnsafeMutableRawBufferPointer) throws(RosterError) -> Int {
+    while true {
+      let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count >= 0 else {
+        throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
+      }
+      return count
+    }
+  }
+
   /// The bytes in `range` of what was written (after a flush).
   func read(_ range: Range<Int>) throws(RosterError) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: range.count)
