@@ -117,6 +117,20 @@ struct ThreadedRunTests {
     }
   }
 
+  /// XLSX output takes one thread unless told otherwise (the workbook on the calling thread sets the
+  /// pace); every other run the CPUs online, at most `defaultThreadCap`.
+  @Test func automaticThreadsTakeOneForXLSX() {
+    let cpus = min(PreparedRowStream.availableProcessors, ConversionJob.defaultThreadCap)
+    for (format, expected) in [(OutputFormat.xlsx, 1), (.jsonl, cpus), (.json, cpus), (.csv, cpus)] {
+      let job = ConversionJob(
+        input: "in.csv", output: (format, .file("out")), report: (.json, .standardError), defaultRegion: nil)
+      #expect(job.automaticThreads == expected, "\(format)")
+      #expect(job.threads == nil)
+    }
+    let validate = ConversionJob(input: "in.csv", output: nil, report: (.json, .standardError), defaultRegion: nil)
+    #expect(validate.automaticThreads == cpus)
+  }
+
   @Test(arguments: [true, false])
   func mergesGiveTheSameBytesWithThreads(rejects: Bool) throws {
     let text = Self.contacts(rows: 2000)
