@@ -246,7 +246,7 @@ def print_targets(options, medians, roster_peaks):
     jsonl = medians.get(("jsonl", "roster"))
 
     def ratio_target(target, peer, task, at_least):
-        if jsonl is None or (task, peer) not in medians:
+        if (task, "roster") not in medians or (task, peer) not in medians:
             line(target, "not measured", None)
             return
         roster = medians[(task, "roster")]

@@ -51,7 +51,7 @@ final class MembershipSpool {
   ///   - runBudget: the memory the sorter's runs may take (see `MembershipSorter`).
   ///   - keepsRowSlots: keep every slot a row names with each of its memberships (for
   ///     `--unknown-groups reject`, where one unknown group takes the row out of all of them).
-  init(runBudget: Int = 8 << 20, keepsRowSlots: Bool) {
+  init(runBudget: Int = 4 << 20, keepsRowSlots: Bool) {
     sorter = MembershipSorter(runBudget: runBudget)
     self.keepsRowSlots = keepsRowSlots
   }
