@@ -9,11 +9,7 @@ public import RosterCore
 enum ContactSpoolCodec {
   /// Appends `contact` at `position` to `bytes`.
   static func append(_ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes) {
-    bytes.appendLittleEndian(UInt64(position.index))
-    bytes.appendLittleEndian(UInt64(position.line))
-    bytes.append(contact.type == .group ? 1 : 0)
-    bytes.appendLengthPrefixed(contact.id)
-    bytes.appendLengthPrefixed(contact.name)
+    appendHead(contact, at: position, to: &bytes)
     for value in [
       contact.fingerprint, contact.firstName, contact.lastName, contact.email, contact.phone, contact.phoneExtension,
     ] {
@@ -26,12 +22,7 @@ enum ContactSpoolCodec {
     }
     appendFields(contact.address, to: &bytes)
     appendFields(contact.metadata, to: &bytes)
-    bytes.appendLittleEndian(UInt32(contact.groups.count))
-    for group in contact.groups {
-      bytes.appendLengthPrefixed(group.name)
-      bytes.appendLengthPrefixed(group.id)
-      bytes.append(group.isPrimary ? 1 : 0)
-    }
+    appendGroups(contact.groups, to: &bytes)
     bytes.appendLittleEndian(UInt32(contact.mergeHistory.count))
     for entry in contact.mergeHistory { bytes.appendLengthPrefixed(entry) }
   }
@@ -49,13 +40,8 @@ enum ContactSpoolCodec {
 
   /// The contact and position at `reader`'s offset, or `nil` when they are cut short.
   static func decode(_ reader: inout SpoolBytes) -> (Contact, RowPosition)? {
-    guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
-      let id = reader.string(), let name = reader.string()
-    else { return nil }
-    var contact = Contact()
-    contact.type = type == 1 ? .group : .person
-    contact.id = id
-    contact.name = name
+    guard let (head, position) = popHead(&reader) else { return nil }
+    var contact = head
     guard let fingerprint = reader.optionalString(), let firstName = reader.optionalString(),
       let lastName = reader.optionalString(), let email = reader.optionalString(), let phone = reader.optionalString(),
       let phoneExtension = reader.optionalString()
@@ -67,22 +53,58 @@ enum ContactSpoolCodec {
     contact.phone = phone
     contact.phoneExtension = phoneExtension
     guard let address = popFields(&reader, depth: 0), let metadata = popFields(&reader, depth: 0),
-      let groupCount = reader.uint32()
+      popGroups(&reader, into: &contact)
     else { return nil }
     contact.address = address
     contact.metadata = metadata
-    if groupCount > 0 { contact.groups.reserveCapacity(Int(min(groupCount, 1024))) }
-    for _ in 0..<groupCount {
-      guard let groupName = reader.string(), let groupID = reader.string(), let primary = reader.byte()
-      else { return nil }
-      contact.groups.append(GroupReference(name: groupName, id: groupID, isPrimary: primary == 1))
-    }
     guard let historyCount = reader.uint32() else { return nil }
     for _ in 0..<historyCount {
       guard let entry = reader.string() else { return nil }
       contact.mergeHistory.append(entry)
     }
+    return (contact, position)
+  }
+
+  /// Appends the position, type, id and name: the start of both spooled forms of a contact.
+  static func appendHead(_ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes) {
+    bytes.appendLittleEndian(UInt64(position.index))
+    bytes.appendLittleEndian(UInt64(position.line))
+    bytes.append(contact.type == .group ? 1 : 0)
+    bytes.appendLengthPrefixed(contact.id)
+    bytes.appendLengthPrefixed(contact.name)
+  }
+
+  /// A contact with what `appendHead` wrote, and its position; `nil` when cut short.
+  static func popHead(_ reader: inout SpoolBytes) -> (Contact, RowPosition)? {
+    guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
+      let id = reader.string(), let name = reader.string()
+    else { return nil }
+    var contact = Contact()
+    contact.type = type == 1 ? .group : .person
+    contact.id = id
+    contact.name = name
     return (contact, RowPosition(index: Int(index), line: Int(line)))
+  }
+
+  /// Appends the group references: a count, then name, id and primary byte each.
+  static func appendGroups(_ groups: [GroupReference], to bytes: inout SpoolRecordBytes) {
+    bytes.appendLittleEndian(UInt32(groups.count))
+    for group in groups {
+      bytes.appendLengthPrefixed(group.name)
+      bytes.appendLengthPrefixed(group.id)
+      bytes.append(group.isPrimary ? 1 : 0)
+    }
+  }
+
+  /// Reads what `appendGroups` wrote into `contact.groups`; `false` when cut short.
+  static func popGroups(_ reader: inout SpoolBytes, into contact: inout Contact) -> Bool {
+    guard let count = reader.uint32() else { return false }
+    if count > 0 { contact.groups.reserveCapacity(Int(min(count, 1024))) }
+    for _ in 0..<count {
+      guard let name = reader.string(), let id = reader.string(), let primary = reader.byte() else { return false }
+      contact.groups.append(GroupReference(name: name, id: id, isPrimary: primary == 1))
+    }
+    return true
   }
 
   private static func appendFields(_ fields: NestedFields, to bytes: inout SpoolRecordBytes) {

@@ -47,17 +47,8 @@ final class PreparedRowSpool {
       record.append(2)
       record.append(prepared.fingerprintSupplied ? 1 : 0)
       let contact = row.contact
-      record.appendLittleEndian(UInt64(row.position.index))
-      record.appendLittleEndian(UInt64(row.position.line))
-      record.append(contact.type == .group ? 1 : 0)
-      record.appendLengthPrefixed(contact.id)
-      record.appendLengthPrefixed(contact.name)
-      record.appendLittleEndian(UInt32(contact.groups.count))
-      for group in contact.groups {
-        record.appendLengthPrefixed(group.name)
-        record.appendLengthPrefixed(group.id)
-        record.append(group.isPrimary ? 1 : 0)
-      }
+      ContactSpoolCodec.appendHead(contact, at: row.position, to: &record)
+      ContactSpoolCodec.appendGroups(contact.groups, to: &record)
       rendering.removeAll()
       let prefixCount = rendersJSON ? JSONContactWriter.render(contact, into: &rendering) : 0
       record.appendLittleEndian(UInt32(prefixCount))
@@ -177,23 +168,12 @@ final class PreparedRowSpool {
     private static func decode(_ reader: inout SpoolBytes) -> PreparedRow? {
       guard let original = reader.original(), let kind = reader.byte(), let supplied = reader.byte() else { return nil }
       if kind == 2 {
-        guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
-          let id = reader.string(), let name = reader.string(), let groupCount = reader.uint32()
-        else { return nil }
-        var contact = Contact()
-        contact.type = type == 1 ? .group : .person
-        contact.id = id
-        contact.name = name
-        if groupCount > 0 { contact.groups.reserveCapacity(Int(min(groupCount, 1024))) }
-        for _ in 0..<groupCount {
-          guard let groupName = reader.string(), let groupID = reader.string(), let primary = reader.byte()
-          else { return nil }
-          contact.groups.append(GroupReference(name: groupName, id: groupID, isPrimary: primary == 1))
-        }
-        guard let prefixCount = reader.uint32(), let count = reader.uint32(), prefixCount <= count,
+        guard let (head, position) = ContactSpoolCodec.popHead(&reader) else { return nil }
+        var contact = head
+        guard ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
+          let count = reader.uint32(), prefixCount <= count,
           let bytes = reader.bytes(Int(count))
         else { return nil }
-        let position = RowPosition(index: Int(index), line: Int(line))
         return PreparedRow(
           row: SourceRow(position: position, contact: contact, problems: [], original: original.row(at: position)),
           fingerprintSupplied: supplied == 1,
