@@ -13,7 +13,10 @@ public protocol ContactWriter {
 
 extension ContactWriter {
   public mutating func write(_ contact: consuming Contact, rendered: RenderedParts?) throws {
-    precondition(rendered == nil, "\(Self.self) writes whole contacts only")
+    // A run that renders ahead chooses a writer that takes the parts; anything else would drop fields.
+    guard rendered == nil else {
+      throw RosterError(.output, "internal error: \(Self.self) writes whole contacts, not rendered parts")
+    }
     try write(contact)
   }
 }

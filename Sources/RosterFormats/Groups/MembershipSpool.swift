@@ -129,9 +129,9 @@ final class GroupMemberIndex: GroupMemberSource {
     memberships: MembershipSpool, linker: GroupLinker, includeReferenced: Bool,
     collapsingRepeatedMembers: Bool = false
   ) throws(RosterError) {
-    precondition(
-      memberships.keepsRowSlots || linker.policy != .reject,
-      "--unknown-groups reject needs every slot of a row: MembershipSpool(keepsRowSlots: true)")
+    guard memberships.keepsRowSlots || linker.policy != .reject else {
+      throw RosterError(.output, "internal error: --unknown-groups reject needs the spool to keep every group of a row")
+    }
     spool = try SpoolFile()
     self.includeReferenced = includeReferenced
     let directory = linker.directory
