@@ -260,6 +260,11 @@ struct SpoolRecordBytes: ~Copyable {
     }
   }
 
+  /// Overwrites the byte at `offset` (a flags byte written before what it describes).
+  mutating func setByte(_ value: UInt8, at offset: Int) {
+    base.storeBytes(of: value, toByteOffset: offset, as: UInt8.self)
+  }
+
   /// Overwrites the UInt32 at `offset` (a length written before its contents).
   mutating func setLittleEndian(_ value: UInt32, at offset: Int) {
     base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)

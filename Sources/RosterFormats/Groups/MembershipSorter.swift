@@ -70,22 +70,26 @@ final class MembershipSorter {
       file = try SpoolFile()
       runFile = file
     }
-    keys.sort()
     let start = runFileSize
-    try entries.withUnsafeBufferPointer { bytes throws(RosterError) in
-      let all = UnsafeRawBufferPointer(bytes)
-      for key in keys {
-        let record = Int(key & 0xFFFF_FFFF)
-        let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : all.count
-        try writeRecord(
-          slot: Int(key >> 32), entry: UnsafeRawBufferPointer(rebasing: all[Int(entryStarts[record])..<end]),
-          to: file.output)
-      }
+    try forEachGathered { slot, entry throws(RosterError) in try writeRecord(slot: slot, entry: entry, to: file.output)
     }
     runs.append(start..<runFileSize)
     keys.removeAll(keepingCapacity: true)
     entryStarts.removeAll(keepingCapacity: true)
     entries.removeAll(keepingCapacity: true)
+  }
+
+  /// Sorts the gathered entries and calls `body` with each, by slot, then in the order they came.
+  private func forEachGathered(_ body: (Int, UnsafeRawBufferPointer) throws(RosterError) -> Void) throws(RosterError) {
+    keys.sort()
+    try entries.withUnsafeBufferPointer { bytes throws(RosterError) in
+      let all = UnsafeRawBufferPointer(bytes)
+      for key in keys {
+        let record = Int(key & 0xFFFF_FFFF)
+        let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : all.count
+        try body(Int(key >> 32), UnsafeRawBufferPointer(rebasing: all[Int(entryStarts[record])..<end]))
+      }
+    }
   }
 
   private func writeRecord(slot: Int, entry: UnsafeRawBufferPointer, to output: ByteOutput) throws(RosterError) {
@@ -101,18 +105,7 @@ final class MembershipSorter {
   /// Calls `body` with every entry added, by slot and, within a slot, in the order they were added.
   /// The entry's bytes are valid only during the call. Call it once, after the last `append`.
   func forEachSorted(_ body: (Int, UnsafeRawBufferPointer) throws(RosterError) -> Void) throws(RosterError) {
-    guard let runFile else {
-      keys.sort()
-      try entries.withUnsafeBufferPointer { bytes throws(RosterError) in
-        let all = UnsafeRawBufferPointer(bytes)
-        for key in keys {
-          let record = Int(key & 0xFFFF_FFFF)
-          let end = record + 1 < entryStarts.count ? Int(entryStarts[record + 1]) : all.count
-          try body(Int(key >> 32), UnsafeRawBufferPointer(rebasing: all[Int(entryStarts[record])..<end]))
-        }
-      }
-      return
-    }
+    guard let runFile else { return try forEachGathered(body) }
     if !keys.isEmpty { try spillRun() }
     // The gathering buffers are done with: the merge buffers take their place.
     entries = []

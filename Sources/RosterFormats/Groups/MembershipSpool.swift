@@ -57,20 +57,24 @@ final class MembershipSpool {
   }
 
   /// Adds each membership of one row, in the order the row names them.
+  ///
+  /// The row's entry is encoded once; its memberships differ only in the member entry's primary flag.
   func append(_ row: RowMemberships) throws(RosterError) {
+    scratch.removeAll()
+    scratch.appendLittleEndian(UInt64(row.position.index))
+    scratch.appendLittleEndian(UInt64(row.position.line))
+    scratch.appendLittleEndian(row.ownSlot < 0 ? UInt32.max : UInt32(row.ownSlot))
+    if keepsRowSlots {
+      scratch.appendLittleEndian(UInt32(row.slots.count))
+      for rowSlot in row.slots { scratch.appendLittleEndian(UInt32(rowSlot)) }
+    } else {
+      scratch.appendLittleEndian(UInt32(0))
+    }
+    let flagsOffset = scratch.count
+    scratch.appendMemberEntry(isPrimary: false, id: row.memberID, name: row.memberName, email: row.memberEmail)
+    let flags = scratch.bytes[flagsOffset]
     for (offset, slot) in row.slots.enumerated() {
-      scratch.removeAll()
-      scratch.appendLittleEndian(UInt64(row.position.index))
-      scratch.appendLittleEndian(UInt64(row.position.line))
-      scratch.appendLittleEndian(row.ownSlot < 0 ? UInt32.max : UInt32(row.ownSlot))
-      if keepsRowSlots {
-        scratch.appendLittleEndian(UInt32(row.slots.count))
-        for rowSlot in row.slots { scratch.appendLittleEndian(UInt32(rowSlot)) }
-      } else {
-        scratch.appendLittleEndian(UInt32(0))
-      }
-      scratch.appendMemberEntry(
-        isPrimary: row.primary[offset], id: row.memberID, name: row.memberName, email: row.memberEmail)
+      scratch.setByte(row.primary[offset] ? flags | 1 : flags, at: flagsOffset)
       let bytes = scratch.bytes
       try sorter.append(slot: slot, entry: UnsafeRawBufferPointer(bytes))
     }
@@ -140,6 +144,13 @@ final class GroupMemberIndex: GroupMemberSource {
     var offsets = [Int](repeating: 0, count: slotCount + 1)
     var written = 0
     var nextSlot = 0
+    /// Ends every slot before `slot` at `written`.
+    func closeSlots(before slot: Int) {
+      while nextSlot < slot {
+        nextSlot += 1
+        offsets[nextSlot] = written
+      }
+    }
     var group = CollapsedGroup()
     var groupSlot = -1
     let output = spool.output
@@ -147,10 +158,7 @@ final class GroupMemberIndex: GroupMemberSource {
       guard groupSlot >= 0 else { return }
       let bytes = group.ordered()
       try bytes.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
-      while nextSlot < groupSlot {
-        nextSlot += 1
-        offsets[nextSlot] = written
-      }
+      closeSlots(before: groupSlot)
       written += bytes.count
       group.clear()
     }
@@ -166,19 +174,13 @@ final class GroupMemberIndex: GroupMemberSource {
         }
         group.add(Array(membership.entry)[...], index: membership.position.index)
       } else {
-        while nextSlot < slot {
-          nextSlot += 1
-          offsets[nextSlot] = written
-        }
+        closeSlots(before: slot)
         try output.write(membership.entry.assumingMemoryBound(to: UInt8.self))
         written += membership.entry.count
       }
     }
     try writeGroup()
-    while nextSlot < slotCount {
-      nextSlot += 1
-      offsets[nextSlot] = written
-    }
+    closeSlots(before: slotCount)
     self.offsets = offsets
     try output.flush()
   }

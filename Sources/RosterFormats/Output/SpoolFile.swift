@@ -38,15 +38,11 @@ final class SpoolFile {
   /// The next bytes after `rewindForReading`, empty at the end.
   func readChunk() throws(RosterError) -> [UInt8] {
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count >= 0 else {
-        throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
-      }
-      chunk.removeLast(chunk.count - count)
-      return chunk
+    let count = try chunk.withUnsafeMutableBufferPointer { bytes throws(RosterError) in
+      try readNext(into: UnsafeMutableRawBufferPointer(bytes))
     }
+    chunk.removeLast(chunk.count - count)
+    return chunk
   }
 
   /// Reads the next bytes after `rewindForReading` into `buffer`; how many (0 at the end).
