@@ -11,8 +11,9 @@ public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
 /// Every group an input names or defines, by normalized name: what group resolution needs in memory.
 ///
 /// Memory grows with the number of distinct group names and group-in-group memberships, never with
-/// the number of rows. A group's fields are kept in flat arrays (66 bytes a group, plus its id string
-/// and its entries in the name look-ups); `groups` builds a `Group` value from them on access.
+/// the number of rows. A group's fields are kept in flat arrays (66 bytes a group, its id as 16 bytes
+/// unless it is no UUID, plus about 60 and its name's bytes twice in the name look-ups); `groups`
+/// builds a `Group` value from them on access.
 public final class GroupDirectory {
   /// Where a group stands once the whole input has been scanned.
   public enum Status: Hashable, Sendable {
@@ -55,7 +56,7 @@ public final class GroupDirectory {
     public subscript(slot: Int) -> Group {
       let directory = self.directory
       return Group(
-        name: directory.names[slot], id: directory.ids[slot], status: directory.statuses[slot],
+        name: directory.names[slot], id: directory.id(of: slot), status: directory.statuses[slot],
         definition: directory.definitions[slot].position, firstMention: directory.mentions[slot].position,
         parents: directory.parents[slot] ?? [], cycle: directory.cycles[slot] ?? [], isNamed: directory.isNamed[slot])
     }
@@ -77,7 +78,10 @@ public final class GroupDirectory {
   public var groups: Groups { Groups(directory: self) }
   /// The fields of the group in each slot (see `Group`).
   private var names: [String] = []
-  private var ids: [String] = []
+  /// 16 bytes a slot: the group's id as a UUID, unless `textIDs` holds it.
+  private var idBytes: [UInt8] = []
+  /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
+  private var textIDs: [Int: String] = [:]
   private var statuses: [Status] = []
   private var definitions: [StoredPosition] = []
   private var mentions: [StoredPosition] = []
@@ -85,8 +89,9 @@ public final class GroupDirectory {
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
   private var isNamed: [Bool] = []
-  private var slotsByNormalizedName: [String: Int] = [:]
-  private var slotsByWrittenName: [String: Int] = [:]
+  private var slotsByNormalizedName = ByteKeyIndex()
+  /// Slots by name as written, so a name seen before is not folded again; the first 65,536 spellings.
+  private var slotsByWrittenName = ByteKeyIndex()
   /// Slots by group id, for references that carry only an id (Roster's own JSON). Filled once the
   /// first such reference comes (`indexesIDs`): until then it holds nothing.
   private var slotsByID: [String: Int] = [:]
@@ -94,10 +99,10 @@ public final class GroupDirectory {
 
   public init() {}
 
-  /// Adds a group in a new slot.
-  private func append(name: String, id: String, firstMention: RowPosition?, isNamed named: Bool) -> Int {
+  /// Adds a group in a new slot, its id still to be set.
+  private func append(name: String, firstMention: RowPosition?, isNamed named: Bool) -> Int {
     names.append(name)
-    ids.append(id)
+    idBytes.append(contentsOf: repeatElement(0, count: 16))
     statuses.append(.unknown)
     definitions.append(.none)
     mentions.append(StoredPosition(firstMention))
@@ -105,20 +110,36 @@ public final class GroupDirectory {
     return names.count - 1
   }
 
+  /// Sets the id of the group in `slot`: as 16 bytes when it is lowercase UUID text, else as text.
+  private func setID(_ id: String, of slot: Int) {
+    var text = id
+    let isUUID = text.withUTF8 { utf8 in
+      idBytes.withUnsafeMutableBytes { NameBasedUUID.parse(utf8, into: $0.baseAddress! + slot * 16) }
+    }
+    if isUUID {
+      if !textIDs.isEmpty { textIDs[slot] = nil }
+    } else {
+      textIDs[slot] = id
+    }
+  }
+
   /// The slot of the group called `name`, adding it if new.
   public func slot(named name: String, mentionedAt position: RowPosition?) -> Int {
-    if let slot = slotsByWrittenName[name] { return slot }
-    let normalized = GroupDirectory.normalizedName(name)
-    let slot: Int
-    if let existing = slotsByNormalizedName[normalized] {
-      slot = existing
-    } else {
-      slot = append(
-        name: name, id: ContactIdentifier.groupID(normalizedName: normalized), firstMention: position, isNamed: true)
-      slotsByNormalizedName[normalized] = slot
+    var written = name
+    return written.withUTF8 { utf8 in
+      if let slot = slotsByWrittenName.value(for: utf8) { return slot }
+      let slot = GroupDirectory.withNormalizedName(name) { normalized in
+        if let existing = slotsByNormalizedName.value(for: normalized) { return existing }
+        let slot = append(name: name, firstMention: position, isNamed: true)
+        idBytes.withUnsafeMutableBytes {
+          ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress! + slot * 16)
+        }
+        slotsByNormalizedName.insert(normalized, value: slot)
+        return slot
+      }
+      if slotsByWrittenName.count < 1 << 16 { slotsByWrittenName.insert(utf8, value: slot) }
+      return slot
     }
-    if slotsByWrittenName.count < 1 << 16 { slotsByWrittenName[name] = slot }
-    return slot
   }
 
   /// The slot of the group `reference` names: by name, or by id when it has no name.
@@ -131,7 +152,8 @@ public final class GroupDirectory {
     }
     if !indexesIDs { indexDefinedIDs() }
     if let slot = slotsByID[reference.id] { return slot }
-    let slot = append(name: reference.id, id: reference.id, firstMention: position, isNamed: false)
+    let slot = append(name: reference.id, firstMention: position, isNamed: false)
+    setID(reference.id, of: slot)
     slotsByID[reference.id] = slot
     return slot
   }
@@ -141,33 +163,36 @@ public final class GroupDirectory {
   private func indexDefinedIDs() {
     indexesIDs = true
     let defined = definitions.indices.filter { definitions[$0].index >= 0 }
-    for slot in defined.sorted(by: { definitions[$0].index < definitions[$1].index }) where slotsByID[ids[slot]] == nil
-    {
-      slotsByID[ids[slot]] = slot
+    for slot in defined.sorted(by: { definitions[$0].index < definitions[$1].index }) {
+      let id = id(of: slot)
+      if slotsByID[id] == nil { slotsByID[id] = slot }
     }
   }
 
   /// The slot of an existing group, without adding one.
   public func existingSlot(named name: String) -> Int? {
-    slotsByWrittenName[name] ?? slotsByNormalizedName[GroupDirectory.normalizedName(name)]
+    slotsByWrittenName.value(for: name)
+      ?? GroupDirectory.withNormalizedName(name) { slotsByNormalizedName.value(for: $0) }
   }
 
   /// Records that the group row at `position` defines `name` with `id`.
   ///
   /// Returns the earlier definition when the group was already defined by another row (a duplicate).
   public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
-    let normalized = GroupDirectory.normalizedName(name)
-    if slotsByNormalizedName[normalized] == nil, let byID = slotsByID[id], definitions[byID].index < 0 {
-      // Members named this group by id before its row: that slot becomes the group's.
-      names[byID] = name
-      isNamed[byID] = true
-      slotsByNormalizedName[normalized] = byID
+    if let byID = slotsByID[id], definitions[byID].index < 0 {
+      GroupDirectory.withNormalizedName(name) { normalized in
+        guard slotsByNormalizedName.value(for: normalized) == nil else { return }
+        // Members named this group by id before its row: that slot becomes the group's.
+        names[byID] = name
+        isNamed[byID] = true
+        slotsByNormalizedName.insert(normalized, value: byID)
+      }
     }
     let slot = slot(named: name, mentionedAt: position)
     if let earlier = definitions[slot].position { return earlier == position ? nil : earlier }
     definitions[slot] = StoredPosition(position)
     statuses[slot] = .defined
-    ids[slot] = id
+    setID(id, of: slot)
     // The group row spells the group's name; members may have written it another way.
     names[slot] = name
     if indexesIDs && slotsByID[id] == nil { slotsByID[id] = slot }
@@ -201,7 +226,12 @@ public final class GroupDirectory {
   public func definition(of slot: Int) -> RowPosition? { definitions[slot].position }
 
   /// The id members of the group in `slot` refer to (`groups[slot].id` without building a `Group`).
-  public func id(of slot: Int) -> String { ids[slot] }
+  public func id(of slot: Int) -> String {
+    if !textIDs.isEmpty, let text = textIDs[slot] { return text }
+    return idBytes.withUnsafeBytes {
+      NameBasedUUID.text(ofRaw: UnsafeRawBufferPointer(rebasing: $0[slot * 16..<slot * 16 + 16]))
+    }
+  }
 
   /// The name of the group in `slot` (`groups[slot].name` without building a `Group`).
   public func name(of slot: Int) -> String { names[slot] }

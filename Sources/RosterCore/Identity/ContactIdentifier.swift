@@ -32,6 +32,13 @@ public enum ContactIdentifier {
     return NameBasedUUID.text(hashing: hasher)
   }
 
+  /// Writes the 16 bytes of `groupID(normalizedName:)` for the UTF-8 normalized name to `bytes`.
+  static func writeGroupIDBytes(normalizedName: UnsafeBufferPointer<UInt8>, to bytes: UnsafeMutableRawPointer) {
+    var hasher = groupIDHasher
+    hasher.append(normalizedName)
+    NameBasedUUID.writeBytes(hashing: hasher, to: bytes)
+  }
+
   /// The id of the person whose fingerprint is `fingerprint`.
   public static func personID(fingerprint: String) -> String {
     var hasher = personIDHasher

@@ -152,6 +152,17 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
     bytes = digest
   }
 
+  /// Writes the 16 bytes of the UUID whose name's hash is `hasher` (namespace and name appended) to
+  /// `bytes`: what `text(hashing:)` spells.
+  static func writeBytes(hashing hasher: SHA1, to bytes: UnsafeMutableRawPointer) {
+    var hasher = hasher
+    let digest = hasher.finish()
+    bytes.storeBytes(of: digest.0.bigEndian, toByteOffset: 0, as: UInt32.self)
+    bytes.storeBytes(of: (digest.1 & ~0xF000 | 0x5000).bigEndian, toByteOffset: 4, as: UInt32.self)
+    bytes.storeBytes(of: (digest.2 & ~0xC000_0000 | 0x8000_0000).bigEndian, toByteOffset: 8, as: UInt32.self)
+    bytes.storeBytes(of: digest.3.bigEndian, toByteOffset: 12, as: UInt32.self)
+  }
+
   /// Lowercase hex in the 8-4-4-4-12 form.
   public var description: String { Self.text(of: bytes) }
 
@@ -219,7 +230,8 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
     text(of: bytes[...])
   }
 
-  private static func text(ofRaw bytes: UnsafeRawBufferPointer) -> String {
+  /// The lowercase 8-4-4-4-12 form of the 16 bytes at the start of `bytes`.
+  static func text(ofRaw bytes: UnsafeRawBufferPointer) -> String {
     String(unsafeUninitializedCapacity: 36) { out in
       func word(_ offset: Int) -> UInt32 {
         UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
