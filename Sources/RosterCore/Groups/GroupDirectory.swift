@@ -79,7 +79,14 @@ public final class GroupDirectory {
   /// The fields of the group in each slot (see `Group`).
   private var names: [String] = []
   /// 16 bytes a slot: the group's id as a UUID, unless `textIDs` holds it.
-  private var idBytes: [UInt8] = []
+  // The directory is used from one thread at a time, and these are touched for every group a row
+  // names: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var idBytes: [UInt8] = []
+  /// The latest spelling of the id of some slots, direct-mapped by slot (`spelledIDSlots` says which):
+  /// linking asks for a group's id once per membership, and spelling a UUID makes a heap string.
+  @exclusivity(unchecked) private var spelledIDs = [String](repeating: "", count: GroupDirectory.spelledIDCount)
+  @exclusivity(unchecked) private var spelledIDSlots = [Int](repeating: -1, count: GroupDirectory.spelledIDCount)
+  private static let spelledIDCount = 1 << 14
   /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
   private var textIDs: [Int: String] = [:]
   private var statuses: [Status] = []
@@ -89,9 +96,9 @@ public final class GroupDirectory {
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
   private var isNamed: [Bool] = []
-  private var slotsByNormalizedName = ByteKeyIndex()
+  @exclusivity(unchecked) private var slotsByNormalizedName = ByteKeyIndex()
   /// Slots by name as written, so a name seen before is not folded again; the first 65,536 spellings.
-  private var slotsByWrittenName = ByteKeyIndex()
+  @exclusivity(unchecked) private var slotsByWrittenName = ByteKeyIndex()
   /// Slots by group id, for references that carry only an id (Roster's own JSON). Filled once the
   /// first such reference comes (`indexesIDs`): until then it holds nothing.
   private var slotsByID: [String: Int] = [:]
@@ -112,6 +119,7 @@ public final class GroupDirectory {
 
   /// Sets the id of the group in `slot`: as 16 bytes when it is lowercase UUID text, else as text.
   private func setID(_ id: String, of slot: Int) {
+    spelledIDSlots[slot & (GroupDirectory.spelledIDCount - 1)] = -1
     var text = id
     let isUUID = text.withUTF8 { utf8 in
       idBytes.withUnsafeMutableBytes { NameBasedUUID.parse(utf8, into: $0.baseAddress! + slot * 16) }
@@ -228,9 +236,14 @@ public final class GroupDirectory {
   /// The id members of the group in `slot` refer to (`groups[slot].id` without building a `Group`).
   public func id(of slot: Int) -> String {
     if !textIDs.isEmpty, let text = textIDs[slot] { return text }
-    return idBytes.withUnsafeBytes {
+    let cached = slot & (GroupDirectory.spelledIDCount - 1)
+    if spelledIDSlots[cached] == slot { return spelledIDs[cached] }
+    let text = idBytes.withUnsafeBytes {
       NameBasedUUID.text(ofRaw: UnsafeRawBufferPointer(rebasing: $0[slot * 16..<slot * 16 + 16]))
     }
+    spelledIDs[cached] = text
+    spelledIDSlots[cached] = slot
+    return text
   }
 
   /// The name of the group in `slot` (`groups[slot].name` without building a `Group`).
