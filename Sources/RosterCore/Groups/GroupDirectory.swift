@@ -254,12 +254,17 @@ public final class GroupDirectory {
 
   /// Tarjan's strongly connected components over the "is in group" edges between defined groups.
   private func markCycles() {
+    // Only a group whose row names groups can be on a cycle: without any, there is nothing to search
+    // (and no per-slot work arrays to make).
+    guard !parents.isEmpty else { return }
     var index = 0
     var indices = [Int](repeating: -1, count: names.count)
     var lowLinks = [Int](repeating: 0, count: names.count)
     var onStack = [Bool](repeating: false, count: names.count)
     var stack: [Int] = []
-    for root in names.indices where indices[root] < 0 && statuses[root] == .defined {
+    // A group without parents is a component of its own, never a cycle: searches start only from groups
+    // with parents (in slot order; a cycle's names do not depend on where its search started).
+    for root in parents.keys.sorted() where indices[root] < 0 && statuses[root] == .defined {
       // Iterative depth-first search: (node, next edge to follow).
       var work: [(Int, Int)] = [(root, 0)]
       indices[root] = index
