@@ -40,8 +40,8 @@ enum ContactSpoolCodec {
 
   /// The contact and position at `reader`'s offset, or `nil` when they are cut short.
   static func decode(_ reader: inout SpoolBytes) -> (Contact, RowPosition)? {
-    guard let (head, position) = popHead(&reader) else { return nil }
-    var contact = head
+    var contact = Contact()
+    guard let position = popHead(&reader, into: &contact) else { return nil }
     guard let fingerprint = reader.optionalString(), let firstName = reader.optionalString(),
       let lastName = reader.optionalString(), let email = reader.optionalString(), let phone = reader.optionalString(),
       let phoneExtension = reader.optionalString()
@@ -74,16 +74,16 @@ enum ContactSpoolCodec {
     bytes.appendLengthPrefixed(contact.name)
   }
 
-  /// A contact with what `appendHead` wrote, and its position; `nil` when cut short.
-  static func popHead(_ reader: inout SpoolBytes) -> (Contact, RowPosition)? {
+  /// Reads what `appendHead` wrote into `contact` (type, id, name) and returns the position; `nil` when
+  /// cut short.
+  static func popHead(_ reader: inout SpoolBytes, into contact: inout Contact) -> RowPosition? {
     guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
       let id = reader.string(), let name = reader.string()
     else { return nil }
-    var contact = Contact()
     contact.type = type == 1 ? .group : .person
     contact.id = id
     contact.name = name
-    return (contact, RowPosition(index: Int(index), line: Int(line)))
+    return RowPosition(index: Int(index), line: Int(line))
   }
 
   /// Appends the group references: a count, then name, id and primary byte each.

@@ -594,35 +594,38 @@ public struct ConversionJob: Sendable {
       guard let prepared = next else { return }
       count += 1
       if count % 8192 == 0 { progress(count, rows.bytesRead) }
-      let row = prepared.row
-      guard row.problems.isEmpty else { continue }
-      let contact = row.contact
-      let record = row
+      // The row's fields are read in place (`prepared.row.contact`): binding them to names of their own
+      // would copy every string of the row.
+      guard prepared.row.problems.isEmpty else { continue }
       // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
       // `merge` spools it, and its memberships count for the row it merges into.
-      var memberID = contact.id
-      var memberPosition = record.position
-      if let duplicates, let digest = duplicates.key.digest(of: contact),
-        let first = try duplicates.table.firstOccurrence(of: digest, row: record.position.index, id: contact.id)
+      var memberID = prepared.row.contact.id
+      var memberPosition = prepared.row.position
+      if let duplicates, let digest = duplicates.key.digest(of: prepared.row.contact),
+        let first = try duplicates.table.firstOccurrence(
+          of: digest, row: prepared.row.position.index, id: prepared.row.contact.id)
       {
         guard let sources = duplicates.sources else { continue }
-        try sources.append(contact, at: record.position, destination: first.row)
-        memberID = first.id ?? contact.id
+        try sources.append(prepared.row.contact, at: prepared.row.position, destination: first.row)
+        memberID = first.id ?? prepared.row.contact.id
         // Listed where the row it merges into stands (its line is not needed there).
         memberPosition = RowPosition(index: first.row, line: 0)
       }
       var ownSlot = -1
       var defines = false
-      if contact.type == .group {
-        defines = directory.define(name: contact.name, id: contact.id, at: record.position) == nil
-        ownSlot = directory.slot(named: contact.name, mentionedAt: record.position)
+      if prepared.row.contact.type == .group {
+        defines =
+          directory.define(name: prepared.row.contact.name, id: prepared.row.contact.id, at: prepared.row.position)
+          == nil
+        ownSlot = directory.slot(named: prepared.row.contact.name, mentionedAt: prepared.row.position)
       }
-      guard !contact.groups.isEmpty else { continue }
+      guard !prepared.row.contact.groups.isEmpty else { continue }
       rowGroups.start(
         position: memberPosition, ownSlot: ownSlot, memberID: memberID,
-        memberName: keepingNames ? contact.name : "", memberEmail: keepingNames ? contact.email ?? "" : "")
-      for reference in contact.groups {
-        let slot = directory.slot(for: reference, mentionedAt: record.position)
+        memberName: keepingNames ? prepared.row.contact.name : "",
+        memberEmail: keepingNames ? prepared.row.contact.email ?? "" : "")
+      for reference in prepared.row.contact.groups {
+        let slot = directory.slot(for: reference, mentionedAt: prepared.row.position)
         if defines { directory.nest(ownSlot, in: slot) }
         rowGroups.add(slot: slot, isPrimary: reference.isPrimary)
       }
@@ -681,18 +684,17 @@ public struct ConversionJob: Sendable {
         // The contact moves on to the pipeline (no copy of its strings); the observers see the rest.
         var contact = Contact()
         swap(&contact, &prepared.row.contact)
-        let row = prepared.row
-        if let isMergedSource, isMergedSource(row.position.index) {
+        if let isMergedSource, isMergedSource(prepared.row.position.index) {
           // Merged into an earlier row, which was written with it and reported it.
-          pipeline.recordMerged(at: row.position)
+          pipeline.recordMerged(at: prepared.row.position)
           if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, rows.bytesRead) }
           continue
         }
         try pipeline.process(
-          prepared: contact, at: row.position, problems: row.problems,
+          prepared: consume contact, at: prepared.row.position, problems: prepared.row.problems,
           fingerprintSupplied: prepared.fingerprintSupplied, rendered: prepared.rendered)
         for observer in observers {
-          for warning in try observer(row, pipeline.lastRejection) { try pipeline.warn(warning) }
+          for warning in try observer(prepared.row, pipeline.lastRejection) { try pipeline.warn(warning) }
         }
         if pipeline.summary.rows % every == 0 { progress(pipeline.summary.rows, rows.bytesRead) }
       }

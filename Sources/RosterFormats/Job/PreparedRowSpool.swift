@@ -168,14 +168,15 @@ final class PreparedRowSpool {
     private static func decode(_ reader: inout SpoolBytes) -> PreparedRow? {
       guard let original = reader.original(), let kind = reader.byte(), let supplied = reader.byte() else { return nil }
       if kind == 2 {
-        guard let (head, position) = ContactSpoolCodec.popHead(&reader) else { return nil }
-        var contact = head
-        guard ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
+        var contact = Contact()
+        guard let position = ContactSpoolCodec.popHead(&reader, into: &contact),
+          ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
           let count = reader.uint32(), prefixCount <= count,
           let bytes = reader.bytes(Int(count))
         else { return nil }
         return PreparedRow(
-          row: SourceRow(position: position, contact: contact, problems: [], original: original.row(at: position)),
+          row: SourceRow(
+            position: position, contact: consume contact, problems: [], original: original.row(at: position)),
           fingerprintSupplied: supplied == 1,
           rendered: count == 0 ? nil : RenderedParts(bytes: bytes, prefixCount: Int(prefixCount)))
       }

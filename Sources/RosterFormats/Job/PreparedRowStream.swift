@@ -229,18 +229,34 @@ final class RowBatch: @unchecked Sendable {
         if case .prepared(let row) = consume taken { rows.append(row) }
         continue
       }
-      let row = Self.prepare(unmapped[index], with: preparation)
+      // Only the record and the mapping are copied out of `unmapped` (two references), never a row.
+      let mapped: SourceRow
+      switch unmapped[index] {
+      case .csv(let record, let mapping): mapped = mapping.row(from: record)
+      case .mapped(let row): mapped = row
+      case .prepared(let prepared): mapped = prepared.row
+      }
+      let row = Self.prepare(mapped: mapped, with: preparation)
       if let spoolLayout {
         PreparedRowSpool.encode(row, layout: spoolLayout, into: &encoded, rendering: &rendering)
       }
-      rows.append(row)
+      rows.append(consume row)
     }
   }
 
   /// `raw` mapped and prepared (a replayed row is prepared already).
-  static func prepare(_ raw: UnmappedRow, with preparation: RowPreparation) -> PreparedRow {
-    if case .prepared(let row) = raw { return row }
-    var row = PreparedRow(row: raw.mapped(), fingerprintSupplied: false)
+  static func prepare(_ raw: consuming UnmappedRow, with preparation: RowPreparation) -> PreparedRow {
+    // Switching on the consumed row moves its payload out: no copy of a row's strings.
+    switch consume raw {
+    case .prepared(let row): return row
+    case .csv(let record, let mapping): return prepare(mapped: mapping.row(from: record), with: preparation)
+    case .mapped(let row): return prepare(mapped: row, with: preparation)
+    }
+  }
+
+  /// A mapped row validated and identified.
+  static func prepare(mapped: consuming SourceRow, with preparation: RowPreparation) -> PreparedRow {
+    var row = PreparedRow(row: mapped, fingerprintSupplied: false)
     row.fingerprintSupplied = preparation.prepare(&row.row.contact, problems: &row.row.problems)
     return row
   }
