@@ -118,7 +118,9 @@ final class PreparedRowSpool {
     }
 
     func nextUnmapped() throws(RosterError) -> UnmappedRow? {
-      try next().map { .prepared($0) }
+      // Not `map`: its closure borrows the row, and wrapping it would copy every string of it.
+      guard let row = try next() else { return nil }
+      return .prepared(consume row)
     }
 
     /// The next row, or `nil` after the last.
@@ -129,17 +131,16 @@ final class PreparedRowSpool {
         return nil
       }
       let length = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt32.self))
-      guard try fill(4 + Int(length)) else {
-        throw RosterError(.output, "a temporary file was cut short while it was read back")
-      }
+      guard try fill(4 + Int(length)) else { throw Self.cutShort }
       var reader = SpoolBytes(UnsafeRawBufferPointer(rebasing: buffer[start + 4..<start + 4 + Int(length)]))
-      let row = Self.decode(&reader)
+      let row = try Self.decode(&reader)
       start += 4 + Int(length)
       rowsRead += 1
-      guard let row else {
-        throw RosterError(.output, "a temporary file was cut short while it was read back")
-      }
       return row
+    }
+
+    private static var cutShort: RosterError {
+      RosterError(.output, "a temporary file was cut short while it was read back")
     }
 
     /// Makes at least `count` bytes available from `start`; `false` when the spool ends first.
@@ -165,15 +166,19 @@ final class PreparedRowSpool {
       return true
     }
 
-    private static func decode(_ reader: inout SpoolBytes) -> PreparedRow? {
-      guard let original = reader.original(), let kind = reader.byte(), let supplied = reader.byte() else { return nil }
+    /// The row at `reader`'s offset.
+    /// - Throws: `cutShort` when the record ends early. (Not an optional: unwrapping one copies the row.)
+    private static func decode(_ reader: inout SpoolBytes) throws(RosterError) -> PreparedRow {
+      guard let original = reader.original(), let kind = reader.byte(), let supplied = reader.byte() else {
+        throw cutShort
+      }
       if kind == 2 {
         var contact = Contact()
         guard let position = ContactSpoolCodec.popHead(&reader, into: &contact),
           ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
           let count = reader.uint32(), prefixCount <= count,
           let bytes = reader.bytes(Int(count))
-        else { return nil }
+        else { throw cutShort }
         return PreparedRow(
           row: SourceRow(
             position: position, contact: consume contact, problems: [], original: original.row(at: position)),
@@ -181,17 +186,17 @@ final class PreparedRowSpool {
           rendered: count == 0 ? nil : RenderedParts(bytes: bytes, prefixCount: Int(prefixCount)))
       }
       if kind == 0 {
-        guard let (contact, position) = ContactSpoolCodec.decode(&reader) else { return nil }
+        guard let (contact, position) = ContactSpoolCodec.decode(&reader) else { throw cutShort }
         return PreparedRow(
           row: SourceRow(position: position, contact: contact, problems: [], original: original.row(at: position)),
           fingerprintSupplied: supplied == 1)
       }
-      guard let index = reader.uint64(), let line = reader.uint64(), let count = reader.uint32() else { return nil }
+      guard let index = reader.uint64(), let line = reader.uint64(), let count = reader.uint32() else { throw cutShort }
       var problems: [IssueDetail] = []
       for _ in 0..<count {
         guard let header = reader.optionalString(), let field = reader.string(), let code = reader.string(),
           let message = reader.string(), let value = reader.optionalString()
-        else { return nil }
+        else { throw cutShort }
         problems.append(
           IssueDetail(header: header, field: field, code: IssueCode(rawValue: code), message: message, value: value))
       }

@@ -34,6 +34,9 @@ public final class PreparedRowStream {
   private let source: any UnmappedRowSource
   /// The reader, for its closing warnings; `nil` when replaying a spool.
   private let reader: (any ContactRowReader)?
+  /// The replay `source` is, when it is one: on one thread its rows are taken as they are, not wrapped
+  /// as unmapped rows and unwrapped again (which copies them).
+  private let replay: PreparedRowSpool.Replay?
   private let preparation: RowPreparation
   /// Where the prepared rows are also kept, for a replay (the first pass of two).
   private let spool: PreparedRowSpool?
@@ -75,6 +78,7 @@ public final class PreparedRowStream {
   ) {
     self.source = source
     self.reader = reader
+    replay = source as? PreparedRowSpool.Replay
     self.preparation = preparation
     self.spool = spool
     guard threads > 1 else {
@@ -112,9 +116,14 @@ public final class PreparedRowStream {
   /// - Throws: the reader's fault, after every row before it was returned; a spool write error.
   public func next() throws(RosterError) -> PreparedRow? {
     guard let coordinator else {
+      if let replay {
+        let row = try replay.next()
+        bytesRead = replay.bytesRead
+        return row
+      }
       guard let raw = try source.nextUnmapped() else { return nil }
       bytesRead = source.bytesRead
-      let row = RowBatch.prepare(raw, with: preparation)
+      let row = RowBatch.prepare(consume raw, with: preparation)
       if let spool {
         encoded.removeAll()
         PreparedRowSpool.encode(row, layout: spool.layout, into: &encoded, rendering: &rendering)
