@@ -77,10 +77,10 @@ public final class GroupDirectory {
 
   public var groups: Groups { Groups(directory: self) }
   /// The fields of the group in each slot (see `Group`).
-  private var names: [String] = []
+  // The directory is used from one thread at a time and these are read for every group a row names:
+  // no dynamic exclusivity checks (here and on the look-ups below).
+  @exclusivity(unchecked) private var names: [String] = []
   /// 16 bytes a slot: the group's id as a UUID, unless `textIDs` holds it.
-  // The directory is used from one thread at a time, and these are touched for every group a row
-  // names: no dynamic exclusivity checks.
   @exclusivity(unchecked) private var idBytes: [UInt8] = []
   /// The latest spelling of the id of some slots, direct-mapped by slot (`spelledIDSlots` says which):
   /// linking asks for a group's id once per membership, and spelling a UUID makes a heap string.
@@ -88,14 +88,14 @@ public final class GroupDirectory {
   @exclusivity(unchecked) private var spelledIDSlots = [Int](repeating: -1, count: GroupDirectory.spelledIDCount)
   private static let spelledIDCount = 1 << 14
   /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
-  private var textIDs: [Int: String] = [:]
-  private var statuses: [Status] = []
-  private var definitions: [StoredPosition] = []
-  private var mentions: [StoredPosition] = []
+  @exclusivity(unchecked) private var textIDs: [Int: String] = [:]
+  @exclusivity(unchecked) private var statuses: [Status] = []
+  @exclusivity(unchecked) private var definitions: [StoredPosition] = []
+  @exclusivity(unchecked) private var mentions: [StoredPosition] = []
   /// Only the groups whose rows name groups have parents, and only cyclic groups a cycle.
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
-  private var isNamed: [Bool] = []
+  @exclusivity(unchecked) private var isNamed: [Bool] = []
   @exclusivity(unchecked) private var slotsByNormalizedName = ByteKeyIndex()
   /// Slots by name as written, so a name seen before is not folded again; the first 65,536 spellings.
   @exclusivity(unchecked) private var slotsByWrittenName = ByteKeyIndex()

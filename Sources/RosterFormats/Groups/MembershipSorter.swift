@@ -130,11 +130,14 @@ final class MembershipSorter {
   private func merge(
     _ runs: [Range<Int>], in file: SpoolFile, _ body: (Int, UnsafeRawBufferPointer) throws(RosterError) -> Void
   ) throws(RosterError) {
-    var cursors: [RunCursor] = []
+    var opened: [RunCursor] = []
     for run in runs {
       let cursor = RunCursor(file: file, range: run, bufferSize: readBufferSize)
-      if try cursor.advance() { cursors.append(cursor) }
+      if try cursor.advance() { opened.append(cursor) }
     }
+    // Constant from here on, and the heap goes to `siftDown` inout: the helpers capture no variable,
+    // so no access to one is checked at run time.
+    let cursors = opened
     // A binary min-heap of cursor numbers by (slot, run).
     var heap = Array(cursors.indices)
     func precedes(_ a: Int, _ b: Int) -> Bool {
@@ -142,7 +145,7 @@ final class MembershipSorter {
       let slotB = cursors[b].slot
       return slotA != slotB ? slotA < slotB : a < b
     }
-    func siftDown(_ start: Int) {
+    func siftDown(_ heap: inout [Int], _ start: Int) {
       var parent = start
       while true {
         let left = 2 * parent + 1
@@ -154,7 +157,7 @@ final class MembershipSorter {
         parent = least
       }
     }
-    for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(start) }
+    for start in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(&heap, start) }
     while let top = heap.first {
       let cursor = cursors[top]
       try body(cursor.slot, cursor.entry)
@@ -162,7 +165,7 @@ final class MembershipSorter {
         heap[0] = heap[heap.count - 1]
         heap.removeLast()
       }
-      if !heap.isEmpty { siftDown(0) }
+      if !heap.isEmpty { siftDown(&heap, 0) }
     }
   }
 }

@@ -45,7 +45,8 @@ final class MembershipSpool {
   let sorter: MembershipSorter
   /// Whether each entry carries every slot of its row.
   let keepsRowSlots: Bool
-  private var scratch = SpoolRecordBytes(capacity: 256)
+  // Used for every row with groups, from the one thread scanning: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var scratch = SpoolRecordBytes(capacity: 256)
 
   /// - Parameters:
   ///   - runBudget: the memory the sorter's runs may take (see `MembershipSorter`).
@@ -112,6 +113,26 @@ private struct SortedMembership {
   }
 }
 
+/// Where each slot's members end in a member index's spool, filled as the sorted entries go by. A
+/// class, so the closure that fills it captures a constant (a captured variable is checked for
+/// exclusive access at run time, on every entry).
+private final class SlotEnds {
+  @exclusivity(unchecked) var offsets: [Int]
+  /// The bytes written so far.
+  @exclusivity(unchecked) var written = 0
+  @exclusivity(unchecked) private var nextSlot = 0
+
+  init(slotCount: Int) { offsets = [Int](repeating: 0, count: slotCount + 1) }
+
+  /// Ends every slot before `slot` at `written`.
+  func close(before slot: Int) {
+    while nextSlot < slot {
+      nextSlot += 1
+      offsets[nextSlot] = written
+    }
+  }
+}
+
 /// Each group's accepted members, written group after group to an unlinked temporary file.
 ///
 /// Memory holds one offset per group; the members stay on disk until their group row asks for them.
@@ -140,17 +161,7 @@ final class GroupMemberIndex: GroupMemberSource {
     self.includeReferenced = includeReferenced
     let directory = linker.directory
     let slotCount = directory.groups.count
-    // Where each slot's members end; filled as the sorted entries go by.
-    var offsets = [Int](repeating: 0, count: slotCount + 1)
-    var written = 0
-    var nextSlot = 0
-    /// Ends every slot before `slot` at `written`.
-    func closeSlots(before slot: Int) {
-      while nextSlot < slot {
-        nextSlot += 1
-        offsets[nextSlot] = written
-      }
-    }
+    let ends = SlotEnds(slotCount: slotCount)
     var group = CollapsedGroup()
     var groupSlot = -1
     let output = spool.output
@@ -158,8 +169,8 @@ final class GroupMemberIndex: GroupMemberSource {
       guard groupSlot >= 0 else { return }
       let bytes = group.ordered()
       try bytes.withUnsafeBufferPointer { buffer throws(RosterError) in try output.write(buffer) }
-      closeSlots(before: groupSlot)
-      written += bytes.count
+      ends.close(before: groupSlot)
+      ends.written += bytes.count
       group.clear()
     }
     try memberships.sorter.forEachSorted { slot, bytes throws(RosterError) in
@@ -174,14 +185,14 @@ final class GroupMemberIndex: GroupMemberSource {
         }
         group.add(Array(membership.entry)[...], index: membership.position.index)
       } else {
-        closeSlots(before: slot)
+        ends.close(before: slot)
         try output.write(membership.entry.assumingMemoryBound(to: UInt8.self))
-        written += membership.entry.count
+        ends.written += membership.entry.count
       }
     }
     try writeGroup()
-    closeSlots(before: slotCount)
-    self.offsets = offsets
+    ends.close(before: slotCount)
+    offsets = ends.offsets
     try output.flush()
   }
 

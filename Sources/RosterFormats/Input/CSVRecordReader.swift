@@ -75,7 +75,8 @@ public struct CSVRecord: RecordCells {
 public final class CSVRecordReader<Source: ByteSource> {
   /// Everything that changes while reading, in one value: the reading methods mutate it through one
   /// exclusive access per record instead of one per byte and per cell.
-  private var scanner: CSVScanner
+  // Used for every record, from the one thread reading: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var scanner: CSVScanner
 
   /// The input's display name, for messages.
   public let displayName: String

@@ -42,13 +42,15 @@ public final class PreparedRowStream {
   private let spool: PreparedRowSpool?
   private let coordinator: BatchCoordinator?
   private var threads: [pthread_t] = []
-  private var batch: RowBatch?
-  private var cursor = 0
-  private var finished = false
-  private var encoded = SpoolRecordBytes()
-  private var rendering = OutputBuffer(capacity: 4096)
+  // A stream is used from the one thread that calls `next()`, which touches these for every row: no
+  // dynamic exclusivity checks.
+  @exclusivity(unchecked) private var batch: RowBatch?
+  @exclusivity(unchecked) private var cursor = 0
+  @exclusivity(unchecked) private var finished = false
+  @exclusivity(unchecked) private var encoded = SpoolRecordBytes()
+  @exclusivity(unchecked) private var rendering = OutputBuffer(capacity: 4096)
   /// Bytes the reader had taken when the last batch returned was read, for progress.
-  public private(set) var bytesRead = 0
+  @exclusivity(unchecked) public private(set) var bytesRead = 0
 
   /// The number of CPUs online (at least 1): the default for `threads`.
   public static var availableProcessors: Int {

@@ -12,7 +12,8 @@ public final class ByteOutput {
   /// The name used in messages.
   public let displayName: String
   private let descriptor: Int32
-  private var pending: OutputBuffer
+  // Written for every value of every row, from one thread at a time: no dynamic exclusivity checks.
+  @exclusivity(unchecked) private var pending: OutputBuffer
   /// Bytes gathered before a write to the descriptor; never reached in memory.
   private let flushThreshold: Int
 
