@@ -190,6 +190,39 @@ struct OutputBuffer {
     Self.withUTF8(of: text) { appendJSONString(utf8: $0) }
   }
 
+  /// Appends `text` as an RFC 4180 field: in quotes, with its quotes doubled, when it holds a comma, a
+  /// quote, CR or LF, or starts or ends with a space; as it is otherwise.
+  mutating func appendCSVField(_ text: String) {
+    Self.withUTF8(of: text) { appendCSVField(utf8: $0) }
+  }
+
+  mutating func appendCSVField(utf8: UnsafeBufferPointer<UInt8>) {
+    var needsQuotes = utf8.first == 0x20 || utf8.last == 0x20
+    var quotes = 0
+    for byte in utf8 {
+      if byte == 0x22 {
+        quotes += 1
+        needsQuotes = true
+      } else if byte == 0x2C || byte == 0x0A || byte == 0x0D {
+        needsQuotes = true
+      }
+    }
+    guard needsQuotes else { return append(utf8) }
+    reserve(utf8.count + quotes + 2)
+    base[count] = 0x22
+    count += 1
+    for byte in utf8 {
+      base[count] = byte
+      count += 1
+      if byte == 0x22 {
+        base[count] = 0x22
+        count += 1
+      }
+    }
+    base[count] = 0x22
+    count += 1
+  }
+
   private mutating func appendJSONString(utf8: UnsafeBufferPointer<UInt8>) {
     let length = utf8.count
     reserve(length + 2)

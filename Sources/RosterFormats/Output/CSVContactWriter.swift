@@ -54,26 +54,15 @@ public struct CSVContactWriter: ContactWriter {
     try Self.writeRecord(layout.headers, to: output)
   }
 
-  /// Writes one CSV record, quoting the cells that need it (as they are: no formula guard).
+  /// Writes one CSV record, quoting the cells that need it (as they are: no formula guard), in one
+  /// access to the output's buffer.
   public static func writeRecord(_ cells: [String], to output: ByteOutput) throws(RosterError) {
-    for (index, cell) in cells.enumerated() {
-      if index > 0 { try output.write(byte: UInt8(ascii: ",")) }
-      try writeCell(cell, to: output)
+    try output.append { out in
+      for (index, cell) in cells.enumerated() {
+        if index > 0 { out.append(UInt8(ascii: ",")) }
+        out.appendCSVField(cell)
+      }
+      out.append("\r\n")
     }
-    try output.write("\r\n")
-  }
-
-  static func writeCell(_ cell: String, to output: ByteOutput) throws(RosterError) {
-    let utf8 = cell.utf8
-    let needsQuotes =
-      utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-      || utf8.first == 0x20 || utf8.last == 0x20
-    guard needsQuotes else {
-      try output.write(cell)
-      return
-    }
-    try output.write(byte: UInt8(ascii: "\""))
-    try output.write(cell.replacing("\"", with: "\"\""))
-    try output.write(byte: UInt8(ascii: "\""))
   }
 }

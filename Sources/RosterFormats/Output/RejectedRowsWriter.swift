@@ -31,14 +31,15 @@ public final class RejectedRowsWriter {
       start = end
     }
     let reasons = IssueReportWriter.sentence(for: issue)
-    try CSVContactWriter.writeCell(reasons, to: output)
+    try output.append { $0.appendCSVField(reasons) }
     try output.write("\r\n")
   }
 
   /// Writes a row whose cells were not kept (over an input limit): empty cells and the reasons.
   public func writeOmitted(issue: RowIssue) throws(RosterError) {
     for _ in 0..<columnCount { try output.write(byte: UInt8(ascii: ",")) }
-    try CSVContactWriter.writeCell(Self.omittedPrefix(issue) + IssueReportWriter.sentence(for: issue), to: output)
+    let reasons = Self.omittedPrefix(issue) + IssueReportWriter.sentence(for: issue)
+    try output.append { $0.appendCSVField(reasons) }
     try output.write("\r\n")
   }
 
@@ -57,15 +58,7 @@ public final class RejectedRowsWriter {
   }
 
   private func writeCell(_ bytes: ArraySlice<UInt8>) throws(RosterError) {
-    let needsQuotes =
-      bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-      || bytes.first == 0x20 || bytes.last == 0x20
-    if needsQuotes { try output.write(byte: UInt8(ascii: "\"")) }
-    for byte in bytes {
-      if byte == UInt8(ascii: "\"") { try output.write(byte: byte) }
-      try output.write(byte: byte)
-    }
-    if needsQuotes { try output.write(byte: UInt8(ascii: "\"")) }
+    try output.append { out in bytes.withUnsafeBufferPointer { out.appendCSVField(utf8: $0) } }
   }
 }
 
