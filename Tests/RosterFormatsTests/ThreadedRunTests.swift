@@ -91,12 +91,16 @@ struct ThreadedRunTests {
     Eve,eve@example.com,bad phone,,Blue,,p5,,
     Fay,fay@example.com,,,Blue;Blue;Green,Blue,,,
     Green,,,group,Blue,,,,
+    =Hacker,hack@example.com,,,@Crew;Blue,@Crew,-1,,
+    @Crew,,,group,,,,,
 
     """
 
-  /// Rendering each row's JSON in the first pass and splicing its group fields in the output pass
-  /// gives the bytes that encoding the whole replayed contact gives (and `validate` the same report).
-  @Test(arguments: [OutputFormat.jsonl, .json, nil], [UnknownGroupPolicy.warn, .reject, .create])
+  /// Rendering each row's JSON or CSV in the first pass and splicing its group fields in the output
+  /// pass gives the bytes that encoding the whole replayed contact gives (and `validate` the same
+  /// report). For CSV that includes how many cells the formula guard prefixed, in the first pass or
+  /// in the group cells.
+  @Test(arguments: [OutputFormat.jsonl, .json, .csv, nil], [UnknownGroupPolicy.warn, .reject, .create])
   func renderingAheadGivesTheSameBytes(format: OutputFormat?, policy: UnknownGroupPolicy) throws {
     for text in [Self.linkedGroups, Self.contacts(rows: 1500)] {
       for threads in [1, 3] {
@@ -112,6 +116,9 @@ struct ThreadedRunTests {
           let rendered = try run(text, format: format, threads: threads, configure: configure(ahead: true))
           #expect(rendered == whole, "threads \(threads), referenced \(referenced)")
           if format != nil { #expect(!rendered.output.isEmpty) }
+          if format == .csv && text == Self.linkedGroups {
+            #expect(String(decoding: rendered.report, as: UTF8.self).contains("output.formula_guarded"))
+          }
         }
       }
     }

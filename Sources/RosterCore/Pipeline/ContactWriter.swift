@@ -28,9 +28,12 @@ public struct RenderedParts: Sendable {
   public var bytes: [UInt8]
   /// How many of `bytes` come before the linked fields.
   public var prefixCount: Int
+  /// How many cells of `bytes` the CSV formula guard prefixed with `'` (0 for JSON).
+  public var guardedCells: Int
 
-  public init(bytes: [UInt8], prefixCount: Int) {
+  public init(bytes: [UInt8], prefixCount: Int, guardedCells: Int = 0) {
     self.bytes = bytes
     self.prefixCount = prefixCount
+    self.guardedCells = guardedCells
   }
 }

@@ -154,7 +154,7 @@ public struct ConversionJob: Sendable {
   public var automaticThreads: Int {
     output?.format == .xlsx ? 1 : min(PreparedRowStream.availableProcessors, ConversionJob.defaultThreadCap)
   }
-  /// Whether a two-pass JSON run (or one that writes nothing) without `--dedupe` renders each
+  /// Whether a two-pass JSON or CSV run (or one that writes nothing) without `--dedupe` renders each
   /// contact's output in the first pass and spools only that and what linking reads, instead of the
   /// whole contact. Both give the same bytes; tests turn it off to check that.
   var rendersOutputAhead = true
@@ -234,6 +234,8 @@ public struct ConversionJob: Sendable {
     // What each input format gives: its rows, its field names for reports, its own header.
     var headers: [String] = []
     var headerWarnings = chain.warnings
+    // Renders YAML cells for CSV and XLSX output (on any thread).
+    let yaml = FlowYAMLEncoder()
     var metadataPaths: [[String]] = []
     let fieldHeaders: [ContactField: String]
     let rows: any ContactRowReader
@@ -317,11 +319,17 @@ public struct ConversionJob: Sendable {
       // The output pass replays the first pass's prepared rows instead of reading, mapping and
       // validating the input again. Without --dedupe, a JSON run (or one that writes nothing) keeps
       // only what linking reads, and the rest of the output rendered already.
+      // The CSV writer below is made with the same settings; the preparing threads share encoders.
+      let encoders = YAMLEncoderPool()
+      let csvRendering = CSVContactWriter.Rendering(
+        layout: SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : []),
+        groupSeparator: groups.separator, formulaGuard: formulaGuard, yaml: { try encoders.encode($0) })
       let layout: PreparedRowSpool.Layout
       switch (dedupe.mode, output?.format) {
-      case (.off, nil) where rendersOutputAhead: layout = .linking(rendersJSON: false)
+      case (.off, nil) where rendersOutputAhead: layout = .linking(ahead: nil)
       case (.off, .json) where rendersOutputAhead, (.off, .jsonl) where rendersOutputAhead:
-        layout = .linking(rendersJSON: true)
+        layout = .linking(ahead: .json)
+      case (.off, .csv) where rendersOutputAhead: layout = .linking(ahead: .csv(csvRendering))
       default: layout = .contacts
       }
       let prepared = try PreparedRowSpool(layout: layout)
@@ -448,7 +456,6 @@ public struct ConversionJob: Sendable {
         // With threads, contacts are encoded and written on a thread of their own.
         summary = threads > 1 ? try run(BackgroundContactWriter(writer)) : try run(writer)
       case .csv:
-        let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
         let writer = CSVContactWriter(
           output: try open(output.destination), layout: layout, groupSeparator: groups.separator,
@@ -466,7 +473,6 @@ public struct ConversionJob: Sendable {
         guard case .file(let path) = output.destination else {
           throw RosterError(.usage, "XLSX output needs a file: pass -o contacts.xlsx")
         }
-        let yaml = FlowYAMLEncoder()
         let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
         // A signal must not leave the half-built workbook behind either: its temporary file is
         // created and registered for removal with signals held, so none can fall in between.

@@ -9,17 +9,24 @@ public import RosterCore
 /// contact, 1: a row with problems, 2: a prepared contact for linking), the fingerprint-supplied
 /// byte, then the contact (`ContactSpoolCodec`), the row's position and issue details, or (kind 2)
 /// the position, type, id, name and groups, and the output rendered ahead (`RenderedParts`: the
-/// prefix length, the length, the bytes). A fault that ended the first pass is kept too, and thrown
+/// prefix length, the guarded cells, the length, the bytes). A fault that ended the first pass is kept too, and thrown
 /// by the replay after the rows before it.
 final class PreparedRowSpool {
   /// What a spooled accepted row keeps.
   enum Layout: Sendable {
     /// The whole contact, for any writer and for `--dedupe`.
     case contacts
-    /// Only what the output pass's group linking and report read (type, id, name, groups), and, with
-    /// `rendersJSON`, the rest of the contact as `JSONContactWriter` renders it. For runs without
-    /// `--dedupe` that write JSON or nothing.
-    case linking(rendersJSON: Bool)
+    /// Only what the output pass's group linking and report read (type, id, name, groups), and the
+    /// rest of the contact as `ahead` renders it (nothing without it). For runs without `--dedupe`
+    /// that write JSON, CSV or nothing.
+    case linking(ahead: AheadRendering?)
+  }
+
+  /// How the first pass renders a row's output: as `JSONContactWriter` or as `CSVContactWriter`
+  /// would write it, but for the fields group linking decides.
+  enum AheadRendering: Sendable {
+    case json
+    case csv(CSVContactWriter.Rendering)
   }
 
   let layout: Layout
@@ -43,15 +50,16 @@ final class PreparedRowSpool {
     record.appendLittleEndian(UInt32(0))
     let row = prepared.row
     record.appendOriginal(row.original)
-    if row.problems.isEmpty, case .linking(let rendersJSON) = layout {
+    if row.problems.isEmpty, case .linking(let ahead) = layout,
+      let (prefixCount, guardedCells) = render(row.contact, ahead, into: &rendering)
+    {
       record.append(2)
       record.append(prepared.fingerprintSupplied ? 1 : 0)
       let contact = row.contact
       ContactSpoolCodec.appendHead(contact, at: row.position, to: &record)
       ContactSpoolCodec.appendGroups(contact.groups, to: &record)
-      rendering.removeAll()
-      let prefixCount = rendersJSON ? JSONContactWriter.render(contact, into: &rendering) : 0
       record.appendLittleEndian(UInt32(prefixCount))
+      record.appendLittleEndian(UInt32(guardedCells))
       record.appendLittleEndian(UInt32(rendering.count))
       record.append(UnsafeRawBufferPointer(start: rendering.base, count: rendering.count))
     } else if row.problems.isEmpty {
@@ -73,6 +81,26 @@ final class PreparedRowSpool {
       }
     }
     record.setLittleEndian(UInt32(record.count - start - 4), at: start)
+  }
+
+  /// Renders `contact` into `rendering` (emptied first) as `ahead` says; returns the prefix length and
+  /// the cells the formula guard prefixed, or `nil` when rendering failed (the row is then spooled
+  /// whole, and its writer meets the failure in the output pass).
+  private static func render(
+    _ contact: Contact, _ ahead: AheadRendering?, into rendering: inout OutputBuffer
+  ) -> (Int, Int)? {
+    rendering.removeAll()
+    switch ahead {
+    case nil: return (0, 0)
+    case .json: return (JSONContactWriter.render(contact, into: &rendering), 0)
+    case .csv(let settings):
+      do {
+        let (prefixCount, guardedCells) = try CSVContactWriter.render(contact, with: settings, into: &rendering)
+        return (prefixCount, guardedCells)
+      } catch {
+        return nil
+      }
+    }
   }
 
   /// Adds `rows` records that `encode` wrote to `encoded`, in input order.
@@ -176,14 +204,15 @@ final class PreparedRowSpool {
         var contact = Contact()
         guard let position = ContactSpoolCodec.popHead(&reader, into: &contact),
           ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
-          let count = reader.uint32(), prefixCount <= count,
+          let guardedCells = reader.uint32(), let count = reader.uint32(), prefixCount <= count,
           let bytes = reader.bytes(Int(count))
         else { throw cutShort }
         return PreparedRow(
           row: SourceRow(
             position: position, contact: consume contact, problems: [], original: original.row(at: position)),
           fingerprintSupplied: supplied == 1,
-          rendered: count == 0 ? nil : RenderedParts(bytes: bytes, prefixCount: Int(prefixCount)))
+          rendered: count == 0
+            ? nil : RenderedParts(bytes: bytes, prefixCount: Int(prefixCount), guardedCells: Int(guardedCells)))
       }
       if kind == 0 {
         guard let (contact, position) = ContactSpoolCodec.decode(&reader) else { throw cutShort }
