@@ -69,8 +69,7 @@ public struct SpreadsheetLayout: Sendable {
       extra.append(entry)
     }
     cells.append(extra.isEmpty ? "" : try yaml(extra))
-    cells.append(groupCell(contact.groups.map(\.name), separator: groupSeparator))
-    cells.append(groupCell(contact.groups.filter(\.isPrimary).map(\.name), separator: groupSeparator))
+    cells += groupCells(of: contact, separator: groupSeparator)
     cells.append(contact.metadata.isEmpty ? "" : try yaml(contact.metadata))
     cells.append(contact.mergeHistory.isEmpty ? "" : mergeHistoryText(contact.mergeHistory))
     return cells
@@ -84,6 +83,14 @@ public struct SpreadsheetLayout: Sendable {
 
   /// Group names joined by `separator`, quoting any name that holds it or `"` (as the Groups reader
   /// expects).
+  /// The `groups` and `primary_groups` cells of `contact`.
+  public static func groupCells(of contact: Contact, separator: UInt8) -> [String] {
+    [
+      groupCell(contact.groups.map(\.name), separator: separator),
+      groupCell(contact.groups.filter(\.isPrimary).map(\.name), separator: separator),
+    ]
+  }
+
   public static func groupCell(_ names: [String], separator: UInt8 = UInt8(ascii: ";")) -> String {
     names.map { name in
       name.utf8.contains(where: { $0 == separator || $0 == UInt8(ascii: "\"") })

@@ -101,8 +101,6 @@ public final class CSVRecordMapping: @unchecked Sendable {
   /// Maps `record`, turning a limit violation or an unclosed quote into the row's problem.
   public func row(from record: CSVRecord) -> SourceRow {
     var problems: [IssueDetail] = []
-    // Set once, to the draft or an empty contact: no empty contact made and then replaced.
-    let contact: Contact
     if let violation = record.limitViolation {
       let column = violation.column.flatMap { $0 < mapper.headerMap.columns.count ? mapper.headerMap.columns[$0] : nil }
       problems.append(violation.detail(header: column?.header, field: column?.target.fieldName))
@@ -112,12 +110,9 @@ public final class CSVRecordMapping: @unchecked Sendable {
         IssueDetail(
           header: nil, field: "row", code: "row.unterminated_quote",
           message: "the quoted field opened on line \(quoteLine) is never closed"))
-      contact = Contact()
-    } else if record.limitViolation == nil {
-      contact = mapper.draft(from: record, problems: &problems)
-    } else {
-      contact = Contact()
     }
+    let mappable = record.limitViolation == nil && record.unterminatedQuoteLine == nil
+    let contact = mappable ? mapper.draft(from: record, problems: &problems) : Contact()
     let original: OriginalRow = record.limitViolation != nil ? .omitted : keepsOriginals ? .csv(record) : .notKept
     return SourceRow(position: record.position, contact: contact, problems: problems, original: original)
   }

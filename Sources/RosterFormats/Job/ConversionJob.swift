@@ -234,8 +234,6 @@ public struct ConversionJob: Sendable {
     // What each input format gives: its rows, its field names for reports, its own header.
     var headers: [String] = []
     var headerWarnings = chain.warnings
-    // Renders YAML cells for CSV and XLSX output (on any thread).
-    let yaml = FlowYAMLEncoder()
     var metadataPaths: [[String]] = []
     let fieldHeaders: [ContactField: String]
     let rows: any ContactRowReader
@@ -309,6 +307,13 @@ public struct ConversionJob: Sendable {
     var replayWarnings: [RunWarning] = []
     var mergePlan: MergePlan?
 
+    // The columns of CSV and XLSX output, and the CSV writer's settings: the same for rows rendered
+    // ahead on the preparing threads (which borrow YAML encoders from a pool) and for the writer.
+    let spreadsheetLayout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
+    let yamlEncoders = YAMLEncoderPool()
+    let csvSettings = CSVContactWriter.Rendering(
+      layout: spreadsheetLayout, groupSeparator: groups.separator, formulaGuard: formulaGuard,
+      yaml: { try yamlEncoders.encode($0) })
     // Memberships can name groups defined further down, and merges need their sources: scan the
     // whole input once first.
     if passes == 2 {
@@ -319,17 +324,12 @@ public struct ConversionJob: Sendable {
       // The output pass replays the first pass's prepared rows instead of reading, mapping and
       // validating the input again. Without --dedupe, a JSON run (or one that writes nothing) keeps
       // only what linking reads, and the rest of the output rendered already.
-      // The CSV writer below is made with the same settings; the preparing threads share encoders.
-      let encoders = YAMLEncoderPool()
-      let csvRendering = CSVContactWriter.Rendering(
-        layout: SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : []),
-        groupSeparator: groups.separator, formulaGuard: formulaGuard, yaml: { try encoders.encode($0) })
       let layout: PreparedRowSpool.Layout
       switch (dedupe.mode, output?.format) {
       case (.off, nil) where rendersOutputAhead: layout = .linking(ahead: nil)
       case (.off, .json) where rendersOutputAhead, (.off, .jsonl) where rendersOutputAhead:
         layout = .linking(ahead: .json)
-      case (.off, .csv) where rendersOutputAhead: layout = .linking(ahead: .csv(csvRendering))
+      case (.off, .csv) where rendersOutputAhead: layout = .linking(ahead: .csv(csvSettings))
       default: layout = .contacts
       }
       let prepared = try PreparedRowSpool(layout: layout)
@@ -456,11 +456,7 @@ public struct ConversionJob: Sendable {
         // With threads, contacts are encoded and written on a thread of their own.
         summary = threads > 1 ? try run(BackgroundContactWriter(writer)) : try run(writer)
       case .csv:
-        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
-        let writer = CSVContactWriter(
-          output: try open(output.destination), layout: layout, groupSeparator: groups.separator,
-          formulaGuard: formulaGuard
-        ) { try yaml.encode($0) }
+        let writer = CSVContactWriter(output: try open(output.destination), settings: csvSettings)
         func guardWarnings(_ writer: CSVContactWriter) -> [RunWarning] {
           writer.guardedCells == 0 ? [] : [Self.formulaGuardWarning(guardedCells: writer.guardedCells)]
         }
@@ -473,12 +469,12 @@ public struct ConversionJob: Sendable {
         guard case .file(let path) = output.destination else {
           throw RosterError(.usage, "XLSX output needs a file: pass -o contacts.xlsx")
         }
-        let layout = SpreadsheetLayout(metadataColumns: flattenMetadata ? metadataPaths : [])
+        let yaml = FlowYAMLEncoder()
         // A signal must not leave the half-built workbook behind either: its temporary file is
         // created and registered for removal with signals held, so none can fall in between.
         let workbook = try TemporaryFiles.withSignalsHeld { () throws(RosterError) -> XLSXContactWriter in
           let workbook = try XLSXContactWriter(
-            destination: path, layout: layout, inputHeaders: headers, groupSeparator: groups.separator
+            destination: path, layout: spreadsheetLayout, inputHeaders: headers, groupSeparator: groups.separator
           ) { try yaml.encode($0) }
           TemporaryFiles.register(workbook.temporaryPath)
           return workbook

@@ -9,8 +9,8 @@ public import RosterCore
 /// contact, 1: a row with problems, 2: a prepared contact for linking), the fingerprint-supplied
 /// byte, then the contact (`ContactSpoolCodec`), the row's position and issue details, or (kind 2)
 /// the position, type, id, name and groups, and the output rendered ahead (`RenderedParts`: the
-/// prefix length, the guarded cells, the length, the bytes). A fault that ended the first pass is kept too, and thrown
-/// by the replay after the rows before it.
+/// prefix length, the guarded cells, the length, the bytes). A fault that ended the first pass is
+/// kept too, and thrown by the replay after the rows before it.
 final class PreparedRowSpool {
   /// What a spooled accepted row keeps.
   enum Layout: Sendable {
@@ -93,13 +93,7 @@ final class PreparedRowSpool {
     switch ahead {
     case nil: return (0, 0)
     case .json: return (JSONContactWriter.render(contact, into: &rendering), 0)
-    case .csv(let settings):
-      do {
-        let (prefixCount, guardedCells) = try CSVContactWriter.render(contact, with: settings, into: &rendering)
-        return (prefixCount, guardedCells)
-      } catch {
-        return nil
-      }
+    case .csv(let settings): return try? CSVContactWriter.render(contact, with: settings, into: &rendering)
     }
   }
 

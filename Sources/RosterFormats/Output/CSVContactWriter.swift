@@ -30,6 +30,13 @@ public struct CSVContactWriter: ContactWriter {
     self.yaml = yaml
   }
 
+  /// A writer with `settings`, the ones its rows rendered ahead were made with.
+  public init(output: ByteOutput, settings: Rendering) {
+    self.init(
+      output: output, layout: settings.layout, groupSeparator: settings.groupSeparator,
+      formulaGuard: settings.formulaGuard, yaml: settings.yaml)
+  }
+
   public mutating func write(_ contact: Contact) throws {
     if !wroteHeader { try writeHeader() }
     var cells = try layout.cells(for: contact, groupSeparator: groupSeparator, yaml: yaml)
@@ -42,10 +49,7 @@ public struct CSVContactWriter: ContactWriter {
   public mutating func write(_ contact: consuming Contact, rendered: RenderedParts?) throws {
     guard let rendered else { return try write(contact) }
     if !wroteHeader { try writeHeader() }
-    var cells = [
-      SpreadsheetLayout.groupCell(contact.groups.map(\.name), separator: groupSeparator),
-      SpreadsheetLayout.groupCell(contact.groups.filter(\.isPrimary).map(\.name), separator: groupSeparator),
-    ]
+    var cells = SpreadsheetLayout.groupCells(of: contact, separator: groupSeparator)
     guardedCells += rendered.guardedCells + Self.applyGuard(&cells, in: cells.indices, with: formulaGuard)
     try output.append { out in
       rendered.bytes.withUnsafeBufferPointer { bytes in
