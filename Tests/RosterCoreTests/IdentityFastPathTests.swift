@@ -155,6 +155,11 @@ struct IdentityFastPathTests {
     try #require(expected.count == messages.count)
     for (message, hex) in zip(messages, expected) {
       #expect(SHA1.digest(message).map { String(format: "%02x", $0) }.joined() == hex, "\(message.count) bytes")
+      // The Swift compression gives the same digest as the CPU's SHA instructions.
+      var portable = SHA1()
+      portable.usesHardware = false
+      message.withUnsafeBytes { portable.append($0) }
+      #expect(SHA1.bytes(of: portable.finish()).map { String(format: "%02x", $0) }.joined() == hex)
       // Byte by byte and in uneven chunks give the same digest as one append.
       var byByte = SHA1()
       for byte in message { byByte.append(byte) }
@@ -167,6 +172,33 @@ struct IdentityFastPathTests {
       }
       #expect(SHA1.bytes(of: byByte.finish()) == SHA1.digest(message))
       #expect(SHA1.bytes(of: chunked.finish()) == SHA1.digest(message))
+    }
+  }
+
+  @Test func sha1UsesTheCPUsSHAInstructionsWhereItHasThem() throws {
+    // Linux lists the SHA extensions as `sha_ni`; where it does, the hardware path is the one in use.
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+    let listed = flags.split(separator: " ").contains("sha_ni")
+    #expect(SHA1.hardwareAvailable == (listed && flags.split(separator: " ").contains("sse4_1")))
+    #expect(SHA1().usesHardware == SHA1.hardwareAvailable)
+  }
+
+  @Test func hardwareAndPortableSHA1AgreeOnRandomMessages() {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<2_000 {
+      let message = (0..<Int.random(in: 0...300, using: &generator)).map { _ in
+        UInt8.random(in: 0...255, using: &generator)
+      }
+      var hardware = SHA1()
+      var portable = SHA1()
+      portable.usesHardware = false
+      message.withUnsafeBytes {
+        hardware.append($0)
+        portable.append($0)
+      }
+      let (h, p) = (hardware.finish(), portable.finish())
+      #expect([h.0, h.1, h.2, h.3, h.4] == [p.0, p.1, p.2, p.3, p.4], "\(message)")
     }
   }
 

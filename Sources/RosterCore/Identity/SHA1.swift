@@ -1,8 +1,11 @@
+internal import CSHA1Hardware
+
 /// SHA-1 (FIPS 180-4), used only to derive name-based UUIDs (RFC 9562 version 5), fingerprints and
 /// duplicate digests, not for security.
 ///
 /// A value is a running hash that lives on the stack: `append` bytes, then `finish`. Nothing is
-/// allocated on the heap, so hashing a short key costs the compressions and little else.
+/// allocated on the heap, so hashing a short key costs the compressions and little else. Blocks are
+/// compressed by the CPU's SHA instructions when it has them (`CSHA1Hardware`), else in Swift.
 struct SHA1: Sendable {
   /// Five 32-bit words: the state between blocks, and the digest (big-endian words) at the end.
   typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32)
@@ -14,6 +17,11 @@ struct SHA1: Sendable {
   private var blockCount = 0
   /// Bytes appended so far.
   private var messageLength: UInt64 = 0
+  /// Whether blocks go to the CPU's SHA instructions; tests turn it off to check the Swift path.
+  var usesHardware = SHA1.hardwareAvailable
+
+  /// Whether this CPU has the SHA instructions `roster_sha1_compress_hardware` uses.
+  static let hardwareAvailable = roster_sha1_hardware_available() == 1
 
   init() {}
 
@@ -99,6 +107,17 @@ struct SHA1: Sendable {
 
   /// Compresses `block` into `state`.
   private mutating func compress() {
+    if usesHardware {
+      var words = block
+      withUnsafeMutableBytes(of: &state) { state in
+        withUnsafeBytes(of: &words) { block in
+          roster_sha1_compress_hardware(
+            state.baseAddress!.assumingMemoryBound(to: UInt32.self),
+            block.baseAddress!.assumingMemoryBound(to: UInt8.self), 1)
+        }
+      }
+      return
+    }
     let previous = state
     state = withUnsafeBytes(of: &block) { Self.compress($0.baseAddress!, previous) }
   }
