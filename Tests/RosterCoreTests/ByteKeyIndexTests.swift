@@ -5,16 +5,17 @@ import Testing
 @Suite("Byte-keyed index")
 struct ByteKeyIndexTests {
   /// Keys of every length around the 8-byte words the hash and the comparison take, keys that differ
-  /// only in their last byte, the empty key and non-ASCII keys: each finds its own value, through the
+  /// only in their last byte, the empty key, a long key and non-ASCII keys: each finds its own value, through the
   /// index's growth, and keys never inserted find nothing (a `Dictionary` is the reference).
   @Test func agreesWithADictionary() {
-    var keys: [String] = ["", "é", "日本", "Team 1", "team 1", "Team 1 "]
+    // A first key longer than the key buffer starts with, so it grows past doubling.
+    var keys: [String] = [String(repeating: "long", count: 300), "", "é", "日本", "Team 1", "team 1", "Team 1 "]
     for length in 1...24 {
       let base = String(repeating: "x", count: length - 1)
       for last in ["a", "b", "\u{7F}"] { keys.append(base + last) }
     }
     for number in 0..<5000 { keys.append("Group \(number * 7919 % 100_003)") }
-    var index = ByteKeyIndex()
+    let index = ByteKeyIndex()
     var reference: [String: Int] = [:]
     for (value, key) in keys.enumerated() where reference[key] == nil {
       #expect(index.value(for: key) == nil)

@@ -1,45 +1,62 @@
 /// Int values by byte-string key, in compact storage: an open-addressing hash table whose keys live
-/// back to back in one byte array.
+/// back to back in one byte buffer.
 ///
-/// An entry costs about 25 bytes plus its key's bytes, where a `[String: Int]` entry costs about 40
+/// An entry costs about 30 bytes plus its key's bytes, where a `[String: Int]` entry costs about 40
 /// (more while it doubles) plus a heap string for a key over 15 bytes. Made for the group directory,
-/// which keeps every group name an input writes. Keys are hashed with a seed drawn once per process,
-/// so an input cannot be made to put its names in one chain without knowing the seed.
-struct ByteKeyIndex {
-  /// Entry number + 1 for each bucket, 0 for an empty one; a power of two long, at most 3/4 full.
-  private var buckets: [UInt32] = []
-  /// Per entry: its key's 32-bit hash (which also places it), where its key ends in `keyBytes`, and
-  /// its value.
-  private var hashes: [UInt32] = []
-  private var keyEnds: [Int] = []
-  private var values: [Int] = []
-  private var keyBytes: [UInt8] = []
+/// which keeps every group name an input writes and looks names up for every group a row names. Keys
+/// are hashed with a seed drawn once per process, so an input cannot be made to put its names in one
+/// chain without knowing the seed.
+///
+/// A class over raw buffers, not a struct of arrays: a look-up retains nothing and checks no bounds,
+/// and it touches at most three cache lines when the key is there (its bucket, its entry, its bytes)
+/// and usually one when it is not (each bucket keeps its key's hash). Not thread-safe.
+final class ByteKeyIndex {
+  /// Per bucket: the key's 32-bit hash in the high half, its entry number + 1 in the low half; 0 for
+  /// an empty bucket. A power of two long, at most 3/4 full.
+  private var buckets: UnsafeMutablePointer<UInt64>
+  private var bucketCount = 16
+  /// Per entry, two words: where its key ends in `keyBytes`, then its value.
+  private var entries: UnsafeMutablePointer<Int>
+  private var entryCapacity = 16
+  private var keyBytes: UnsafeMutablePointer<UInt8>
+  private var keyByteCount = 0
+  private var keyByteCapacity = 256
 
   /// How many keys the index holds.
-  var count: Int { values.count }
+  private(set) var count = 0
+
+  init() {
+    buckets = .allocate(capacity: bucketCount)
+    buckets.initialize(repeating: 0, count: bucketCount)
+    entries = .allocate(capacity: 2 * entryCapacity)
+    keyBytes = .allocate(capacity: keyByteCapacity)
+  }
+
+  deinit {
+    buckets.deallocate()
+    entries.deallocate()
+    keyBytes.deallocate()
+  }
 
   /// The value stored for `key`, if any.
   func value(for key: UnsafeBufferPointer<UInt8>) -> Int? {
-    guard !buckets.isEmpty else { return nil }
     let hash = Self.hash(key)
-    let mask = buckets.count - 1
+    let tag = UInt64(hash) << 32
+    let mask = bucketCount - 1
     var bucket = Int(hash) & mask
-    return keyBytes.withUnsafeBufferPointer { stored in
-      while true {
-        let occupant = buckets[bucket]
-        if occupant == 0 { return nil }
-        let entry = Int(occupant - 1)
-        if hashes[entry] == hash {
-          let start = entry == 0 ? 0 : keyEnds[entry - 1]
-          let end = keyEnds[entry]
-          if end - start == key.count
-            && (key.isEmpty || Self.bytesEqual(stored.baseAddress! + start, key.baseAddress!, count: key.count))
-          {
-            return values[entry]
-          }
+    while true {
+      let occupant = buckets[bucket]
+      if occupant == 0 { return nil }
+      if occupant & 0xFFFF_FFFF_0000_0000 == tag {
+        let entry = Int(truncatingIfNeeded: occupant & 0xFFFF_FFFF) - 1
+        let start = entry == 0 ? 0 : entries[2 * entry - 2]
+        if entries[2 * entry] - start == key.count
+          && (key.isEmpty || Self.bytesEqual(keyBytes + start, key.baseAddress!, count: key.count))
+        {
+          return entries[2 * entry + 1]
         }
-        bucket = (bucket + 1) & mask
       }
+      bucket = (bucket + 1) & mask
     }
   }
 
@@ -50,34 +67,59 @@ struct ByteKeyIndex {
   }
 
   /// Stores `value` for `key`, which the index must not hold yet (look it up first).
-  mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) {
-    if (count + 1) * 4 > buckets.count * 3 { grow() }
-    let hash = Self.hash(key)
-    keyBytes.append(contentsOf: key)
-    keyEnds.append(keyBytes.count)
-    hashes.append(hash)
-    values.append(value)
-    place(entry: values.count - 1, hash: hash)
+  func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) {
+    precondition(count < Int(UInt32.max) - 1, "ByteKeyIndex holds at most 2^32 - 2 keys")
+    if (count + 1) * 4 > bucketCount * 3 { growBuckets() }
+    if count == entryCapacity {
+      entries = Self.grown(entries, count: 2 * count, to: 4 * entryCapacity)
+      entryCapacity *= 2
+    }
+    if keyByteCount + key.count > keyByteCapacity {
+      let capacity = max(2 * keyByteCapacity, keyByteCount + key.count)
+      keyBytes = Self.grown(keyBytes, count: keyByteCount, to: capacity)
+      keyByteCapacity = capacity
+    }
+    if let base = key.baseAddress { (keyBytes + keyByteCount).update(from: base, count: key.count) }
+    keyByteCount += key.count
+    entries[2 * count] = keyByteCount
+    entries[2 * count + 1] = value
+    count += 1
+    place(UInt64(Self.hash(key)) << 32 | UInt64(count))
   }
 
   /// Stores `value` for the UTF-8 of `key`, which the index must not hold yet.
-  mutating func insert(_ key: String, value: Int) {
+  func insert(_ key: String, value: Int) {
     var key = key
     key.withUTF8 { insert($0, value: value) }
   }
 
-  /// Puts `entry` in the first free bucket from its hash on.
-  private mutating func place(entry: Int, hash: UInt32) {
-    let mask = buckets.count - 1
-    var bucket = Int(hash) & mask
+  /// Puts `occupant` (hash and entry number + 1) in the first free bucket from its hash on.
+  private func place(_ occupant: UInt64) {
+    let mask = bucketCount - 1
+    var bucket = Int(truncatingIfNeeded: occupant >> 32) & mask
     while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
-    buckets[bucket] = UInt32(truncatingIfNeeded: entry + 1)
+    buckets[bucket] = occupant
   }
 
-  /// Doubles the buckets (16 to start with) and places every entry again.
-  private mutating func grow() {
-    buckets = [UInt32](repeating: 0, count: max(16, buckets.count * 2))
-    for entry in hashes.indices { place(entry: entry, hash: hashes[entry]) }
+  /// Doubles the buckets and places every entry again (each bucket keeps its key's hash).
+  private func growBuckets() {
+    let old = buckets
+    let oldCount = bucketCount
+    bucketCount *= 2
+    buckets = .allocate(capacity: bucketCount)
+    buckets.initialize(repeating: 0, count: bucketCount)
+    for bucket in 0..<oldCount where old[bucket] != 0 { place(old[bucket]) }
+    old.deallocate()
+  }
+
+  /// A buffer of `capacity` elements holding the first `count` of `buffer`, which is freed.
+  private static func grown<Element>(
+    _ buffer: UnsafeMutablePointer<Element>, count: Int, to capacity: Int
+  ) -> UnsafeMutablePointer<Element> {
+    let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+    larger.moveInitialize(from: buffer, count: count)
+    buffer.deallocate()
+    return larger
   }
 
   /// Whether the `count` bytes at `a` and `b` are the same, compared eight at a time.

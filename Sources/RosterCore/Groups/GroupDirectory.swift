@@ -96,9 +96,9 @@ public final class GroupDirectory {
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
   @exclusivity(unchecked) private var isNamed: [Bool] = []
-  @exclusivity(unchecked) private var slotsByNormalizedName = ByteKeyIndex()
+  private let slotsByNormalizedName = ByteKeyIndex()
   /// Slots by name as written, so a name seen before is not folded again; the first 65,536 spellings.
-  @exclusivity(unchecked) private var slotsByWrittenName = ByteKeyIndex()
+  private let slotsByWrittenName = ByteKeyIndex()
   /// Slots by group id, for references that carry only an id (Roster's own JSON). Filled once the
   /// first such reference comes (`indexesIDs`): until then it holds nothing.
   private var slotsByID: [String: Int] = [:]
