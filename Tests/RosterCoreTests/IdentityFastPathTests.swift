@@ -202,6 +202,56 @@ struct IdentityFastPathTests {
     }
   }
 
+  @Test func uuidParsingAgreesWithADigitByDigitReading() {
+    /// The plain reading: lowercase hex pairs, dashes after the 4th, 6th, 8th and 10th byte.
+    func reference(_ text: [UInt8]) -> [UInt8]? {
+      guard text.count == 36 else { return nil }
+      func value(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+      }
+      var bytes: [UInt8] = []
+      var index = 0
+      while index < 36 {
+        if [8, 13, 18, 23].contains(index) {
+          guard text[index] == 0x2D else { return nil }
+          index += 1
+          continue
+        }
+        guard let high = value(text[index]), let low = value(text[index + 1]) else { return nil }
+        bytes.append(high << 4 | low)
+        index += 2
+      }
+      return bytes
+    }
+    var generator = SystemRandomNumberGenerator()
+    let digits = Array("0123456789abcdef".utf8)
+    // Bytes next to the digit and letter ranges, upper case, a dash, DEL and bytes of multi-byte UTF-8.
+    let strays: [UInt8] = Array("/:`gAFG-@ ".utf8) + [0x7F, 0x80, 0xC3, 0xE9, 0xFF, 0x00, 0xB0, 0xE1]
+    for round in 0..<20_000 {
+      var text = (0..<36).map { index -> UInt8 in
+        [8, 13, 18, 23].contains(index) ? 0x2D : digits.randomElement(using: &generator)!
+      }
+      // Most rounds change one to three bytes; some leave the text a valid UUID.
+      if round % 4 != 0 {
+        for _ in 0..<Int.random(in: 1...3, using: &generator) {
+          text[Int.random(in: 0..<36, using: &generator)] = strays.randomElement(using: &generator)!
+        }
+      }
+      if round % 97 == 0 { text.removeLast() }
+      var parsed = [UInt8](repeating: 0, count: 16)
+      let accepted = text.withUnsafeBufferPointer { utf8 in
+        parsed.withUnsafeMutableBytes { NameBasedUUID.parse(utf8, into: $0.baseAddress!) }
+      }
+      let expected = reference(text)
+      #expect(accepted == (expected != nil), "\(text)")
+      if let expected, accepted { #expect(parsed == expected, "\(text)") }
+    }
+  }
+
   @Test func idsFromTheHasherMatchNameBasedUUID() {
     for name in ["", "a", "ada lovelace", String(repeating: "é", count: 40), "fa4a6ce586ea54408dea881a1e476f8b"] {
       #expect(

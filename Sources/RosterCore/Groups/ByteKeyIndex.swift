@@ -1,26 +1,25 @@
-/// Int values by byte-string key, in compact storage: an open-addressing hash table whose keys live
-/// back to back in one byte buffer.
+/// Int values by byte-string key, in compact storage: an open-addressing hash table over one byte
+/// arena that holds each entry's value, key length and key bytes together.
 ///
-/// An entry costs about 30 bytes plus its key's bytes, where a `[String: Int]` entry costs about 40
-/// (more while it doubles) plus a heap string for a key over 15 bytes. Made for the group directory,
-/// which keeps every group name an input writes and looks names up for every group a row names. Keys
-/// are hashed with a seed drawn once per process, so an input cannot be made to put its names in one
-/// chain without knowing the seed.
+/// An entry costs about 20 to 30 bytes plus its key's bytes, where a `[String: Int]` entry costs about
+/// 40 (more while it doubles) plus a heap string for a key over 15 bytes. Made for the group
+/// directory, which keeps every group name an input writes and looks names up for every group a row
+/// names. Keys are hashed with a seed drawn once per process, so an input cannot be made to put its
+/// names in one chain without knowing the seed.
 ///
-/// A class over raw buffers, not a struct of arrays: a look-up retains nothing and checks no bounds,
-/// and it touches at most three cache lines when the key is there (its bucket, its entry, its bytes)
-/// and usually one when it is not (each bucket keeps its key's hash). Not thread-safe.
+/// A class over raw buffers, not a struct of arrays: a look-up retains nothing and checks no bounds.
+/// It reads the key's bucket, which keeps the key's hash, and, when the hash matches, the entry's
+/// record: two cache misses at most for a short key, where separate arrays of hashes, key ends, values
+/// and bytes cost four or five. Values and the arena's size are limited to 32 bits. Not thread-safe.
 final class ByteKeyIndex {
-  /// Per bucket: the key's 32-bit hash in the high half, its entry number + 1 in the low half; 0 for
-  /// an empty bucket. A power of two long, at most 3/4 full.
+  /// Per bucket: the key's 32-bit hash in the high half, its record's arena offset + 1 in the low
+  /// half; 0 for an empty bucket. A power of two long, at most 3/4 full.
   private var buckets: UnsafeMutablePointer<UInt64>
   private var bucketCount = 16
-  /// Per entry, two words: where its key ends in `keyBytes`, then its value.
-  private var entries: UnsafeMutablePointer<Int>
-  private var entryCapacity = 16
-  private var keyBytes: UnsafeMutablePointer<UInt8>
-  private var keyByteCount = 0
-  private var keyByteCapacity = 256
+  /// The entries' records back to back: the value (UInt32), the key's length (UInt32), its bytes.
+  private var arena: UnsafeMutableRawPointer
+  private var arenaCount = 0
+  private var arenaCapacity = 512
 
   /// How many keys the index holds.
   private(set) var count = 0
@@ -28,14 +27,12 @@ final class ByteKeyIndex {
   init() {
     buckets = .allocate(capacity: bucketCount)
     buckets.initialize(repeating: 0, count: bucketCount)
-    entries = .allocate(capacity: 2 * entryCapacity)
-    keyBytes = .allocate(capacity: keyByteCapacity)
+    arena = .allocate(byteCount: arenaCapacity, alignment: 8)
   }
 
   deinit {
     buckets.deallocate()
-    entries.deallocate()
-    keyBytes.deallocate()
+    arena.deallocate()
   }
 
   /// The value stored for `key`, if any.
@@ -48,12 +45,12 @@ final class ByteKeyIndex {
       let occupant = buckets[bucket]
       if occupant == 0 { return nil }
       if occupant & 0xFFFF_FFFF_0000_0000 == tag {
-        let entry = Int(truncatingIfNeeded: occupant & 0xFFFF_FFFF) - 1
-        let start = entry == 0 ? 0 : entries[2 * entry - 2]
-        if entries[2 * entry] - start == key.count
-          && (key.isEmpty || Self.bytesEqual(keyBytes + start, key.baseAddress!, count: key.count))
+        let record = UnsafeRawPointer(arena + Int(truncatingIfNeeded: occupant & 0xFFFF_FFFF) - 1)
+        if Int(record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == key.count
+          && (key.isEmpty
+            || Self.bytesEqual(record.assumingMemoryBound(to: UInt8.self) + 8, key.baseAddress!, count: key.count))
         {
-          return entries[2 * entry + 1]
+          return Int(record.loadUnaligned(as: UInt32.self))
         }
       }
       bucket = (bucket + 1) & mask
@@ -66,25 +63,27 @@ final class ByteKeyIndex {
     return key.withUTF8 { value(for: $0) }
   }
 
-  /// Stores `value` for `key`, which the index must not hold yet (look it up first).
+  /// Stores `value` (0 to 2^32 - 1) for `key`, which the index must not hold yet (look it up first).
   func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) {
-    precondition(count < Int(UInt32.max) - 1, "ByteKeyIndex holds at most 2^32 - 2 keys")
+    let recordSize = 8 + key.count
+    precondition(value >= 0 && value <= Int(UInt32.max), "ByteKeyIndex values are 32-bit")
+    precondition(arenaCount + recordSize < Int(UInt32.max), "ByteKeyIndex keys take at most 4 GiB")
     if (count + 1) * 4 > bucketCount * 3 { growBuckets() }
-    if count == entryCapacity {
-      entries = Self.grown(entries, count: 2 * count, to: 4 * entryCapacity)
-      entryCapacity *= 2
+    if arenaCount + recordSize > arenaCapacity {
+      let capacity = max(2 * arenaCapacity, arenaCount + recordSize)
+      let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+      larger.copyMemory(from: arena, byteCount: arenaCount)
+      arena.deallocate()
+      arena = larger
+      arenaCapacity = capacity
     }
-    if keyByteCount + key.count > keyByteCapacity {
-      let capacity = max(2 * keyByteCapacity, keyByteCount + key.count)
-      keyBytes = Self.grown(keyBytes, count: keyByteCount, to: capacity)
-      keyByteCapacity = capacity
-    }
-    if let base = key.baseAddress { (keyBytes + keyByteCount).update(from: base, count: key.count) }
-    keyByteCount += key.count
-    entries[2 * count] = keyByteCount
-    entries[2 * count + 1] = value
+    let offset = arenaCount
+    arena.storeBytes(of: UInt32(value), toByteOffset: offset, as: UInt32.self)
+    arena.storeBytes(of: UInt32(key.count), toByteOffset: offset + 4, as: UInt32.self)
+    if let base = key.baseAddress { (arena + offset + 8).copyMemory(from: base, byteCount: key.count) }
+    arenaCount += recordSize
     count += 1
-    place(UInt64(Self.hash(key)) << 32 | UInt64(count))
+    place(UInt64(Self.hash(key)) << 32 | UInt64(offset + 1))
   }
 
   /// Stores `value` for the UTF-8 of `key`, which the index must not hold yet.
@@ -93,7 +92,7 @@ final class ByteKeyIndex {
     key.withUTF8 { insert($0, value: value) }
   }
 
-  /// Puts `occupant` (hash and entry number + 1) in the first free bucket from its hash on.
+  /// Puts `occupant` (hash and record offset + 1) in the first free bucket from its hash on.
   private func place(_ occupant: UInt64) {
     let mask = bucketCount - 1
     var bucket = Int(truncatingIfNeeded: occupant >> 32) & mask
@@ -110,16 +109,6 @@ final class ByteKeyIndex {
     buckets.initialize(repeating: 0, count: bucketCount)
     for bucket in 0..<oldCount where old[bucket] != 0 { place(old[bucket]) }
     old.deallocate()
-  }
-
-  /// A buffer of `capacity` elements holding the first `count` of `buffer`, which is freed.
-  private static func grown<Element>(
-    _ buffer: UnsafeMutablePointer<Element>, count: Int, to capacity: Int
-  ) -> UnsafeMutablePointer<Element> {
-    let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
-    larger.moveInitialize(from: buffer, count: count)
-    buffer.deallocate()
-    return larger
   }
 
   /// Whether the `count` bytes at `a` and `b` are the same, compared eight at a time.

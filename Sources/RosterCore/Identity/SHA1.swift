@@ -274,33 +274,49 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
   /// Writes the 16 bytes of the UUID `utf8` spells (lowercase 8-4-4-4-12) to `bytes`; `false`, with
   /// `bytes` partly written, for any other text. No allocation.
   public static func parse(_ utf8: UnsafeBufferPointer<UInt8>, into bytes: UnsafeMutableRawPointer) -> Bool {
-    guard utf8.count == 36 else { return false }
-    var written = 0
-    var index = 0
-    // Hex digits in pairs; a dash after the 4th, 6th, 8th and 10th byte (text offsets 8, 13, 18, 23).
-    while index < 36 {
-      if index == 8 || index == 13 || index == 18 || index == 23 {
-        guard utf8[index] == UInt8(ascii: "-") else { return false }
-        index += 1
-        continue
-      }
-      guard let high = lowercaseHexValue(utf8[index]), let low = lowercaseHexValue(utf8[index + 1]) else {
-        return false
-      }
-      bytes.storeBytes(of: high << 4 | low, toByteOffset: written, as: UInt8.self)
-      written += 1
-      index += 2
+    guard utf8.count == 36, let text = UnsafeRawPointer(utf8.baseAddress) else { return false }
+    let dash = UInt8(ascii: "-")
+    guard text.load(fromByteOffset: 8, as: UInt8.self) == dash, text.load(fromByteOffset: 13, as: UInt8.self) == dash,
+      text.load(fromByteOffset: 18, as: UInt8.self) == dash, text.load(fromByteOffset: 23, as: UInt8.self) == dash
+    else { return false }
+    func chars(_ offset: Int) -> UInt64 {
+      UInt64(littleEndian: text.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
+    func halves(_ first: Int, _ second: Int) -> UInt64 {
+      UInt64(UInt32(littleEndian: text.loadUnaligned(fromByteOffset: first, as: UInt32.self)))
+        | UInt64(UInt32(littleEndian: text.loadUnaligned(fromByteOffset: second, as: UInt32.self))) << 32
+    }
+    // The 32 digits, eight at a time: 0-7, 9-12 with 14-17, 19-22 with 24-27, 28-35.
+    guard let word0 = hexValue(ofDigits: chars(0)), let word1 = hexValue(ofDigits: halves(9, 14)),
+      let word2 = hexValue(ofDigits: halves(19, 24)), let word3 = hexValue(ofDigits: chars(28))
+    else { return false }
+    bytes.storeBytes(of: word0.bigEndian, toByteOffset: 0, as: UInt32.self)
+    bytes.storeBytes(of: word1.bigEndian, toByteOffset: 4, as: UInt32.self)
+    bytes.storeBytes(of: word2.bigEndian, toByteOffset: 8, as: UInt32.self)
+    bytes.storeBytes(of: word3.bigEndian, toByteOffset: 12, as: UInt32.self)
     return true
   }
 
-  /// The value of a digit `0`-`9` or `a`-`f`, or `nil`.
-  private static func lowercaseHexValue(_ character: UInt8) -> UInt8? {
-    switch character {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-    default: nil
-    }
+  /// The 32-bit value of eight lowercase hex digits, the first in the lowest byte of `digits`; `nil`
+  /// unless every byte is `0`-`9` or `a`-`f`. All eight bytes are checked and converted at once.
+  @inline(__always)
+  static func hexValue(ofDigits digits: UInt64) -> UInt32? {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    guard digits & highs == 0 else { return nil }
+    // For bytes below 0x80, adding 0x80 - low sets the high bit when the byte is at least `low`, and
+    // adding 0x7F - high sets it when the byte is above `high`; no addition carries into the next byte.
+    let digitRange = (digits &+ ones &* (0x80 - 0x30)) & ~(digits &+ ones &* (0x7F - 0x39))
+    let letterRange = (digits &+ ones &* (0x80 - 0x61)) & ~(digits &+ ones &* (0x7F - 0x66))
+    guard (digitRange | letterRange) & highs == highs else { return nil }
+    // A digit's value is its low nibble; a letter's (bit 6 set) its low nibble plus 9.
+    let nibbles = (digits & 0x0F0F_0F0F_0F0F_0F0F) &+ ((digits >> 6) & ones) &* 9
+    // Byte 2i becomes digit 2i's nibble over digit 2i+1's, then the four bytes close up, in text order.
+    var packed = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+    packed = (packed | packed >> 8) & 0x0000_FFFF_0000_FFFF
+    packed = (packed | packed >> 16) & 0xFFFF_FFFF
+    // The first digit pair is the most significant byte of the value.
+    return UInt32(truncatingIfNeeded: packed).byteSwapped
   }
 
   /// RFC 9562's DNS namespace, 6ba7b810-9dad-11d1-80b4-00c04fd430c8.
