@@ -10,12 +10,6 @@ public struct PreparedRow {
   /// The contact's output rendered in the first pass, when the spool kept that instead of the
   /// contact (`PreparedRowSpool.Layout.linking`); the contact then holds only what linking needs.
   public var rendered: RenderedParts? = nil
-
-  public init(row: SourceRow, fingerprintSupplied: Bool, rendered: RenderedParts? = nil) {
-    self.row = row
-    self.fingerprintSupplied = fingerprintSupplied
-    self.rendered = rendered
-  }
 }
 
 /// Reads the rows of one pass and prepares them (`RowPreparation`), on worker threads when `threads`
