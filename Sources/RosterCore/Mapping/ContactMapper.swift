@@ -68,14 +68,22 @@ public struct ContactMapper {
 
   /// Maps `cells`; problems found are appended to `problems`.
   public func draft(from cells: some RecordCells, problems: inout [IssueDetail]) -> Contact {
+    // Filled through `inout` and returned from one place: returning the contact from several places
+    // made the compiler copy it (retaining every string) and destroy the original.
     var contact = Contact()
+    fill(&contact, from: cells, problems: &problems)
+    return contact
+  }
+
+  /// What `draft` returns, written into `contact` (a new, empty one).
+  private func fill(_ contact: inout Contact, from cells: some RecordCells, problems: inout [IssueDetail]) {
     let columns = headerMap.columns
     guard cells.count == columns.count else {
       problems.append(
         IssueDetail(
           header: nil, field: "row", code: "row.field_count",
           message: "has \(cells.count) \(cells.count == 1 ? "field" : "fields"), the header has \(columns.count)"))
-      return contact
+      return
     }
     var anyValue = false
     var values = FieldValues()
@@ -150,7 +158,7 @@ public struct ContactMapper {
         IssueDetail(
           header: nil, field: "row", code: "row.empty",
           message: "every cell is empty: an empty payload will not be accepted"))
-      return contact
+      return
     }
     if let id = values.id { contact.id = id }
     contact.fingerprint = values.fingerprint
@@ -167,7 +175,6 @@ public struct ContactMapper {
     if let primary = values.primaryGroups {
       addGroups(in: primary, primary: true, to: &contact, problems: &problems)
     }
-    return contact
   }
 
   private func mergeValue(
