@@ -249,8 +249,8 @@ public struct NameBasedUUID: Hashable, Sendable, CustomStringConvertible {
     text(of: bytes[...])
   }
 
-  /// The lowercase 8-4-4-4-12 form of the 16 bytes at the start of `bytes`.
-  static func text(ofRaw bytes: UnsafeRawBufferPointer) -> String {
+  /// The lowercase 8-4-4-4-12 form of the 16 bytes at the start of `bytes` (at least 16).
+  public static func text(ofRaw bytes: UnsafeRawBufferPointer) -> String {
     String(unsafeUninitializedCapacity: 36) { out in
       func word(_ offset: Int) -> UInt32 {
         UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))

@@ -76,13 +76,22 @@ enum ContactSpoolCodec {
 
   /// Reads what `appendHead` wrote into `contact` (type, id, name) and returns the position; `nil` when
   /// cut short.
-  static func popHead(_ reader: inout SpoolBytes, into contact: inout Contact) -> RowPosition? {
-    guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(),
-      let id = reader.string(), let name = reader.string()
+  ///
+  /// `personNames` false leaves a person's name out (skipped, not decoded): linking reads only a
+  /// group's.
+  static func popHead(_ reader: inout SpoolBytes, into contact: inout Contact, personNames: Bool = true)
+    -> RowPosition?
+  {
+    guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(), let id = reader.string()
     else { return nil }
     contact.type = type == 1 ? .group : .person
     contact.id = id
-    contact.name = name
+    if personNames || contact.type == .group {
+      guard let name = reader.string() else { return nil }
+      contact.name = name
+    } else {
+      guard reader.skipString() else { return nil }
+    }
     return RowPosition(index: Int(index), line: Int(line))
   }
 
@@ -175,11 +184,20 @@ struct SpoolBytes {
   /// A UInt32 length, then that many bytes of UTF-8.
   mutating func string() -> String? {
     guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return nil }
+    // Empty strings are common (a group named by name has no id): no call into the decoder.
+    if count == 0 { return "" }
     defer { offset += count }
     return String(
       decoding: UnsafeBufferPointer(
         start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count),
       as: UTF8.self)
+  }
+
+  /// Moves past a length-prefixed string; `false` when cut short.
+  mutating func skipString() -> Bool {
+    guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return false }
+    offset += count
+    return true
   }
 
   /// A presence byte, then a string when there is one: `.some(nil)` for none, `nil` when cut short.

@@ -201,17 +201,68 @@ final class GroupMemberIndex: GroupMemberSource {
     if includeReferenced { members.referenced = [] }
     guard slot + 1 < offsets.count, offsets[slot] < offsets[slot + 1] else { return members }
     let bytes = try spool.read(offsets[slot]..<offsets[slot + 1])
-    var cursor = bytes[...]
-    while !cursor.isEmpty {
-      guard let entry = cursor.popMemberEntry() else { throw SpoolReader.truncated }
-      members.children.append(entry.id)
-      if entry.isPrimary { members.primary.append(entry.id) }
-      if includeReferenced {
-        members.referenced?.append(
-          ReferencedContact(id: entry.id, name: entry.name, email: entry.email.isEmpty ? nil : entry.email))
+    // Most entries are a flags byte and a 16-byte id.
+    members.children.reserveCapacity(bytes.count / 17)
+    let complete = bytes.withUnsafeBytes { raw in
+      var reader = MemberEntryReader(raw)
+      while !reader.atEnd {
+        guard let entry = reader.next() else { return false }
+        members.children.append(entry.id)
+        if entry.isPrimary { members.primary.append(entry.id) }
+        if includeReferenced {
+          members.referenced?.append(
+            ReferencedContact(id: entry.id, name: entry.name, email: entry.email.isEmpty ? nil : entry.email))
+        }
       }
+      return true
     }
+    guard complete else { throw SpoolReader.truncated }
     return members
+  }
+}
+
+/// Reads the member entries `appendMemberEntry` wrote (as `popMemberEntry` does) straight from
+/// their bytes: no slices, and a UUID id is spelled from its 16 bytes in one go.
+private struct MemberEntryReader {
+  private let raw: UnsafeRawBufferPointer
+  private var offset = 0
+
+  init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
+
+  var atEnd: Bool { offset >= raw.count }
+
+  /// The next entry; `nil` when it is cut short.
+  mutating func next() -> (isPrimary: Bool, id: String, name: String, email: String)? {
+    guard offset < raw.count else { return nil }
+    let flags = raw[offset]
+    offset += 1
+    let id: String
+    if flags & 2 != 0 {
+      guard raw.count - offset >= 16 else { return nil }
+      id = NameBasedUUID.text(ofRaw: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 16]))
+      offset += 16
+    } else {
+      guard let text = string() else { return nil }
+      id = text
+    }
+    var name = ""
+    var email = ""
+    if flags & 4 != 0 {
+      guard let storedName = string(), let storedEmail = string() else { return nil }
+      (name, email) = (storedName, storedEmail)
+    }
+    return (flags & 1 != 0, id, name, email)
+  }
+
+  /// A length-prefixed (UInt32, little-endian) string.
+  private mutating func string() -> String? {
+    guard raw.count - offset >= 4 else { return nil }
+    let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+    offset += 4
+    guard raw.count - offset >= count else { return nil }
+    defer { offset += count }
+    return count == 0
+      ? "" : String(decoding: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + count]), as: UTF8.self)
   }
 }
 

@@ -196,7 +196,8 @@ final class PreparedRowSpool {
       }
       if kind == 2 {
         var contact = Contact()
-        guard let position = ContactSpoolCodec.popHead(&reader, into: &contact),
+        // Linking reads a group's name, never a person's.
+        guard let position = ContactSpoolCodec.popHead(&reader, into: &contact, personNames: false),
           ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
           let guardedCells = reader.uint32(), let count = reader.uint32(), prefixCount <= count,
           let bytes = reader.bytes(Int(count))
