@@ -229,6 +229,9 @@ private struct MemberEntryReader {
 
   init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
 
+  /// Bytes read so far.
+  var consumed: Int { offset }
+
   var atEnd: Bool { offset >= raw.count }
 
   /// The next entry; `nil` when it is cut short.
@@ -382,36 +385,15 @@ extension ArraySlice<UInt8> {
     withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
   }
 
-  mutating func popInteger<T: FixedWidthInteger>() -> T? {
-    guard count >= MemoryLayout<T>.size else { return nil }
-    let value = loadLittleEndian(T.self, at: 0)
-    self = self.dropFirst(MemoryLayout<T>.size)
-    return value
-  }
-
-  mutating func popString() -> String? {
-    guard let count: UInt32 = popInteger(), self.count >= Int(count) else { return nil }
-    defer { self = self.dropFirst(Int(count)) }
-    return String(decoding: self.prefix(Int(count)), as: UTF8.self)
-  }
-
+  /// The member entry at the start of the slice (as `appendMemberEntry` wrote it), moving past it;
+  /// `nil` when it is cut short.
   mutating func popMemberEntry() -> (isPrimary: Bool, id: String, name: String, email: String)? {
-    guard let flags: UInt8 = popInteger() else { return nil }
-    let id: String
-    if flags & 2 != 0 {
-      guard count >= 16 else { return nil }
-      id = NameBasedUUID.text(of: prefix(16))
-      self = dropFirst(16)
-    } else {
-      guard let text = popString() else { return nil }
-      id = text
+    let (entry, length) = withUnsafeBytes { raw in
+      var reader = MemberEntryReader(raw)
+      return (reader.next(), reader.consumed)
     }
-    var name = ""
-    var email = ""
-    if flags & 4 != 0 {
-      guard let storedName = popString(), let storedEmail = popString() else { return nil }
-      (name, email) = (storedName, storedEmail)
-    }
-    return (flags & 1 != 0, id, name, email)
+    guard let entry else { return nil }
+    self = dropFirst(length)
+    return entry
   }
 }
