@@ -1,28 +1,31 @@
 /// Int values by byte-string key, in compact storage: an open-addressing hash table over one byte
 /// arena that holds each entry's value, key length and key bytes together.
 ///
-/// An entry costs about 20 to 30 bytes plus its key's bytes, where a `[String: Int]` entry costs about
+/// An entry costs about 30 to 40 bytes plus its key's bytes, where a `[String: Int]` entry costs about
 /// 40 (more while it doubles) plus a heap string for a key over 15 bytes. Made for the group
 /// directory, which keeps every group name an input writes and looks names up for every group a row
 /// names. Keys are hashed with a seed drawn once per process, so an input cannot be made to put its
 /// names in one chain without knowing the seed.
 ///
 /// A class over raw buffers, not a struct of arrays: a look-up retains nothing and checks no bounds.
-/// It reads the key's bucket, which keeps the key's hash, and, when the hash matches, the entry's
-/// record: two cache misses at most for a short key, where separate arrays of hashes, key ends, values
-/// and bytes cost four or five. Values and the arena's size are limited to 32 bits. Not thread-safe.
+/// It reads the key's bucket, which keeps 24 bits of the key's hash, and, when those match, the
+/// entry's record: two cache misses at most for a short key, where separate arrays of hashes, key
+/// ends, values and bytes cost four or five. Not thread-safe.
 final class ByteKeyIndex {
-  /// Per bucket: the key's 32-bit hash in the high half, its record's arena offset + 1 in the low
-  /// half; 0 for an empty bucket. A power of two long, at most 3/4 full.
+  /// Per bucket: 24 bits of the key's hash (`tag(of:)`) above its record's arena offset + 1 (40
+  /// bits); 0 for an empty bucket. A power of two long, at most 3/4 full.
   private var buckets: UnsafeMutablePointer<UInt64>
   private var bucketCount = 16
-  /// The entries' records back to back: the value (UInt32), the key's length (UInt32), its bytes.
+  /// The entries' records back to back: the value (Int), the key's length (Int), the key's bytes.
   private var arena: UnsafeMutableRawPointer
   private var arenaCount = 0
   private var arenaCapacity = 512
 
   /// How many keys the index holds.
   private(set) var count = 0
+
+  private static var offsetBits: UInt64 { 40 }
+  private static var offsetMask: UInt64 { 1 << offsetBits - 1 }
 
   init() {
     buckets = .allocate(capacity: bucketCount)
@@ -35,22 +38,27 @@ final class ByteKeyIndex {
     arena.deallocate()
   }
 
+  /// The bits of `hash` a bucket keeps, in place: its top 24 (the bucket number comes from its low
+  /// bits, so these still tell apart keys that share a chain).
+  @inline(__always)
+  private static func tag(of hash: UInt32) -> UInt64 { UInt64(hash >> 8) << offsetBits }
+
   /// The value stored for `key`, if any.
   func value(for key: UnsafeBufferPointer<UInt8>) -> Int? {
     let hash = Self.hash(key)
-    let tag = UInt64(hash) << 32
+    let tag = Self.tag(of: hash)
     let mask = bucketCount - 1
     var bucket = Int(hash) & mask
     while true {
       let occupant = buckets[bucket]
       if occupant == 0 { return nil }
-      if occupant & 0xFFFF_FFFF_0000_0000 == tag {
-        let record = UnsafeRawPointer(arena + Int(truncatingIfNeeded: occupant & 0xFFFF_FFFF) - 1)
-        if Int(record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == key.count
+      if occupant & ~Self.offsetMask == tag {
+        let record = UnsafeRawPointer(arena + Int(truncatingIfNeeded: occupant & Self.offsetMask) - 1)
+        if record.load(fromByteOffset: 8, as: Int.self) == key.count
           && (key.isEmpty
-            || Self.bytesEqual(record.assumingMemoryBound(to: UInt8.self) + 8, key.baseAddress!, count: key.count))
+            || Self.bytesEqual(record.assumingMemoryBound(to: UInt8.self) + 16, key.baseAddress!, count: key.count))
         {
-          return Int(record.loadUnaligned(as: UInt32.self))
+          return record.load(as: Int.self)
         }
       }
       bucket = (bucket + 1) & mask
@@ -63,11 +71,10 @@ final class ByteKeyIndex {
     return key.withUTF8 { value(for: $0) }
   }
 
-  /// Stores `value` (0 to 2^32 - 1) for `key`, which the index must not hold yet (look it up first).
+  /// Stores `value` for `key`, which the index must not hold yet (look it up first).
   func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) {
-    let recordSize = 8 + key.count
-    precondition(value >= 0 && value <= Int(UInt32.max), "ByteKeyIndex values are 32-bit")
-    precondition(arenaCount + recordSize < Int(UInt32.max), "ByteKeyIndex keys take at most 4 GiB")
+    // Records start on 8-byte boundaries, so their two words load aligned.
+    let recordSize = (16 + key.count + 7) & ~7
     if (count + 1) * 4 > bucketCount * 3 { growBuckets() }
     if arenaCount + recordSize > arenaCapacity {
       let capacity = max(2 * arenaCapacity, arenaCount + recordSize)
@@ -78,12 +85,12 @@ final class ByteKeyIndex {
       arenaCapacity = capacity
     }
     let offset = arenaCount
-    arena.storeBytes(of: UInt32(value), toByteOffset: offset, as: UInt32.self)
-    arena.storeBytes(of: UInt32(key.count), toByteOffset: offset + 4, as: UInt32.self)
-    if let base = key.baseAddress { (arena + offset + 8).copyMemory(from: base, byteCount: key.count) }
+    arena.storeBytes(of: value, toByteOffset: offset, as: Int.self)
+    arena.storeBytes(of: key.count, toByteOffset: offset + 8, as: Int.self)
+    if let base = key.baseAddress { (arena + offset + 16).copyMemory(from: base, byteCount: key.count) }
     arenaCount += recordSize
     count += 1
-    place(UInt64(Self.hash(key)) << 32 | UInt64(offset + 1))
+    place(offset: offset, hash: Self.hash(key))
   }
 
   /// Stores `value` for the UTF-8 of `key`, which the index must not hold yet.
@@ -92,22 +99,29 @@ final class ByteKeyIndex {
     key.withUTF8 { insert($0, value: value) }
   }
 
-  /// Puts `occupant` (hash and record offset + 1) in the first free bucket from its hash on.
-  private func place(_ occupant: UInt64) {
+  /// Puts the record at `offset`, whose key hashes to `hash`, in the first free bucket from its hash
+  /// on.
+  private func place(offset: Int, hash: UInt32) {
     let mask = bucketCount - 1
-    var bucket = Int(truncatingIfNeeded: occupant >> 32) & mask
+    var bucket = Int(hash) & mask
     while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
-    buckets[bucket] = occupant
+    buckets[bucket] = Self.tag(of: hash) | UInt64(offset + 1)
   }
 
-  /// Doubles the buckets and places every entry again (each bucket keeps its key's hash).
+  /// Doubles the buckets and places every entry again, hashing its key from the arena.
   private func growBuckets() {
     let old = buckets
     let oldCount = bucketCount
     bucketCount *= 2
     buckets = .allocate(capacity: bucketCount)
     buckets.initialize(repeating: 0, count: bucketCount)
-    for bucket in 0..<oldCount where old[bucket] != 0 { place(old[bucket]) }
+    for bucket in 0..<oldCount where old[bucket] != 0 {
+      let offset = Int(truncatingIfNeeded: old[bucket] & Self.offsetMask) - 1
+      let record = UnsafeRawPointer(arena + offset)
+      let key = UnsafeBufferPointer(
+        start: record.assumingMemoryBound(to: UInt8.self) + 16, count: record.load(fromByteOffset: 8, as: Int.self))
+      place(offset: offset, hash: Self.hash(key))
+    }
     old.deallocate()
   }
 
