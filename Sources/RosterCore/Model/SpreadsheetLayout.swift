@@ -81,8 +81,6 @@ public struct SpreadsheetLayout: Sendable {
     "[" + entries.joined(separator: ",") + "]"
   }
 
-  /// Group names joined by `separator`, quoting any name that holds it or `"` (as the Groups reader
-  /// expects).
   /// The `groups` and `primary_groups` cells of `contact`.
   public static func groupCells(of contact: Contact, separator: UInt8) -> [String] {
     [
@@ -91,6 +89,8 @@ public struct SpreadsheetLayout: Sendable {
     ]
   }
 
+  /// Group names joined by `separator`, quoting any name that holds it or `"` (as the Groups reader
+  /// expects).
   public static func groupCell(_ names: [String], separator: UInt8 = UInt8(ascii: ";")) -> String {
     names.map { name in
       name.utf8.contains(where: { $0 == separator || $0 == UInt8(ascii: "\"") })
