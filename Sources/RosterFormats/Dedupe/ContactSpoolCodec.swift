@@ -183,21 +183,22 @@ struct SpoolBytes {
 
   /// A UInt32 length, then that many bytes of UTF-8.
   mutating func string() -> String? {
-    guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return nil }
+    guard let utf8 = lengthPrefixed() else { return nil }
     // Empty strings are common (a group named by name has no id): no call into the decoder.
-    if count == 0 { return "" }
-    defer { offset += count }
-    return String(
-      decoding: UnsafeBufferPointer(
-        start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count),
-      as: UTF8.self)
+    return utf8.isEmpty ? "" : String(decoding: utf8, as: UTF8.self)
   }
 
   /// Moves past a length-prefixed string; `false` when cut short.
   mutating func skipString() -> Bool {
-    guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return false }
-    offset += count
-    return true
+    lengthPrefixed() != nil
+  }
+
+  /// The bytes after a UInt32 length, moving past them; `nil` when cut short.
+  private mutating func lengthPrefixed() -> UnsafeBufferPointer<UInt8>? {
+    guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return nil }
+    defer { offset += count }
+    return UnsafeBufferPointer(
+      start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count)
   }
 
   /// A presence byte, then a string when there is one: `.some(nil)` for none, `nil` when cut short.
