@@ -122,6 +122,69 @@ struct GroupDirectoryTests {
       ])
   }
 
+  /// The output pass links by the slots the first pass found (`GroupReference.slot`): on random
+  /// references (spellings of one group, unknown names, repeats, primaries) that must give what
+  /// looking every name up gives, for each policy.
+  @Test(arguments: [UnknownGroupPolicy.warn, .reject, .create])
+  func linkingBySlotsAgreesWithLookingNamesUp(policy: UnknownGroupPolicy) throws {
+    let directory = GroupDirectory()
+    for (index, name) in ["Sales", "Support", "Crew"].enumerated() {
+      _ = directory.define(name: name, id: "g-\(index)", at: RowPosition(index: index, line: index + 2))
+    }
+    let spellings = ["Sales", " sales", "SALES", "Support", "support ", "Crew", "Ghost", "ghost", "Nobody"]
+    var generator = SystemRandomNumberGenerator()
+    var rows: [[GroupReference]] = []
+    for _ in 0..<300 {
+      rows.append(
+        (0..<Int.random(in: 1...20, using: &generator)).map { _ in
+          GroupReference(
+            name: spellings.randomElement(using: &generator)!, id: "", isPrimary: Bool.random(using: &generator))
+        })
+    }
+    // The first pass: every reference looked up once, as `scanGroups` does.
+    var hinted = rows
+    for row in hinted.indices {
+      for reference in hinted[row].indices {
+        hinted[row][reference].slot = Int32(directory.slot(for: hinted[row][reference], mentionedAt: nil))
+      }
+    }
+    directory.settle(policy: policy)
+    let linker = GroupLinker(directory: directory, policy: policy, headers: [.groups: "Groups"])
+    for (plain, withSlots) in zip(rows, hinted) {
+      var results: [([GroupReference], [IssueDetail], [String])] = []
+      for groups in [plain, withSlots] {
+        var contact = Contact()
+        contact.groups = groups
+        var problems: [IssueDetail] = []
+        var warnings: [RunWarning] = []
+        try linker.link(&contact, at: RowPosition(index: 9, line: 11), problems: &problems, warnings: &warnings)
+        results.append((problems.isEmpty ? contact.groups : [], problems, warnings.map(\.message)))
+      }
+      #expect(results[0].0 == results[1].0 && results[0].1 == results[1].1 && results[0].2 == results[1].2)
+      #expect(results[0].0.map(\.slot) == results[1].0.map(\.slot))
+      #expect(Set(results[0].0.map(\.id)).count == results[0].0.count, "each group once")
+    }
+  }
+
+  /// The slot is a hint outside the reference's value, and linking goes by it when it has one.
+  @Test func aSlotHintIsUsedButIsNotPartOfTheValue() throws {
+    let directory = GroupDirectory()
+    _ = directory.define(name: "Sales", id: "", at: RowPosition(index: 0, line: 2))
+    let sales = directory.slot(named: "Sales", mentionedAt: nil)
+    directory.settle(policy: .warn)
+    var hinted = GroupReference(name: "Elsewhere", id: "")
+    hinted.slot = Int32(sales)
+    #expect(hinted == GroupReference(name: "Elsewhere", id: ""))
+    #expect(Set([hinted, GroupReference(name: "Elsewhere", id: "")]).count == 1)
+    var contact = Contact()
+    contact.groups = [hinted]
+    var problems: [IssueDetail] = []
+    var warnings: [RunWarning] = []
+    try GroupLinker(directory: directory, policy: .warn, headers: [:]).link(
+      &contact, at: RowPosition(index: 1, line: 3), problems: &problems, warnings: &warnings)
+    #expect(contact.groups.map(\.name) == ["Sales"] && warnings.isEmpty)
+  }
+
   @Test func explicitGroupIDsWinOverDerivedOnes() throws {
     let directory = GroupDirectory()
     _ = directory.define(name: "Crew", id: "crm-7", at: RowPosition(index: 1, line: 3))

@@ -101,3 +101,46 @@ struct GroupMemberIndexTests {
     }
   }
 }
+
+@Suite("First-pass spool")
+struct PreparedRowSpoolTests {
+  /// Spools `groups.count` accepted rows, each naming "A" and "B", with `slots` as their slot records.
+  private func spool(rows: Int, slots: [[Int]]) throws -> PreparedRowSpool {
+    let spool = try PreparedRowSpool(layout: .contacts)
+    var encoded = SpoolRecordBytes()
+    var rendering = OutputBuffer(capacity: 256)
+    for index in 0..<rows {
+      var contact = Contact()
+      contact.name = "Row \(index)"
+      contact.groups = [GroupReference(name: "A", id: ""), GroupReference(name: "B", id: "")]
+      let position = RowPosition(index: index, line: index + 2)
+      encoded.removeAll()
+      PreparedRowSpool.encode(
+        PreparedRow(
+          row: SourceRow(position: position, contact: contact, problems: [], original: .notKept),
+          fingerprintSupplied: false),
+        layout: spool.layout, into: &encoded, rendering: &rendering)
+      try spool.write(encoded: encoded, rows: 1)
+    }
+    for record in slots { try spool.recordSlots(record) }
+    return spool
+  }
+
+  @Test func theReplayGivesEachReferenceTheSlotItsFirstPassFound() throws {
+    let replay = try spool(rows: 3, slots: [[4, 7], [], [7, 4]]).replay(inputBytes: 0)
+    #expect(try replay.next()?.row.contact.groups.map(\.slot) == [4, 7])
+    // No slot record (a row the first pass did not look up): linking looks its names up.
+    #expect(try replay.next()?.row.contact.groups.map(\.slot) == [-1, -1])
+    #expect(try replay.next()?.row.contact.groups.map(\.slot) == [7, 4])
+    #expect(try replay.next() == nil)
+  }
+
+  @Test func aReplayOutOfStepWithItsSlotRecordsStops() throws {
+    let replay = try spool(rows: 1, slots: [[1, 2], [3, 4]]).replay(inputBytes: 0)
+    #expect(try replay.next()?.row.contact.name == "Row 0")
+    #expect(throws: RosterError.self) { _ = try replay.next() }
+    let short = try spool(rows: 2, slots: [[1, 2]]).replay(inputBytes: 0)
+    _ = try short.next()
+    #expect(throws: RosterError.self) { _ = try short.next() }
+  }
+}

@@ -76,6 +76,10 @@ public final class GroupDirectory {
   }
 
   public var groups: Groups { Groups(directory: self) }
+
+  /// How many slots the directory has (`groups.count`).
+  public var slotCount: Int { names.count }
+
   /// The fields of the group in each slot (see `Group`).
   // The directory is used from one thread at a time and these are read for every group a row names:
   // no dynamic exclusivity checks (here and on the look-ups below).

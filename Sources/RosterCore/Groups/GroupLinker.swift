@@ -67,36 +67,41 @@ public struct GroupLinker {
         return
       }
     }
-    var kept: [GroupReference] = []
-    kept.reserveCapacity(contact.groups.count)
-    var dropped: [(GroupReference, String)] = []
-    // The slot of each group in `kept` (each slot once), searched in order while there are few: no
-    // dictionary per contact. Past `searchedGroups` they are indexed, so naming many costs linear time.
-    var keptSlots: [Int] = []
-    keptSlots.reserveCapacity(contact.groups.count)
+    // Accepted references move to the front of `contact.groups` (each group once, with its slot),
+    // so linking allocates nothing for a row whose groups all resolve. While few are kept, a repeat is
+    // found by searching them in order; past `searchedGroups` their slots are indexed, so naming many
+    // costs linear time.
+    var keptCount = 0
     var keptIndex: [Int: Int] = [:]
-    for reference in contact.groups {
-      let slot = directory.slot(for: reference, mentionedAt: position)
+    var dropped: [(GroupReference, String)] = []
+    for index in contact.groups.indices {
+      let hinted = Int(contact.groups[index].slot)
+      let slot =
+        hinted >= 0 && hinted < directory.slotCount
+        ? hinted : directory.slot(for: contact.groups[index], mentionedAt: position)
       if directory.accepts(slot) {
         // Two spellings of one group are one membership.
-        if let index = keptSlots.count <= Self.searchedGroups ? keptSlots.firstIndex(of: slot) : keptIndex[slot] {
-          if reference.isPrimary { kept[index].isPrimary = true }
+        if let earlier = keptCount <= Self.searchedGroups
+          ? contact.groups[..<keptCount].firstIndex(where: { $0.slot == Int32(slot) }) : keptIndex[slot]
+        {
+          if contact.groups[index].isPrimary { contact.groups[earlier].isPrimary = true }
           continue
         }
-        var resolved = reference
-        resolved.id = directory.id(of: slot)
-        resolved.name = directory.name(of: slot)
-        keptSlots.append(slot)
-        if keptSlots.count > Self.searchedGroups {
+        if index != keptCount { contact.groups.swapAt(index, keptCount) }
+        contact.groups[keptCount].id = directory.id(of: slot)
+        contact.groups[keptCount].name = directory.name(of: slot)
+        contact.groups[keptCount].slot = Int32(slot)
+        keptCount += 1
+        if keptCount > Self.searchedGroups {
           if keptIndex.isEmpty {
-            for (index, keptSlot) in keptSlots.enumerated() { keptIndex[keptSlot] = index }
+            for kept in 0..<keptCount { keptIndex[Int(contact.groups[kept].slot)] = kept }
           } else {
-            keptIndex[slot] = kept.count
+            keptIndex[slot] = keptCount - 1
           }
         }
-        kept.append(resolved)
         continue
       }
+      let reference = contact.groups[index]
       let cyclic = directory.status(of: slot) == .cyclic
       let named = reference.name.isEmpty ? "group id \"\(reference.id)\"" : "group \"\(reference.name)\""
       let reason =
@@ -122,7 +127,7 @@ public struct GroupLinker {
           code: "group.membership_dropped", message: "\(header ?? "Groups") \(reason); the membership is dropped",
           position: position, header: header))
     }
-    contact.groups = kept
+    if keptCount < contact.groups.count { contact.groups.removeLast(contact.groups.count - keptCount) }
     if contact.type == .group {
       if let source = memberSource, let slot = directory.existingSlot(named: contact.name) {
         contact.members = try source.members(ofSlot: slot)

@@ -10,11 +10,25 @@ public struct GroupReference: Hashable, Sendable {
   public var id: String
   /// Whether the contact is a primary contact of the group (named in `Primary Groups`).
   public var isPrimary: Bool
+  /// The group's slot in the run's `GroupDirectory` when a first pass looked the reference up
+  /// already, else -1: the output pass links by it without looking the name up again. A hint, not
+  /// part of the reference's value (`==` and `hash(into:)` leave it out).
+  public var slot: Int32 = -1
 
   public init(name: String, id: String, isPrimary: Bool = false) {
     self.name = name
     self.id = id
     self.isPrimary = isPrimary
+  }
+
+  public static func == (lhs: GroupReference, rhs: GroupReference) -> Bool {
+    lhs.name == rhs.name && lhs.id == rhs.id && lhs.isPrimary == rhs.isPrimary
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(name)
+    hasher.combine(id)
+    hasher.combine(isPrimary)
   }
 }
 

@@ -31,6 +31,9 @@ final class PreparedRowSpool {
 
   let layout: Layout
   private let file: SpoolFile
+  /// Per spooled row, in the same order, the group slots the first pass looked up (`recordSlots`): a
+  /// count byte (255: not kept, for a row naming over 254 groups), then each slot as a UInt32.
+  private let slotFile: SpoolFile
   /// The fault that ended the first pass, if one did.
   private(set) var fault: RosterError?
   /// Rows spooled.
@@ -39,6 +42,7 @@ final class PreparedRowSpool {
   init(layout: Layout = .contacts) throws(RosterError) {
     self.layout = layout
     file = try SpoolFile()
+    slotFile = try SpoolFile()
   }
 
   /// Appends `prepared` to `record` as one spool record of `layout` (on any thread;
@@ -103,6 +107,21 @@ final class PreparedRowSpool {
     self.rows += rows
   }
 
+  /// Records the directory slots of the next row's group references, in their order, as the first
+  /// pass found them (empty when it looked none up); the replay puts them in `GroupReference.slot`.
+  /// Call once for every row the first pass takes, in order.
+  func recordSlots(_ slots: [Int]) throws(RosterError) {
+    try slotFile.output.append { out in
+      guard slots.count < 255 else { return out.append(255) }
+      out.append(UInt8(slots.count))
+      for slot in slots {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: slot).littleEndian) {
+          out.append($0.assumingMemoryBound(to: UInt8.self))
+        }
+      }
+    }
+  }
+
   /// Records the fault that ended the first pass.
   func end(with fault: RosterError) {
     self.fault = fault
@@ -112,6 +131,7 @@ final class PreparedRowSpool {
   /// read it, for progress.
   func replay(inputBytes: Int) throws(RosterError) -> Replay {
     try file.rewindForReading()
+    try slotFile.rewindForReading()
     return Replay(spool: self, inputBytes: inputBytes)
   }
 
@@ -119,20 +139,17 @@ final class PreparedRowSpool {
   final class Replay: UnmappedRowSource {
     private let spool: PreparedRowSpool
     private let inputBytes: Int
-    /// Bytes read from the spool; `buffer[start..<end]` are not taken yet.
-    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 17, alignment: 8)
-    private var start = 0
-    private var end = 0
-    private var atEnd = false
+    private let records: SpoolReadBuffer
+    private let slots: SpoolReadBuffer
     /// Rows read back so far.
     private(set) var rowsRead = 0
 
     fileprivate init(spool: PreparedRowSpool, inputBytes: Int) {
       self.spool = spool
       self.inputBytes = inputBytes
+      records = SpoolReadBuffer(spool.file, capacity: 1 << 17)
+      slots = SpoolReadBuffer(spool.slotFile, capacity: 1 << 17)
     }
-
-    deinit { buffer.deallocate() }
 
     /// The input's bytes in the same proportion as the rows read back, for progress.
     var bytesRead: Int {
@@ -148,44 +165,38 @@ final class PreparedRowSpool {
     /// The next row, or `nil` after the last.
     /// - Throws: the first pass's fault after the rows before it; a read error of the spool.
     func next() throws(RosterError) -> PreparedRow? {
-      guard try fill(4) else {
+      guard try records.fill(4) else {
+        // Every row has its slot record: one left over means the two files went out of step.
+        guard try !slots.fill(1) else { throw Self.cutShort }
         if let fault = spool.fault { throw fault }
         return nil
       }
-      let length = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: start, as: UInt32.self))
-      guard try fill(4 + Int(length)) else { throw Self.cutShort }
-      var reader = SpoolBytes(UnsafeRawBufferPointer(rebasing: buffer[start + 4..<start + 4 + Int(length)]))
-      let row = try Self.decode(&reader)
-      start += 4 + Int(length)
+      let length = Int(records.uint32(at: 0))
+      guard try records.fill(4 + length) else { throw Self.cutShort }
+      var reader = SpoolBytes(records.bytes(at: 4, count: length))
+      var row = try Self.decode(&reader)
+      records.consume(4 + length)
+      try takeSlots(into: &row)
       rowsRead += 1
       return row
     }
 
-    private static var cutShort: RosterError {
-      RosterError(.output, "a temporary file was cut short while it was read back")
+    /// Puts the row's slot record into its group references (when it has one slot per reference).
+    private func takeSlots(into row: inout PreparedRow) throws(RosterError) {
+      guard try slots.fill(1) else { throw Self.cutShort }
+      let count = Int(slots.byte(at: 0))
+      guard count != 255 else { return slots.consume(1) }
+      guard try slots.fill(1 + 4 * count) else { throw Self.cutShort }
+      if count > 0 && count == row.row.contact.groups.count {
+        for index in 0..<count {
+          row.row.contact.groups[index].slot = Int32(bitPattern: slots.uint32(at: 1 + 4 * index))
+        }
+      }
+      slots.consume(1 + 4 * count)
     }
 
-    /// Makes at least `count` bytes available from `start`; `false` when the spool ends first.
-    private func fill(_ count: Int) throws(RosterError) -> Bool {
-      while end - start < count {
-        if atEnd { return false }
-        if start > 0 {
-          // Move what is left to the front, then read after it.
-          if end > start { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start) }
-          end -= start
-          start = 0
-        }
-        if buffer.count - end < 1 << 16 {
-          let larger = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: max(buffer.count * 2, count + (1 << 16)), alignment: 8)
-          if end > 0 { larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end) }
-          buffer.deallocate()
-          buffer = larger
-        }
-        let read = try spool.file.readNext(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
-        if read == 0 { atEnd = true } else { end += read }
-      }
-      return true
+    private static var cutShort: RosterError {
+      RosterError(.output, "a temporary file was cut short while it was read back")
     }
 
     /// The row at `reader`'s offset.
@@ -231,6 +242,62 @@ final class PreparedRowSpool {
         fingerprintSupplied: false)
     }
   }
+}
+
+/// Reads a spool file back from its start through one buffer that grows to the largest record.
+private final class SpoolReadBuffer {
+  private let file: SpoolFile
+  /// Bytes read from the file; `buffer[start..<end]` are not taken yet.
+  private var buffer: UnsafeMutableRawBufferPointer
+  private var start = 0
+  private var end = 0
+  private var atEnd = false
+
+  init(_ file: SpoolFile, capacity: Int) {
+    self.file = file
+    buffer = .allocate(byteCount: capacity, alignment: 8)
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// Makes at least `count` bytes available; `false` when the file ends first.
+  func fill(_ count: Int) throws(RosterError) -> Bool {
+    while end - start < count {
+      if atEnd { return false }
+      if start > 0 {
+        // Move what is left to the front, then read after it.
+        if end > start { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start) }
+        end -= start
+        start = 0
+      }
+      if buffer.count - end < 1 << 16 {
+        let larger = UnsafeMutableRawBufferPointer.allocate(
+          byteCount: max(buffer.count * 2, count + (1 << 16)), alignment: 8)
+        if end > 0 { larger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end) }
+        buffer.deallocate()
+        buffer = larger
+      }
+      let read = try file.readNext(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+      if read == 0 { atEnd = true } else { end += read }
+    }
+    return true
+  }
+
+  /// The byte at `offset` past the first not taken (made available by `fill`).
+  func byte(at offset: Int) -> UInt8 { buffer[start + offset] }
+
+  /// The little-endian UInt32 at `offset` past the first byte not taken.
+  func uint32(at offset: Int) -> UInt32 {
+    UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: start + offset, as: UInt32.self))
+  }
+
+  /// `count` bytes from `offset` past the first not taken, valid until the next `fill`.
+  func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(rebasing: buffer[start + offset..<start + offset + count])
+  }
+
+  /// Takes `count` bytes.
+  func consume(_ count: Int) { start += count }
 }
 
 extension SpoolRecordBytes {
