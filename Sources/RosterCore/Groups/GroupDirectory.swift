@@ -86,11 +86,6 @@ public final class GroupDirectory {
   @exclusivity(unchecked) private var names: [String] = []
   /// 16 bytes a slot: the group's id as a UUID, unless `textIDs` holds it.
   @exclusivity(unchecked) private var idBytes: [UInt8] = []
-  /// The latest spelling of the id of some slots, direct-mapped by slot (`spelledIDSlots` says which):
-  /// linking asks for a group's id once per membership, and spelling a UUID makes a heap string.
-  @exclusivity(unchecked) private var spelledIDs = [String](repeating: "", count: GroupDirectory.spelledIDCount)
-  @exclusivity(unchecked) private var spelledIDSlots = [Int](repeating: -1, count: GroupDirectory.spelledIDCount)
-  private static let spelledIDCount = 1 << 14
   /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
   @exclusivity(unchecked) private var textIDs: [Int: String] = [:]
   @exclusivity(unchecked) private var statuses: [Status] = []
@@ -123,7 +118,6 @@ public final class GroupDirectory {
 
   /// Sets the id of the group in `slot`: as 16 bytes when it is lowercase UUID text, else as text.
   private func setID(_ id: String, of slot: Int) {
-    spelledIDSlots[slot & (GroupDirectory.spelledIDCount - 1)] = -1
     var text = id
     let isUUID = text.withUTF8 { utf8 in
       idBytes.withUnsafeMutableBytes { NameBasedUUID.parse(utf8, into: $0.baseAddress! + slot * 16) }
@@ -238,16 +232,15 @@ public final class GroupDirectory {
   public func definition(of slot: Int) -> RowPosition? { definitions[slot].position }
 
   /// The id members of the group in `slot` refer to (`groups[slot].id` without building a `Group`).
+  ///
+  /// A UUID is spelled anew on each call (a heap string): a cache of spelled ids, tried before, cost
+  /// as much in cache misses as it saved in allocations once a run names thousands of groups, and
+  /// held over a megabyte.
   public func id(of slot: Int) -> String {
     if !textIDs.isEmpty, let text = textIDs[slot] { return text }
-    let cached = slot & (GroupDirectory.spelledIDCount - 1)
-    if spelledIDSlots[cached] == slot { return spelledIDs[cached] }
-    let text = idBytes.withUnsafeBytes {
+    return idBytes.withUnsafeBytes {
       NameBasedUUID.text(ofRaw: UnsafeRawBufferPointer(rebasing: $0[slot * 16..<slot * 16 + 16]))
     }
-    spelledIDs[cached] = text
-    spelledIDSlots[cached] = slot
-    return text
   }
 
   /// The name of the group in `slot` (`groups[slot].name` without building a `Group`).

@@ -17,7 +17,13 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
   /// The issue of the last row `process` or `reject` rejected, `nil` when the last row was accepted.
   public private(set) var lastRejection: RowIssue?
   /// Resolves group names after validation; `nil` leaves group references as mapped.
-  public var linker: GroupLinker?
+  public var linker: GroupLinker? {
+    get { linking?.linker }
+    set { linking = newValue.map(Linking.init) }
+  }
+  /// The linker, held by reference: a struct bound for each row (`if let`) is copied, and all it holds
+  /// retained and released again.
+  private var linking: Linking?
   /// Finds duplicates after validation and identity, before group linking (`--dedupe`); `nil` for none.
   public var duplicates: (any DuplicateHandler)?
   private var warnings: [RunWarning] = []
@@ -74,9 +80,9 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
       }
     }
     if problems.isEmpty {
-      if let linker {
+      if let linking {
         warnings.removeAll(keepingCapacity: true)
-        try linker.link(&contact, at: position, problems: &problems, warnings: &warnings)
+        try linking.linker.link(&contact, at: position, problems: &problems, warnings: &warnings)
         for warning in warnings { try warn(warning) }
       }
     }
@@ -125,6 +131,12 @@ public struct ContactPipeline<Writer: ContactWriter, Sink: IssueSink> {
     try sink.finish(summary: summary)
     return summary
   }
+}
+
+/// A `GroupLinker` behind one reference (`ContactPipeline.linker`).
+private final class Linking {
+  let linker: GroupLinker
+  init(_ linker: GroupLinker) { self.linker = linker }
 }
 
 /// The part of a row's processing that depends on nothing but the row: validation, then the derived
