@@ -144,3 +144,24 @@ struct PreparedRowSpoolTests {
     #expect(throws: RosterError.self) { _ = try short.next() }
   }
 }
+
+@Suite("Spool varints")
+struct SpoolVarintTests {
+  @Test func varintsReadBackAndACutShortOneIsNil() {
+    let values: [UInt64] = [0, 1, 127, 128, 300, 16_383, 16_384, 1 << 32, UInt64(Int.max), UInt64.max]
+    var bytes = SpoolRecordBytes()
+    for value in values { bytes.appendVarint(value) }
+    let raw = UnsafeRawBufferPointer(bytes.bytes)
+    var offset = 0
+    #expect(values.map { _ in raw.varint(at: &offset) } == values.map { $0 })
+    #expect(offset == raw.count)
+    // Every value over 127 takes more than one byte: stopping inside one is `nil`.
+    var inside = 0
+    #expect(UnsafeRawBufferPointer(rebasing: raw[3..<4]).varint(at: &inside) == nil)
+    let overlong = [UInt8](repeating: 0xFF, count: 11)
+    overlong.withUnsafeBytes { raw in
+      var start = 0
+      #expect(raw.varint(at: &start) == nil)
+    }
+  }
+}

@@ -66,12 +66,16 @@ enum ContactSpoolCodec {
   }
 
   /// Appends the position, type, id and name: the start of both spooled forms of a contact.
-  static func appendHead(_ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes) {
+  ///
+  /// `personNames` false writes a person's name as empty: for a reader that skips it (`popHead`).
+  static func appendHead(
+    _ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes, personNames: Bool = true
+  ) {
     bytes.appendLittleEndian(UInt64(position.index))
     bytes.appendLittleEndian(UInt64(position.line))
     bytes.append(contact.type == .group ? 1 : 0)
     bytes.appendLengthPrefixed(contact.id)
-    bytes.appendLengthPrefixed(contact.name)
+    bytes.appendLengthPrefixed(personNames || contact.type == .group ? contact.name : "")
   }
 
   /// Reads what `appendHead` wrote into `contact` (type, id, name) and returns the position; `nil` when

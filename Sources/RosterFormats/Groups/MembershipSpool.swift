@@ -37,10 +37,11 @@ struct RowMemberships {
 /// Memberships from the first pass, gathered by group slot in bounded memory (`MembershipSorter`,
 /// which spills sorted runs to an unlinked temporary file), for `GroupMemberIndex`.
 ///
-/// Each membership is one sorter entry: the row's index and line (UInt64 each), its own slot (UInt32,
-/// all ones for none), the count of the row's other slots and those slots (UInt32 each; kept only
-/// when `keepsRowSlots`, which `--unknown-groups reject` needs), then the member entry that the index
-/// lists as it is.
+/// Each membership is one sorter entry: the row's index, its line's distance from the index
+/// (zigzag), its own slot + 1 (0 for none) and the count of the row's other slots, each a LEB128
+/// varint (four or five bytes for most rows, where fixed-width fields took 24); those slots (UInt32
+/// each; kept only when `keepsRowSlots`, which `--unknown-groups reject` needs), then the member
+/// entry that the index lists as it is.
 final class MembershipSpool {
   let sorter: MembershipSorter
   /// Whether each entry carries every slot of its row.
@@ -62,14 +63,17 @@ final class MembershipSpool {
   /// The row's entry is encoded once; its memberships differ only in the member entry's primary flag.
   func append(_ row: RowMemberships) throws(RosterError) {
     scratch.removeAll()
-    scratch.appendLittleEndian(UInt64(row.position.index))
-    scratch.appendLittleEndian(UInt64(row.position.line))
-    scratch.appendLittleEndian(row.ownSlot < 0 ? UInt32.max : UInt32(row.ownSlot))
+    scratch.appendVarint(UInt64(row.position.index))
+    // The line as its distance from the index (zigzag: a JSON array on one line puts it below), which
+    // is one byte for most CSV rows.
+    let lineOffset = Int64(row.position.line) - Int64(row.position.index)
+    scratch.appendVarint(UInt64(bitPattern: lineOffset << 1 ^ lineOffset >> 63))
+    scratch.appendVarint(UInt64(row.ownSlot + 1))
     if keepsRowSlots {
-      scratch.appendLittleEndian(UInt32(row.slots.count))
+      scratch.appendVarint(UInt64(row.slots.count))
       for rowSlot in row.slots { scratch.appendLittleEndian(UInt32(rowSlot)) }
     } else {
-      scratch.appendLittleEndian(UInt32(0))
+      scratch.appendVarint(0)
     }
     let flagsOffset = scratch.count
     scratch.appendMemberEntry(isPrimary: false, id: row.memberID, name: row.memberName, email: row.memberEmail)
@@ -92,16 +96,17 @@ private struct SortedMembership {
   var entry: UnsafeRawBufferPointer
 
   init?(_ bytes: UnsafeRawBufferPointer) {
-    guard bytes.count >= 24 else { return nil }
-    position = RowPosition(
-      index: Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))),
-      line: Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))))
-    let own = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
-    ownSlot = own == UInt32.max ? nil : Int(own)
-    let slotBytes = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt32.self))) * 4
-    guard bytes.count >= 24 + slotBytes else { return nil }
-    rowSlots = UnsafeRawBufferPointer(rebasing: bytes[24..<24 + slotBytes])
-    entry = UnsafeRawBufferPointer(rebasing: bytes[(24 + slotBytes)...])
+    var offset = 0
+    guard let index = bytes.varint(at: &offset), let zigzag = bytes.varint(at: &offset),
+      let own = bytes.varint(at: &offset), let slotCount = bytes.varint(at: &offset),
+      index <= UInt64(Int.max), own <= UInt64(UInt32.max), slotCount <= UInt64(bytes.count - offset) / 4
+    else { return nil }
+    let lineOffset = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+    position = RowPosition(index: Int(index), line: Int(truncatingIfNeeded: Int64(index) &+ lineOffset))
+    ownSlot = own == 0 ? nil : Int(own) - 1
+    let slotBytes = Int(slotCount) * 4
+    rowSlots = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + slotBytes])
+    entry = UnsafeRawBufferPointer(rebasing: bytes[(offset + slotBytes)...])
   }
 
   /// The row's slots as integers.
@@ -376,6 +381,35 @@ extension SpoolRecordBytes {
       appendLengthPrefixed(name)
       appendLengthPrefixed(email)
     }
+  }
+}
+
+extension SpoolRecordBytes {
+  /// `value` in LEB128: seven bits a byte, low bits first, the top bit set on all but the last.
+  mutating func appendVarint(_ value: UInt64) {
+    var value = value
+    while value >= 0x80 {
+      append(UInt8(truncatingIfNeeded: value) | 0x80)
+      value >>= 7
+    }
+    append(UInt8(value))
+  }
+}
+
+extension UnsafeRawBufferPointer {
+  /// The LEB128 integer (`appendVarint`) at `offset`, moving past it; `nil` when it is cut short or
+  /// longer than a UInt64.
+  func varint(at offset: inout Int) -> UInt64? {
+    var value: UInt64 = 0
+    var shift: UInt64 = 0
+    while offset < count && shift < 64 {
+      let byte = self[offset]
+      offset += 1
+      value |= UInt64(byte & 0x7F) << shift
+      if byte < 0x80 { return value }
+      shift += 7
+    }
+    return nil
   }
 }
 

@@ -596,57 +596,51 @@ public struct ConversionJob: Sendable {
       guard let prepared = next else { return }
       count += 1
       if count % 8192 == 0 { progress(count, rows.bytesRead) }
-      let lookedUp = try scanGroups(
-        of: prepared, into: directory, memberships: memberships, rowGroups: &rowGroups, keepingNames: keepingNames,
-        duplicates: duplicates)
+      var lookedUp = false
+      // The row's part: its group definition, its memberships, its duplicate key. Inline (not a
+      // function taking the row): passing the row copied it, every string of it.
+      scan: do {
+        // The row's fields are read in place (`prepared.row.contact`): binding them to names of their
+        // own would copy every string of the row.
+        guard prepared.row.problems.isEmpty else { break scan }
+        // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
+        // `merge` spools it, and its memberships count for the row it merges into.
+        var memberID = prepared.row.contact.id
+        var memberPosition = prepared.row.position
+        if let duplicates, let digest = duplicates.key.digest(of: prepared.row.contact),
+          let first = try duplicates.table.firstOccurrence(
+            of: digest, row: prepared.row.position.index, id: prepared.row.contact.id)
+        {
+          guard let sources = duplicates.sources else { break scan }
+          try sources.append(prepared.row.contact, at: prepared.row.position, destination: first.row)
+          memberID = first.id ?? prepared.row.contact.id
+          // Listed where the row it merges into stands (its line is not needed there).
+          memberPosition = RowPosition(index: first.row, line: 0)
+        }
+        var ownSlot = -1
+        var defines = false
+        if prepared.row.contact.type == .group {
+          defines =
+            directory.define(name: prepared.row.contact.name, id: prepared.row.contact.id, at: prepared.row.position)
+            == nil
+          ownSlot = directory.slot(named: prepared.row.contact.name, mentionedAt: prepared.row.position)
+        }
+        guard !prepared.row.contact.groups.isEmpty else { break scan }
+        rowGroups.start(
+          position: memberPosition, ownSlot: ownSlot, memberID: memberID,
+          memberName: keepingNames ? prepared.row.contact.name : "",
+          memberEmail: keepingNames ? prepared.row.contact.email ?? "" : "")
+        for reference in prepared.row.contact.groups {
+          let slot = directory.slot(for: reference, mentionedAt: prepared.row.position)
+          if defines { directory.nest(ownSlot, in: slot) }
+          rowGroups.add(slot: slot, isPrimary: reference.isPrimary)
+        }
+        try memberships.append(rowGroups)
+        lookedUp = true
+      }
       // Every row gets its slot record, so the replay keeps in step with the spool.
       try spool?.recordSlots(lookedUp ? rowGroups.slots : [])
     }
-  }
-
-  /// The first pass's part for one row: its group definition, its memberships, its duplicate key.
-  /// Returns whether it looked the row's group references up (their slots are then in `rowGroups`).
-  private static func scanGroups(
-    of prepared: borrowing PreparedRow, into directory: GroupDirectory, memberships: MembershipSpool,
-    rowGroups: inout RowMemberships, keepingNames: Bool, duplicates: DuplicateScan?
-  ) throws(RosterError) -> Bool {
-    // The row's fields are read in place (`prepared.row.contact`): binding them to names of their own
-    // would copy every string of the row.
-    guard prepared.row.problems.isEmpty else { return false }
-    // A later duplicate: `report` rejects it in the second pass (so it is nobody's member);
-    // `merge` spools it, and its memberships count for the row it merges into.
-    var memberID = prepared.row.contact.id
-    var memberPosition = prepared.row.position
-    if let duplicates, let digest = duplicates.key.digest(of: prepared.row.contact),
-      let first = try duplicates.table.firstOccurrence(
-        of: digest, row: prepared.row.position.index, id: prepared.row.contact.id)
-    {
-      guard let sources = duplicates.sources else { return false }
-      try sources.append(prepared.row.contact, at: prepared.row.position, destination: first.row)
-      memberID = first.id ?? prepared.row.contact.id
-      // Listed where the row it merges into stands (its line is not needed there).
-      memberPosition = RowPosition(index: first.row, line: 0)
-    }
-    var ownSlot = -1
-    var defines = false
-    if prepared.row.contact.type == .group {
-      defines =
-        directory.define(name: prepared.row.contact.name, id: prepared.row.contact.id, at: prepared.row.position)
-        == nil
-      ownSlot = directory.slot(named: prepared.row.contact.name, mentionedAt: prepared.row.position)
-    }
-    guard !prepared.row.contact.groups.isEmpty else { return false }
-    rowGroups.start(
-      position: memberPosition, ownSlot: ownSlot, memberID: memberID,
-      memberName: keepingNames ? prepared.row.contact.name : "",
-      memberEmail: keepingNames ? prepared.row.contact.email ?? "" : "")
-    for reference in prepared.row.contact.groups {
-      let slot = directory.slot(for: reference, mentionedAt: prepared.row.position)
-      if defines { directory.nest(ownSlot, in: slot) }
-      rowGroups.add(slot: slot, isPrimary: reference.isPrimary)
-    }
-    try memberships.append(rowGroups)
-    return true
   }
 
   /// Writes the groups `--unknown-groups create` made, in the order their names first appeared.

@@ -8,9 +8,10 @@ public import RosterCore
 /// and the XLSX Issues sheet; nothing when the reader kept none), then a kind byte (0: a prepared
 /// contact, 1: a row with problems, 2: a prepared contact for linking), the fingerprint-supplied
 /// byte, then the contact (`ContactSpoolCodec`), the row's position and issue details, or (kind 2)
-/// the position, type, id, name and groups, and the output rendered ahead (`RenderedParts`: the
-/// prefix length, the guarded cells, the length, the bytes). A fault that ended the first pass is
-/// kept too, and thrown by the replay after the rows before it.
+/// the position, type, id, name (a group's; empty for a person) and groups, and the output
+/// rendered ahead (`RenderedParts`: the prefix length, the guarded cells, the length, the bytes). A
+/// fault that ended the first pass is kept too, and thrown by the replay after the rows before it.
+/// Beside the records, a second file keeps each row's group slots (`recordSlots`).
 final class PreparedRowSpool {
   /// What a spooled accepted row keeps.
   enum Layout: Sendable {
@@ -60,7 +61,8 @@ final class PreparedRowSpool {
       record.append(2)
       record.append(prepared.fingerprintSupplied ? 1 : 0)
       let contact = row.contact
-      ContactSpoolCodec.appendHead(contact, at: row.position, to: &record)
+      // The replay reads a group's name, never a person's (`popHead(personNames: false)`).
+      ContactSpoolCodec.appendHead(contact, at: row.position, to: &record, personNames: false)
       ContactSpoolCodec.appendGroups(contact.groups, to: &record)
       record.appendLittleEndian(UInt32(prefixCount))
       record.appendLittleEndian(UInt32(guardedCells))
