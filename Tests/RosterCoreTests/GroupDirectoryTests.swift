@@ -185,6 +185,25 @@ struct GroupDirectoryTests {
     #expect(contact.groups.map(\.name) == ["Sales"] && warnings.isEmpty)
   }
 
+  /// Ids are spelled once per slot in a small directory and anew in a large one: both give each
+  /// group's own id, and a group row's id replaces one spelled before it.
+  @Test(arguments: [10, 3000])
+  func idsAreTheGroupsOwnWhateverTheDirectorysSize(groups: Int) {
+    let directory = GroupDirectory()
+    let slots = (0..<groups).map { directory.slot(named: "Team \($0)", mentionedAt: nil) }
+    for _ in 0..<2 {
+      for (number, slot) in slots.enumerated() {
+        #expect(directory.id(of: slot) == ContactIdentifier.groupID(named: "Team \(number)"))
+      }
+    }
+    let explicit = "0b8a4c9e-3f0d-4b6e-9a51-7c2d1e0f9a88"
+    _ = directory.define(name: "Team 1", id: explicit, at: RowPosition(index: 0, line: 2))
+    _ = directory.define(name: "Team 2", id: "crm-2", at: RowPosition(index: 1, line: 3))
+    #expect(directory.id(of: slots[1]) == explicit)
+    #expect(directory.id(of: slots[2]) == "crm-2")
+    #expect(directory.id(of: slots[3]) == ContactIdentifier.groupID(named: "Team 3"))
+  }
+
   @Test func explicitGroupIDsWinOverDerivedOnes() throws {
     let directory = GroupDirectory()
     _ = directory.define(name: "Crew", id: "crm-7", at: RowPosition(index: 1, line: 3))
