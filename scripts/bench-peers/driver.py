@@ -350,6 +350,11 @@ def read_callgrind(path):
 
 
 def stage_of(name):
+    # Outlined copies and destroys are shared code: the linker folds identical ones into one symbol
+    # named after whichever type it kept (a row's destroy can be called "outlined destroy of
+    # ContactPipeline<..., IssueReportWriter>"), so they go to their callers' stages.
+    if name.startswith("outlined "):
+        return None
     for stage, patterns in STAGES:
         if any(re.search(pattern, name) for pattern in patterns):
             return stage
