@@ -1,4 +1,4 @@
-public import RosterCore
+import RosterCore
 
 /// A validated contact and its position as bytes, for the duplicate sources spooled between passes.
 ///

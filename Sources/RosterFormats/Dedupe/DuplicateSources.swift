@@ -1,4 +1,4 @@
-public import RosterCore
+import RosterCore
 
 /// Where one spooled duplicate source goes and where its bytes are.
 struct SourceEntry {

@@ -1,5 +1,5 @@
 import Glibc
-public import RosterCore
+import RosterCore
 
 /// The first pass's prepared rows, kept on disk so the output pass replays them instead of reading,
 /// mapping and validating the input again.

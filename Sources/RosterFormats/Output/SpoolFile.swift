@@ -1,4 +1,4 @@
-public import RosterCore
+import RosterCore
 
 #if canImport(Glibc)
   import Glibc
