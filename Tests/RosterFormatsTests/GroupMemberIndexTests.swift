@@ -109,6 +109,7 @@ struct PreparedRowSpoolTests {
     let spool = try PreparedRowSpool(layout: .contacts)
     var encoded = SpoolRecordBytes()
     var rendering = OutputBuffer(capacity: 256)
+    defer { rendering.deallocate() }
     for index in 0..<rows {
       var contact = Contact()
       contact.name = "Row \(index)"
