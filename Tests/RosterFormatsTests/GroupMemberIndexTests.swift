@@ -128,11 +128,16 @@ struct PreparedRowSpoolTests {
   }
 
   @Test func theReplayGivesEachReferenceTheSlotItsFirstPassFound() throws {
-    let replay = try spool(rows: 3, slots: [[4, 7], [], [7, 4]]).replay(inputBytes: 0)
+    let many = Array(0..<300)
+    let replay = try spool(rows: 5, slots: [[4, 7], [], [7, 4], many, [1]]).replay(inputBytes: 0)
     #expect(try replay.next()?.row.contact.groups.map(\.slot) == [4, 7])
     // No slot record (a row the first pass did not look up): linking looks its names up.
     #expect(try replay.next()?.row.contact.groups.map(\.slot) == [-1, -1])
     #expect(try replay.next()?.row.contact.groups.map(\.slot) == [7, 4])
+    // Over 254 slots are not kept, and a record that does not match the row's references is not
+    // used; the rows after stay in step.
+    #expect(try replay.next()?.row.contact.groups.map(\.slot) == [-1, -1])
+    #expect(try replay.next()?.row.contact.groups.map(\.slot) == [-1, -1])
     #expect(try replay.next() == nil)
   }
 
