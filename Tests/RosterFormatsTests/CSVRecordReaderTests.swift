@@ -34,6 +34,28 @@ struct CSVRecordReaderTests {
     ("é,日本\n", [["é", "日本"]]),
   ]
 
+  /// Records handed to other threads (`copiesRecords`) hold storage of their own size: after one
+  /// wide, long record has grown the reader's buffers, each later short record must not keep a
+  /// buffer of that grown size alive (that cost about 25 KB a row in flight with two threads).
+  @Test func copiedRecordsKeepOnlyTheirOwnSize() throws {
+    let wide = (0..<500).map { "c\($0)" }.joined(separator: ",") + "," + String(repeating: "x", count: 50_000)
+    let input = wide + "\n" + (0..<200).map { "r\($0),s\($0)\n" }.joined()
+    for copies in [true, false] {
+      let reader = CSVRecordReader(source: MemorySource(Array(input.utf8)), displayName: "test.csv")
+      reader.copiesRecords = copies
+      var kept: [CSVRecord] = []
+      while let record = try reader.next() { kept.append(record) }
+      #expect(kept.count == 201)
+      #expect(kept[0].count == 501 && kept[0].bytes.count > 50_000)
+      let short = kept.dropFirst()
+      #expect(short.enumerated().allSatisfy { cells($1) == ["r\($0)", "s\($0)"] }, "copies: \(copies)")
+      if copies {
+        #expect(
+          short.allSatisfy { $0.bytes.capacity < 256 && $0.ends.capacity < 64 }, "copied records keep grown buffers")
+      }
+    }
+  }
+
   @Test(arguments: [1, 2, 3, 5, 65_536])
   func cellsMatchAcrossReadSizes(chunkSize: Int) throws {
     for (input, expected) in Self.cases {

@@ -207,12 +207,20 @@ private struct CSVScanner {
           unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: violation, cellStarts: [])
       }
       return CSVRecord(
-        bytes: copiesRecords ? Array(record.bytes[...]) : record.bytes,
-        ends: copiesRecords ? Array(record.ends[...]) : record.ends,
+        bytes: copiesRecords ? Self.exactCopy(of: record.bytes) : record.bytes,
+        ends: copiesRecords ? Self.exactCopy(of: record.ends) : record.ends,
         position: RowPosition(index: index, line: recordLine),
         unterminatedQuoteLine: unterminated == 0 ? nil : unterminated, limitViolation: nil,
-        cellStarts: copiesRecords ? Array(record.starts[...]) : record.starts)
+        cellStarts: copiesRecords ? Self.exactCopy(of: record.starts) : record.starts)
     }
+  }
+
+  /// A copy of `array` in storage of its own, sized to its elements. (`Array(array[...])` shares the
+  /// storage when the slice spans it all: the builder's next `reset` then allocated a new buffer of the
+  /// whole grown capacity for every record, and each record kept one of those alive.)
+  @inline(__always)
+  static func exactCopy<Element>(of array: [Element]) -> [Element] {
+    array.withUnsafeBufferPointer { Array($0) }
   }
 
   /// Fills `record` with the next record (possibly a blank line).
