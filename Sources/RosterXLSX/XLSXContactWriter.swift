@@ -172,17 +172,152 @@ public final class XLSXContactWriter: ContactWriter {
       }
       let row = try contacts.nextRow(in: workbook, formats: formats)
       for (column, cell) in cells.enumerated() where !cell.isEmpty {
-        let (text, changes) = CellText.prepare(cell)
-        for change in changes {
-          var adjustment = Self.adjustment(
-            change, sheet: contacts.sheet.name, row: row + 1, column: layout.headers[column])
-          adjustment.contactID = contact.id
-          adjustments.append(adjustment)
-        }
-        try workbook.write(text, sheet: contacts.sheet, row: row, column: column)
+        try writeCell(cell, row: row, column: column, contactID: contact.id)
       }
       contactCount += 1
     }
+  }
+
+  /// Writes `contact` with `rendered` (what `render` gave in the first pass): only its two group
+  /// cells are made here; the other cells are written as rendered, without a `String` each.
+  ///
+  /// - Throws: as `write(_:)`; an internal error when `rendered` is not `render`'s output.
+  public func write(_ contact: consuming Contact, rendered: RenderedParts?) throws(RosterError) {
+    guard let rendered else { return try write(contact) }
+    try abandoningOnError { () throws(RosterError) in
+      let row = try contacts.nextRow(in: workbook, formats: formats)
+      let id = contact.id
+      let groups = SpreadsheetLayout.groupCells(of: contact, separator: groupSeparator)
+      let failure = rendered.bytes.withUnsafeBytes { bytes -> RosterError? in
+        do throws(RosterError) {
+          let suffix = rendered.prefixCount
+          guard suffix <= bytes.count else { throw Self.malformed }
+          try writeRendered(UnsafeRawBufferPointer(rebasing: bytes[..<suffix]), row: row, contactID: id)
+          for (offset, cell) in groups.enumerated() where !cell.isEmpty {
+            try writeCell(cell, row: row, column: Self.groupsColumn + offset, contactID: id)
+          }
+          try writeRendered(UnsafeRawBufferPointer(rebasing: bytes[suffix...]), row: row, contactID: id)
+          return nil
+        } catch {
+          return error
+        }
+      }
+      if let failure { throw failure }
+      contactCount += 1
+    }
+  }
+
+  /// What an XLSX row rendered ahead needs to know: the writer's columns and how it renders nested
+  /// maps. Safe to use from any thread.
+  public struct Rendering: Sendable {
+    let layout: SpreadsheetLayout
+    let yaml: @Sendable (NestedFields) throws -> String
+
+    /// The settings of an `XLSXContactWriter` made with the same layout and YAML renderer.
+    public init(layout: SpreadsheetLayout, yaml: @escaping @Sendable (NestedFields) throws -> String) {
+      self.layout = layout
+      self.yaml = yaml
+    }
+  }
+
+  /// Renders `contact`'s cells as `write(_:rendered:)` takes them, on any thread: every non-empty cell
+  /// but the two group cells, as `CellText` makes it, handed to `append` piece by piece. Returns how
+  /// many bytes come before the group cells (the `prefixCount` of its `RenderedParts`).
+  ///
+  /// Each cell is its column (UInt32), the number of `CellText` changes (a byte) and each change (a
+  /// kind byte and two UInt64), then the text's length (UInt32), the text and a NUL, all
+  /// little-endian.
+  /// - Throws: what `rendering.yaml` throws (the row is then written the usual way, which throws it).
+  public static func render(
+    _ contact: Contact, with rendering: Rendering, append: (UnsafeRawBufferPointer) -> Void
+  ) throws -> Int {
+    let cells = try rendering.layout.cells(for: contact, yaml: rendering.yaml)
+    var written = 0
+    var prefixCount = 0
+    func appendInteger<Integer: FixedWidthInteger>(_ value: Integer) {
+      withUnsafeBytes(of: value.littleEndian) { append($0) }
+      written += MemoryLayout<Integer>.size
+    }
+    for (column, cell) in cells.enumerated() {
+      if column == groupsColumn { prefixCount = written }
+      guard !cell.isEmpty, column != groupsColumn, column != groupsColumn + 1 else { continue }
+      let (prepared, changes) = CellText.prepare(cell)
+      var text = prepared
+      appendInteger(UInt32(column))
+      appendInteger(UInt8(changes.count))
+      for change in changes {
+        switch change {
+        case .replacedNUL(let count): appendInteger(UInt8(0)); appendInteger(UInt64(count)); appendInteger(UInt64(0))
+        case .replacedNoncharacter(let count):
+          appendInteger(UInt8(1)); appendInteger(UInt64(count)); appendInteger(UInt64(0))
+        case .truncated(let from, let to):
+          appendInteger(UInt8(2)); appendInteger(UInt64(from)); appendInteger(UInt64(to))
+        }
+      }
+      text.withUTF8 { utf8 in
+        appendInteger(UInt32(utf8.count))
+        append(UnsafeRawBufferPointer(utf8))
+        written += utf8.count
+      }
+      appendInteger(UInt8(0))
+    }
+    return prefixCount
+  }
+
+  /// The `groups` column; `primary_groups` follows it, in every layout.
+  private static let groupsColumn = SpreadsheetLayout.headers.firstIndex(of: "groups") ?? 0
+
+  private static var malformed: RosterError {
+    RosterError(.output, "internal error: a row rendered ahead for XLSX does not read back")
+  }
+
+  /// Writes the cells `render` encoded in `bytes` to `row` of the Contacts sheet, and notes their changes.
+  private func writeRendered(_ bytes: UnsafeRawBufferPointer, row: Int, contactID: String) throws(RosterError) {
+    var offset = 0
+    func integer<Integer: FixedWidthInteger>(_: Integer.Type) throws(RosterError) -> Integer {
+      let size = MemoryLayout<Integer>.size
+      guard offset + size <= bytes.count else { throw Self.malformed }
+      defer { offset += size }
+      return Integer(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Integer.self))
+    }
+    while offset < bytes.count {
+      let column = Int(try integer(UInt32.self))
+      let changeCount = Int(try integer(UInt8.self))
+      for _ in 0..<changeCount {
+        let kind = try integer(UInt8.self)
+        let first = Int(try integer(UInt64.self))
+        let second = Int(try integer(UInt64.self))
+        let change: CellText.Change
+        switch kind {
+        case 0: change = .replacedNUL(count: first)
+        case 1: change = .replacedNoncharacter(count: first)
+        case 2: change = .truncated(fromUTF16: first, toUTF16: second)
+        default: throw Self.malformed
+        }
+        note(change, row: row, column: column, contactID: contactID)
+      }
+      let length = Int(try integer(UInt32.self))
+      guard column < layout.headers.count, offset + length < bytes.count, bytes[offset + length] == 0 else {
+        throw Self.malformed
+      }
+      let text = bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+      try workbook.write(cString: text, sheet: contacts.sheet, row: row, column: column)
+      offset += length + 1
+    }
+  }
+
+  /// Writes one contact cell made in this pass (a group cell) through `CellText`, noting its changes.
+  private func writeCell(_ cell: String, row: Int, column: Int, contactID: String) throws(RosterError) {
+    let (text, changes) = CellText.prepare(cell)
+    for change in changes { note(change, row: row, column: column, contactID: contactID) }
+    try workbook.write(text, sheet: contacts.sheet, row: row, column: column)
+  }
+
+  /// Records a change `CellText` made to a cell of the Contacts sheet.
+  private func note(_ change: CellText.Change, row: Int, column: Int, contactID: String) {
+    var adjustment = Self.adjustment(change, sheet: contacts.sheet.name, row: row + 1, column: layout.headers[column])
+    adjustment.contactID = contactID
+    adjustments.append(adjustment)
   }
 
   /// Adds a row to the Issues sheet: the row's index and line (as numbers, so they sort), the headers

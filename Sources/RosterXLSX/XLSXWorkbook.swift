@@ -103,6 +103,15 @@ final class XLSXWorkbook {
     try check(error, "writing row \(row + 1), column \(column + 1) of sheet \"\(sheet.name)\"")
   }
 
+  /// Writes the NUL-terminated `text` as a string cell, as `write(_:sheet:row:column:format:)` does
+  /// (it must satisfy `CellText` already; an empty `text` writes nothing).
+  func write(cString text: UnsafePointer<CChar>, sheet: Sheet, row: Int, column: Int) throws(RosterError) {
+    _ = try open("writing a cell")
+    if text.pointee == 0 { return }
+    let error = worksheet_write_string(sheet.pointer, lxw_row_t(row), lxw_col_t(column), text, nil)
+    try check(error, "writing row \(row + 1), column \(column + 1) of sheet \"\(sheet.name)\"")
+  }
+
   /// Writes `number` as a numeric cell (used only for Roster's own row indexes and line numbers).
   func write(number: Int, sheet: Sheet, row: Int, column: Int) throws(RosterError) {
     _ = try open("writing a cell")

@@ -1,6 +1,8 @@
 import Foundation
 import RosterCore
 import RosterTestSupport
+import RosterXLSX
+import RosterXLSXInput
 import Testing
 
 @testable import RosterFormats
@@ -119,6 +121,67 @@ struct ThreadedRunTests {
           if format == .csv && text == Self.linkedGroups {
             #expect(String(decoding: rendered.report, as: UTF8.self).contains("output.formula_guarded"))
           }
+        }
+      }
+    }
+  }
+
+  /// Rows whose XLSX cells `CellText` changes: a NUL, a U+FFFF, a value over Excel's 32,767
+  /// characters, a literal `_x0041_`, a control character, in first-pass cells and in group names.
+  static let changedCells = """
+    Name,Email,Type,Groups,metadata.note
+    A\u{0}B,a@example.com,,G_x0041_,_x0041_ and \u{FFFF}
+    Long,l@example.com,,G_x0041_,\(String(repeating: "é", count: 40_000))
+    "Tab\tand\u{1}\u{FFFF}",,group,,
+    G_x0041_,,group,,"line\r\nbreak"
+    Cut,c@example.com,,\(String(repeating: "g", count: 33_000));Nowhere,x
+    \(String(repeating: "g", count: 33_000)),,group,,
+
+    """
+
+  /// The rows of each sheet of the workbook `data`, as read back.
+  func sheets(of data: Data) throws -> [String: [[String]]] {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("out.xlsx").path
+    try data.write(to: URL(fileURLWithPath: path))
+    var sheets: [String: [[String]]] = [:]
+    for name in [XLSXContactWriter.contactsSheetName, XLSXContactWriter.issuesSheetName] {
+      let reader = try XLSXRowReader(path: path, displayName: "out.xlsx", sheet: name)
+      var rows = [try reader.readHeader().headers]
+      while let row = try reader.next() { rows.append(row.cells) }
+      sheets[name] = rows
+    }
+    return sheets
+  }
+
+  /// XLSX rows rendered in the first pass (cells made, `CellText` applied, YAML included) give the
+  /// cells, the Issues sheet and the report (every cell change named) that writing the whole
+  /// replayed contact gives.
+  @Test(arguments: [UnknownGroupPolicy.warn, .reject, .create])
+  func xlsxRenderedAheadGivesTheSameCells(policy: UnknownGroupPolicy) throws {
+    for text in [Self.linkedGroups, Self.changedCells, Self.contacts(rows: 1500)] {
+      for threads in [1, 3] {
+        func configure(ahead: Bool) -> (inout ConversionJob) -> Void {
+          { job in
+            job.rendersOutputAhead = ahead
+            job.groups.unknownGroups = policy
+          }
+        }
+        let whole = try run(text, format: .xlsx, threads: threads, configure: configure(ahead: false))
+        let rendered = try run(text, format: .xlsx, threads: threads, configure: configure(ahead: true))
+        #expect(rendered.report == whole.report, "threads \(threads)")
+        #expect(rendered.summary == whole.summary && rendered.rejects == whole.rejects)
+        let sheets = try sheets(of: rendered.output)
+        #expect(sheets == (try self.sheets(of: whole.output)), "threads \(threads)")
+        #expect((sheets[XLSXContactWriter.contactsSheetName]?.count ?? 0) > 1)
+        if text == Self.changedCells {
+          let report = String(decoding: rendered.report, as: UTF8.self)
+          for code in ["xlsx.nul_replaced", "xlsx.noncharacter_replaced", "xlsx.value_truncated"] {
+            #expect(report.contains(code), "\(code)")
+          }
+          // Under `reject` the row naming the long group is rejected for naming `Nowhere` too.
+          #expect(report.contains(#"column \"groups\": value cut"#) == (policy != .reject))
         }
       }
     }

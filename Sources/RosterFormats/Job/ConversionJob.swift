@@ -154,7 +154,7 @@ public struct ConversionJob: Sendable {
   public var automaticThreads: Int {
     output?.format == .xlsx ? 1 : min(PreparedRowStream.availableProcessors, ConversionJob.defaultThreadCap)
   }
-  /// Whether a two-pass JSON or CSV run (or one that writes nothing) without `--dedupe` renders each
+  /// Whether a two-pass JSON, CSV or XLSX run (or one that writes nothing) without `--dedupe` renders each
   /// contact's output in the first pass and spools only that and what linking reads, instead of the
   /// whole contact. Both give the same bytes; tests turn it off to check that.
   var rendersOutputAhead = true
@@ -330,6 +330,9 @@ public struct ConversionJob: Sendable {
       case (.off, .json) where rendersOutputAhead, (.off, .jsonl) where rendersOutputAhead:
         layout = .linking(ahead: .json)
       case (.off, .csv) where rendersOutputAhead: layout = .linking(ahead: .csv(csvSettings))
+      case (.off, .xlsx) where rendersOutputAhead:
+        let settings = XLSXContactWriter.Rendering(layout: spreadsheetLayout) { try yamlEncoders.encode($0) }
+        layout = .linking(ahead: .xlsx(settings))
       default: layout = .contacts
       }
       let prepared = try PreparedRowSpool(layout: layout)

@@ -1,5 +1,6 @@
 import Glibc
 import RosterCore
+import RosterXLSX
 
 /// The first pass's prepared rows, kept on disk so the output pass replays them instead of reading,
 /// mapping and validating the input again.
@@ -28,6 +29,7 @@ final class PreparedRowSpool {
   enum AheadRendering: Sendable {
     case json
     case csv(CSVContactWriter.Rendering)
+    case xlsx(XLSXContactWriter.Rendering)
   }
 
   let layout: Layout
@@ -100,6 +102,11 @@ final class PreparedRowSpool {
     case nil: return (0, 0)
     case .json: return (JSONContactWriter.render(contact, into: &rendering), 0)
     case .csv(let settings): return try? CSVContactWriter.render(contact, with: settings, into: &rendering)
+    case .xlsx(let settings):
+      let prefixCount = try? XLSXContactWriter.render(contact, with: settings) { piece in
+        rendering.append(piece.assumingMemoryBound(to: UInt8.self))
+      }
+      return prefixCount.map { ($0, 0) }
     }
   }
 
