@@ -64,6 +64,8 @@ public final class XLSXContactWriter: ContactWriter {
   private let yaml: (NestedFields) throws -> String
   private let groupSeparator: UInt8
   private let layout: SpreadsheetLayout
+  /// `layout.headers`, made once (the property builds the array).
+  private let contactHeaders: [String]
   private let temporary: SiblingTemporaryFile
   /// Where the workbook is built until `finish` renames it: for a caller's signal-time cleanup.
   public var temporaryPath: String { temporary.path }
@@ -102,6 +104,7 @@ public final class XLSXContactWriter: ContactWriter {
     let rowsPerSheet = min(max(rowsPerSheet, 1), Self.dataRowsPerSheet)
     self.destination = destination
     self.layout = layout
+    contactHeaders = layout.headers
     self.groupSeparator = groupSeparator
     self.yaml = yaml
     let temporary = try SiblingTemporaryFile(destination: destination)
@@ -297,7 +300,7 @@ public final class XLSXContactWriter: ContactWriter {
         note(change, row: row, column: column, contactID: contactID)
       }
       let length = Int(try integer(UInt32.self))
-      guard column < layout.headers.count, offset + length < bytes.count, bytes[offset + length] == 0 else {
+      guard column < contactHeaders.count, offset + length < bytes.count, bytes[offset + length] == 0 else {
         throw Self.malformed
       }
       let text = bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
@@ -315,7 +318,7 @@ public final class XLSXContactWriter: ContactWriter {
 
   /// Records a change `CellText` made to a cell of the Contacts sheet.
   private func note(_ change: CellText.Change, row: Int, column: Int, contactID: String) {
-    var adjustment = Self.adjustment(change, sheet: contacts.sheet.name, row: row + 1, column: layout.headers[column])
+    var adjustment = Self.adjustment(change, sheet: contacts.sheet.name, row: row + 1, column: contactHeaders[column])
     adjustment.contactID = contactID
     adjustments.append(adjustment)
   }

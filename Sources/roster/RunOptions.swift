@@ -129,7 +129,7 @@ struct RunOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Threads to read and validate with: 1 does everything on one core (default: the CPUs available, at most \(ConversionJob.defaultThreadCap); 1 for XLSX output).",
+      "Threads to read and validate with: 1 does everything on one core (default: the CPUs available, at most \(ConversionJob.defaultThreadCap)).",
       valueName: "count"))
   var threads: Int?
 

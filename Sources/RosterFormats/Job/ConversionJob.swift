@@ -149,10 +149,10 @@ public struct ConversionJob: Sendable {
   public static let defaultThreadCap = 8
 
   /// The threads a run takes when `threads` is `nil`: the CPUs online (at most `defaultThreadCap`),
-  /// but one for XLSX output, whose workbook is written on the calling thread and sets the pace:
-  /// there, more threads only add memory (measured: the same time, twice the peak).
+  /// whatever the output. (XLSX output took one until its cells were rendered on the preparing
+  /// threads: the workbook is written on the calling thread and then set the pace alone.)
   public var automaticThreads: Int {
-    output?.format == .xlsx ? 1 : min(PreparedRowStream.availableProcessors, ConversionJob.defaultThreadCap)
+    min(PreparedRowStream.availableProcessors, ConversionJob.defaultThreadCap)
   }
   /// Whether a two-pass JSON, CSV or XLSX run (or one that writes nothing) without `--dedupe` renders each
   /// contact's output in the first pass and spools only that and what linking reads, instead of the
