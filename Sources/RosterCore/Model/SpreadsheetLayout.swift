@@ -83,18 +83,46 @@ public struct SpreadsheetLayout: Sendable {
 
   /// The `groups` and `primary_groups` cells of `contact`.
   public static func groupCells(of contact: Contact, separator: UInt8) -> [String] {
-    [
-      groupCell(contact.groups.map(\.name), separator: separator),
-      groupCell(contact.groups.filter(\.isPrimary).map(\.name), separator: separator),
-    ]
+    // Built in one pass, without an array of names per cell (this runs for every row written).
+    let joiner = String(decoding: [separator], as: UTF8.self)
+    var all = ""
+    var primary = ""
+    var primaries = 0
+    for (index, group) in contact.groups.enumerated() {
+      appendGroupName(group.name, to: &all, first: index == 0, separator: separator, joiner: joiner)
+      guard group.isPrimary else { continue }
+      appendGroupName(group.name, to: &primary, first: primaries == 0, separator: separator, joiner: joiner)
+      primaries += 1
+    }
+    return [all, primary]
   }
 
   /// Group names joined by `separator`, quoting any name that holds it or `"` (as the Groups reader
   /// expects).
   public static func groupCell(_ names: [String], separator: UInt8 = UInt8(ascii: ";")) -> String {
-    names.map { name in
-      name.utf8.contains(where: { $0 == separator || $0 == UInt8(ascii: "\"") })
-        ? "\"" + name.replacing("\"", with: "\"\"") + "\"" : name
-    }.joined(separator: String(decoding: [separator], as: UTF8.self))
+    let joiner = String(decoding: [separator], as: UTF8.self)
+    var cell = ""
+    for (index, name) in names.enumerated() {
+      appendGroupName(name, to: &cell, first: index == 0, separator: separator, joiner: joiner)
+    }
+    return cell
+  }
+
+  /// Appends `name` to a group cell, after `joiner` unless it is the `first`, in double quotes (its
+  /// own doubled) when it holds `separator` or `"`.
+  private static func appendGroupName(
+    _ name: String, to cell: inout String, first: Bool, separator: UInt8, joiner: String
+  ) {
+    if !first { cell += joiner }
+    var needsQuotes = false
+    for byte in name.utf8 where byte == separator || byte == UInt8(ascii: "\"") {
+      needsQuotes = true
+      break
+    }
+    if needsQuotes {
+      cell += "\"" + name.replacing("\"", with: "\"\"") + "\""
+    } else {
+      cell += name
+    }
   }
 }
