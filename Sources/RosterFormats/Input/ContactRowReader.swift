@@ -157,7 +157,6 @@ public final class XLSXRowAdapter: ContactRowReader {
   private let mapper: ContactMapper
   private let keepsOriginals: Bool
   private var index = 0
-  private var problems: [IssueDetail] = []
 
   /// `reader` must be past its header. `keepsOriginals`: whether rows carry their cells
   /// (`OriginalRow.cells`) for the rejects file or the Issues sheet.
@@ -183,7 +182,8 @@ public final class XLSXRowAdapter: ContactRowReader {
     if cells.count < mapper.headerMap.columns.count {
       cells.append(contentsOf: repeatElement("", count: mapper.headerMap.columns.count - cells.count))
     }
-    problems.removeAll(keepingCapacity: true)
+    // A new array each row: the row keeps it, so emptying a kept one would allocate its capacity anew.
+    var problems: [IssueDetail] = []
     let contact = mapper.draft(from: StringRowCells(values: cells), problems: &problems)
     return SourceRow(
       position: RowPosition(index: index, line: line), contact: contact, problems: problems,
