@@ -32,7 +32,8 @@ let package = Package(
     .target(name: "RosterYAML", dependencies: ["CLibYAML", "RosterCore"]),
     // libxlsxwriter 1.1.4 from Debian's libxlsxwriter-dev, and the one Swift layer over it (XLSX output).
     .systemLibrary(name: "CXLSXWriter", providers: [.apt(["libxlsxwriter-dev"])]),
-    .target(name: "RosterXLSX", dependencies: ["RosterCore", "CXLSXWriter"]),
+    // It reads back the central directory of each workbook it writes (RosterXLSXInput's ZIP reader).
+    .target(name: "RosterXLSX", dependencies: ["RosterCore", "CXLSXWriter", "RosterXLSXInput"]),
     // zlib from Debian's zlib1g-dev, and the XLSX reader over it (streaming ZIP inflate, XML tokenizer).
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "RosterXLSXInput", dependencies: ["RosterCore", "CZlib"]),

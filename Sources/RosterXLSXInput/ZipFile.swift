@@ -1,4 +1,4 @@
-import RosterCore
+public import RosterCore
 
 #if canImport(Glibc)
   import Glibc
@@ -195,4 +195,18 @@ extension [UInt8] {
   @inline(__always) func u16(_ i: Int) -> UInt16 { UInt16(self[i]) | UInt16(self[i + 1]) << 8 }
   @inline(__always) func u32(_ i: Int) -> UInt32 { UInt32(u16(i)) | UInt32(u16(i + 2)) << 16 }
   @inline(__always) func u64(_ i: Int) -> UInt64 { UInt64(u32(i)) | UInt64(u32(i + 4)) << 32 }
+}
+
+/// What a ZIP archive's central directory says of its parts, for checking an archive just written.
+public enum ZipDirectory {
+  /// The uncompressed size of each part of the archive at `path`, by lower-cased name, as its central
+  /// directory records it (nothing is inflated; any number of bytes is allowed).
+  ///
+  /// - Throws: `RosterError` (input) when the file cannot be opened or is not a ZIP archive.
+  public static func uncompressedSizes(ofArchiveAt path: String, displayName: String) throws(RosterError)
+    -> [String: UInt64]
+  {
+    let archive = try ZipFile(path: path, displayName: displayName, limits: XLSXInputLimits())
+    return archive.entries.mapValues(\.uncompressedSize)
+  }
 }

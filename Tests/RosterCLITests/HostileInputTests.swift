@@ -256,6 +256,37 @@ struct HostileInputTests {
       #expect(try listing(disk) == ["out.jsonl"], "\(format)")
     }
   }
+
+  /// libxlsxwriter keeps each sheet's rows in a scratch file under TMPDIR and copies it into a second
+  /// one when the workbook is closed, without checking those writes: a full scratch directory made a
+  /// workbook with its sheets cut short, and exit 0. Both points of failure are exit 2 now, with no
+  /// file at the destination: the scratch file filling up as rows are written (a 64 KiB disk), and
+  /// the copy at the end (11 MiB: room for the 7.9 MB of rows, not for them twice).
+  @Test(.enabled(if: SmallFilesystem.canMount, "needs root (mount -t tmpfs)"))
+  func aFullScratchDirectoryIsExitTwoNotACutWorkbook() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("big.csv")
+    var text = "Name,Email\n"
+    for index in 0..<20_000 { text += "Person \(index),person\(index)@example.com\n" }
+    try Data(text.utf8).write(to: input)
+    let output = directory.appendingPathComponent("out.xlsx")
+    for kilobytes in [64, 11_000] {
+      let scratch = directory.appendingPathComponent("scratch-\(kilobytes)")
+      let filesystem = try SmallFilesystem(at: scratch, kilobytes: kilobytes)
+      defer { filesystem.unmount() }
+      let result = try TestSupport.run(
+        URL(fileURLWithPath: "/usr/bin/env"),
+        ["TMPDIR=\(scratch.path)", roster.path, "convert", input.path, "-o", output.path, "--quiet"])
+      #expect(result.status == 2, "\(kilobytes) KiB: \(result.stderrText)")
+      let reason = kilobytes == 64 ? "scratch file failed: No space left on device" : "came out incomplete"
+      #expect(result.stderrText.contains(reason), "\(kilobytes) KiB: \(result.stderrText)")
+      #expect(!FileManager.default.fileExists(atPath: output.path))
+      #expect(try listing(directory).allSatisfy { !$0.hasSuffix(".roster-tmp") })
+    }
+    let result = try TestSupport.run(roster, ["convert", input.path, "-o", output.path, "--quiet"])
+    #expect(result.status == 0, "\(result.stderrText)")
+  }
 }
 
 /// A tmpfs of a few kilobytes, mounted for one test: a real full disk (ENOSPC), not a size limit.

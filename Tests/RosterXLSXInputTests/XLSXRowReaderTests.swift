@@ -240,14 +240,14 @@ struct XLSXHostileTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("broken.xlsx").path
     for cut in stride(from: 0, to: original.count, by: 97) {
-      FileManager.default.createFile(atPath: path, contents: original.prefix(cut))
+      _ = FileManager.default.createFile(atPath: path, contents: original.prefix(cut))
       #expect(failure(path)?.code == .input, "truncated at \(cut)")
     }
     // Overwrite 16 bytes at a time: either an error or (if the bytes were unused) a normal read.
     for at in stride(from: 0, to: original.count - 16, by: 61) {
       var bytes = original
       for k in at..<(at + 16) { bytes[k] = bytes[k] ^ 0x5A }
-      FileManager.default.createFile(atPath: path, contents: bytes)
+      _ = FileManager.default.createFile(atPath: path, contents: bytes)
       do {
         _ = try readAll(path)
       } catch let error as RosterError {
