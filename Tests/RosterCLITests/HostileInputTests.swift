@@ -234,10 +234,7 @@ struct HostileInputTests {
   func aFullFilesystemIsExitTwoWithTheDestinationUntouched() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("big.csv")
-    var text = "Name,Email\n"
-    for index in 0..<20_000 { text += "Person \(index),person\(index)@example.com\n" }
-    try Data(text.utf8).write(to: input)
+    let input = try writeTwentyThousandContacts(in: directory)
     let disk = directory.appendingPathComponent("disk")
     let filesystem = try SmallFilesystem(at: disk, kilobytes: 64)
     defer { filesystem.unmount() }
@@ -266,10 +263,7 @@ struct HostileInputTests {
   func aFullScratchDirectoryIsExitTwoNotACutWorkbook() throws {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("big.csv")
-    var text = "Name,Email\n"
-    for index in 0..<20_000 { text += "Person \(index),person\(index)@example.com\n" }
-    try Data(text.utf8).write(to: input)
+    let input = try writeTwentyThousandContacts(in: directory)
     let output = directory.appendingPathComponent("out.xlsx")
     for kilobytes in [64, 11_000] {
       let scratch = directory.appendingPathComponent("scratch-\(kilobytes)")
@@ -287,6 +281,16 @@ struct HostileInputTests {
     let result = try TestSupport.run(roster, ["convert", input.path, "-o", output.path, "--quiet"])
     #expect(result.status == 0, "\(result.stderrText)")
   }
+}
+
+/// A CSV of 20,000 people with names and emails (`big.csv` in `directory`): about 700 KB, 7.9 MB of
+/// sheet XML as XLSX.
+private func writeTwentyThousandContacts(in directory: URL) throws -> URL {
+  let input = directory.appendingPathComponent("big.csv")
+  var text = "Name,Email\n"
+  for index in 0..<20_000 { text += "Person \(index),person\(index)@example.com\n" }
+  try Data(text.utf8).write(to: input)
+  return input
 }
 
 /// A tmpfs of a few kilobytes, mounted for one test: a real full disk (ENOSPC), not a size limit.
