@@ -34,10 +34,10 @@ final class XLSXWorkbook {
   private var workbook: UnsafeMutablePointer<lxw_workbook>?
   /// libxlsxwriter's scratch directory, kept alive as long as the workbook.
   private var temporaryDirectory: UnsafeMutablePointer<CChar>?
-  /// The sheets' scratch files and the stdio buffers Roster gave them (`bufferScratchFile`).
-  private var scratchFiles: [(file: UnsafeMutablePointer<FILE>, buffer: UnsafeMutablePointer<CChar>)] = []
-  /// Each sheet in the order added (libxlsxwriter's `xl/worksheets/sheetN.xml`), with its scratch file.
-  private var sheets: [(name: String, scratch: UnsafeMutablePointer<FILE>?)] = []
+  /// Each sheet in the order added (libxlsxwriter's `xl/worksheets/sheetN.xml`): its scratch file and
+  /// the stdio buffer Roster gave it (`bufferScratchFile`), until the workbook is closed or freed.
+  private var sheets: [(name: String, scratch: UnsafeMutablePointer<FILE>?, buffer: UnsafeMutablePointer<CChar>?)] =
+    []
 
   /// Creates a constant-memory workbook that `close` will write to `path`.
   ///
@@ -82,8 +82,8 @@ final class XLSXWorkbook {
     guard let sheet = workbook_add_worksheet(workbook, name) else {
       throw RosterError(LXW_ERROR_MEMORY_MALLOC_FAILED, file: displayName, during: "adding worksheet \"\(name)\"")
     }
-    bufferScratchFile(of: sheet)
-    sheets.append((name, sheet.pointee.optimize_tmpfile))
+    let scratch = sheet.pointee.optimize_tmpfile
+    sheets.append((name, scratch, scratch.flatMap(Self.bufferScratchFile)))
     return Sheet(pointer: sheet, name: name)
   }
 
@@ -94,21 +94,29 @@ final class XLSXWorkbook {
   /// `flushScratchFiles`, so its buffer can be freed once the workbook is closed or freed, whether or
   /// not libxlsxwriter closed the file (1.1.4 closes it in `workbook_close`, not in
   /// `lxw_workbook_free`).
-  private func bufferScratchFile(of sheet: UnsafeMutablePointer<lxw_worksheet>) {
-    guard let file = sheet.pointee.optimize_tmpfile, ftell(file) == 0 else { return }
-    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.scratchBufferSize)
-    guard setvbuf(file, buffer, _IOFBF, Self.scratchBufferSize) == 0 else {
+  /// Returns the buffer, or `nil` when the file was left as it was.
+  private static func bufferScratchFile(_ file: UnsafeMutablePointer<FILE>) -> UnsafeMutablePointer<CChar>? {
+    guard ftell(file) == 0 else { return nil }
+    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: scratchBufferSize)
+    guard setvbuf(file, buffer, _IOFBF, scratchBufferSize) == 0 else {
       buffer.deallocate()
-      return
+      return nil
     }
-    scratchFiles.append((file, buffer))
+    return buffer
   }
 
-  /// Writes out what the scratch files hold in their buffers; the `errno` of the first that failed
-  /// (libxlsxwriter itself does not check these writes).
+  /// Writes out what the scratch files hold in their buffers; the `errno` of the first that failed,
+  /// now or in an earlier write (libxlsxwriter itself does not check these writes).
   private func flushScratchFiles() -> Int32? {
     var failure: Int32?
-    for scratch in scratchFiles where fflush(scratch.file) != 0 { failure = failure ?? errno }
+    for sheet in sheets {
+      guard let scratch = sheet.scratch else { continue }
+      if fflush(scratch) != 0 {
+        failure = failure ?? errno
+      } else if ferror(scratch) != 0 {
+        failure = failure ?? EIO
+      }
+    }
     return failure
   }
 
@@ -116,8 +124,10 @@ final class XLSXWorkbook {
   /// nothing is left to write in them, else none (a file libxlsxwriter leaves open keeps its buffer,
   /// which the C library may still flush at exit).
   private func releaseScratchBuffers(flushed: Bool) {
-    if flushed { for scratch in scratchFiles { scratch.buffer.deallocate() } }
-    scratchFiles.removeAll()
+    for index in sheets.indices {
+      if flushed { sheets[index].buffer?.deallocate() }
+      sheets[index].buffer = nil
+    }
   }
 
   private static var scratchBufferSize: Int { 1 << 18 }
