@@ -40,10 +40,13 @@ let package = Package(
     // libcurl from Debian's libcurl4-openssl-dev, and the one Swift layer over it (http and https input).
     .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .target(name: "RosterHTTP", dependencies: ["CCurl", "RosterCore"]),
+    // glibc's fallocate(2), which Swift's Glibc module leaves out: temporary files give back what
+    // was read (hole punching). A header only; the call is in libc.
+    .systemLibrary(name: "CFileSpace"),
     // Readers and writers: bytes in, bytes out.
     .target(
       name: "RosterFormats",
-      dependencies: ["RosterCore", "RosterYAML", "RosterXLSX", "RosterXLSXInput", "RosterHTTP"]),
+      dependencies: ["RosterCore", "RosterYAML", "RosterXLSX", "RosterXLSXInput", "RosterHTTP", "CFileSpace"]),
     // The thin command-line front end.
     .executableTarget(
       name: "roster",

@@ -141,6 +141,9 @@ final class PreparedRowSpool {
   func replay(inputBytes: Int) throws(RosterError) -> Replay {
     try file.rewindForReading()
     try slotFile.rewindForReading()
+    // The replay reads each file once, from its start: what it has read is not needed again.
+    file.releasesReadBytes = true
+    slotFile.releasesReadBytes = true
     return Replay(spool: self, inputBytes: inputBytes)
   }
 

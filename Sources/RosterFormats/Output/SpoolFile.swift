@@ -1,3 +1,4 @@
+internal import CFileSpace
 import RosterCore
 
 #if canImport(Glibc)
@@ -24,6 +25,16 @@ final class SpoolFile {
 
   deinit { close(descriptor) }
 
+  /// Whether `readNext` gives the bytes it has read back to the system as it goes (see
+  /// `releaseRead`): for a spool read once, from its start, after `rewindForReading`.
+  var releasesReadBytes = false
+  /// How far `readNext` has read since `rewindForReading`.
+  private var readOffset = 0
+  /// Bytes before this offset were given back (`releaseRead`).
+  private var releasedOffset = 0
+  /// Give read bytes back in steps of this many (a multiple of the page size).
+  private static var releaseStep: Int { 8 << 20 }
+
   /// The descriptor, for reading the spool back as an input.
   var fileDescriptor: Int32 { descriptor }
 
@@ -33,6 +44,8 @@ final class SpoolFile {
     guard lseek(descriptor, 0, SEEK_SET) == 0 else {
       throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
     }
+    readOffset = 0
+    releasedOffset = 0
   }
 
   /// The next bytes after `rewindForReading`, empty at the end.
@@ -53,7 +66,24 @@ final class SpoolFile {
       guard count >= 0 else {
         throw RosterError(.output, "cannot read back a temporary file: \(systemErrorText(errno))")
       }
+      readOffset += count
+      if releasesReadBytes && readOffset - releasedOffset >= Self.releaseStep { releaseRead() }
       return count
+    }
+  }
+
+  /// Frees the file's storage before the read position (a hole punched in the file, its size kept),
+  /// so the pages the spool held in the page cache go back to the system while the run still writes
+  /// its output, instead of at the end. A spool of the first pass's rows is about the size of the
+  /// output: without this a run holds both at once. A file system that cannot punch holes keeps the
+  /// bytes until the file is closed, as before: nothing depends on the call succeeding.
+  private func releaseRead() {
+    let end = readOffset & ~(Self.releaseStep - 1)
+    guard end > releasedOffset else { return }
+    if roster_punch_hole(descriptor, off_t(releasedOffset), off_t(end - releasedOffset)) == 0 {
+      releasedOffset = end
+    } else {
+      releasesReadBytes = false
     }
   }
 
