@@ -102,9 +102,10 @@ public final class GroupDirectory {
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
   @exclusivity(unchecked) private var isNamed: [Bool] = []
+  /// Slots by normalized name. (Names as written are folded for every look-up: a second index by
+  /// spelling, tried first, held about 50 bytes a group more and saved only the fold, while the
+  /// look-up it replaced missed the cache as often.)
   private let slotsByNormalizedName = ByteKeyIndex()
-  /// Slots by name as written, so a name seen before is not folded again; the first 65,536 spellings.
-  private let slotsByWrittenName = ByteKeyIndex()
   /// Slots by group id, for references that carry only an id (Roster's own JSON). Filled once the
   /// first such reference comes (`indexesIDs`): until then it holds nothing.
   private var slotsByID: [String: Int] = [:]
@@ -139,19 +140,13 @@ public final class GroupDirectory {
 
   /// The slot of the group called `name`, adding it if new.
   public func slot(named name: String, mentionedAt position: RowPosition?) -> Int {
-    var written = name
-    return written.withUTF8 { utf8 in
-      if let slot = slotsByWrittenName.value(for: utf8) { return slot }
-      let slot = GroupDirectory.withNormalizedName(name) { normalized in
-        if let existing = slotsByNormalizedName.value(for: normalized) { return existing }
-        let slot = append(name: name, firstMention: position, isNamed: true)
-        idBytes.withUnsafeMutableBytes {
-          ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress! + slot * 16)
-        }
-        slotsByNormalizedName.insert(normalized, value: slot)
-        return slot
+    GroupDirectory.withNormalizedName(name) { normalized in
+      if let existing = slotsByNormalizedName.value(for: normalized) { return existing }
+      let slot = append(name: name, firstMention: position, isNamed: true)
+      idBytes.withUnsafeMutableBytes {
+        ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress! + slot * 16)
       }
-      if slotsByWrittenName.count < 1 << 16 { slotsByWrittenName.insert(utf8, value: slot) }
+      slotsByNormalizedName.insert(normalized, value: slot)
       return slot
     }
   }
@@ -185,8 +180,7 @@ public final class GroupDirectory {
 
   /// The slot of an existing group, without adding one.
   public func existingSlot(named name: String) -> Int? {
-    slotsByWrittenName.value(for: name)
-      ?? GroupDirectory.withNormalizedName(name) { slotsByNormalizedName.value(for: $0) }
+    GroupDirectory.withNormalizedName(name) { slotsByNormalizedName.value(for: $0) }
   }
 
   /// Records that the group row at `position` defines `name` with `id`.
