@@ -71,3 +71,23 @@ struct SpoolFileTests {
     #expect(allocatedBytes(spool) >= 6 << 20)
   }
 }
+
+/// `Array.reverseByMoving`, which batches use to hand rows on in order without copying them.
+@Suite("Reversing by moving")
+struct ReverseByMovingTests {
+  final class Tracked {
+    let number: Int
+    init(_ number: Int) { self.number = number }
+  }
+
+  /// The same order as `reversed()` at every length around the middle cases, and each element still
+  /// held only by the array (a copy left behind would hold a second reference).
+  @Test(arguments: [0, 1, 2, 3, 4, 7, 128, 129])
+  func reversesInPlace(count: Int) {
+    var elements = (0..<count).map { (Tracked($0), "row \($0) with a name longer than fifteen bytes") }
+    elements.reverseByMoving()
+    #expect(elements.map(\.0.number) == Array((0..<count).reversed()))
+    #expect(elements.map(\.1) == (0..<count).reversed().map { "row \($0) with a name longer than fifteen bytes" })
+    for index in elements.indices { #expect(isKnownUniquelyReferenced(&elements[index].0)) }
+  }
+}

@@ -23,7 +23,9 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
   private final class State: @unchecked Sendable {
     let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    var base: Base
+    // Written to by the writing thread alone while it runs, and read by the caller only after it has
+    // waited for the thread (`drain`, `finish`): no dynamic exclusivity checks, one a contact.
+    @exclusivity(unchecked) var base: Base
     var queue: [[(Contact, RenderedParts?)]] = []
     /// Whether the thread is writing a batch it took off the queue.
     var busy = false
@@ -47,14 +49,17 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
     func run() {
       pthread_mutex_lock(lock)
       while true {
-        if let batch = queue.first {
+        if var batch = queue.first {
           queue.removeFirst()
           busy = true
           pthread_mutex_unlock(lock)
           var failed: (any Error)?
           if failure == nil {
             do {
-              for (contact, rendered) in batch { try base.write(contact, rendered: rendered) }
+              // Each contact is moved out (reversed, then taken from the end): a `for` loop copied
+              // every contact, retaining every string of it, and the batch released them again.
+              batch.reverseByMoving()
+              while let (contact, rendered) = batch.popLast() { try base.write(contact, rendered: rendered) }
             } catch {
               failed = error
             }
@@ -108,7 +113,7 @@ public final class BackgroundContactWriter<Base: ContactWriter>: ContactWriter {
   }
 
   public func write(_ contact: consuming Contact, rendered: RenderedParts?) throws {
-    pending.append((contact, rendered))
+    pending.append((consume contact, rendered))
     if pending.count >= Self.batchSize { try handOver(waitingUntilWritten: false) }
   }
 
