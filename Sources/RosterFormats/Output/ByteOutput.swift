@@ -58,7 +58,13 @@ public final class ByteOutput {
   }
 
   public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(RosterError) {
-    try append { $0.append(bytes) }
+    // A block of at least half a buffer goes to the descriptor from where it is (after what is
+    // buffered): copying it into the buffer first would only move it once more.
+    guard descriptor >= 0, bytes.count >= flushThreshold / 2, let start = bytes.baseAddress else {
+      return try append { $0.append(bytes) }
+    }
+    try flush()
+    try writeAll(start, count: bytes.count)
   }
 
   public func write(_ text: String) throws(RosterError) {
@@ -95,22 +101,20 @@ public final class ByteOutput {
   /// - Throws: `RosterError` (output) when the system refuses the write (a full disk, a closed pipe).
   public func flush() throws(RosterError) {
     guard descriptor >= 0 else { return }
+    defer { pending.removeAll() }
+    try writeAll(pending.base, count: pending.count)
+  }
+
+  /// Writes `count` bytes from `base` to the descriptor, however many calls it takes.
+  private func writeAll(_ base: UnsafePointer<UInt8>, count total: Int) throws(RosterError) {
     var offset = 0
-    let total = pending.count
-    let base = pending.base
-    var failure: Int32 = 0
     while offset < total {
       let written = Glibc.write(descriptor, base + offset, total - offset)
       if written < 0 {
         if errno == EINTR { continue }
-        failure = errno
-        break
+        throw RosterError(.output, file: displayName, "write failed: \(systemErrorText(errno))")
       }
       offset += written
-    }
-    pending.removeAll()
-    if failure != 0 {
-      throw RosterError(.output, file: displayName, "write failed: \(systemErrorText(failure))")
     }
   }
 }
