@@ -57,13 +57,19 @@ public final class ByteOutput {
     try append { $0.append(byte) }
   }
 
+  @inline(__always)
   public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(RosterError) {
     // A block of at least half a buffer goes to the descriptor from where it is (after what is
-    // buffered): copying it into the buffer first would only move it once more.
-    guard descriptor >= 0, bytes.count >= flushThreshold / 2, let start = bytes.baseAddress else {
-      return try append { $0.append(bytes) }
-    }
+    // buffered): copying it into the buffer first would only move it once more. (An output in memory
+    // has no threshold: everything is buffered.)
+    guard bytes.count >= flushThreshold >> 1 else { return try append { $0.append(bytes) } }
+    try writeUnbuffered(bytes)
+  }
+
+  /// `write` for a large block: what is buffered, then the block itself.
+  private func writeUnbuffered(_ bytes: UnsafeBufferPointer<UInt8>) throws(RosterError) {
     try flush()
+    guard let start = bytes.baseAddress else { return }
     try writeAll(start, count: bytes.count)
   }
 
