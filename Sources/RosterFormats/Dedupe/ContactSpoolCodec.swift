@@ -71,11 +71,14 @@ enum ContactSpoolCodec {
   static func appendHead(
     _ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes, personNames: Bool = true
   ) {
-    bytes.appendLittleEndian(UInt64(position.index))
-    bytes.appendLittleEndian(UInt64(position.line))
+    // Compact (session 9): LEB128 numbers and lengths, the id as 16 bytes when it is a UUID. The
+    // first pass's spool is about the size of the output, and every byte of it passes through the
+    // page cache twice.
+    bytes.appendVarint(UInt64(position.index))
+    bytes.appendVarint(UInt64(position.line))
     bytes.append(contact.type == .group ? 1 : 0)
-    bytes.appendLengthPrefixed(contact.id)
-    bytes.appendLengthPrefixed(personNames || contact.type == .group ? contact.name : "")
+    bytes.appendID(contact.id)
+    bytes.appendCompactString(personNames || contact.type == .group ? contact.name : "")
   }
 
   /// Reads what `appendHead` wrote into `contact` (type, id, name) and returns the position; `nil` when
@@ -86,35 +89,38 @@ enum ContactSpoolCodec {
   static func popHead(_ reader: inout SpoolBytes, into contact: inout Contact, personNames: Bool = true)
     -> RowPosition?
   {
-    guard let index = reader.uint64(), let line = reader.uint64(), let type = reader.byte(), let id = reader.string()
+    guard let index = reader.varint(), let line = reader.varint(), index <= Int.max, line <= Int.max,
+      let type = reader.byte(), let id = reader.id()
     else { return nil }
     contact.type = type == 1 ? .group : .person
     contact.id = id
     if personNames || contact.type == .group {
-      guard let name = reader.string() else { return nil }
+      guard let name = reader.compactString() else { return nil }
       contact.name = name
     } else {
-      guard reader.skipString() else { return nil }
+      guard reader.skipCompactString() else { return nil }
     }
     return RowPosition(index: Int(index), line: Int(line))
   }
 
   /// Appends the group references: a count, then name, id and primary byte each.
   static func appendGroups(_ groups: [GroupReference], to bytes: inout SpoolRecordBytes) {
-    bytes.appendLittleEndian(UInt32(groups.count))
+    bytes.appendVarint(UInt64(groups.count))
     for group in groups {
-      bytes.appendLengthPrefixed(group.name)
-      bytes.appendLengthPrefixed(group.id)
+      bytes.appendCompactString(group.name)
+      bytes.appendCompactString(group.id)
       bytes.append(group.isPrimary ? 1 : 0)
     }
   }
 
   /// Reads what `appendGroups` wrote into `contact.groups`; `false` when cut short.
   static func popGroups(_ reader: inout SpoolBytes, into contact: inout Contact) -> Bool {
-    guard let count = reader.uint32() else { return false }
+    guard let count = reader.varint() else { return false }
     if count > 0 { contact.groups.reserveCapacity(Int(min(count, 1024))) }
     for _ in 0..<count {
-      guard let name = reader.string(), let id = reader.string(), let primary = reader.byte() else { return false }
+      guard let name = reader.compactString(), let id = reader.compactString(), let primary = reader.byte() else {
+        return false
+      }
       contact.groups.append(GroupReference(name: name, id: id, isPrimary: primary == 1))
     }
     return true
@@ -213,6 +219,40 @@ struct SpoolBytes {
     return .some(text)
   }
 
+  /// A LEB128 integer (`SpoolRecordBytes.appendVarint`); `nil` when cut short.
+  mutating func varint() -> UInt64? {
+    bytes.varint(at: &offset)
+  }
+
+  /// A LEB128 length, then that many bytes of UTF-8 (`appendCompactString`).
+  mutating func compactString() -> String? {
+    guard let utf8 = compactPrefixed() else { return nil }
+    return utf8.isEmpty ? "" : String(decoding: utf8, as: UTF8.self)
+  }
+
+  /// Moves past a string `appendCompactString` wrote; `false` when cut short.
+  mutating func skipCompactString() -> Bool {
+    compactPrefixed() != nil
+  }
+
+  /// The bytes after a LEB128 length, moving past them; `nil` when cut short.
+  private mutating func compactPrefixed() -> UnsafeBufferPointer<UInt8>? {
+    guard let length = varint(), length <= UInt64(bytes.count - offset) else { return nil }
+    let count = Int(length)
+    defer { offset += count }
+    return UnsafeBufferPointer(
+      start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count)
+  }
+
+  /// An id as `appendID` wrote it: a UUID spelled from its 16 bytes, else the text.
+  mutating func id() -> String? {
+    guard let form = byte() else { return nil }
+    guard form == 1 else { return compactString() }
+    guard bytes.count - offset >= 16 else { return nil }
+    defer { offset += 16 }
+    return NameBasedUUID.text(ofRaw: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 16]))
+  }
+
   /// `count` bytes, copied.
   mutating func bytes(_ count: Int) -> [UInt8]? {
     guard bytes.count - offset >= count else { return nil }
@@ -280,6 +320,32 @@ struct SpoolRecordBytes: ~Copyable {
     text.withUTF8 { utf8 in
       appendLittleEndian(UInt32(utf8.count))
       append(UnsafeRawBufferPointer(utf8))
+    }
+  }
+
+  /// Appends a LEB128 length, then the text's UTF-8 (`SpoolBytes.compactString`): one byte of length
+  /// for the short strings a row is made of, where `appendLengthPrefixed` takes four.
+  mutating func appendCompactString(_ text: String) {
+    var text = text
+    text.withUTF8 { utf8 in
+      appendVarint(UInt64(utf8.count))
+      append(UnsafeRawBufferPointer(utf8))
+    }
+  }
+
+  /// Appends an id (`SpoolBytes.id`): 1 and its 16 bytes when it is lowercase UUID text (Roster's own
+  /// ids always are), else 0 and the text.
+  mutating func appendID(_ id: String) {
+    var uuid: (UInt64, UInt64) = (0, 0)
+    var id = id
+    let isUUID = id.withUTF8 { utf8 in
+      withUnsafeMutableBytes(of: &uuid) { NameBasedUUID.parse(utf8, into: $0.baseAddress!) }
+    }
+    append(isUUID ? 1 : 0)
+    if isUUID {
+      withUnsafeBytes(of: &uuid) { append($0) }
+    } else {
+      appendCompactString(id)
     }
   }
 

@@ -386,7 +386,15 @@ extension SpoolRecordBytes {
 
 extension SpoolRecordBytes {
   /// `value` in LEB128: seven bits a byte, low bits first, the top bit set on all but the last.
+  @inline(__always)
   mutating func appendVarint(_ value: UInt64) {
+    // Most values written are lengths and counts under 128: one byte, no loop.
+    guard value >= 0x80 else { return append(UInt8(truncatingIfNeeded: value)) }
+    appendLongVarint(value)
+  }
+
+  /// `appendVarint` for a value of two bytes or more.
+  private mutating func appendLongVarint(_ value: UInt64) {
     var value = value
     while value >= 0x80 {
       append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -399,7 +407,18 @@ extension SpoolRecordBytes {
 extension UnsafeRawBufferPointer {
   /// The LEB128 integer (`appendVarint`) at `offset`, moving past it; `nil` when it is cut short or
   /// longer than a UInt64.
+  @inline(__always)
   func varint(at offset: inout Int) -> UInt64? {
+    // One byte under 128, the common case, without the loop.
+    if offset < count, self[offset] < 0x80 {
+      defer { offset += 1 }
+      return UInt64(self[offset])
+    }
+    return longVarint(at: &offset)
+  }
+
+  /// `varint(at:)` for an integer of two bytes or more (or one cut short).
+  private func longVarint(at offset: inout Int) -> UInt64? {
     var value: UInt64 = 0
     var shift: UInt64 = 0
     while offset < count && shift < 64 {

@@ -66,9 +66,9 @@ final class PreparedRowSpool {
       // The replay reads a group's name, never a person's (`popHead(personNames: false)`).
       ContactSpoolCodec.appendHead(contact, at: row.position, to: &record, personNames: false)
       ContactSpoolCodec.appendGroups(contact.groups, to: &record)
-      record.appendLittleEndian(UInt32(prefixCount))
-      record.appendLittleEndian(UInt32(guardedCells))
-      record.appendLittleEndian(UInt32(rendering.count))
+      record.appendVarint(UInt64(prefixCount))
+      record.appendVarint(UInt64(guardedCells))
+      record.appendVarint(UInt64(rendering.count))
       record.append(UnsafeRawBufferPointer(start: rendering.base, count: rendering.count))
     } else if row.problems.isEmpty {
       record.append(0)
@@ -221,9 +221,9 @@ final class PreparedRowSpool {
         var contact = Contact()
         // Linking reads a group's name, never a person's.
         guard let position = ContactSpoolCodec.popHead(&reader, into: &contact, personNames: false),
-          ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.uint32(),
-          let guardedCells = reader.uint32(), let count = reader.uint32(), prefixCount <= count,
-          let bytes = reader.bytes(Int(count))
+          ContactSpoolCodec.popGroups(&reader, into: &contact), let prefixCount = reader.varint(),
+          let guardedCells = reader.varint(), guardedCells <= UInt64(Int.max), let count = reader.varint(),
+          prefixCount <= count, count <= UInt64(Int.max), let bytes = reader.bytes(Int(count))
         else { throw cutShort }
         return PreparedRow(
           row: SourceRow(
