@@ -91,3 +91,42 @@ struct ReverseByMovingTests {
     for index in elements.indices { #expect(isKnownUniquelyReferenced(&elements[index].0)) }
   }
 }
+
+/// The spool's contact codec reads back what it wrote, whatever the id, position and name lengths.
+@Suite("Contact spool codec")
+struct ContactSpoolCodecTests {
+  @Test(arguments: [
+    "0f8fad5b-d9cb-469f-a165-70867728950e",  // a UUID: kept as 16 bytes
+    "0F8FAD5B-D9CB-469F-A165-70867728950E",  // uppercase: kept as text, as written
+    "0f8fad5b-d9cb-469f-a165-70867728950",  // one digit short
+    "crm-42", "", String(repeating: "é", count: 300),
+  ])
+  func roundTrips(id: String) throws {
+    var contact = Contact()
+    contact.id = id
+    contact.type = .group
+    contact.name = String(repeating: "Team ", count: 40)  // over 127 bytes: a two-byte length
+    contact.email = "ines@example.org"
+    contact.groups = [
+      GroupReference(name: "Team 1", id: ""), GroupReference(name: "", id: id, isPrimary: true),
+      GroupReference(name: String(repeating: "x", count: 20_000), id: "g"),
+    ]
+    contact.metadata.set("gold", at: ["tier"])
+    for position in [
+      RowPosition(index: 0, line: 2), RowPosition(index: 127, line: 128), RowPosition(index: 1 << 40, line: Int.max),
+    ] {
+      var bytes = SpoolRecordBytes()
+      ContactSpoolCodec.append(contact, at: position, to: &bytes)
+      var slice = ArraySlice(Array(bytes.bytes))
+      let decoded = try #require(ContactSpoolCodec.decode(&slice))
+      #expect(decoded.0 == contact)
+      #expect(decoded.1 == position)
+      #expect(slice.isEmpty)
+      // Cut short anywhere: nil, never a crash.
+      for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 40)) {
+        var short = ArraySlice(Array(bytes.bytes.prefix(cut)))
+        #expect(ContactSpoolCodec.decode(&short) == nil)
+      }
+    }
+  }
+}

@@ -2,10 +2,12 @@ import RosterCore
 
 /// A validated contact and its position as bytes, for the duplicate sources spooled between passes.
 ///
-/// Layout (little-endian): row index and line (UInt64 each), type (1 byte), id, name, then the
-/// optional strings fingerprint, first name, last name, email, phone, extension (a presence byte
-/// each), address and metadata (nested fields), groups (count, then name, id, primary byte each),
-/// merge history (count, then strings). Strings are a UInt32 length and UTF-8.
+/// Layout: the head (`appendHead`: row index and line as LEB128, type (1 byte), the id (`appendID`),
+/// the name (a LEB128 length and UTF-8)), then the optional strings fingerprint, first name, last
+/// name, email, phone, extension (a presence byte each), address and metadata (nested fields), groups
+/// (`appendGroups`: a LEB128 count, then name and id as LEB128-length strings and a primary byte
+/// each), merge history (count, then strings). Other strings and counts are a little-endian UInt32
+/// and UTF-8.
 enum ContactSpoolCodec {
   /// Appends `contact` at `position` to `bytes`.
   static func append(_ contact: Contact, at position: RowPosition, to bytes: inout SpoolRecordBytes) {
