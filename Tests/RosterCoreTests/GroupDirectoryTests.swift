@@ -218,4 +218,29 @@ struct GroupDirectoryTests {
     #expect(problems.isEmpty && warnings.isEmpty)
     #expect(person.groups.map(\.id) == ["crm-7"])
   }
+
+  /// Names share a slot exactly when their normalized names are equal, whichever path looks them up
+  /// (short ASCII names are folded in a stack buffer, others through `normalizedName`): random names
+  /// from letters, digits, white space, controls that are not white space, a non-ASCII letter, and
+  /// lengths on both sides of the 64-byte ASCII path.
+  @Test func namesShareASlotExactlyWhenTheirKeysMatch() {
+    let pieces = ["A", "a", "B", "b", "1", " ", "  ", "\t", "\n", "\u{0B}", "\u{1C}", "\u{1F}", "É", "é", "-"]
+    var generator = SystemRandomNumberGenerator()
+    let directory = GroupDirectory()
+    var slotByKey: [String: Int] = [:]
+    for round in 0..<4_000 {
+      let length =
+        round % 10 == 0 ? Int.random(in: 40...80, using: &generator) : Int.random(in: 0...6, using: &generator)
+      let name = (0..<length).map { _ in pieces.randomElement(using: &generator)! }.joined()
+      let key = GroupDirectory.normalizedName(name)
+      let slot = directory.slot(named: name, mentionedAt: nil)
+      if let known = slotByKey[key] {
+        #expect(slot == known, "\(name.debugDescription) has key \(key.debugDescription)")
+      } else {
+        #expect(!slotByKey.values.contains(slot), "\(name.debugDescription) took another key's slot")
+        slotByKey[key] = slot
+      }
+      #expect(directory.existingSlot(named: name) == slot)
+    }
+  }
 }

@@ -140,7 +140,9 @@ public final class GroupDirectory {
 
   /// The slot of the group called `name`, adding it if new.
   public func slot(named name: String, mentionedAt position: RowPosition?) -> Int {
-    GroupDirectory.withNormalizedName(name) { normalized in
+    // A known name in ASCII, the common case, is folded and looked up in one stack buffer.
+    if let slot = existingASCIISlot(named: name) { return slot }
+    return GroupDirectory.withNormalizedName(name) { normalized in
       if let existing = slotsByNormalizedName.value(for: normalized) { return existing }
       let slot = append(name: name, firstMention: position, isNamed: true)
       idBytes.withUnsafeMutableBytes {
@@ -148,6 +150,26 @@ public final class GroupDirectory {
       }
       slotsByNormalizedName.insert(normalized, value: slot)
       return slot
+    }
+  }
+
+  /// The slot of an existing group whose name is ASCII of at most 64 bytes (folded as
+  /// `normalizedName` folds it, `NameFoldTable.foldASCII`); `nil` for any other name or one not in
+  /// the directory.
+  private func existingASCIISlot(named name: String) -> Int? {
+    var written = name
+    return written.withUTF8 { utf8 -> Int? in
+      guard utf8.count <= 64 else { return nil }
+      return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Int? in
+        guard let output = buffer.baseAddress else { return nil }
+        var count = 0
+        var pendingSpace = false
+        for byte in utf8 {
+          guard byte < 0x80 else { return nil }
+          NameFoldTable.foldASCII(byte, into: output, count: &count, pendingSpace: &pendingSpace)
+        }
+        return slotsByNormalizedName.value(for: UnsafeBufferPointer(start: output, count: count))
+      }
     }
   }
 

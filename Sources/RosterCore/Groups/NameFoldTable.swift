@@ -13,7 +13,7 @@
 /// context, so a name made only of such scalars folds to the concatenation of their entries. Any
 /// other scalar (a combining mark, a scalar of three or more UTF-8 bytes, ...) sends the whole name
 /// back to the Unicode path, which stays the reference.
-struct NameFoldTable: Sendable {
+final class NameFoldTable: Sendable {
   /// The first scalar the table covers; below it is ASCII, folded in code.
   static let firstScalar: UInt32 = 0x80
   /// One past the last scalar the name table covers.
@@ -117,18 +117,7 @@ struct NameFoldTable: Sendable {
           let byte = name[index]
           if byte < 0x80 {
             index += 1
-            // White space is what `Character.isWhitespace` says of ASCII: tab, LF, VT, FF, CR and space.
-            if byte == 0x20 || (0x09...0x0D).contains(byte) {
-              pendingSpace = count != 0
-              continue
-            }
-            if pendingSpace {
-              output[count] = 0x20
-              count += 1
-              pendingSpace = false
-            }
-            output[count] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-            count += 1
+            Self.foldASCII(byte, into: output, count: &count, pendingSpace: &pendingSpace)
             continue
           }
           guard let scalar = Self.twoByteScalar(name, at: index), scalar < Self.nameScalarEnd else { return nil }
@@ -149,6 +138,26 @@ struct NameFoldTable: Sendable {
         return count
       }
     }
+  }
+
+  /// Folds one ASCII byte of a name as the name key does: white space (what `Character.isWhitespace`
+  /// says of ASCII: tab, LF, VT, FF, CR and space) becomes one space between words and nothing at the
+  /// ends, A to Z become lowercase. `pendingSpace` carries a space not written yet.
+  @inline(__always)
+  static func foldASCII(
+    _ byte: UInt8, into output: UnsafeMutablePointer<UInt8>, count: inout Int, pendingSpace: inout Bool
+  ) {
+    if byte == 0x20 || (0x09...0x0D).contains(byte) {
+      pendingSpace = count != 0
+      return
+    }
+    if pendingSpace {
+      output[count] = 0x20
+      count += 1
+      pendingSpace = false
+    }
+    output[count] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+    count += 1
   }
 
   /// Writes `String.lowercased()` of the UTF-8 `text` to `output` (room for
