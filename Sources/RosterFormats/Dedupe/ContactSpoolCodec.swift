@@ -195,9 +195,7 @@ struct SpoolBytes {
 
   /// A UInt32 length, then that many bytes of UTF-8.
   mutating func string() -> String? {
-    guard let utf8 = lengthPrefixed() else { return nil }
-    // Empty strings are common (a group named by name has no id): no call into the decoder.
-    return utf8.isEmpty ? "" : String(decoding: utf8, as: UTF8.self)
+    Self.decoded(lengthPrefixed())
   }
 
   /// Moves past a length-prefixed string; `false` when cut short.
@@ -207,10 +205,23 @@ struct SpoolBytes {
 
   /// The bytes after a UInt32 length, moving past them; `nil` when cut short.
   private mutating func lengthPrefixed() -> UnsafeBufferPointer<UInt8>? {
-    guard let count = uint32().map(Int.init), bytes.count - offset >= count else { return nil }
+    uint32().flatMap { take(UInt64($0)) }
+  }
+
+  /// The next `length` bytes, moving past them; `nil` when fewer are left.
+  private mutating func take(_ length: UInt64) -> UnsafeBufferPointer<UInt8>? {
+    guard length <= UInt64(bytes.count - offset) else { return nil }
+    let count = Int(length)
     defer { offset += count }
     return UnsafeBufferPointer(
       start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count)
+  }
+
+  /// `utf8` as a string; `nil` for `nil` (cut short).
+  private static func decoded(_ utf8: UnsafeBufferPointer<UInt8>?) -> String? {
+    guard let utf8 else { return nil }
+    // Empty strings are common (a group named by name has no id): no call into the decoder.
+    return utf8.isEmpty ? "" : String(decoding: utf8, as: UTF8.self)
   }
 
   /// A presence byte, then a string when there is one: `.some(nil)` for none, `nil` when cut short.
@@ -228,8 +239,7 @@ struct SpoolBytes {
 
   /// A LEB128 length, then that many bytes of UTF-8 (`appendCompactString`).
   mutating func compactString() -> String? {
-    guard let utf8 = compactPrefixed() else { return nil }
-    return utf8.isEmpty ? "" : String(decoding: utf8, as: UTF8.self)
+    Self.decoded(compactPrefixed())
   }
 
   /// Moves past a string `appendCompactString` wrote; `false` when cut short.
@@ -239,11 +249,7 @@ struct SpoolBytes {
 
   /// The bytes after a LEB128 length, moving past them; `nil` when cut short.
   private mutating func compactPrefixed() -> UnsafeBufferPointer<UInt8>? {
-    guard let length = varint(), length <= UInt64(bytes.count - offset) else { return nil }
-    let count = Int(length)
-    defer { offset += count }
-    return UnsafeBufferPointer(
-      start: bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }, count: count)
+    varint().flatMap { take($0) }
   }
 
   /// An id as `appendID` wrote it: a UUID spelled from its 16 bytes, else the text.
