@@ -243,4 +243,27 @@ struct GroupDirectoryTests {
       #expect(directory.existingSlot(named: name) == slot)
     }
   }
+
+  /// Definitions and first mentions are kept in 8 bytes where they fit and whole where they do not:
+  /// either way they read back as given.
+  @Test func positionsReadBackAtAnySize() {
+    let directory = GroupDirectory()
+    let positions = [
+      RowPosition(index: 0, line: 2), RowPosition(index: 4_294_967_294, line: 4_294_967_293),
+      RowPosition(index: 5_000_000_000, line: 6), RowPosition(index: 7, line: 6_000_000_000),
+      RowPosition(index: Int.max, line: Int.max),
+    ]
+    for (number, position) in positions.enumerated() {
+      let slot = directory.slot(named: "Team \(number)", mentionedAt: position)
+      #expect(directory.groups[slot].firstMention == position)
+      #expect(directory.definition(of: slot) == nil)
+      let defined = RowPosition(index: position.index / 2, line: position.line)
+      #expect(directory.define(name: "Team \(number)", id: "", at: defined) == nil)
+      #expect(directory.definition(of: slot) == defined)
+      // Defined again elsewhere: the first definition is the one reported.
+      #expect(directory.define(name: "team \(number)", id: "", at: RowPosition(index: 1, line: 1)) == defined)
+    }
+    let unmentioned = directory.slot(named: "Nobody", mentionedAt: nil)
+    #expect(directory.groups[unmentioned].firstMention == nil)
+  }
 }

@@ -11,9 +11,9 @@ public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
 /// Every group an input names or defines, by normalized name: what group resolution needs in memory.
 ///
 /// Memory grows with the number of distinct group names and group-in-group memberships, never with
-/// the number of rows. A group's fields are kept in flat arrays (66 bytes a group, its id as 16 bytes
-/// unless it is no UUID, plus about 60 and its name's bytes twice in the name look-ups); `groups`
-/// builds a `Group` value from them on access.
+/// the number of rows. A group's fields are kept in flat arrays (50 bytes a group, its id as 16 bytes
+/// unless it is no UUID and its definition and first mention as 8 each, plus about 30 to 40 and its
+/// normalized name's bytes in the name look-up); `groups` builds a `Group` value from them on access.
 public final class GroupDirectory {
   /// Where a group stands once the whole input has been scanned.
   public enum Status: Hashable, Sendable {
@@ -57,22 +57,46 @@ public final class GroupDirectory {
       let directory = self.directory
       return Group(
         name: directory.names[slot], id: directory.id(of: slot), status: directory.statuses[slot],
-        definition: directory.definitions[slot].position, firstMention: directory.mentions[slot].position,
+        definition: directory.definitions[slot], firstMention: directory.mentions[slot],
         parents: directory.parents[slot] ?? [], cycle: directory.cycles[slot] ?? [], isNamed: directory.isNamed[slot])
     }
   }
 
-  /// A row position in 16 bytes, `index` -1 for none (an optional `RowPosition` takes 24).
-  private struct StoredPosition {
-    var index: Int
-    var line: Int
-    static let none = StoredPosition(index: -1, line: 0)
-    init(index: Int, line: Int) {
-      self.index = index
-      self.line = line
+  /// Row positions by slot in 8 bytes each, the index and the line as UInt32 (two `Int`s take 16, a
+  /// `RowPosition?` 24); a position past UInt32 (an input of over four billion rows or lines) is kept
+  /// in `overflow`. A negative index stands for none, as nothing else can.
+  private struct PositionColumn {
+    private var packed: [UInt64] = []
+    private var overflow: [Int: RowPosition] = [:]
+    private static var none: UInt64 { .max }
+    private static var overflowed: UInt64 { .max - 1 }
+
+    var indices: Range<Int> { packed.indices }
+
+    mutating func append(_ position: RowPosition?) {
+      packed.append(Self.none)
+      self[packed.count - 1] = position
     }
-    init(_ position: RowPosition?) { self = position.map { StoredPosition(index: $0.index, line: $0.line) } ?? .none }
-    var position: RowPosition? { index < 0 ? nil : RowPosition(index: index, line: line) }
+
+    subscript(slot: Int) -> RowPosition? {
+      get {
+        let value = packed[slot]
+        if value == Self.none { return nil }
+        if value == Self.overflowed { return overflow[slot] }
+        return RowPosition(index: Int(value & 0xFFFF_FFFF), line: Int(value >> 32))
+      }
+      set {
+        if !overflow.isEmpty { overflow[slot] = nil }
+        guard let position = newValue, position.index >= 0 else { return packed[slot] = Self.none }
+        // The line stays below 0xFFFF_FFFE, so no packed position equals either marker.
+        guard position.index <= 0xFFFF_FFFF, position.line >= 0, position.line < 0xFFFF_FFFE else {
+          packed[slot] = Self.overflowed
+          overflow[slot] = position
+          return
+        }
+        packed[slot] = UInt64(position.line) << 32 | UInt64(position.index)
+      }
+    }
   }
 
   public var groups: Groups { Groups(directory: self) }
@@ -96,8 +120,8 @@ public final class GroupDirectory {
   /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
   @exclusivity(unchecked) private var textIDs: [Int: String] = [:]
   @exclusivity(unchecked) private var statuses: [Status] = []
-  @exclusivity(unchecked) private var definitions: [StoredPosition] = []
-  @exclusivity(unchecked) private var mentions: [StoredPosition] = []
+  @exclusivity(unchecked) private var definitions = PositionColumn()
+  @exclusivity(unchecked) private var mentions = PositionColumn()
   /// Only the groups whose rows name groups have parents, and only cyclic groups a cycle.
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
@@ -118,8 +142,8 @@ public final class GroupDirectory {
     names.append(name)
     idBytes.append(contentsOf: repeatElement(0, count: 16))
     statuses.append(.unknown)
-    definitions.append(.none)
-    mentions.append(StoredPosition(firstMention))
+    definitions.append(nil)
+    mentions.append(firstMention)
     isNamed.append(named)
     return names.count - 1
   }
@@ -193,8 +217,8 @@ public final class GroupDirectory {
   /// define an id keeps it.
   private func indexDefinedIDs() {
     indexesIDs = true
-    let defined = definitions.indices.filter { definitions[$0].index >= 0 }
-    for slot in defined.sorted(by: { definitions[$0].index < definitions[$1].index }) {
+    let defined = definitions.indices.compactMap { slot in definitions[slot].map { (slot, $0.index) } }
+    for slot in defined.sorted(by: { $0.1 < $1.1 }).map(\.0) {
       let id = id(of: slot)
       if slotsByID[id] == nil { slotsByID[id] = slot }
     }
@@ -209,7 +233,7 @@ public final class GroupDirectory {
   ///
   /// Returns the earlier definition when the group was already defined by another row (a duplicate).
   public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
-    if let byID = slotsByID[id], definitions[byID].index < 0 {
+    if let byID = slotsByID[id], definitions[byID] == nil {
       GroupDirectory.withNormalizedName(name) { normalized in
         guard slotsByNormalizedName.value(for: normalized) == nil else { return }
         // Members named this group by id before its row: that slot becomes the group's.
@@ -219,8 +243,8 @@ public final class GroupDirectory {
       }
     }
     let slot = slot(named: name, mentionedAt: position)
-    if let earlier = definitions[slot].position { return earlier == position ? nil : earlier }
-    definitions[slot] = StoredPosition(position)
+    if let earlier = definitions[slot] { return earlier == position ? nil : earlier }
+    definitions[slot] = position
     statuses[slot] = .defined
     setID(id, of: slot)
     // The group row spells the group's name; members may have written it another way.
@@ -253,7 +277,7 @@ public final class GroupDirectory {
   public func status(of slot: Int) -> Status { statuses[slot] }
 
   /// The group row that defines the group in `slot`, if any.
-  public func definition(of slot: Int) -> RowPosition? { definitions[slot].position }
+  public func definition(of slot: Int) -> RowPosition? { definitions[slot] }
 
   /// The id members of the group in `slot` refer to (`groups[slot].id` without building a `Group`).
   ///
