@@ -29,6 +29,25 @@ struct ByteKeyIndexTests {
     }
   }
 
+  /// Keys around the length where a record keeps its length in a word of its own (2^24 - 1 bytes),
+  /// and values up to the largest a record holds, read back as inserted.
+  @Test func longKeysAndLargeValuesReadBack() {
+    let index = ByteKeyIndex()
+    let lengths = [(1 << 24) - 2, (1 << 24) - 1, 1 << 24, 9]
+    for (number, length) in lengths.enumerated() {
+      var key = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+      key[length - 1] = UInt8(number)
+      key.withUnsafeBufferPointer { index.insert($0, value: ByteKeyIndex.largestValue - number) }
+    }
+    for (number, length) in lengths.enumerated() {
+      var key = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+      key[length - 1] = UInt8(number)
+      #expect(key.withUnsafeBufferPointer { index.value(for: $0) } == ByteKeyIndex.largestValue - number)
+      key[length - 1] = 0xFF
+      #expect(key.withUnsafeBufferPointer { index.value(for: $0) } == nil)
+    }
+  }
+
   @Test func hashesDependOnEveryByte() {
     var seen = Set<UInt32>()
     var key = [UInt8](repeating: 0, count: 19)

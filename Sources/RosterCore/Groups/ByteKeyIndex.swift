@@ -1,7 +1,7 @@
 /// Int values by byte-string key, in compact storage: an open-addressing hash table over one byte
 /// arena that holds each entry's value, key length and key bytes together.
 ///
-/// An entry costs about 30 to 40 bytes plus its key's bytes, where a `[String: Int]` entry costs about
+/// An entry costs about 20 to 30 bytes plus its key's bytes, where a `[String: Int]` entry costs about
 /// 40 (more while it doubles) plus a heap string for a key over 15 bytes. Made for the group
 /// directory, which keeps every group name an input writes and looks names up for every group a row
 /// names. Keys are hashed with a seed drawn once per process, so an input cannot be made to put its
@@ -16,7 +16,9 @@ final class ByteKeyIndex {
   /// bits); 0 for an empty bucket. A power of two long, at most 3/4 full.
   private var buckets: UnsafeMutablePointer<UInt64>
   private var bucketCount = 16
-  /// The entries' records back to back: the value (Int), the key's length (Int), the key's bytes.
+  /// The entries' records back to back, each on an 8-byte boundary: a word holding the value (low 40
+  /// bits) and the key's length (high 24 bits), then, for a key of `longKey` bytes or more, its length
+  /// as a word of its own, then the key's bytes.
   private var arena: UnsafeMutableRawPointer
   private var arenaCount = 0
   private var arenaCapacity = 512
@@ -26,6 +28,24 @@ final class ByteKeyIndex {
 
   private static var offsetBits: UInt64 { 40 }
   private static var offsetMask: UInt64 { 1 << offsetBits - 1 }
+  /// The largest value a record holds (its low 40 bits), far above any group count.
+  static var largestValue: Int { 1 << 40 - 1 }
+  /// A key this long or longer keeps its length in a word of its own (the header's 24 bits say so).
+  private static var longKey: Int { 1 << 24 - 1 }
+
+  /// The key and value of the record at `record`.
+  @inline(__always)
+  private static func entry(at record: UnsafeRawPointer) -> (key: UnsafeBufferPointer<UInt8>, value: Int) {
+    let header = record.load(as: UInt64.self)
+    let value = Int(truncatingIfNeeded: header & UInt64(largestValue))
+    var length = Int(truncatingIfNeeded: header >> 40)
+    var start = record + 8
+    if length == longKey {
+      length = record.load(fromByteOffset: 8, as: Int.self)
+      start += 8
+    }
+    return (UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: length), value)
+  }
 
   init() {
     buckets = .allocate(capacity: bucketCount)
@@ -53,12 +73,11 @@ final class ByteKeyIndex {
       let occupant = buckets[bucket]
       if occupant == 0 { return nil }
       if occupant & ~Self.offsetMask == tag {
-        let record = UnsafeRawPointer(arena + Int(truncatingIfNeeded: occupant & Self.offsetMask) - 1)
-        if record.load(fromByteOffset: 8, as: Int.self) == key.count
-          && (key.isEmpty
-            || Self.bytesEqual(record.assumingMemoryBound(to: UInt8.self) + 16, key.baseAddress!, count: key.count))
+        let entry = Self.entry(at: arena + Int(truncatingIfNeeded: occupant & Self.offsetMask) - 1)
+        if entry.key.count == key.count
+          && (key.isEmpty || Self.bytesEqual(entry.key.baseAddress!, key.baseAddress!, count: key.count))
         {
-          return record.load(as: Int.self)
+          return entry.value
         }
       }
       bucket = (bucket + 1) & mask
@@ -73,8 +92,10 @@ final class ByteKeyIndex {
 
   /// Stores `value` for `key`, which the index must not hold yet (look it up first).
   func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) {
-    // Records start on 8-byte boundaries, so their two words load aligned.
-    let recordSize = (16 + key.count + 7) & ~7
+    precondition(value >= 0 && value <= Self.largestValue, "ByteKeyIndex keeps values of 0 to 2^40 - 1")
+    // Records start on 8-byte boundaries, so their words load aligned.
+    let headerSize = key.count >= Self.longKey ? 16 : 8
+    let recordSize = (headerSize + key.count + 7) & ~7
     if (count + 1) * 4 > bucketCount * 3 { growBuckets() }
     if arenaCount + recordSize > arenaCapacity {
       let capacity = max(2 * arenaCapacity, arenaCount + recordSize)
@@ -85,9 +106,10 @@ final class ByteKeyIndex {
       arenaCapacity = capacity
     }
     let offset = arenaCount
-    arena.storeBytes(of: value, toByteOffset: offset, as: Int.self)
-    arena.storeBytes(of: key.count, toByteOffset: offset + 8, as: Int.self)
-    if let base = key.baseAddress { (arena + offset + 16).copyMemory(from: base, byteCount: key.count) }
+    let storedLength = UInt64(min(key.count, Self.longKey))
+    arena.storeBytes(of: UInt64(value) | storedLength << 40, toByteOffset: offset, as: UInt64.self)
+    if headerSize == 16 { arena.storeBytes(of: key.count, toByteOffset: offset + 8, as: Int.self) }
+    if let base = key.baseAddress { (arena + offset + headerSize).copyMemory(from: base, byteCount: key.count) }
     arenaCount += recordSize
     count += 1
     place(offset: offset, hash: Self.hash(key))
@@ -117,10 +139,7 @@ final class ByteKeyIndex {
     buckets.initialize(repeating: 0, count: bucketCount)
     for bucket in 0..<oldCount where old[bucket] != 0 {
       let offset = Int(truncatingIfNeeded: old[bucket] & Self.offsetMask) - 1
-      let record = UnsafeRawPointer(arena + offset)
-      let key = UnsafeBufferPointer(
-        start: record.assumingMemoryBound(to: UInt8.self) + 16, count: record.load(fromByteOffset: 8, as: Int.self))
-      place(offset: offset, hash: Self.hash(key))
+      place(offset: offset, hash: Self.hash(Self.entry(at: arena + offset).key))
     }
     old.deallocate()
   }
