@@ -29,11 +29,21 @@ struct ByteKeyIndexTests {
     }
   }
 
-  /// Keys around the length where a record keeps its length in a word of its own (2^24 - 1 bytes),
-  /// and values up to the largest a record holds, read back as inserted.
+  /// Keys around the length where a record takes the long form (2^24 - 1 bytes), and values on both
+  /// sides of the largest a short record holds (negative ones too), read back as inserted.
   @Test func longKeysAndLargeValuesReadBack() {
     let index = ByteKeyIndex()
     let lengths = [(1 << 24) - 2, (1 << 24) - 1, 1 << 24, 9]
+    for (number, value) in [ByteKeyIndex.largestValue, ByteKeyIndex.largestValue + 1, Int.max, -1, Int.min]
+      .enumerated()
+    {
+      index.insert("value \(number)", value: value)
+    }
+    for (number, value) in [ByteKeyIndex.largestValue, ByteKeyIndex.largestValue + 1, Int.max, -1, Int.min]
+      .enumerated()
+    {
+      #expect(index.value(for: "value \(number)") == value)
+    }
     for (number, length) in lengths.enumerated() {
       var key = [UInt8](repeating: UInt8(ascii: "k"), count: length)
       key[length - 1] = UInt8(number)

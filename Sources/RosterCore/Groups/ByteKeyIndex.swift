@@ -17,8 +17,9 @@ final class ByteKeyIndex {
   private var buckets: UnsafeMutablePointer<UInt64>
   private var bucketCount = 16
   /// The entries' records back to back, each on an 8-byte boundary: a word holding the value (low 40
-  /// bits) and the key's length (high 24 bits), then, for a key of `longKey` bytes or more, its length
-  /// as a word of its own, then the key's bytes.
+  /// bits) and the key's length (high 24 bits), then the key's bytes. A key of `longKey` bytes or more,
+  /// or a value outside 0 to `largestValue`, takes the long form: the length field says `longKey`, and
+  /// two words follow with the key's length and the value.
   private var arena: UnsafeMutableRawPointer
   private var arenaCount = 0
   private var arenaCapacity = 512
@@ -28,23 +29,24 @@ final class ByteKeyIndex {
 
   private static var offsetBits: UInt64 { 40 }
   private static var offsetMask: UInt64 { 1 << offsetBits - 1 }
-  /// The largest value a record holds (its low 40 bits), far above any group count.
+  /// The largest value a record's header holds (its low 40 bits), far above any group count; any
+  /// other value takes the long form.
   static var largestValue: Int { 1 << 40 - 1 }
-  /// A key this long or longer keeps its length in a word of its own (the header's 24 bits say so).
+  /// A key this long or longer takes the long form (the header's 24 length bits say so).
   private static var longKey: Int { 1 << 24 - 1 }
 
   /// The key and value of the record at `record`.
   @inline(__always)
   private static func entry(at record: UnsafeRawPointer) -> (key: UnsafeBufferPointer<UInt8>, value: Int) {
     let header = record.load(as: UInt64.self)
-    let value = Int(truncatingIfNeeded: header & UInt64(largestValue))
-    var length = Int(truncatingIfNeeded: header >> 40)
-    var start = record + 8
-    if length == longKey {
-      length = record.load(fromByteOffset: 8, as: Int.self)
-      start += 8
+    let length = Int(truncatingIfNeeded: header >> 40)
+    guard length == longKey else {
+      let key = UnsafeBufferPointer(start: (record + 8).assumingMemoryBound(to: UInt8.self), count: length)
+      return (key, Int(truncatingIfNeeded: header & UInt64(largestValue)))
     }
-    return (UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: length), value)
+    let key = UnsafeBufferPointer(
+      start: (record + 24).assumingMemoryBound(to: UInt8.self), count: record.load(fromByteOffset: 8, as: Int.self))
+    return (key, record.load(fromByteOffset: 16, as: Int.self))
   }
 
   init() {
@@ -92,9 +94,9 @@ final class ByteKeyIndex {
 
   /// Stores `value` for `key`, which the index must not hold yet (look it up first).
   func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int) {
-    precondition(value >= 0 && value <= Self.largestValue, "ByteKeyIndex keeps values of 0 to 2^40 - 1")
     // Records start on 8-byte boundaries, so their words load aligned.
-    let headerSize = key.count >= Self.longKey ? 16 : 8
+    let isLong = key.count >= Self.longKey || value < 0 || value > Self.largestValue
+    let headerSize = isLong ? 24 : 8
     let recordSize = (headerSize + key.count + 7) & ~7
     if (count + 1) * 4 > bucketCount * 3 { growBuckets() }
     if arenaCount + recordSize > arenaCapacity {
@@ -106,9 +108,13 @@ final class ByteKeyIndex {
       arenaCapacity = capacity
     }
     let offset = arenaCount
-    let storedLength = UInt64(min(key.count, Self.longKey))
-    arena.storeBytes(of: UInt64(value) | storedLength << 40, toByteOffset: offset, as: UInt64.self)
-    if headerSize == 16 { arena.storeBytes(of: key.count, toByteOffset: offset + 8, as: Int.self) }
+    if isLong {
+      arena.storeBytes(of: UInt64(Self.longKey) << 40, toByteOffset: offset, as: UInt64.self)
+      arena.storeBytes(of: key.count, toByteOffset: offset + 8, as: Int.self)
+      arena.storeBytes(of: value, toByteOffset: offset + 16, as: Int.self)
+    } else {
+      arena.storeBytes(of: UInt64(value) | UInt64(key.count) << 40, toByteOffset: offset, as: UInt64.self)
+    }
     if let base = key.baseAddress { (arena + offset + headerSize).copyMemory(from: base, byteCount: key.count) }
     arenaCount += recordSize
     count += 1
