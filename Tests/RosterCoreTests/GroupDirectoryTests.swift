@@ -244,6 +244,34 @@ struct GroupDirectoryTests {
     }
   }
 
+  /// The name look-up keeps no names of its own: it folds each slot's name again. A group first
+  /// named one way (ASCII) and defined by a row that spells it another (non-ASCII, same key), or the
+  /// other way round, is still found under every spelling after the directory has grown well past
+  /// it, and a slot named by id takes the name its group row gives.
+  @Test func renamedGroupsAreFoundUnderEverySpellingAfterGrowth() {
+    let directory = GroupDirectory()
+    let pairs = [("STRASSE", "Straße"), ("Straße Süd", "STRASSE SÜD"), ("Kelvin", "\u{212A}elvin"), ("ΣΟΦΊΑ", "σοφία")]
+    var slots: [Int] = []
+    for (number, (first, defining)) in pairs.enumerated() {
+      let slot = directory.slot(named: first, mentionedAt: RowPosition(index: number, line: number + 2))
+      #expect(directory.define(name: defining, id: "", at: RowPosition(index: 100 + number, line: 102 + number)) == nil)
+      #expect(directory.name(of: slot) == defining)
+      slots.append(slot)
+    }
+    let byID = directory.slot(for: GroupReference(name: "", id: "crm-9"), mentionedAt: nil)
+    _ = directory.define(name: "Ünïcode Crew", id: "crm-9", at: RowPosition(index: 200, line: 202))
+    for number in 0..<20_000 { _ = directory.slot(named: "Filler \(number)", mentionedAt: nil) }
+    for (slot, (first, defining)) in zip(slots, pairs) {
+      for spelling in [first, defining, first.lowercased(), " \(defining)  "] {
+        #expect(directory.existingSlot(named: spelling) == slot, "\(spelling)")
+        #expect(directory.slot(named: spelling, mentionedAt: nil) == slot, "\(spelling)")
+      }
+    }
+    #expect(directory.existingSlot(named: "ünïcode  CREW") == byID)
+    #expect(directory.existingSlot(named: "Filler 19999") == directory.slotCount - 1)
+    #expect(directory.existingSlot(named: "Filler 20000") == nil)
+  }
+
   /// Definitions and first mentions are kept in 8 bytes where they fit and whole where they do not:
   /// either way they read back as given.
   @Test func positionsReadBackAtAnySize() {

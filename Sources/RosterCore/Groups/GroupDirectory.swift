@@ -11,9 +11,10 @@ public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
 /// Every group an input names or defines, by normalized name: what group resolution needs in memory.
 ///
 /// Memory grows with the number of distinct group names and group-in-group memberships, never with
-/// the number of rows. A group's fields are kept in flat arrays (50 bytes a group, its id as 16 bytes
-/// unless it is no UUID and its definition and first mention as 8 each, plus about 30 to 40 and its
-/// normalized name's bytes in the name look-up); `groups` builds a `Group` value from them on access.
+/// the number of rows. A group's fields are kept in columns of fixed-size chunks (`SlotColumn`, 50
+/// bytes a group: its name as a `String`, its id as 16 bytes unless it is no UUID, its definition and
+/// first mention as 8 each), and the name look-up keeps only a slot and hash bits (8 bytes a bucket,
+/// `GroupNameTable`); `groups` builds a `Group` value from them on access.
 public final class GroupDirectory {
   /// Where a group stands once the whole input has been scanned.
   public enum Status: Hashable, Sendable {
@@ -66,7 +67,7 @@ public final class GroupDirectory {
   /// `RowPosition?` 24); a position past UInt32 (an input of over four billion rows or lines) is kept
   /// in `overflow`. A negative index stands for none, as nothing else can.
   private struct PositionColumn {
-    private var packed: [UInt64] = []
+    private var packed = SlotColumn<UInt64>()
     private var overflow: [Int: RowPosition] = [:]
     private static var none: UInt64 { .max }
     private static var overflowed: UInt64 { .max - 1 }
@@ -107,9 +108,11 @@ public final class GroupDirectory {
   /// The fields of the group in each slot (see `Group`).
   // The directory is used from one thread at a time and these are read for every group a row names:
   // no dynamic exclusivity checks (here and on the look-ups below).
-  @exclusivity(unchecked) private var names: [String] = []
+  @exclusivity(unchecked) private var names = SlotColumn<String>()
   /// 16 bytes a slot: the group's id as a UUID, unless `textIDs` holds it.
-  @exclusivity(unchecked) private var idBytes: [UInt8] = []
+  @exclusivity(unchecked) private var idBytes = SlotColumn<UUIDBytes>()
+  /// A UUID's 16 bytes, in memory order.
+  private typealias UUIDBytes = (UInt64, UInt64)
   /// While the directory has at most `spelledIDLimit` slots, each slot's id once spelled (`id(of:)`),
   /// made on first use. Linking asks for a group's id once per membership: a small directory's spelled
   /// ids stay in the CPU's cache, where handing one out costs less than spelling a new one. Past the
@@ -119,17 +122,19 @@ public final class GroupDirectory {
   private static var spelledIDLimit: Int { 2048 }
   /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
   @exclusivity(unchecked) private var textIDs: [Int: String] = [:]
-  @exclusivity(unchecked) private var statuses: [Status] = []
+  @exclusivity(unchecked) private var statuses = SlotColumn<Status>()
   @exclusivity(unchecked) private var definitions = PositionColumn()
   @exclusivity(unchecked) private var mentions = PositionColumn()
   /// Only the groups whose rows name groups have parents, and only cyclic groups a cycle.
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
-  @exclusivity(unchecked) private var isNamed: [Bool] = []
-  /// Slots by normalized name. (Names as written are folded for every look-up: a second index by
-  /// spelling, tried first, held about 50 bytes a group more and saved only the fold, while the
-  /// look-up it replaced missed the cache as often.)
-  private let slotsByNormalizedName = ByteKeyIndex()
+  @exclusivity(unchecked) private var isNamed = SlotColumn<Bool>()
+  /// Slots by normalized name, checked against `names` (every slot in it has a name whose normalized
+  /// form is the key it was stored under: `define` only renames a slot to a name with the same key).
+  /// Names as written are folded for every look-up: a second index by spelling, tried first, held
+  /// about 50 bytes a group more and saved only the fold, while the look-up it replaced missed the
+  /// cache as often.
+  private let slotsByName = GroupNameTable()
   /// Slots by group id, for references that carry only an id (Roster's own JSON). Filled once the
   /// first such reference comes (`indexesIDs`): until then it holds nothing.
   private var slotsByID: [String: Int] = [:]
@@ -140,7 +145,7 @@ public final class GroupDirectory {
   /// Adds a group in a new slot, its id still to be set.
   private func append(name: String, firstMention: RowPosition?, isNamed named: Bool) -> Int {
     names.append(name)
-    idBytes.append(contentsOf: repeatElement(0, count: 16))
+    idBytes.append((0, 0))
     statuses.append(.unknown)
     definitions.append(nil)
     mentions.append(firstMention)
@@ -152,10 +157,12 @@ public final class GroupDirectory {
   private func setID(_ id: String, of slot: Int) {
     if slot < spelledIDs.count { spelledIDs[slot] = nil }
     var text = id
+    var bytes: UUIDBytes = (0, 0)
     let isUUID = text.withUTF8 { utf8 in
-      idBytes.withUnsafeMutableBytes { NameBasedUUID.parse(utf8, into: $0.baseAddress! + slot * 16) }
+      withUnsafeMutableBytes(of: &bytes) { NameBasedUUID.parse(utf8, into: $0.baseAddress!) }
     }
     if isUUID {
+      idBytes[slot] = bytes
       if !textIDs.isEmpty { textIDs[slot] = nil }
     } else {
       textIDs[slot] = id
@@ -167,12 +174,15 @@ public final class GroupDirectory {
     // A known name in ASCII, the common case, is folded and looked up in one stack buffer.
     if let slot = existingASCIISlot(named: name) { return slot }
     return GroupDirectory.withNormalizedName(name) { normalized in
-      if let existing = slotsByNormalizedName.value(for: normalized) { return existing }
+      let hash = GroupNameTable.hash(normalized)
+      if let existing = indexedSlot(normalized, hash: hash) { return existing }
       let slot = append(name: name, firstMention: position, isNamed: true)
-      idBytes.withUnsafeMutableBytes {
-        ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress! + slot * 16)
+      var bytes: UUIDBytes = (0, 0)
+      withUnsafeMutableBytes(of: &bytes) {
+        ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress!)
       }
-      slotsByNormalizedName.insert(normalized, value: slot)
+      idBytes[slot] = bytes
+      index(slot, hash: hash)
       return slot
     }
   }
@@ -181,10 +191,23 @@ public final class GroupDirectory {
   /// `normalizedName` folds it, `NameFoldTable.foldASCII`); `nil` for any other name or one not in
   /// the directory.
   private func existingASCIISlot(named name: String) -> Int? {
+    let found = GroupDirectory.withFoldedASCIIName(name) { key in
+      indexedSlot(key, hash: GroupNameTable.hash(key))
+    }
+    return found ?? nil
+  }
+
+  /// Calls `body` with the normalized name of `name` when it is ASCII of at most 64 bytes, folded in
+  /// a stack buffer (`NameFoldTable.foldASCII`, as `normalizedName` folds ASCII); `nil` for any other
+  /// name, without calling `body`.
+  @inline(__always)
+  private static func withFoldedASCIIName<Result>(
+    _ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+  ) -> Result? {
     var written = name
-    return written.withUTF8 { utf8 -> Int? in
+    return written.withUTF8 { utf8 -> Result? in
       guard utf8.count <= 64 else { return nil }
-      return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Int? in
+      return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> Result? in
         guard let output = buffer.baseAddress else { return nil }
         var count = 0
         var pendingSpace = false
@@ -192,8 +215,34 @@ public final class GroupDirectory {
           guard byte < 0x80 else { return nil }
           NameFoldTable.foldASCII(byte, into: output, count: &count, pendingSpace: &pendingSpace)
         }
-        return slotsByNormalizedName.value(for: UnsafeBufferPointer(start: output, count: count))
+        return body(UnsafeBufferPointer(start: output, count: count))
       }
+    }
+  }
+
+  /// Calls `body` with the normalized name of the group in `slot`, folded again from its name.
+  @inline(__always)
+  private func withNormalizedName<Result>(ofSlot slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    let name = names[slot]
+    if let result = GroupDirectory.withFoldedASCIIName(name, body) { return result }
+    return GroupDirectory.withNormalizedName(name, body)
+  }
+
+  /// The slot indexed under the normalized name `key`, whose hash is `hash`.
+  @inline(__always)
+  private func indexedSlot(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Int? {
+    slotsByName.slot(hash: hash) { slot in
+      withNormalizedName(ofSlot: slot) { stored in
+        stored.count == key.count
+          && (key.isEmpty || GroupNameTable.bytesEqual(stored.baseAddress!, key.baseAddress!, count: key.count))
+      }
+    }
+  }
+
+  /// Indexes `slot`, whose normalized name hashes to `hash`, by name.
+  private func index(_ slot: Int, hash: UInt32) {
+    slotsByName.insert(slot: slot, hash: hash) { slot in
+      withNormalizedName(ofSlot: slot) { GroupNameTable.hash($0) }
     }
   }
 
@@ -226,7 +275,7 @@ public final class GroupDirectory {
 
   /// The slot of an existing group, without adding one.
   public func existingSlot(named name: String) -> Int? {
-    GroupDirectory.withNormalizedName(name) { slotsByNormalizedName.value(for: $0) }
+    GroupDirectory.withNormalizedName(name) { indexedSlot($0, hash: GroupNameTable.hash($0)) }
   }
 
   /// Records that the group row at `position` defines `name` with `id`.
@@ -235,11 +284,12 @@ public final class GroupDirectory {
   public func define(name: String, id: String, at position: RowPosition) -> RowPosition? {
     if let byID = slotsByID[id], definitions[byID] == nil {
       GroupDirectory.withNormalizedName(name) { normalized in
-        guard slotsByNormalizedName.value(for: normalized) == nil else { return }
+        let hash = GroupNameTable.hash(normalized)
+        guard indexedSlot(normalized, hash: hash) == nil else { return }
         // Members named this group by id before its row: that slot becomes the group's.
         names[byID] = name
         isNamed[byID] = true
-        slotsByNormalizedName.insert(normalized, value: byID)
+        index(byID, hash: hash)
       }
     }
     let slot = slot(named: name, mentionedAt: position)
@@ -295,9 +345,7 @@ public final class GroupDirectory {
 
   /// The UUID in `idBytes` for `slot`, as text.
   private func spelledID(of slot: Int) -> String {
-    idBytes.withUnsafeBytes {
-      NameBasedUUID.text(ofRaw: UnsafeRawBufferPointer(rebasing: $0[slot * 16..<slot * 16 + 16]))
-    }
+    withUnsafeBytes(of: idBytes[slot]) { NameBasedUUID.text(ofRaw: $0) }
   }
 
   /// The name of the group in `slot` (`groups[slot].name` without building a `Group`).

@@ -1,0 +1,106 @@
+import Testing
+
+@testable import RosterCore
+
+@Suite("Group name table")
+struct GroupNameTableTests {
+  /// A table over keys kept by the test, as the directory keeps names: look-ups and insertions.
+  final class Keyed {
+    let table = GroupNameTable()
+    var keys: [[UInt8]] = []
+    /// A fixed hash for every key, when set: every look-up then walks one chain.
+    var fixedHash: UInt32?
+
+    func hash(_ key: [UInt8]) -> UInt32 { fixedHash ?? key.withUnsafeBufferPointer { GroupNameTable.hash($0) } }
+
+    func slot(_ key: [UInt8]) -> Int? { table.slot(hash: hash(key)) { keys[$0] == key } }
+
+    func insert(_ key: [UInt8]) -> Int {
+      keys.append(key)
+      table.insert(slot: keys.count - 1, hash: hash(key)) { hash(keys[$0]) }
+      return keys.count - 1
+    }
+  }
+
+  /// Keys of every length around the 8-byte words the hash takes, keys that differ only in their last
+  /// byte, the empty key, a long key and non-ASCII keys: each finds its own slot, through the table's
+  /// growth, and keys never inserted find nothing (a `Dictionary` is the reference).
+  @Test func agreesWithADictionary() {
+    var keys: [String] = [String(repeating: "long", count: 300), "", "é", "日本", "Team 1", "team 1", "Team 1 "]
+    for length in 1...24 {
+      let base = String(repeating: "x", count: length - 1)
+      for last in ["a", "b", "\u{7F}"] { keys.append(base + last) }
+    }
+    for number in 0..<5000 { keys.append("Group \(number * 7919 % 100_003)") }
+    let keyed = Keyed()
+    var reference: [String: Int] = [:]
+    for key in keys where reference[key] == nil {
+      #expect(keyed.slot(Array(key.utf8)) == nil)
+      reference[key] = keyed.insert(Array(key.utf8))
+    }
+    #expect(keyed.table.count == reference.count)
+    for (key, slot) in reference { #expect(keyed.slot(Array(key.utf8)) == slot) }
+    for absent in ["Group -1", "xx", "team 2", String(repeating: "x", count: 25), "é "] {
+      #expect(keyed.slot(Array(absent.utf8)) == nil)
+    }
+  }
+
+  /// Keys whose hashes are all the same (as crafted names would be without the seed) are still told
+  /// apart by the caller's check, through growth, and the table's slots go up to the largest.
+  @Test func sameHashesAreToldApartByTheCheck() {
+    let keyed = Keyed()
+    keyed.fixedHash = 0xDEAD_BEEF
+    for number in 0..<300 { #expect(keyed.insert(Array("k\(number)".utf8)) == number) }
+    for number in (0..<300).reversed() { #expect(keyed.slot(Array("k\(number)".utf8)) == number) }
+    #expect(keyed.slot(Array("k300".utf8)) == nil)
+    let table = GroupNameTable()
+    for (slot, hash) in [(GroupNameTable.largestSlot, UInt32(7)), (0, 7), (1 << 32, 0xFFFF_FFFF)] {
+      table.insert(slot: slot, hash: hash) { _ in 7 }
+      #expect(table.slot(hash: hash) { $0 == slot } == slot)
+    }
+  }
+
+  @Test func hashesDependOnEveryByte() {
+    var seen = Set<UInt32>()
+    var key = [UInt8](repeating: 0, count: 19)
+    for position in key.indices {
+      key[position] = 1
+      seen.insert(key.withUnsafeBufferPointer { GroupNameTable.hash($0) })
+      key[position] = 0
+    }
+    #expect(seen.count == key.count)
+  }
+}
+
+@Suite("Slot columns")
+struct SlotColumnTests {
+  /// Values read back as written, across chunk boundaries, after appends and in-place changes.
+  @Test func readsBackAcrossChunks() {
+    var column = SlotColumn<Int>()
+    let count = SlotColumn<Int>.chunkSize * 2 + 3
+    for value in 0..<count { column.append(value * 3) }
+    #expect(column.count == count)
+    for slot in stride(from: 0, to: count, by: 7) { column[slot] += 1 }
+    for slot in column.indices { #expect(column[slot] == slot * 3 + (slot % 7 == 0 ? 1 : 0)) }
+  }
+}
+
+@Suite("Group ids in the directory")
+struct GroupDirectoryIDTests {
+  @Test func derivedAndGivenIDsComeBackAsWritten() {
+    let directory = GroupDirectory()
+    let derived = directory.slot(named: "  Ünïcode   Crew ", mentionedAt: nil)
+    #expect(directory.id(of: derived) == ContactIdentifier.groupID(named: "ünïcode crew"))
+    let ids = ["crm-7", "C0FFEE00-0000-5000-8000-000000000000", "c0ffee00-0000-5000-8000-000000000000", ""]
+    for (index, id) in ids.enumerated() {
+      _ = directory.define(name: "Given \(index)", id: id, at: RowPosition(index: index, line: index + 2))
+      #expect(directory.id(of: directory.slot(named: "given \(index)", mentionedAt: nil)) == id)
+    }
+    // An id-only reference first, a UUID given by the group row later: the slot takes the row's id.
+    let early = directory.slot(for: GroupReference(name: "", id: "ref-1"), mentionedAt: nil)
+    #expect(directory.id(of: early) == "ref-1")
+    _ = directory.define(name: "Late", id: "ref-1", at: RowPosition(index: 9, line: 11))
+    #expect(directory.existingSlot(named: "late") == early)
+    #expect(directory.groups[early].id == "ref-1")
+  }
+}
