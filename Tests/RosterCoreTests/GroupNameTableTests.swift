@@ -103,4 +103,41 @@ struct GroupDirectoryIDTests {
     #expect(directory.existingSlot(named: "late") == early)
     #expect(directory.groups[early].id == "ref-1")
   }
+
+  /// Past the size where spelled ids are kept: a name's own id is derived again on every call, a UUID
+  /// given by the group row (even after thousands of groups, and for groups added after it) and a
+  /// text id come back as given, and a row giving the name's own id keeps it.
+  @Test func idsComeBackInALargeDirectory() {
+    let directory = GroupDirectory()
+    for number in 0..<5_000 { _ = directory.slot(named: "Team \(number)", mentionedAt: nil) }
+    let given = "0badcafe-0000-5000-8000-00000000000a"
+    _ = directory.define(name: "team 4000", id: given, at: RowPosition(index: 1, line: 2))
+    _ = directory.define(name: "TEAM 10", id: "crm-10", at: RowPosition(index: 2, line: 3))
+    let own = ContactIdentifier.groupID(named: "team 20")
+    _ = directory.define(name: "Team 20", id: own, at: RowPosition(index: 3, line: 4))
+    for number in 5_000..<9_000 { _ = directory.slot(named: "Team \(number)", mentionedAt: nil) }
+    let later = "0badcafe-0000-5000-8000-00000000000b"
+    _ = directory.define(name: "Team 8999", id: later, at: RowPosition(index: 4, line: 5))
+    for number in [0, 10, 20, 3_999, 4_000, 4_999, 5_000, 8_998, 8_999] {
+      let slot = directory.existingSlot(named: "team \(number)")!
+      let expected =
+        switch number {
+        case 4_000: given
+        case 10: "crm-10"
+        case 8_999: later
+        default: ContactIdentifier.groupID(named: "team \(number)")
+        }
+      #expect(directory.id(of: slot) == expected, "Team \(number)")
+      #expect(directory.groups[slot].id == expected, "Team \(number)")
+    }
+  }
+
+  /// First mentions are kept only when asked for.
+  @Test func firstMentionsAreKeptOnlyWhenAskedFor() {
+    for keeps in [true, false] {
+      let directory = GroupDirectory(keepsFirstMentions: keeps)
+      let slot = directory.slot(named: "Crew", mentionedAt: RowPosition(index: 3, line: 5))
+      #expect(directory.groups[slot].firstMention == (keeps ? RowPosition(index: 3, line: 5) : nil))
+    }
+  }
 }

@@ -11,10 +11,11 @@ public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
 /// Every group an input names or defines, by normalized name: what group resolution needs in memory.
 ///
 /// Memory grows with the number of distinct group names and group-in-group memberships, never with
-/// the number of rows. A group's fields are kept in columns of fixed-size chunks (`SlotColumn`, 50
-/// bytes a group: its name as a `String`, its id as 16 bytes unless it is no UUID, its definition and
-/// first mention as 8 each), and the name look-up keeps only a slot and hash bits (8 bytes a bucket,
-/// `GroupNameTable`); `groups` builds a `Group` value from them on access.
+/// the number of rows. A group's fields are kept in columns of fixed-size chunks (`SlotColumn`, about
+/// 27 bytes a group: its name as a `String`, its definition in 8 bytes, its status and two flags; its
+/// first mention in 8 more only when asked for; an id other than the name's own in 16 or as text), and
+/// the name look-up keeps only a slot and hash bits (8 bytes a bucket, `GroupNameTable`); `groups`
+/// builds a `Group` value from them on access.
 public final class GroupDirectory {
   /// Where a group stands once the whole input has been scanned.
   public enum Status: Hashable, Sendable {
@@ -58,7 +59,8 @@ public final class GroupDirectory {
       let directory = self.directory
       return Group(
         name: directory.names[slot], id: directory.id(of: slot), status: directory.statuses[slot],
-        definition: directory.definitions[slot], firstMention: directory.mentions[slot],
+        definition: directory.definitions[slot],
+        firstMention: directory.keepsFirstMentions ? directory.mentions[slot] : nil,
         parents: directory.parents[slot] ?? [], cycle: directory.cycles[slot] ?? [], isNamed: directory.isNamed[slot])
     }
   }
@@ -109,10 +111,24 @@ public final class GroupDirectory {
   // The directory is used from one thread at a time and these are read for every group a row names:
   // no dynamic exclusivity checks (here and on the look-ups below).
   @exclusivity(unchecked) private var names = SlotColumn<String>()
-  /// 16 bytes a slot: the group's id as a UUID, unless `textIDs` holds it.
-  @exclusivity(unchecked) private var idBytes = SlotColumn<UUIDBytes>()
+  /// Where each slot's id comes from (see `IDKind`).
+  @exclusivity(unchecked) private var idKinds = SlotColumn<IDKind>()
+  /// The ids given as UUIDs other than the name's own, as 16 bytes a slot: made for every slot once
+  /// the first such id comes (`keepsGivenUUIDs`), empty until then.
+  @exclusivity(unchecked) private var givenUUIDs = SlotColumn<UUIDBytes>()
+  private var keepsGivenUUIDs = false
   /// A UUID's 16 bytes, in memory order.
   private typealias UUIDBytes = (UInt64, UInt64)
+  /// Where a group's id comes from. A name's own id is not kept: it is derived again from the name
+  /// when asked for (`id(of:)`), 16 bytes a group less for one SHA-1 block a call.
+  private enum IDKind: UInt8 {
+    /// Derived from the normalized name (`ContactIdentifier.groupID(normalizedName:)`).
+    case derivedFromName
+    /// A UUID in lowercase text, kept as its 16 bytes in `givenUUIDs`.
+    case givenUUID
+    /// Any other text, kept in `textIDs`.
+    case text
+  }
   /// While the directory has at most `spelledIDLimit` slots, each slot's id once spelled (`id(of:)`),
   /// made on first use. Linking asks for a group's id once per membership: a small directory's spelled
   /// ids stay in the CPU's cache, where handing one out costs less than spelling a new one. Past the
@@ -124,7 +140,10 @@ public final class GroupDirectory {
   @exclusivity(unchecked) private var textIDs: [Int: String] = [:]
   @exclusivity(unchecked) private var statuses = SlotColumn<Status>()
   @exclusivity(unchecked) private var definitions = PositionColumn()
+  /// Where each group was first named, kept only when `keepsFirstMentions` (8 bytes a group).
   @exclusivity(unchecked) private var mentions = PositionColumn()
+  /// Whether `groups[slot].firstMention` is kept; without it, it is always `nil`.
+  public let keepsFirstMentions: Bool
   /// Only the groups whose rows name groups have parents, and only cyclic groups a cycle.
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
@@ -140,15 +159,20 @@ public final class GroupDirectory {
   private var slotsByID: [String: Int] = [:]
   private var indexesIDs = false
 
-  public init() {}
+  /// - Parameter keepsFirstMentions: whether to keep where each group was first named (for the
+  ///   messages about groups `--unknown-groups create` makes; nothing else reads it).
+  public init(keepsFirstMentions: Bool = true) {
+    self.keepsFirstMentions = keepsFirstMentions
+  }
 
   /// Adds a group in a new slot, its id still to be set.
   private func append(name: String, firstMention: RowPosition?, isNamed named: Bool) -> Int {
     names.append(name)
-    idBytes.append((0, 0))
+    idKinds.append(.derivedFromName)
+    if keepsGivenUUIDs { givenUUIDs.append((0, 0)) }
     statuses.append(.unknown)
     definitions.append(nil)
-    mentions.append(firstMention)
+    if keepsFirstMentions { mentions.append(firstMention) }
     isNamed.append(named)
     return names.count - 1
   }
@@ -161,12 +185,22 @@ public final class GroupDirectory {
     let isUUID = text.withUTF8 { utf8 in
       withUnsafeMutableBytes(of: &bytes) { NameBasedUUID.parse(utf8, into: $0.baseAddress!) }
     }
-    if isUUID {
-      idBytes[slot] = bytes
-      if !textIDs.isEmpty { textIDs[slot] = nil }
-    } else {
+    guard isUUID else {
+      idKinds[slot] = .text
       textIDs[slot] = id
+      return
     }
+    if !textIDs.isEmpty { textIDs[slot] = nil }
+    if isNamed[slot] && bytes == derivedID(of: slot) {
+      idKinds[slot] = .derivedFromName
+      return
+    }
+    if !keepsGivenUUIDs {
+      keepsGivenUUIDs = true
+      while givenUUIDs.count < slotCount { givenUUIDs.append((0, 0)) }
+    }
+    givenUUIDs[slot] = bytes
+    idKinds[slot] = .givenUUID
   }
 
   /// The slot of the group called `name`, adding it if new.
@@ -177,11 +211,6 @@ public final class GroupDirectory {
       let hash = GroupNameTable.hash(normalized)
       if let existing = indexedSlot(normalized, hash: hash) { return existing }
       let slot = append(name: name, firstMention: position, isNamed: true)
-      var bytes: UUIDBytes = (0, 0)
-      withUnsafeMutableBytes(of: &bytes) {
-        ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress!)
-      }
-      idBytes[slot] = bytes
       index(slot, hash: hash)
       return slot
     }
@@ -334,7 +363,7 @@ public final class GroupDirectory {
   /// A UUID is spelled from its 16 bytes (a heap string), once per slot while the directory is small
   /// (`spelledIDs`), else on each call.
   public func id(of slot: Int) -> String {
-    if !textIDs.isEmpty, let text = textIDs[slot] { return text }
+    if idKinds[slot] == .text, let text = textIDs[slot] { return text }
     guard names.count <= Self.spelledIDLimit else { return spelledID(of: slot) }
     if spelledIDs.isEmpty { spelledIDs = [String?](repeating: nil, count: Self.spelledIDLimit) }
     if let text = spelledIDs[slot] { return text }
@@ -343,9 +372,21 @@ public final class GroupDirectory {
     return text
   }
 
-  /// The UUID in `idBytes` for `slot`, as text.
+  /// The UUID id of `slot` (derived or given), as text.
   private func spelledID(of slot: Int) -> String {
-    withUnsafeBytes(of: idBytes[slot]) { NameBasedUUID.text(ofRaw: $0) }
+    let bytes = idKinds[slot] == .givenUUID ? givenUUIDs[slot] : derivedID(of: slot)
+    return withUnsafeBytes(of: bytes) { NameBasedUUID.text(ofRaw: $0) }
+  }
+
+  /// The 16 bytes of the id derived from the name of the group in `slot`.
+  private func derivedID(of slot: Int) -> UUIDBytes {
+    var bytes: UUIDBytes = (0, 0)
+    withNormalizedName(ofSlot: slot) { normalized in
+      withUnsafeMutableBytes(of: &bytes) {
+        ContactIdentifier.writeGroupIDBytes(normalizedName: normalized, to: $0.baseAddress!)
+      }
+    }
+    return bytes
   }
 
   /// The name of the group in `slot` (`groups[slot].name` without building a `Group`).

@@ -298,7 +298,8 @@ public struct ConversionJob: Sendable {
       passes = 2
     }
     let preparation = RowPreparation(validator: validator, headers: fieldHeaders)
-    let directory = GroupDirectory()
+    // Only the messages about groups `--unknown-groups create` makes say where a group was first named.
+    let directory = GroupDirectory(keepsFirstMentions: groups.unknownGroups == .create)
     var linker = GroupLinker(directory: directory, policy: groups.unknownGroups, headers: fieldHeaders)
     // Merges need every later duplicate when the first occurrence is written: always two passes.
     let hasMemberships = passes == 2
