@@ -20,19 +20,28 @@ struct GroupMemberIndexTests {
 
   /// Sorted by slot, arrival order kept within a slot, whether it fits one run or needs merges of
   /// merges (a 4 KiB budget and two runs per merge).
-  @Test(arguments: [(8 << 20, 64), (4096, 2), (4096, 3), (4096, 64)])
-  func sortsBySlotKeepingArrivalOrder(budget: Int, fanIn: Int) throws {
+  /// With `finishingEarly`, gathering is ended (twice) before the sort is read, as a conversion does;
+  /// entries of 20,000 bytes now and then are longer than a merge's 16 KiB read buffers.
+  @Test(arguments: [
+    (8 << 20, 64, false), (8 << 20, 64, true), (4096, 2, false), (4096, 3, true), (4096, 64, false),
+    (1 << 20, 4, false), (1 << 20, 4, true),
+  ])
+  func sortsBySlotKeepingArrivalOrder(budget: Int, fanIn: Int, finishingEarly: Bool) throws {
     var random = SplitMix(state: 42)
     var added: [(slot: Int, entry: [UInt8])] = []
     for number in 0..<8_000 {
       let slot = Int.random(in: 0..<300, using: &random)
-      let length = Int.random(in: 0..<40, using: &random)
+      let length = number % 997 == 5 ? 20_000 : Int.random(in: 0..<40, using: &random)
       var entry = [UInt8](repeating: UInt8(truncatingIfNeeded: slot), count: length)
       entry.appendInteger(UInt32(number))
       added.append((slot, entry))
     }
     let sorter = MembershipSorter(runBudget: budget, fanIn: fanIn)
     for (slot, entry) in added { try sorter.append(slot: slot, entry: entry[...]) }
+    if finishingEarly {
+      try sorter.finishGathering()
+      try sorter.finishGathering()
+    }
     var sorted: [(slot: Int, entry: [UInt8])] = []
     try sorter.forEachSorted { slot, entry in sorted.append((slot, Array(entry))) }
     let expected = added.enumerated().sorted { ($0.element.slot, $0.offset) < ($1.element.slot, $1.offset) }

@@ -5,8 +5,8 @@ import RosterCore
 ///
 /// Entries gather in memory up to `runBudget` bytes (the entries plus 12 bytes each for the sort);
 /// a full buffer is sorted and written as a run to an unlinked temporary file. `forEachSorted` merges
-/// the runs, at most `fanIn` at a time (each read through its own `runBudget / fanIn` buffer), so
-/// memory stays near `runBudget` whatever the number of memberships. When everything fits in one
+/// the runs, at most `fanIn` at a time (each read through its own buffer of `runBudget / fanIn`, at
+/// most 16 KiB), so memory stays near `runBudget` whatever the number of memberships. When everything fits in one
 /// buffer, nothing touches the disk.
 ///
 /// A run record is the slot (UInt32), the entry length (UInt32), then the entry.
@@ -36,8 +36,14 @@ final class MembershipSorter {
     // Entries of 17 bytes (flags and a UUID) cost 29 bytes with their key and start: share it so.
     entryCapacity = budget / 8 * 5
     recordCapacity = max(1, budget / 8 * 3 / 12)
-    readBufferSize = max(64, budget / self.fanIn)
+    readBufferSize = max(64, min(budget / self.fanIn, Self.largestReadBuffer))
   }
+
+  /// The most a run's read buffer takes during a merge: the runs are read from the page cache, where
+  /// 16 KiB a read costs no more time than 64 KiB, and a merge of 64 runs then holds 1 MiB, not the
+  /// whole budget (a merge holds as many buffers as runs, so a larger input would otherwise peak
+  /// higher than a smaller one).
+  private static var largestReadBuffer: Int { 16 << 10 }
 
   /// Adds `entry` for the group in `slot`.
   func append(slot: Int, entry: ArraySlice<UInt8>) throws(RosterError) {
@@ -105,13 +111,8 @@ final class MembershipSorter {
   /// Calls `body` with every entry added, by slot and, within a slot, in the order they were added.
   /// The entry's bytes are valid only during the call. Call it once, after the last `append`.
   func forEachSorted(_ body: (Int, UnsafeRawBufferPointer) throws(RosterError) -> Void) throws(RosterError) {
+    try finishGathering()
     guard let runFile else { return try forEachGathered(body) }
-    if !keys.isEmpty { try spillRun() }
-    // The gathering buffers are done with: the merge buffers take their place.
-    entries = []
-    entryStarts = []
-    keys = []
-    try runFile.output.flush()
     while runs.count > fanIn {
       // Merge the oldest runs into one at the end, so runs stay in arrival order.
       let group = Array(runs.prefix(fanIn))
@@ -124,6 +125,18 @@ final class MembershipSorter {
       runs.insert(start..<runFileSize, at: 0)
     }
     try merge(runs, in: runFile, body)
+  }
+
+  /// Ends gathering: once some run is on disk, writes the entries gathered since as the last run and
+  /// frees the gathering buffers (about `runBudget`). `forEachSorted` calls it; call it earlier to free
+  /// them sooner. No entry may be added after it.
+  func finishGathering() throws(RosterError) {
+    guard let runFile, entries.capacity > 0 else { return }
+    if !keys.isEmpty { try spillRun() }
+    entries = []
+    entryStarts = []
+    keys = []
+    try runFile.output.flush()
   }
 
   /// Merges sorted runs (given in arrival order) by slot; equal slots come in run order.

@@ -337,21 +337,29 @@ public struct ConversionJob: Sendable {
       default: layout = .contacts
       }
       let prepared = try PreparedRowSpool(layout: layout)
-      let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads, spool: prepared)
-      try Self.scanGroups(
-        firstPass, into: directory, memberships: memberships, keepingNames: groups.referencedContacts,
-        duplicates: duplicates, spool: prepared
-      ) {
-        progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
+      let bytesRead: Int
+      do {
+        let firstPass = PreparedRowStream(rows, preparation: preparation, threads: threads, spool: prepared)
+        try Self.scanGroups(
+          firstPass, into: directory, memberships: memberships, keepingNames: groups.referencedContacts,
+          duplicates: duplicates, spool: prepared
+        ) {
+          progress?(JobProgress(pass: 1, passes: 2, rows: $0, bytesRead: $1, totalBytes: totalBytes))
+        }
+        bytesRead = firstPass.bytesRead
+        replayWarnings = firstPass.closingWarnings
       }
-      replay = PreparedRowStream(
-        replaying: try prepared.replay(inputBytes: firstPass.bytesRead), preparation: preparation, threads: threads)
-      replayWarnings = firstPass.closingWarnings
+      // The first pass's threads and batches (gone with `firstPass`) and the sort's gathering buffers
+      // are freed before the merge of the sort's runs and the output pass's threads take memory, so
+      // that the peak holds only one of them.
+      try memberships.sorter.finishGathering()
       directory.settle(policy: groups.unknownGroups)
       linker.memberSource = try GroupMemberIndex(
         memberships: memberships, linker: linker, includeReferenced: groups.referencedContacts,
         collapsingRepeatedMembers: dedupe.mode == .merge)
       if let sources = duplicates?.sources { mergePlan = try MergePlan(spool: sources, directory: directory) }
+      replay = PreparedRowStream(
+        replaying: try prepared.replay(inputBytes: bytesRead), preparation: preparation, threads: threads)
     }
 
     var files: [AtomicFile] = []
