@@ -533,6 +533,43 @@ struct JSONContactReaderTests {
       try rows(Array(lone.utf8), maxStringBytes: 10).map { $0.problems.first?.code } == ["limit.field_bytes", nil])
   }
 
+  /// A value over a limit is named by its key path, as the mapper names paths in issues, wherever
+  /// the buffer happens to break the element: nested keys, array positions, a key itself, escaped
+  /// keys, and the level that goes too deep.
+  @Test func aLimitIssueNamesItsKeyPath() throws {
+    let long = String(repeating: "x", count: 13)
+    let cases: [(element: String, path: String?)] = [
+      ("{\"name\":\"a\",\"note\":\"\(long)\"}", "note"),
+      ("{\"name\":\"a\",\"metadata\":{\"tier\":\"gold\",\"notes\":\"\(long)\"}}", "metadata.notes"),
+      ("{\"name\":\"a\",\"groups\":[\"x\",{\"name\":\"\(long)\"}]}", "groups.1.name"),
+      ("{\"name\":\"a\",\"groups\":[\"x\", \"y\" ,\"\(long)\"]}", "groups.2"),
+      ("{\"name\":\"a\",\"metadata\":{\"\(long)\":\"v\"}}", "metadata.<key>"),
+      ("{\"na\\u006de\":\"a\",\"no\\\"te\\u00e9\":\"\(long)\"}", "no\"teé"),
+      ("{\"name\":\"a\",\"\\ud83d\\ude00\":\"\(long)\"}", "😀"),
+      ("{\"name\":\"[{,:\\\"}\",\"metadata\":{\"a,b\":[],\"c\":{\"d\":\"\(long)\"}}}", "metadata.c.d"),
+    ]
+    for (element, path) in cases {
+      for layout in [JSONInputLayout.array, .lines] {
+        for chunkSize in [3, 7, 65_536] {
+          let text = layout == .lines ? element + "\n{\"name\":\"b\"}\n" : "[" + element + ",{\"name\":\"b\"}]"
+          let all = try rows(Array(text.utf8), chunkSize: chunkSize, layout: layout, maxStringBytes: 12)
+          #expect(all.map { $0.problems.first?.code } == ["limit.field_bytes", nil], "\(element)")
+          #expect(all.first?.problems.first?.header == path, "\(element) in \(chunkSize)-byte chunks")
+        }
+      }
+    }
+    let lone = "[\"\(long)\",{\"name\":\"b\"}]"
+    #expect(try rows(Array(lone.utf8), maxStringBytes: 12).first?.problems.first?.header == nil)
+    let deep =
+      "[{\"name\":\"a\",\"metadata\":" + String(repeating: "{\"k\":", count: 64) + "\"v\""
+      + String(repeating: "}", count: 64) + "}]"
+    for chunkSize in [5, 65_536] {
+      let over = try rows(Array(deep.utf8), chunkSize: chunkSize).first?.problems.first
+      #expect(over?.code == "limit.json_depth")
+      #expect(over?.header == "metadata" + String(repeating: ".k", count: 63))
+    }
+  }
+
   @Test func anElementOverTheRowLimitIsSkippedAndTheNextOnesRead() throws {
     // Elements of exactly 4096 bytes, one less, and one more.
     func element(_ size: Int) -> String {

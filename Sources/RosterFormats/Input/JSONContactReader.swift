@@ -175,7 +175,8 @@ public final class JSONContactReader<Source: ByteSource> {
       defer { nextIndex += 1 }
       return JSONContactRow(
         position: RowPosition(index: nextIndex, line: elementLine), byteOffset: elementOffset, contact: Contact(),
-        problems: [violation.detail()], raw: [], limitViolation: violation)
+        problems: [violation.detail(header: violation.keyPath, field: violation.keyPath)], raw: [],
+        limitViolation: violation)
     }
     let bytes = UnsafeBufferPointer(start: element, count: elementCount)
     let mapped: (Contact, [IssueDetail])
@@ -360,6 +361,7 @@ public final class JSONContactReader<Source: ByteSource> {
         if violation == nil && bufferStart + index - stringStart > maxStringBytes {
           violation = LimitViolation(
             kind: .fieldBytes, limit: maxStringBytes, byteOffset: stringStart - 1, line: stringLine)
+          violation?.keyPath = keyPath(before: stringStart - 1, segment: segment)
         }
         cursor = index
         if index == end { continue }
@@ -395,6 +397,7 @@ public final class JSONContactReader<Source: ByteSource> {
         if depth > maxDepth && violation == nil {
           violation = LimitViolation(
             kind: .jsonDepth, limit: maxDepth, byteOffset: bufferStart + cursor - 1, line: line)
+          violation?.keyPath = keyPath(before: bufferStart + cursor - 1, segment: segment)
         }
       case UInt8(ascii: "}"), UInt8(ascii: "]"):
         depth -= 1
@@ -407,6 +410,22 @@ public final class JSONContactReader<Source: ByteSource> {
     appendElement(from: segment, to: cursor)
     // In JSON Lines the line break is counted when the next call skips it.
     elementFollower = lineMode ? Self.lineFeed : try peekByte()
+  }
+
+  /// The key path of the value that starts at input offset `offset` in the element being scanned
+  /// (`JSONPrefixPath`), from the bytes kept so far and `buffer[segment...]`, which follow them.
+  /// Call it when the first violation is found: until then every byte of the element is kept.
+  private func keyPath(before offset: Int, segment: Int) -> String? {
+    let length = offset - elementOffset
+    guard length > 0 else { return nil }
+    var prefix = Array(UnsafeBufferPointer(start: element, count: min(elementCount, length)))
+    if length > elementCount {
+      let from = elementOffset + elementCount - bufferStart
+      let to = offset - bufferStart
+      guard from >= 0, from <= to, to <= end, from == segment else { return nil }
+      prefix.append(contentsOf: UnsafeBufferPointer(start: buffer + from, count: to - from))
+    }
+    return JSONPrefixPath.path(after: prefix)
   }
 
   private func scanString() throws(RosterError) {
