@@ -9,9 +9,9 @@ struct GroupNameTableTests {
     let table = GroupNameTable()
     var keys: [[UInt8]] = []
     /// A fixed hash for every key, when set: every look-up then walks one chain.
-    var fixedHash: UInt32?
+    var fixedHash: UInt64?
 
-    func hash(_ key: [UInt8]) -> UInt32 { fixedHash ?? key.withUnsafeBufferPointer { GroupNameTable.hash($0) } }
+    func hash(_ key: [UInt8]) -> UInt64 { fixedHash ?? key.withUnsafeBufferPointer { GroupNameTable.hash($0) } }
 
     func slot(_ key: [UInt8]) -> Int? { table.slot(hash: hash(key)) { keys[$0] == key } }
 
@@ -46,22 +46,43 @@ struct GroupNameTableTests {
   }
 
   /// Keys whose hashes are all the same (as crafted names would be without the seed) are still told
-  /// apart by the caller's check, through growth, and the table's slots go up to the largest.
+  /// apart by the caller's check, through growth; slots on both sides of what a bucket holds (a
+  /// UInt32) come back, the larger ones from the overflow, under equal hashes too.
   @Test func sameHashesAreToldApartByTheCheck() {
     let keyed = Keyed()
-    keyed.fixedHash = 0xDEAD_BEEF
+    keyed.fixedHash = 0xDEAD_BEEF_0000_0001
     for number in 0..<300 { #expect(keyed.insert(Array("k\(number)".utf8)) == number) }
     for number in (0..<300).reversed() { #expect(keyed.slot(Array("k\(number)".utf8)) == number) }
     #expect(keyed.slot(Array("k300".utf8)) == nil)
     let table = GroupNameTable()
-    for (slot, hash) in [(GroupNameTable.largestSlot, UInt32(7)), (0, 7), (1 << 32, 0xFFFF_FFFF)] {
+    let slots = [Int(UInt32.max) - 1, 0, Int(UInt32.max), 1 << 40, Int.max]
+    for (number, slot) in slots.enumerated() {
+      let hash: UInt64 = number < 3 ? 7 : .max
       table.insert(slot: slot, hash: hash) { _ in 7 }
       #expect(table.slot(hash: hash) { $0 == slot } == slot)
     }
+    for (number, slot) in slots.enumerated() {
+      #expect(table.slot(hash: number < 3 ? 7 : .max) { $0 == slot } == slot)
+    }
+    #expect(table.count == slots.count)
+    // Another tag in the same chain is not asked about.
+    #expect(table.slot(hash: 7 | 1 << 52) { _ in true } == nil)
+  }
+
+  /// Names spread over every part of the table, each growing on its own: all found, none twice.
+  @Test func everyPartGrowsOnItsOwn() {
+    let keyed = Keyed()
+    for number in 0..<(GroupNameTable.partCount * 40) { _ = keyed.insert(Array("Group \(number)".utf8)) }
+    var parts = Set<UInt64>()
+    for (slot, key) in keyed.keys.enumerated() {
+      #expect(keyed.slot(key) == slot)
+      parts.insert(keyed.hash(key) >> 58)
+    }
+    #expect(parts.count == GroupNameTable.partCount)
   }
 
   @Test func hashesDependOnEveryByte() {
-    var seen = Set<UInt32>()
+    var seen = Set<UInt64>()
     var key = [UInt8](repeating: 0, count: 19)
     for position in key.indices {
       key[position] = 1

@@ -259,7 +259,7 @@ public final class GroupDirectory {
 
   /// The slot indexed under the normalized name `key`, whose hash is `hash`.
   @inline(__always)
-  private func indexedSlot(_ key: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Int? {
+  private func indexedSlot(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
     slotsByName.slot(hash: hash) { slot in
       withNormalizedName(ofSlot: slot) { stored in
         stored.count == key.count
@@ -269,7 +269,7 @@ public final class GroupDirectory {
   }
 
   /// Indexes `slot`, whose normalized name hashes to `hash`, by name.
-  private func index(_ slot: Int, hash: UInt32) {
+  private func index(_ slot: Int, hash: UInt64) {
     slotsByName.insert(slot: slot, hash: hash) { slot in
       withNormalizedName(ofSlot: slot) { GroupNameTable.hash($0) }
     }
