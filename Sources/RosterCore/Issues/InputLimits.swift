@@ -59,9 +59,6 @@ public struct LimitViolation: Hashable, Sendable, Error {
   public var byteOffset: Int?
   /// The 1-based line (XLSX: row number) where the offending cell, string or level starts.
   public var line: Int?
-  /// The dotted key path of the offending value or key in a JSON element (`metadata.notes`), when
-  /// the element is an object or array; reported as the header.
-  public var keyPath: String?
   /// Whether the reader still kept the row's contents (a YAML cell too deep, say); by default a row
   /// over a limit is skipped and its contents are not kept.
   public var contentsKept = false
