@@ -58,10 +58,11 @@ public final class GroupDirectory {
     public subscript(slot: Int) -> Group {
       let directory = self.directory
       return Group(
-        name: directory.names[slot], id: directory.id(of: slot), status: directory.statuses[slot],
+        name: directory.names[slot], id: directory.id(of: slot), status: directory.flags[slot].status,
         definition: directory.definitions[slot],
         firstMention: directory.keepsFirstMentions ? directory.mentions[slot] : nil,
-        parents: directory.parents[slot] ?? [], cycle: directory.cycles[slot] ?? [], isNamed: directory.isNamed[slot])
+        parents: directory.parents[slot] ?? [], cycle: directory.cycles[slot] ?? [],
+        isNamed: directory.flags[slot].isNamed)
     }
   }
 
@@ -112,7 +113,6 @@ public final class GroupDirectory {
   // no dynamic exclusivity checks (here and on the look-ups below).
   @exclusivity(unchecked) private var names = SlotColumn<String>()
   /// Where each slot's id comes from (see `IDKind`).
-  @exclusivity(unchecked) private var idKinds = SlotColumn<IDKind>()
   /// The ids given as UUIDs other than the name's own, as 16 bytes a slot: made for every slot once
   /// the first such id comes (`keepsGivenUUIDs`), empty until then.
   @exclusivity(unchecked) private var givenUUIDs = SlotColumn<UUIDBytes>()
@@ -129,6 +129,48 @@ public final class GroupDirectory {
     /// Any other text, kept in `textIDs`.
     case text
   }
+  /// A slot's status (2 bits), whether it is named (1 bit) and its id's kind (2 bits), in one byte.
+  private struct SlotFlags {
+    private var bits: UInt8
+
+    init(status: Status, isNamed: Bool, idKind: IDKind) {
+      bits = 0
+      self.status = status
+      self.isNamed = isNamed
+      self.idKind = idKind
+    }
+
+    var status: Status {
+      get {
+        switch bits & 0b11 {
+        case 0: .unknown
+        case 1: .defined
+        case 2: .cyclic
+        default: .created
+        }
+      }
+      set {
+        let code: UInt8 =
+          switch newValue {
+          case .unknown: 0
+          case .defined: 1
+          case .cyclic: 2
+          case .created: 3
+          }
+        bits = bits & ~0b11 | code
+      }
+    }
+
+    var isNamed: Bool {
+      get { bits & 0b100 != 0 }
+      set { bits = newValue ? bits | 0b100 : bits & ~0b100 }
+    }
+
+    var idKind: IDKind {
+      get { IDKind(rawValue: bits >> 3 & 0b11) ?? .text }
+      set { bits = bits & ~0b1_1000 | newValue.rawValue << 3 }
+    }
+  }
   /// While the directory has at most `spelledIDLimit` slots, each slot's id once spelled (`id(of:)`),
   /// made on first use. Linking asks for a group's id once per membership: a small directory's spelled
   /// ids stay in the CPU's cache, where handing one out costs less than spelling a new one. Past the
@@ -138,7 +180,8 @@ public final class GroupDirectory {
   private static var spelledIDLimit: Int { 2048 }
   /// The ids that are not lowercase UUID text, by slot (Roster's own ids always are).
   @exclusivity(unchecked) private var textIDs: [Int: String] = [:]
-  @exclusivity(unchecked) private var statuses = SlotColumn<Status>()
+  /// Each slot's status, whether it is named (not only by id), and its `IDKind`, in one byte.
+  @exclusivity(unchecked) private var flags = SlotColumn<SlotFlags>()
   @exclusivity(unchecked) private var definitions = PositionColumn()
   /// Where each group was first named, kept only when `keepsFirstMentions` (8 bytes a group).
   @exclusivity(unchecked) private var mentions = PositionColumn()
@@ -147,7 +190,6 @@ public final class GroupDirectory {
   /// Only the groups whose rows name groups have parents, and only cyclic groups a cycle.
   private var parents: [Int: [Int]] = [:]
   private var cycles: [Int: [String]] = [:]
-  @exclusivity(unchecked) private var isNamed = SlotColumn<Bool>()
   /// Slots by normalized name, checked against `names` (every slot in it has a name whose normalized
   /// form is the key it was stored under: `define` only renames a slot to a name with the same key).
   /// Names as written are folded for every look-up: a second index by spelling, tried first, held
@@ -168,12 +210,10 @@ public final class GroupDirectory {
   /// Adds a group in a new slot, its id still to be set.
   private func append(name: String, firstMention: RowPosition?, isNamed named: Bool) -> Int {
     names.append(name)
-    idKinds.append(.derivedFromName)
     if keepsGivenUUIDs { givenUUIDs.append((0, 0)) }
-    statuses.append(.unknown)
+    flags.append(SlotFlags(status: .unknown, isNamed: named, idKind: .derivedFromName))
     definitions.append(nil)
     if keepsFirstMentions { mentions.append(firstMention) }
-    isNamed.append(named)
     return names.count - 1
   }
 
@@ -186,13 +226,13 @@ public final class GroupDirectory {
       withUnsafeMutableBytes(of: &bytes) { NameBasedUUID.parse(utf8, into: $0.baseAddress!) }
     }
     guard isUUID else {
-      idKinds[slot] = .text
+      flags[slot].idKind = .text
       textIDs[slot] = id
       return
     }
     if !textIDs.isEmpty { textIDs[slot] = nil }
-    if isNamed[slot] && bytes == derivedID(of: slot) {
-      idKinds[slot] = .derivedFromName
+    if flags[slot].isNamed && bytes == derivedID(of: slot) {
+      flags[slot].idKind = .derivedFromName
       return
     }
     if !keepsGivenUUIDs {
@@ -200,7 +240,7 @@ public final class GroupDirectory {
       while givenUUIDs.count < slotCount { givenUUIDs.append((0, 0)) }
     }
     givenUUIDs[slot] = bytes
-    idKinds[slot] = .givenUUID
+    flags[slot].idKind = .givenUUID
   }
 
   /// The slot of the group called `name`, adding it if new.
@@ -317,14 +357,14 @@ public final class GroupDirectory {
         guard indexedSlot(normalized, hash: hash) == nil else { return }
         // Members named this group by id before its row: that slot becomes the group's.
         names[byID] = name
-        isNamed[byID] = true
+        flags[byID].isNamed = true
         index(byID, hash: hash)
       }
     }
     let slot = slot(named: name, mentionedAt: position)
     if let earlier = definitions[slot] { return earlier == position ? nil : earlier }
     definitions[slot] = position
-    statuses[slot] = .defined
+    flags[slot].status = .defined
     setID(id, of: slot)
     // The group row spells the group's name; members may have written it another way.
     names[slot] = name
@@ -342,18 +382,18 @@ public final class GroupDirectory {
   public func settle(policy: UnknownGroupPolicy) {
     markCycles()
     if policy == .create {
-      for slot in statuses.indices where statuses[slot] == .unknown { statuses[slot] = .created }
+      for slot in flags.indices where flags[slot].status == .unknown { flags[slot].status = .created }
     }
   }
 
   /// Whether members can belong to the group in `slot`.
   public func accepts(_ slot: Int) -> Bool {
-    let status = statuses[slot]
+    let status = flags[slot].status
     return status == .defined || status == .created
   }
 
   /// Where the group in `slot` stands.
-  public func status(of slot: Int) -> Status { statuses[slot] }
+  public func status(of slot: Int) -> Status { flags[slot].status }
 
   /// The group row that defines the group in `slot`, if any.
   public func definition(of slot: Int) -> RowPosition? { definitions[slot] }
@@ -363,7 +403,7 @@ public final class GroupDirectory {
   /// A UUID is spelled from its 16 bytes (a heap string), once per slot while the directory is small
   /// (`spelledIDs`), else on each call.
   public func id(of slot: Int) -> String {
-    if idKinds[slot] == .text, let text = textIDs[slot] { return text }
+    if flags[slot].idKind == .text, let text = textIDs[slot] { return text }
     guard names.count <= Self.spelledIDLimit else { return spelledID(of: slot) }
     if spelledIDs.isEmpty { spelledIDs = [String?](repeating: nil, count: Self.spelledIDLimit) }
     if let text = spelledIDs[slot] { return text }
@@ -374,7 +414,7 @@ public final class GroupDirectory {
 
   /// The UUID id of `slot` (derived or given), as text.
   private func spelledID(of slot: Int) -> String {
-    let bytes = idKinds[slot] == .givenUUID ? givenUUIDs[slot] : derivedID(of: slot)
+    let bytes = flags[slot].idKind == .givenUUID ? givenUUIDs[slot] : derivedID(of: slot)
     return withUnsafeBytes(of: bytes) { NameBasedUUID.text(ofRaw: $0) }
   }
 
@@ -407,7 +447,7 @@ public final class GroupDirectory {
     var stack: [Int] = []
     // A group without parents is a component of its own, never a cycle: searches start only from groups
     // with parents (in slot order; a cycle's names do not depend on where its search started).
-    for root in parents.keys.sorted() where indices[root] < 0 && statuses[root] == .defined {
+    for root in parents.keys.sorted() where indices[root] < 0 && flags[root].status == .defined {
       // Iterative depth-first search: (node, next edge to follow).
       var work: [(Int, Int)] = [(root, 0)]
       indices[root] = index
@@ -420,7 +460,7 @@ public final class GroupDirectory {
         if edge < nodeParents.count {
           work[work.count - 1].1 += 1
           let next = nodeParents[edge]
-          guard statuses[next] == .defined || statuses[next] == .cyclic else { continue }
+          guard flags[next].status == .defined || flags[next].status == .cyclic else { continue }
           if indices[next] < 0 {
             indices[next] = index
             lowLinks[next] = index
@@ -445,7 +485,7 @@ public final class GroupDirectory {
         if component.count > 1 || parents[node]?.contains(node) == true {
           let members = Set(component)
           for member in component {
-            statuses[member] = .cyclic
+            flags[member].status = .cyclic
             cycles[member] = cyclePath(from: member, within: members)
           }
         }
