@@ -12,10 +12,10 @@ public enum UnknownGroupPolicy: String, CaseIterable, Sendable {
 ///
 /// Memory grows with the number of distinct group names and group-in-group memberships, never with
 /// the number of rows. A group's fields are kept in columns of fixed-size chunks (`SlotColumn`, about
-/// 27 bytes a group: its name as a `String`, its definition in 8 bytes, its status and two flags; its
-/// first mention in 8 more only when asked for; an id other than the name's own in 16 or as text), and
-/// the name look-up keeps only a slot and hash bits (8 bytes a bucket, `GroupNameTable`); `groups`
-/// builds a `Group` value from them on access.
+/// 25 bytes a group: its name as a `String`, its definition in 8 bytes, its status and two flags in
+/// one; its first mention in 8 more only when asked for; an id other than the name's own in 16 or as
+/// text), and the name look-up keeps only a slot and hash bits (5-byte buckets, `GroupNameTable`);
+/// `groups` builds a `Group` value from them on access.
 public final class GroupDirectory {
   /// Where a group stands once the whole input has been scanned.
   public enum Status: Hashable, Sendable {
@@ -112,7 +112,6 @@ public final class GroupDirectory {
   // The directory is used from one thread at a time and these are read for every group a row names:
   // no dynamic exclusivity checks (here and on the look-ups below).
   @exclusivity(unchecked) private var names = SlotColumn<String>()
-  /// Where each slot's id comes from (see `IDKind`).
   /// The ids given as UUIDs other than the name's own, as 16 bytes a slot: made for every slot once
   /// the first such id comes (`keepsGivenUUIDs`), empty until then.
   @exclusivity(unchecked) private var givenUUIDs = SlotColumn<UUIDBytes>()
@@ -400,8 +399,8 @@ public final class GroupDirectory {
 
   /// The id members of the group in `slot` refer to (`groups[slot].id` without building a `Group`).
   ///
-  /// A UUID is spelled from its 16 bytes (a heap string), once per slot while the directory is small
-  /// (`spelledIDs`), else on each call.
+  /// A UUID (derived again from the name, or a given one's 16 bytes) is spelled as a heap string, once
+  /// per slot while the directory is small (`spelledIDs`), else on each call.
   public func id(of slot: Int) -> String {
     if flags[slot].idKind == .text, let text = textIDs[slot] { return text }
     guard names.count <= Self.spelledIDLimit else { return spelledID(of: slot) }
