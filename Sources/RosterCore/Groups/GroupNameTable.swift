@@ -5,12 +5,11 @@
 /// normalized name again: when a bucket's hash bits match, the caller folds the slot's name and
 /// compares (`slot(hash:where:)`), and when the table grows it hashes each slot's name anew
 /// (`insert(slot:hash:rehash:)`). A bucket is 5 bytes (a 7-bit tag with a bit for "taken", and the
-/// slot as a UInt32), at most 7/8 full, as in SwissTable: a probe reads one tag byte, eight to a word
-/// and 64 to a cache line, and looks at a slot only when the tag matches (1 time in 128 by chance),
-/// so longer chains cost little. The table is split by the hash's top bits into `partCount`
-/// parts that grow one at a time, so growing holds one part twice, not the whole table, and the
-/// parts' sizes spread over more steps than one table's powers of two. A slot too large for a UInt32
-/// (four billion groups) goes to `overflow` instead. Hashes are seeded once per process, so an input
+/// slot as a UInt32), at most 7/8 full, as in SwissTable: a probe reads one tag byte (64 to a cache
+/// line) and looks at a slot only when the tag matches (1 time in 128 by chance), so longer chains
+/// cost little. The table is split by the hash's top bits into `partCount` parts that grow one at a
+/// time, so growing holds one part twice, not the whole table. A slot too large for a UInt32 (four
+/// billion groups) goes to `overflow` instead. Hashes are seeded once per process, so an input
 /// cannot be made to put its names in one chain without knowing the seed. Not thread-safe.
 final class GroupNameTable {
   /// One part of the table: `capacity` buckets (a power of two), `count` of them taken (at most 7/8).
